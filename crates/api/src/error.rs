@@ -1,0 +1,80 @@
+//! problem+json responses: the HTTP status of every error code, and the conversion of app errors,
+//! extractor rejections and bare error responses of lower layers into one shape.
+
+use app::{AppError, Code};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The HTTP status of each code. The match is exhaustive: a new code does not compile without one.
+pub fn status_of(code: Code) -> StatusCode {
+    match code {
+        Code::MalformedJson | Code::InvalidField | Code::InvalidDate => StatusCode::BAD_REQUEST,
+        Code::InvalidUsername | Code::WeakPassword | Code::UnknownRole => StatusCode::BAD_REQUEST,
+        Code::MerchantRequired | Code::InvalidCalendarNotice => StatusCode::BAD_REQUEST,
+        Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        Code::Unauthorized | Code::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        Code::TooManyLoginAttempts => StatusCode::TOO_MANY_REQUESTS,
+        Code::Forbidden | Code::CsrfFailed => StatusCode::FORBIDDEN,
+        Code::ClockNotManual | Code::UsernameTaken => StatusCode::CONFLICT,
+        Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The code a bare error status from a lower layer (body limit, routing) stands for.
+pub fn code_for_status(status: StatusCode) -> Code {
+    match status {
+        StatusCode::NOT_FOUND => Code::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
+        StatusCode::UNAUTHORIZED => Code::Unauthorized,
+        StatusCode::FORBIDDEN => Code::Forbidden,
+        status if status.is_client_error() => Code::InvalidField,
+        _ => Code::Internal,
+    }
+}
+
+/// The error type of every handler.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        ApiError(error)
+    }
+}
+
+impl ApiError {
+    pub fn new(code: Code, detail: impl Into<String>) -> ApiError {
+        ApiError(AppError::new(code, detail))
+    }
+}
+
+pub fn problem(code: Code, detail: &str) -> Response {
+    let status = status_of(code);
+    let body = json!({
+        "type": format!("/docs/errors#{}", code.as_str()),
+        "title": code.title_en(),
+        "title_zh": code.title_zh(),
+        "status": status.as_u16(),
+        "code": code.as_str(),
+        "detail": detail,
+    });
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        problem(self.0.code, &self.0.detail)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,72 @@
+//! The JSON API under `/api/v1`, plus `/healthz`, `/metrics` and `/api/openapi.json`.
+//!
+//! Only this crate knows HTTP statuses and JSON shapes of the API. Handlers parse input into types,
+//! call one `app` use case, and shape the answer.
+
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod request_id;
+mod routes;
+
+pub use routes::calendar::day_json;
+
+use std::sync::Arc;
+
+use app::App;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::header;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use domain::limits::REQUEST_BODY_BYTES_MAX;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::error::{PROBLEM_JSON, code_for_status, problem};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub metrics: Arc<metrics::Metrics>,
+    pub openapi: Arc<String>,
+}
+
+/// The API router with its state; `extra` (the console) is merged in so that it shares the
+/// request id, metrics and error layers.
+pub fn router(app: App, extra: Router) -> Router {
+    let (api, document) = routes::all().finish();
+    let state = AppState { app, metrics: Arc::default(), openapi: Arc::new(document.to_string()) };
+    let metrics_layer = middleware::from_fn_with_state(state.clone(), metrics::layer);
+    api.fallback(not_found)
+        .with_state(state)
+        .merge(extra)
+        .layer(metrics_layer)
+        .layer(middleware::from_fn(problem_for_bare_errors))
+        .layer(CatchPanicLayer::custom(|_| problem(app::Code::Internal, "internal error")))
+        .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
+        .layer(middleware::from_fn(request_id::layer))
+}
+
+async fn not_found() -> Response {
+    problem(app::Code::NotFound, "no such route")
+}
+
+/// Lower layers (routing's 405, body limits) answer with bare statuses; give them the problem+json
+/// shape too, so that every error a client sees looks the same. HTML pages of the console are left alone.
+async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.starts_with(PROBLEM_JSON) || content_type.starts_with("text/html") {
+        return response;
+    }
+    let code = code_for_status(status);
+    let mut replaced = problem(code, status.canonical_reason().unwrap_or("error"));
+    *replaced.status_mut() = status;
+    replaced
+}

@@ -1,0 +1,18 @@
+//! Every route of the API, grouped by area; each area adds itself to the registrar.
+
+mod admin;
+pub(crate) mod calendar;
+mod system;
+
+use crate::openapi::Routes;
+
+pub fn all() -> Routes {
+    let routes = Routes::default();
+    let routes = system::add(routes);
+    let routes = admin::add(routes);
+    calendar::add(routes)
+}
+
+/// Role lists for the document.
+pub(crate) const ANY_ROLE: &[&str] = &["admin", "reviewer", "merchant", "service"];
+pub(crate) const ADMIN: &[&str] = &["admin"];

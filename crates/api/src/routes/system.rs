@@ -1,0 +1,76 @@
+//! Health, metrics, the OpenAPI document, login, logout and `me`.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ANY_ROLE;
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{Auth, BearerToken, Json};
+use crate::openapi::{Doc, Method, Routes};
+use crate::request_id::RequestId;
+
+pub fn add(routes: Routes) -> Routes {
+    let login = Doc::new("auth", "Log in; answers a bearer token").body(r#"{"username":"admin","password":"..."}"#);
+    routes
+        .add(Method::Post, "/api/v1/auth/login", login, login_handler)
+        .add(Method::Post, "/api/v1/auth/logout", Doc::new("auth", "Revoke the caller's token").roles(ANY_ROLE), logout)
+        .add(Method::Get, "/api/v1/me", Doc::new("auth", "Who the caller is").roles(ANY_ROLE), me)
+        .add(Method::Get, "/healthz", Doc::new("system", "Liveness"), healthz)
+        .add(Method::Get, "/metrics", Doc::new("system", "Prometheus metrics"), metrics_text)
+        .add(Method::Get, "/api/openapi.json", Doc::new("system", "This document"), openapi)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn openapi(State(state): State<AppState>) -> Response {
+    let mut response = state.openapi.as_str().to_owned().into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+async fn metrics_text(State(state): State<AppState>) -> ApiResult<Response> {
+    let gauges = state.app.gauges().await?;
+    let mut response = state.metrics.render(&gauges).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+async fn login_handler(
+    State(state): State<AppState>,
+    axum::Extension(request_id): axum::Extension<RequestId>,
+    Json(body): Json<LoginBody>,
+) -> ApiResult<axum::Json<Value>> {
+    let outcome = state.app.login(&body.username, &body.password, &request_id.0).await?;
+    Ok(axum::Json(json!({
+        "token": outcome.token,
+        "expires_at": outcome.expires_at.to_rfc3339(),
+        "role": outcome.actor.role.as_str(),
+    })))
+}
+
+async fn logout(State(state): State<AppState>, auth: Auth, BearerToken(token): BearerToken) -> ApiResult<StatusCode> {
+    state.app.logout(&auth.0, &token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(auth: Auth) -> axum::Json<Value> {
+    let actor = auth.actor();
+    axum::Json(json!({
+        "username": actor.username,
+        "role": actor.role.as_str(),
+        "merchant_id": actor.merchant_id,
+    }))
+}

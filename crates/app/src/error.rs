@@ -1,0 +1,106 @@
+//! The one table of error codes (stable snake_case strings, documented in docs/errors.md) and the
+//! error every use case returns.
+
+macro_rules! error_codes {
+    ($($variant:ident => $code:literal, $zh:literal, $en:literal;)*) => {
+        /// A stable error code. The HTTP status of each lives in `api::error`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// A short title in Chinese, shown first to users.
+            pub fn title_zh(self) -> &'static str {
+                match self { $(Code::$variant => $zh,)* }
+            }
+
+            pub fn title_en(self) -> &'static str {
+                match self { $(Code::$variant => $en,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    MalformedJson => "malformed_json", "请求体不是合法的 JSON", "The request body is not valid JSON";
+    InvalidField => "invalid_field", "字段缺失或格式错误", "A field is missing or has the wrong form";
+    PayloadTooLarge => "payload_too_large", "请求体过大", "The request body is too large";
+    UnsupportedMediaType => "unsupported_media_type", "不支持的内容类型", "Unsupported content type";
+    NotFound => "not_found", "资源不存在", "Not found";
+    MethodNotAllowed => "method_not_allowed", "不支持该请求方法", "Method not allowed";
+    Unauthorized => "unauthorized", "未登录或登录已失效", "Missing, expired or revoked token";
+    InvalidCredentials => "invalid_credentials", "用户名或密码错误", "Wrong username or password";
+    TooManyLoginAttempts => "too_many_login_attempts", "登录失败次数过多，请稍后再试", "Too many failed logins, try again later";
+    Forbidden => "forbidden", "无权执行此操作", "Your role may not do this";
+    CsrfFailed => "csrf_failed", "表单已过期，请刷新后重试", "The form expired; reload and try again";
+    ClockNotManual => "clock_not_manual", "系统时钟不可手动设置", "The clock is the system clock";
+    InvalidDate => "invalid_date", "日期格式错误", "Invalid date";
+    InvalidUsername => "invalid_username", "用户名格式错误", "Invalid username";
+    WeakPassword => "weak_password", "密码长度须为 8 到 256 个字符", "The password must be 8 to 256 characters";
+    UnknownRole => "unknown_role", "未知角色", "Unknown role";
+    UsernameTaken => "username_taken", "用户名已存在", "The username is taken";
+    MerchantRequired => "merchant_required", "商家用户必须指定所属商家", "A merchant user needs a merchant";
+    InvalidCalendarNotice => "invalid_calendar_notice", "节假日通知文件格式错误", "The calendar notice is malformed";
+    Internal => "internal", "服务器内部错误", "Internal error";
+}
+
+/// What a use case answers when it cannot do what was asked. `detail` is safe to show to the
+/// caller; internal causes are logged where they happen and never put here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppError {
+    pub code: Code,
+    pub detail: String,
+}
+
+impl AppError {
+    pub fn new(code: Code, detail: impl Into<String>) -> AppError {
+        AppError { code, detail: detail.into() }
+    }
+
+    pub fn not_found(what: &str) -> AppError {
+        AppError::new(Code::NotFound, format!("{what} not found"))
+    }
+
+    pub fn forbidden() -> AppError {
+        AppError::new(Code::Forbidden, "your role may not do this")
+    }
+
+    /// Logs an unexpected failure with its cause and returns an error that reveals nothing of it.
+    pub fn internal(cause: &dyn std::fmt::Display) -> AppError {
+        tracing::error!(error = %cause, "internal error");
+        AppError::new(Code::Internal, "internal error")
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.detail)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl From<store::StoreError> for AppError {
+    fn from(error: store::StoreError) -> Self {
+        AppError::internal(&error)
+    }
+}
+
+impl From<domain::auth::AuthInputError> for AppError {
+    fn from(error: domain::auth::AuthInputError) -> Self {
+        use domain::auth::AuthInputError as E;
+        let code = match error {
+            E::InvalidUsername => Code::InvalidUsername,
+            E::WeakPassword => Code::WeakPassword,
+            E::UnknownRole => Code::UnknownRole,
+        };
+        AppError::new(code, error.to_string())
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,139 @@
+//! Jobs: deadlines stored in the database and run when the app clock reaches them, by the worker
+//! inside `serve` or on demand. A job's effect, its completion and its audit row commit together,
+//! and the claim is a row lock held by that transaction, so a job runs exactly once even with
+//! several workers; a crash mid-job rolls everything back and the job runs again later.
+
+use chrono::{DateTime, Utc};
+use domain::auth::Role;
+use store::jobs::{self, JobRow, NewJob};
+
+use crate::{App, AppError, AppResult, Ctx};
+
+/// What the worker knows how to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Deletes sessions and failed-login records that ended more than a day ago.
+    SessionsPurge,
+    /// Walks the audit chain and logs an error if it is broken.
+    AuditVerify,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 2] = [JobKind::SessionsPurge, JobKind::AuditVerify];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::SessionsPurge => "sessions.purge",
+            JobKind::AuditVerify => "audit.verify",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<JobKind> {
+        JobKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
+/// Jobs run by one call of `run_due_jobs` at most, so a flood of due jobs cannot hold a request for ever.
+pub const JOBS_PER_RUN_MAX: usize = 10_000;
+/// Attempts before a failing job is left `failed` for an operator to look at.
+pub const JOB_ATTEMPTS_MAX: i64 = 8;
+
+impl App {
+    /// Schedules a job inside the caller's transaction.
+    pub async fn enqueue_job(
+        &self,
+        tx: &mut store::Conn,
+        kind: JobKind,
+        subject: &str,
+        payload: &str,
+        due_at: DateTime<Utc>,
+        merchant_id: Option<i64>,
+    ) -> AppResult<i64> {
+        let job = NewJob {
+            kind: kind.as_str(),
+            subject,
+            payload,
+            due_at_ms: due_at.timestamp_millis(),
+            merchant_id,
+            now_ms: self.clock().now_ms(),
+        };
+        Ok(jobs::insert(tx, &job).await?)
+    }
+
+    /// Runs every job due at the clock's current time until none is due (admin only); answers how
+    /// many ran here.
+    pub async fn run_due_jobs(&self, ctx: &Ctx) -> AppResult<usize> {
+        ctx.actor.require(&[Role::Admin])?;
+        let mut ran = 0;
+        while ran < JOBS_PER_RUN_MAX {
+            match self.run_one_due_job(ctx).await? {
+                Some(_) => ran += 1,
+                None => break,
+            }
+        }
+        Ok(ran)
+    }
+
+    /// Claims, runs and completes the earliest due job; `None` when nothing is due.
+    async fn run_one_due_job(&self, ctx: &Ctx) -> AppResult<Option<i64>> {
+        let now_ms = self.clock().now_ms();
+        let mut tx = self.db().begin().await?;
+        let Some(job) = jobs::claim_due(&mut tx, self.db().backend(), now_ms).await? else {
+            return Ok(None);
+        };
+        match self.execute_job(&mut tx, ctx, &job).await {
+            Ok(summary) => {
+                if !jobs::mark_done(&mut tx, job.id, now_ms).await? {
+                    return Err(AppError::internal(&format!("job {} was completed twice", job.id)));
+                }
+                let subject = format!("job:{}", job.id);
+                let detail = format!("kind={} subject={} {summary}", job.kind, job.subject);
+                self.audit_for(&mut tx, ctx, "job.run", &subject, detail.trim_end(), job.merchant_id).await?;
+                tx.commit().await?;
+            }
+            Err(error) => {
+                drop(tx);
+                tracing::warn!(job = job.id, kind = %job.kind, error = %error, "job failed");
+                let attempts = job.attempts + 1;
+                let retry_at_ms = (attempts < JOB_ATTEMPTS_MAX).then(|| now_ms + 60_000 * attempts * attempts);
+                let mut tx = self.db().begin().await?;
+                jobs::mark_failed(&mut tx, job.id, &error.to_string(), retry_at_ms).await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(Some(job.id))
+    }
+
+    /// Does a job's work inside its transaction and returns a short summary for the audit row.
+    async fn execute_job(&self, tx: &mut store::WriteTx, _ctx: &Ctx, job: &JobRow) -> AppResult<String> {
+        let kind = JobKind::parse(&job.kind)
+            .ok_or_else(|| AppError::internal(&format!("job {} has unknown kind {}", job.id, job.kind)))?;
+        match kind {
+            JobKind::SessionsPurge => {
+                let removed = self.purge_sessions(tx).await?;
+                Ok(format!("removed={removed}"))
+            }
+            JobKind::AuditVerify => {
+                let report = store::audit::verify(tx).await?;
+                if !matches!(report, store::audit::ChainReport::Intact { .. }) {
+                    tracing::error!(?report, "audit chain broken");
+                }
+                Ok(format!("report={report:?}"))
+            }
+        }
+    }
+
+    /// Makes sure the recurring housekeeping jobs exist (one pending of each); called at start-up.
+    pub async fn ensure_housekeeping_jobs(&self) -> AppResult<()> {
+        let mut tx = self.db().begin().await?;
+        for kind in JobKind::ALL {
+            let pending = jobs::pending_for_subject(&mut tx, "housekeeping").await?;
+            if !pending.iter().any(|job| job.kind == kind.as_str()) {
+                let due = self.clock().now() + chrono::Duration::hours(24);
+                self.enqueue_job(&mut tx, kind, "housekeeping", "", due, None).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

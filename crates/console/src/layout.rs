@@ -1,0 +1,78 @@
+//! The page frame: head, navigation by role, language switch, logout, and message boxes.
+
+use app::Actor;
+use domain::auth::Role;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::i18n::{Lang, t};
+
+const STYLE: &str = "
+body{font-family:system-ui,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0;color:#1f2329;background:#f5f6f7}
+header{background:#161823;color:#fff;padding:10px 24px;display:flex;gap:18px;align-items:center;flex-wrap:wrap}
+header a,header button{color:#fff;text-decoration:none;background:none;border:0;font:inherit;cursor:pointer}
+header .brand{font-weight:700;margin-right:12px}header .spacer{flex:1}
+main{max-width:1100px;margin:24px auto;padding:0 24px}
+.card{background:#fff;border-radius:8px;padding:18px 22px;margin-bottom:18px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eee;font-size:14px}
+.error{background:#fff1f0;border:1px solid #ffa39e;padding:10px 14px;border-radius:6px;margin-bottom:14px}
+.notice{background:#e6f4ff;border:1px solid #91caff;padding:10px 14px;border-radius:6px;margin-bottom:14px}
+label{display:block;margin:10px 0 4px}input,select,textarea{padding:7px;font:inherit;border:1px solid #ccc;border-radius:4px}
+button.primary{background:#fe2c55;color:#fff;border:0;border-radius:4px;padding:8px 16px;font:inherit;cursor:pointer;margin-top:12px}
+.cal td{height:56px;vertical-align:top;width:14%}.cal .off{background:#fff1f0}.cal .makeup{background:#fffbe6}.cal .holiday{color:#cf1322}
+.muted{color:#8a8f99;font-size:13px}.badge{display:inline-block;padding:1px 8px;border-radius:10px;background:#eee;font-size:12px}
+";
+
+pub fn role_name(lang: Lang, role: Role) -> &'static str {
+    t(lang, &format!("role_{}", role.as_str()))
+}
+
+/// A whole page. `viewer` is None on the login page.
+pub fn page(lang: Lang, title: &str, viewer: Option<(&Actor, &str)>, here: &str, body: Markup) -> Markup {
+    let switch_href = format!("/console/lang?to={}&back={}", lang.other().code(), here);
+    html! {
+        (DOCTYPE)
+        html lang=(lang.html_lang()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (t(lang, "app_name")) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    span.brand { (t(lang, "app_name")) }
+                    @if let Some((actor, csrf)) = viewer {
+                        @for (href, key) in nav(actor.role) {
+                            a href=(href) { (t(lang, key)) }
+                        }
+                        span.spacer {}
+                        span #whoami { (actor.username) " · " (role_name(lang, actor.role)) }
+                        a #lang-switch href=(switch_href) { (t(lang, "switch_lang")) }
+                        form method="post" action="/console/logout" style="display:inline" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button #logout type="submit" { (t(lang, "logout")) }
+                        }
+                    } @else {
+                        span.spacer {}
+                        a #lang-switch href=(switch_href) { (t(lang, "switch_lang")) }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// Navigation entries by role: (href, text key).
+fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
+    let mut entries = vec![("/console/home", "home"), ("/console/calendar", "calendar")];
+    if role == Role::Admin {
+        entries.push(("/console/admin/audit", "audit"));
+        entries.push(("/console/admin/clock", "clock_jobs"));
+    }
+    entries
+}
+
+pub fn error_box(message: &str) -> Markup {
+    html! { div.error role="alert" { (message) } }
+}

@@ -1,0 +1,350 @@
+//! The foundation pages: login, home, the working-day calendar, and the admin's audit log and clock.
+
+use app::{AppError, Code};
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
+use chrono::{Datelike, NaiveDate};
+use domain::auth::Role;
+use domain::calendar::DayKind;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::ConsoleState;
+use crate::i18n::{Lang, t};
+use crate::layout::{error_box, page, role_name};
+use crate::session::{self, LANG_COOKIE, SESSION_COOKIE, Viewer, check_csrf, csrf, lang, viewer};
+
+/// An error message in the viewer's language first, with the stable code for support.
+fn message(lang: Lang, error: &AppError) -> String {
+    let title = match lang {
+        Lang::Zh => error.code.title_zh(),
+        Lang::En => error.code.title_en(),
+    };
+    format!("{title} ({})", error.code.as_str())
+}
+
+fn html_page(status: StatusCode, jar: CookieJar, markup: Markup) -> Response {
+    (status, jar, Html(markup.into_string())).into_response()
+}
+
+/// Renders a page for a logged-in viewer.
+fn viewer_page(jar: CookieJar, viewer: &Viewer, title_key: &str, here: &str, body: Markup) -> Response {
+    let lang = lang(&jar);
+    let (jar, csrf) = csrf(jar);
+    let markup = page(lang, t(lang, title_key), Some((&viewer.ctx.actor, &csrf)), here, body);
+    html_page(StatusCode::OK, jar, markup)
+}
+
+pub async fn root() -> Redirect {
+    Redirect::to("/console/home")
+}
+
+pub async fn not_found(jar: CookieJar) -> Response {
+    let lang = lang(&jar);
+    let body = html! { div.card { h1 { (t(lang, "not_found")) } a href="/console/home" { (t(lang, "home")) } } };
+    html_page(StatusCode::NOT_FOUND, jar, page(lang, t(lang, "not_found"), None, "/console/home", body))
+}
+
+fn login_markup(lang: Lang, csrf: &str, error: Option<&str>) -> Markup {
+    let body = html! {
+        div.card style="max-width:380px;margin:60px auto" {
+            h1 { (t(lang, "login")) }
+            @if let Some(error) = error { (error_box(error)) }
+            form #login-form method="post" action="/console/login" {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="username" { (t(lang, "username")) }
+                input #username name="username" autocomplete="username" required maxlength="64";
+                label for="password" { (t(lang, "password")) }
+                input #password name="password" type="password" autocomplete="current-password" required maxlength="256";
+                div { button.primary #login-submit type="submit" { (t(lang, "login")) } }
+            }
+        }
+    };
+    page(lang, t(lang, "login"), None, "/console/login", body)
+}
+
+pub async fn login_page(jar: CookieJar) -> Response {
+    let lang = lang(&jar);
+    let (jar, csrf) = csrf(jar);
+    html_page(StatusCode::OK, jar, login_markup(lang, &csrf, None))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn login_submit(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let lang = lang(&jar);
+    if check_csrf(&jar, &form.csrf).is_err() {
+        let (jar, csrf) = csrf(jar);
+        let error = message(lang, &AppError::new(Code::CsrfFailed, ""));
+        return html_page(StatusCode::FORBIDDEN, jar, login_markup(lang, &csrf, Some(&error)));
+    }
+    match state.app.login(&form.username, &form.password, &session::request_id(&headers)).await {
+        Ok(outcome) => (jar.add(session::session_cookie(outcome.token)), Redirect::to("/console/home")).into_response(),
+        Err(error) => {
+            let (jar, csrf) = csrf(jar);
+            let status = if error.code == Code::TooManyLoginAttempts { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            html_page(status, jar, login_markup(lang, &csrf, Some(&message(lang, &error))))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+    if check_csrf(&jar, &form.csrf).is_err() {
+        return forbidden(jar, Code::CsrfFailed);
+    }
+    if let Ok(viewer) = viewer(&state, &jar, &headers).await
+        && let Err(error) = state.app.logout(&viewer.ctx, &viewer.token).await
+    {
+        tracing::warn!(%error, "console logout failed");
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/console"));
+    (jar, Redirect::to("/console/login")).into_response()
+}
+
+fn forbidden(jar: CookieJar, code: Code) -> Response {
+    let lang = lang(&jar);
+    let body = html! { div.card { (error_box(&message(lang, &AppError::new(code, "")))) a href="/console/home" { (t(lang, "home")) } } };
+    html_page(StatusCode::FORBIDDEN, jar, page(lang, t(lang, "forbidden"), None, "/console/home", body))
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    to: String,
+    back: Option<String>,
+}
+
+/// Sets the language cookie and returns to the page the viewer was on (console pages only).
+pub async fn switch_lang(jar: CookieJar, Query(query): Query<LangQuery>) -> Response {
+    let lang = Lang::parse(&query.to).unwrap_or(Lang::Zh);
+    let back = query.back.filter(|b| b.starts_with("/console") && !b.contains("//")).unwrap_or_else(|| "/console/home".into());
+    let cookie = Cookie::build((LANG_COOKIE, lang.code())).path("/console").http_only(true).build();
+    (jar.add(cookie), Redirect::to(&back)).into_response()
+}
+
+pub async fn home(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap) -> Response {
+    let viewer = match viewer(&state, &jar, &headers).await {
+        Ok(viewer) => viewer,
+        Err(redirect) => return redirect,
+    };
+    let lang = lang(&jar);
+    let actor = &viewer.ctx.actor;
+    let now = state.app.clock().now().with_timezone(&app::clock::china_offset());
+    let body = html! {
+        div.card {
+            h1 #welcome { (t(lang, "welcome")) "，" (actor.username) }
+            p { (t(lang, "home_intro")) }
+            table {
+                tr { th { (t(lang, "role")) } td #role { (role_name(lang, actor.role)) } }
+                @if let Some(merchant_id) = actor.merchant_id { tr { th { (t(lang, "merchant_id")) } td { (merchant_id) } } }
+                tr { th { (t(lang, "now")) } td { (now.format("%Y-%m-%d %H:%M")) } }
+            }
+        }
+    };
+    viewer_page(jar, &viewer, "home", "/console/home", body)
+}
+
+#[derive(Deserialize)]
+pub struct MonthQuery {
+    month: Option<String>,
+}
+
+pub async fn calendar(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap, Query(query): Query<MonthQuery>) -> Response {
+    let viewer = match viewer(&state, &jar, &headers).await {
+        Ok(viewer) => viewer,
+        Err(redirect) => return redirect,
+    };
+    let lang = lang(&jar);
+    let today = app::clock::china_date(state.app.clock().now());
+    let first = query
+        .month
+        .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+        .unwrap_or_else(|| today.with_day(1).unwrap_or(today));
+    let calendar = state.app.calendar();
+    let previous = first.pred_opt().map(|d| d.format("%Y-%m").to_string()).unwrap_or_default();
+    let next = first.checked_add_months(chrono::Months::new(1)).map(|d| d.format("%Y-%m").to_string()).unwrap_or_default();
+    let days: Vec<_> = first.iter_days().take_while(|d| d.month() == first.month()).map(|d| calendar.day(d)).collect();
+    let leading = first.weekday().num_days_from_monday() as usize;
+    let mut cells: Vec<Option<&domain::calendar::DayInfo>> = vec![None; leading];
+    cells.extend(days.iter().map(Some));
+    let body = html! {
+        div.card {
+            h1 { (t(lang, "calendar")) " " (first.format("%Y-%m")) }
+            p {
+                a href={ "/console/calendar?month=" (previous) } { "← " (t(lang, "prev_month")) }
+                " · "
+                a href={ "/console/calendar?month=" (next) } { (t(lang, "next_month")) " →" }
+            }
+            @if calendar.is_provisional(first.year()) { div.notice { (t(lang, "provisional")) } }
+            table.cal {
+                tr { @for name in t(lang, "weekdays").split(',') { th { (name) } } }
+                @for week in cells.chunks(7) {
+                    tr {
+                        @for cell in week {
+                            @match cell {
+                                Some(day) => td class=(day_class(day.kind)) data-date=(day.date.format("%Y-%m-%d")) {
+                                    strong { (day.date.day()) } br;
+                                    span.muted { (t(lang, day.kind.as_str())) }
+                                    @if let Some(name) = &day.holiday { br; span.holiday { (if lang == Lang::Zh { &name.zh } else { &name.en }) } }
+                                },
+                                None => td {},
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    viewer_page(jar, &viewer, "calendar", "/console/calendar", body)
+}
+
+fn day_class(kind: DayKind) -> &'static str {
+    match kind {
+        DayKind::Workday => "work",
+        DayKind::Weekend | DayKind::Holiday => "off",
+        DayKind::MakeupWorkday => "makeup",
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CursorQuery {
+    cursor: Option<i64>,
+}
+
+pub async fn audit(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap, Query(query): Query<CursorQuery>) -> Response {
+    let viewer = match viewer(&state, &jar, &headers).await {
+        Ok(viewer) => viewer,
+        Err(redirect) => return redirect,
+    };
+    let lang = lang(&jar);
+    let page_rows = match state.app.list_audit(&viewer.ctx.actor, Some(50), query.cursor).await {
+        Ok(page) => page,
+        Err(error) if error.code == Code::Forbidden => return forbidden(jar, error.code),
+        Err(error) => return viewer_page(jar, &viewer, "audit", "/console/admin/audit", error_box(&message(lang, &error))),
+    };
+    let body = html! {
+        div.card {
+            h1 { (t(lang, "audit")) }
+            table #audit {
+                tr { th { "#" } th { (t(lang, "date")) } th { (t(lang, "actor")) } th { (t(lang, "action")) } th { (t(lang, "subject")) } th { (t(lang, "detail")) } }
+                @for row in &page_rows.items {
+                    tr {
+                        td { (row.seq) }
+                        td { (chrono::DateTime::from_timestamp_millis(row.at_ms).map(|t| t.with_timezone(&app::clock::china_offset()).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
+                        td { (row.actor) } td { code { (row.action) } } td { (row.subject) } td.muted { (row.detail) }
+                    }
+                }
+            }
+            @if let Some(cursor) = &page_rows.next_cursor { p { a href={ "/console/admin/audit?cursor=" (cursor) } { (t(lang, "older")) " →" } } }
+        }
+    };
+    viewer_page(jar, &viewer, "audit", "/console/admin/audit", body)
+}
+
+fn clock_markup(state: &ConsoleState, lang: Lang, csrf: &str, note: Option<Markup>) -> Markup {
+    let clock = state.app.clock();
+    let now = clock.now().with_timezone(&app::clock::china_offset());
+    html! {
+        div.card {
+            h1 { (t(lang, "clock_jobs")) }
+            @if let Some(note) = note { (note) }
+            p { (t(lang, "now")) ": " strong #clock-now { (now.to_rfc3339()) } " "
+                span.badge { (if clock.as_manual().is_some() { t(lang, "clock_manual") } else { t(lang, "clock_system") }) } }
+            @if clock.as_manual().is_some() {
+                form method="post" action="/console/admin/clock" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label for="now" { (t(lang, "set_clock")) " (RFC 3339)" }
+                    input #now name="now" value=(now.to_rfc3339()) size="32";
+                    div { button.primary type="submit" { (t(lang, "save")) } }
+                }
+            }
+            form method="post" action="/console/admin/jobs/run" {
+                input type="hidden" name="csrf" value=(csrf);
+                button.primary #run-jobs type="submit" { (t(lang, "run_jobs")) }
+            }
+        }
+    }
+}
+
+pub async fn clock_page(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap) -> Response {
+    let viewer = match viewer(&state, &jar, &headers).await {
+        Ok(viewer) => viewer,
+        Err(redirect) => return redirect,
+    };
+    if viewer.ctx.actor.role != Role::Admin {
+        return forbidden(jar, Code::Forbidden);
+    }
+    let lang = lang(&jar);
+    let (jar, csrf) = csrf(jar);
+    let body = clock_markup(&state, lang, &csrf, None);
+    html_page(StatusCode::OK, jar, page(lang, t(lang, "clock_jobs"), Some((&viewer.ctx.actor, &csrf)), "/console/admin/clock", body))
+}
+
+#[derive(Deserialize)]
+pub struct ClockForm {
+    now: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn admin_action(
+    state: &ConsoleState,
+    jar: CookieJar,
+    headers: &HeaderMap,
+    csrf_field: &str,
+    action: impl AsyncFnOnce(&Viewer) -> Result<String, AppError>,
+) -> Response {
+    if check_csrf(&jar, csrf_field).is_err() {
+        return forbidden(jar, Code::CsrfFailed);
+    }
+    let viewer = match viewer(state, &jar, headers).await {
+        Ok(viewer) => viewer,
+        Err(redirect) => return redirect,
+    };
+    let lang = lang(&jar);
+    let note = match action(&viewer).await {
+        Ok(text) => html! { div.notice role="status" { (text) } },
+        Err(error) if error.code == Code::Forbidden => return forbidden(jar, error.code),
+        Err(error) => error_box(&message(lang, &error)),
+    };
+    let (jar, csrf) = csrf(jar);
+    let body = clock_markup(state, lang, &csrf, Some(note));
+    html_page(StatusCode::OK, jar, page(lang, t(lang, "clock_jobs"), Some((&viewer.ctx.actor, &csrf)), "/console/admin/clock", body))
+}
+
+pub async fn clock_submit(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap, Form(form): Form<ClockForm>) -> Response {
+    let lang = lang(&jar);
+    admin_action(&state, jar, &headers, &form.csrf, async |viewer: &Viewer| {
+        let now = chrono::DateTime::parse_from_rfc3339(form.now.trim()).map_err(|_| AppError::new(Code::InvalidDate, ""))?;
+        let now = state.app.set_clock(&viewer.ctx, now.to_utc()).await?;
+        Ok(format!("{}: {}", t(lang, "now"), now.with_timezone(&app::clock::china_offset()).to_rfc3339()))
+    })
+    .await
+}
+
+pub async fn run_jobs(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+    let lang = lang(&jar);
+    admin_action(&state, jar, &headers, &form.csrf, async |viewer: &Viewer| {
+        let ran = state.app.run_due_jobs(&viewer.ctx).await?;
+        Ok(format!("{}: {ran}", t(lang, "jobs_ran")))
+    })
+    .await
+}

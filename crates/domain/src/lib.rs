@@ -1,0 +1,9 @@
+//! Pure business rules of Xiaodian: ids, money, the working-day calendar, validators, state machines.
+//!
+//! Nothing in this crate does I/O, reads a clock or speaks JSON: time and ids are passed in,
+//! which keeps every rule testable exhaustively.
+
+pub mod audit;
+pub mod auth;
+pub mod calendar;
+pub mod limits;

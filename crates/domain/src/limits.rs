@@ -1,0 +1,22 @@
+//! Upper bounds on everything a user can send: lengths, sizes and counts, in one place.
+
+/// Longest username accepted, in characters.
+pub const USERNAME_LENGTH_MAX: usize = 64;
+/// Shortest password accepted, in characters.
+pub const PASSWORD_LENGTH_MIN: usize = 8;
+/// Longest password accepted, in bytes (argon2 input stays bounded).
+pub const PASSWORD_LENGTH_MAX: usize = 256;
+/// Longest merchant name, in characters.
+pub const MERCHANT_NAME_LENGTH_MAX: usize = 100;
+/// Largest JSON request body, in bytes.
+pub const REQUEST_BODY_BYTES_MAX: usize = 1024 * 1024;
+/// Largest page a list endpoint returns.
+pub const PAGE_SIZE_MAX: u32 = 200;
+/// Page size when the caller does not say.
+pub const PAGE_SIZE_DEFAULT: u32 = 50;
+/// Failed logins per username allowed within `LOGIN_FAILURE_WINDOW_SECONDS`.
+pub const LOGIN_FAILURES_MAX: i64 = 10;
+/// The window over which failed logins are counted.
+pub const LOGIN_FAILURE_WINDOW_SECONDS: i64 = 60;
+/// Largest calendar notice file, in bytes.
+pub const CALENDAR_NOTICE_BYTES_MAX: usize = 64 * 1024;

@@ -1,0 +1,41 @@
+//! Persistence: the database handle, migrations for SQLite and PostgreSQL, and one module of SQL per area.
+//!
+//! Every query goes through sqlx's `Any` driver with `$1` placeholders, so one code path serves both
+//! engines; a query differs per backend only where the dialect forces it (see `jobs::claim_due`).
+//! Integer columns are BIGINT on PostgreSQL so that every integer decodes as `i64` on both.
+
+pub mod audit;
+pub mod calendar;
+pub mod db;
+pub mod jobs;
+pub mod users;
+
+pub use db::{Backend, Db, WriteTx};
+
+/// What can go wrong in the store. Callers treat `Conflict` as an expected outcome and
+/// everything else as an internal failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a row with the same unique key already exists")]
+    Conflict,
+    #[error("database url {0:?} is neither sqlite: nor postgres:")]
+    UnsupportedUrl(String),
+    #[error("could not prepare the data directory: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Sql(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        let unique = error.as_database_error().map(|db| db.is_unique_violation()).unwrap_or(false);
+        if unique { StoreError::Conflict } else { StoreError::Sql(error) }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The connection type every store function takes: a pooled connection or a transaction.
+pub type Conn = sqlx::AnyConnection;

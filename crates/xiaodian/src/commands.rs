@@ -1,0 +1,153 @@
+//! The one-shot subcommands: migrate, user, calendar and audit.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use app::{App, Ctx};
+use chrono::NaiveDate;
+use clap::Subcommand;
+use store::Db;
+
+use crate::DbArg;
+
+pub async fn open(db: &DbArg) -> anyhow::Result<App> {
+    let database = Db::connect(&db.db).await.with_context(|| format!("cannot open the database {}", db.db))?;
+    Ok(App::with_system_clock(database).await?)
+}
+
+pub async fn migrate(db: &DbArg) -> anyhow::Result<ExitCode> {
+    open(db).await?;
+    println!("migrations applied: {}", db.db);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+        /// admin, reviewer, merchant or service
+        #[arg(long)]
+        role: String,
+        /// The merchant a merchant user belongs to (created when missing).
+        #[arg(long)]
+        merchant: Option<String>,
+        /// Read the password from standard input (the only way: never from the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+pub async fn user(command: UserCommand) -> anyhow::Result<ExitCode> {
+    let UserCommand::Add { db, username, role, merchant, password_stdin: _ } = command;
+    let mut password = String::new();
+    std::io::stdin().take(4096).read_to_string(&mut password).context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    let app = open(&db).await?;
+    let id = app.create_user(&Ctx::system("cli"), &username, &role, merchant.as_deref(), password).await?;
+    println!("user {username} created (id {id}, role {role})");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
+pub enum CalendarCommand {
+    /// One day as JSON.
+    Day {
+        date: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// The date N working days after DATE.
+    AddWorkdays {
+        date: String,
+        days: i64,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Every day of a year: date, a tab, 1 for a working day or 0.
+    Year {
+        year: i32,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Load a year's State Council notice (format in the README).
+    Import {
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+fn parse_date(text: &str) -> anyhow::Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(|| format!("{text:?} is not a date YYYY-MM-DD"))
+}
+
+pub async fn calendar(command: CalendarCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        CalendarCommand::Day { date, db } => {
+            let date = parse_date(&date)?;
+            let app = open(&db).await?;
+            println!("{}", api::day_json(&app.calendar_day(date)));
+        }
+        CalendarCommand::AddWorkdays { date, days, db } => {
+            let date = parse_date(&date)?;
+            let app = open(&db).await?;
+            let result = app.add_workdays(date, days)?;
+            println!("{}", result.date.format("%Y-%m-%d"));
+        }
+        CalendarCommand::Year { year, db } => {
+            if !(1900..=2200).contains(&year) {
+                bail!("year must be between 1900 and 2200");
+            }
+            let app = open(&db).await?;
+            let mut out = String::with_capacity(366 * 13);
+            for day in app.calendar().year_days(year) {
+                out.push_str(&format!("{}\t{}\n", day.date.format("%Y-%m-%d"), u8::from(day.workday)));
+            }
+            print!("{out}");
+        }
+        CalendarCommand::Import { file, db } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let app = open(&db).await?;
+            let year = app.import_calendar_notice(&Ctx::system("cli"), &text).await?;
+            println!("calendar {year} imported from {}", file.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain; exit 1 naming the first bad row.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+pub async fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
+    let AuditCommand::Verify { db } = command;
+    let app = open(&db).await?;
+    match app.verify_audit().await? {
+        app::audit::ChainReport::Intact { rows } => {
+            println!("audit chain intact: {rows} rows");
+            Ok(ExitCode::SUCCESS)
+        }
+        app::audit::ChainReport::Broken(domain::audit::ChainBreak::HashMismatch { seq }) => {
+            println!("audit chain broken at row seq={seq}: its hash does not match its contents");
+            Ok(ExitCode::FAILURE)
+        }
+        app::audit::ChainReport::Broken(domain::audit::ChainBreak::Gap { seq, expected_seq }) => {
+            println!("audit chain broken at row seq={seq}: expected seq={expected_seq} (rows missing)");
+            Ok(ExitCode::FAILURE)
+        }
+        app::audit::ChainReport::HeadMismatch { head_seq, last_seq } => {
+            println!("audit chain broken after row seq={last_seq}: the head says seq={head_seq} (rows removed)");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The `xiaodian` binary: command-line parsing, configuration and wiring of the crates.
+
+mod commands;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+/// Default embedded database, relative to the working directory.
+pub const DEFAULT_DB: &str = "./xiaodian-data/xiaodian.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+#[derive(Parser)]
+#[command(name = "xiaodian", version, about = "小店后台 · Xiaodian back office")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+pub struct DbArg {
+    /// Database URL: a SQLite path (sqlite:PATH) or postgres://...
+    #[arg(long, env = "XIAODIAN_DB", default_value = DEFAULT_DB)]
+    pub db: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the console.
+    Serve(serve::ServeArgs),
+    /// Create the database if needed and apply pending migrations.
+    Migrate(DbArg),
+    /// Manage users.
+    #[command(subcommand)]
+    User(commands::UserCommand),
+    /// The working-day calendar.
+    #[command(subcommand)]
+    Calendar(commands::CalendarCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(commands::AuditCommand),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Migrate(db) => commands::migrate(&db).await,
+            Command::User(command) => commands::user(command).await,
+            Command::Calendar(command) => commands::calendar(command).await,
+            Command::Audit(command) => commands::audit(command).await,
+        }
+    });
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to standard error; `RUST_LOG` overrides the default level.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
