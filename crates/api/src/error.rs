@@ -26,20 +26,6 @@ pub fn status_of(code: Code) -> StatusCode {
     }
 }
 
-/// The code a bare error status from a lower layer (body limit, routing) stands for.
-pub fn code_for_status(status: StatusCode) -> Code {
-    match status {
-        StatusCode::NOT_FOUND => Code::NotFound,
-        StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
-        StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
-        StatusCode::UNAUTHORIZED => Code::Unauthorized,
-        StatusCode::FORBIDDEN => Code::Forbidden,
-        status if status.is_client_error() => Code::InvalidField,
-        _ => Code::Internal,
-    }
-}
-
 /// The error type of every handler.
 #[derive(Debug)]
 pub struct ApiError(pub AppError);

@@ -7,8 +7,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
 use crate::AppState;
+use crate::error::ApiError;
 use crate::request_id::RequestId;
 
 /// A JSON body; every rejection becomes problem+json with a precise code.
@@ -72,8 +72,10 @@ impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|value| value.to_str().ok());
-        let token = header.and_then(|value| value.strip_prefix("Bearer ")).map(str::trim).filter(|t| !t.is_empty());
+        let header =
+            parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|value| value.to_str().ok());
+        let token =
+            header.and_then(|value| value.strip_prefix("Bearer ")).map(str::trim).filter(|t| !t.is_empty());
         token
             .map(|token| BearerToken(token.to_owned()))
             .ok_or_else(|| ApiError::new(Code::Unauthorized, "send Authorization: Bearer TOKEN"))

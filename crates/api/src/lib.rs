@@ -23,7 +23,9 @@ use axum::response::Response;
 use domain::limits::REQUEST_BODY_BYTES_MAX;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::error::{PROBLEM_JSON, code_for_status, problem};
+use axum::http::StatusCode;
+
+use crate::error::{PROBLEM_JSON, problem};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -61,7 +63,8 @@ async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if content_type.starts_with(PROBLEM_JSON) || content_type.starts_with("text/html") {
         return response;
     }
@@ -69,4 +72,19 @@ async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
     let mut replaced = problem(code, status.canonical_reason().unwrap_or("error"));
     *replaced.status_mut() = status;
     replaced
+}
+
+/// The code a bare error status from a lower layer (body limit, routing) stands for.
+fn code_for_status(status: StatusCode) -> app::Code {
+    use app::Code;
+    match status {
+        StatusCode::NOT_FOUND => Code::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
+        StatusCode::UNAUTHORIZED => Code::Unauthorized,
+        StatusCode::FORBIDDEN => Code::Forbidden,
+        status if status.is_client_error() => Code::InvalidField,
+        _ => Code::Internal,
+    }
 }

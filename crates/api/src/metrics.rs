@@ -11,7 +11,8 @@ use axum::response::Response;
 use crate::AppState;
 
 /// Upper bounds of the latency buckets, in seconds.
-const LATENCY_BUCKETS_SECONDS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+const LATENCY_BUCKETS_SECONDS: [f64; 12] =
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 /// Distinct (method, route, status) series kept; more are counted under route "other".
 const SERIES_MAX: usize = 2_000;
 
@@ -60,10 +61,18 @@ impl Metrics {
         for ((method, route, status), s) in series.iter() {
             let labels = format!("method=\"{method}\",route=\"{route}\",status=\"{status}\"");
             for (count, bound) in s.buckets.iter().zip(LATENCY_BUCKETS_SECONDS) {
-                out.push_str(&format!("xiaodian_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}\n"));
+                out.push_str(&format!(
+                    "xiaodian_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}\n"
+                ));
             }
-            out.push_str(&format!("xiaodian_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n", s.count));
-            out.push_str(&format!("xiaodian_http_request_duration_seconds_sum{{{labels}}} {}\n", s.sum_seconds));
+            out.push_str(&format!(
+                "xiaodian_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n",
+                s.count
+            ));
+            out.push_str(&format!(
+                "xiaodian_http_request_duration_seconds_sum{{{labels}}} {}\n",
+                s.sum_seconds
+            ));
             out.push_str(&format!("xiaodian_http_request_duration_seconds_count{{{labels}}} {}\n", s.count));
         }
         for (name, help, value) in gauges {

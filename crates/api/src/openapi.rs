@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
-use axum::Router;
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -141,7 +141,8 @@ fn operation(path: &str, doc: &Doc) -> Value {
     }
     if let Some(example) = doc.body {
         let example: Value = serde_json::from_str(example).unwrap_or(Value::String(example.to_owned()));
-        operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "example": example } } });
+        operation["requestBody"] =
+            json!({ "required": true, "content": { "application/json": { "example": example } } });
     }
     operation
 }

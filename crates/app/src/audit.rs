@@ -20,12 +20,18 @@ pub fn page_size(limit: Option<u32>) -> u32 {
 
 impl App {
     /// The audit log, newest first (admin only). The cursor is the last `seq` seen.
-    pub async fn list_audit(&self, actor: &Actor, limit: Option<u32>, cursor: Option<i64>) -> AppResult<Page<AuditRow>> {
+    pub async fn list_audit(
+        &self,
+        actor: &Actor,
+        limit: Option<u32>,
+        cursor: Option<i64>,
+    ) -> AppResult<Page<AuditRow>> {
         actor.require(&[Role::Admin])?;
         let limit = page_size(limit);
         let mut conn = self.db().read().await?;
         let items = store::audit::list(&mut conn, cursor, limit).await?;
-        let next_cursor = (items.len() == limit as usize).then(|| items.last().map(|row| row.seq.to_string())).flatten();
+        let next_cursor =
+            (items.len() == limit as usize).then(|| items.last().map(|row| row.seq.to_string())).flatten();
         Ok(Page { items, next_cursor })
     }
 

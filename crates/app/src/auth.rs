@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Utc};
 use domain::auth::{NewPassword, Role, Username};
-use domain::limits::{LOGIN_FAILURES_MAX, LOGIN_FAILURE_WINDOW_SECONDS, MERCHANT_NAME_LENGTH_MAX};
+use domain::limits::{LOGIN_FAILURE_WINDOW_SECONDS, LOGIN_FAILURES_MAX, MERCHANT_NAME_LENGTH_MAX};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use store::audit::NewAudit;
@@ -159,7 +159,8 @@ impl App {
         }
         let user = users::find_user_by_username(&mut conn, username.as_str()).await?;
         drop(conn);
-        let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| decoy_hash().to_owned());
+        let stored =
+            user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| decoy_hash().to_owned());
         let password = password.to_owned();
         let matches = blocking(move || verify_password(&password, &stored)).await?;
         let mut tx = self.db.begin().await?;
@@ -206,7 +207,11 @@ impl App {
             role: parse_role(&session.role)?,
             merchant_id: session.merchant_id,
         };
-        let cached = CachedSession { actor: actor.clone(), expires_at_ms: session.expires_at_ms, cached_at: Instant::now() };
+        let cached = CachedSession {
+            actor: actor.clone(),
+            expires_at_ms: session.expires_at_ms,
+            cached_at: Instant::now(),
+        };
         self.tokens.put(hash, cached);
         Ok(actor)
     }
@@ -273,11 +278,21 @@ impl App {
             now_ms,
         };
         let Some(id) = users::conflict_as_none(users::insert_user(&mut tx, &new_user).await)? else {
-            return Err(AppError::new(Code::UsernameTaken, format!("username {} is taken", username.as_str())));
+            return Err(AppError::new(
+                Code::UsernameTaken,
+                format!("username {} is taken", username.as_str()),
+            ));
         };
         let detail = format!("role={}", role.as_str());
-        self.audit_for(&mut tx, ctx, "user.create", &format!("user:{}", username.as_str()), &detail, merchant_id)
-            .await?;
+        self.audit_for(
+            &mut tx,
+            ctx,
+            "user.create",
+            &format!("user:{}", username.as_str()),
+            &detail,
+            merchant_id,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -289,7 +304,14 @@ impl App {
     }
 
     /// Appends an audit row inside the caller's transaction.
-    pub async fn audit(&self, tx: &mut store::Conn, ctx: &Ctx, action: &str, subject: &str, detail: &str) -> AppResult<()> {
+    pub async fn audit(
+        &self,
+        tx: &mut store::Conn,
+        ctx: &Ctx,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> AppResult<()> {
         self.audit_for(tx, ctx, action, subject, detail, ctx.actor.merchant_id).await
     }
 

@@ -23,10 +23,9 @@ impl App {
     }
 
     pub fn add_workdays(&self, from: NaiveDate, days: i64) -> AppResult<WorkdayDate> {
-        let days = u32::try_from(days)
-            .ok()
-            .filter(|days| *days <= ADD_WORKDAYS_MAX)
-            .ok_or_else(|| AppError::new(Code::InvalidField, format!("days must be 0 to {ADD_WORKDAYS_MAX}")))?;
+        let days = u32::try_from(days).ok().filter(|days| *days <= ADD_WORKDAYS_MAX).ok_or_else(|| {
+            AppError::new(Code::InvalidField, format!("days must be 0 to {ADD_WORKDAYS_MAX}"))
+        })?;
         Ok(self.calendar().add_workdays(from, days))
     }
 
@@ -37,10 +36,17 @@ impl App {
         if text.len() > CALENDAR_NOTICE_BYTES_MAX {
             return Err(AppError::new(Code::InvalidCalendarNotice, "the notice is larger than 64 KiB"));
         }
-        let notice = YearNotice::parse(text).map_err(|error| AppError::new(Code::InvalidCalendarNotice, error.to_string()))?;
+        let notice = YearNotice::parse(text)
+            .map_err(|error| AppError::new(Code::InvalidCalendarNotice, error.to_string()))?;
         let mut tx = self.db().begin().await?;
-        store::calendar::upsert_notice(&mut tx, notice.year, &notice.source, text, self.clock().now_ms()).await?;
-        let detail = format!("holidays={} makeups={} source={}", notice.holiday_count(), notice.makeup_count(), notice.source);
+        store::calendar::upsert_notice(&mut tx, notice.year, &notice.source, text, self.clock().now_ms())
+            .await?;
+        let detail = format!(
+            "holidays={} makeups={} source={}",
+            notice.holiday_count(),
+            notice.makeup_count(),
+            notice.source
+        );
         self.audit(&mut tx, ctx, "calendar.import", &format!("calendar:{}", notice.year), &detail).await?;
         tx.commit().await?;
         self.reload_calendar().await?;

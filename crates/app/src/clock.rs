@@ -81,10 +81,9 @@ impl crate::App {
     pub async fn set_clock(&self, ctx: &crate::Ctx, now: DateTime<Utc>) -> crate::AppResult<DateTime<Utc>> {
         use crate::{AppError, Code};
         ctx.actor.require(&[domain::auth::Role::Admin])?;
-        let manual = self
-            .clock()
-            .as_manual()
-            .ok_or_else(|| AppError::new(Code::ClockNotManual, "start serve with --clock manual to set the clock"))?;
+        let manual = self.clock().as_manual().ok_or_else(|| {
+            AppError::new(Code::ClockNotManual, "start serve with --clock manual to set the clock")
+        })?;
         let before = manual.now();
         manual.set(now);
         let mut tx = self.db().begin().await?;

@@ -16,7 +16,12 @@ pub struct DemoLogin {
 pub const DEMO_LOGINS: [DemoLogin; 4] = [
     DemoLogin { username: "admin", password: "admin-demo-2026", role: "admin", merchant: None },
     DemoLogin { username: "reviewer", password: "reviewer-demo-2026", role: "reviewer", merchant: None },
-    DemoLogin { username: "merchant", password: "merchant-demo-2026", role: "merchant", merchant: Some("杭州小店科技有限公司") },
+    DemoLogin {
+        username: "merchant",
+        password: "merchant-demo-2026",
+        role: "merchant",
+        merchant: Some("杭州小店科技有限公司"),
+    },
     DemoLogin { username: "service", password: "service-demo-2026", role: "service", merchant: None },
 ];
 

@@ -83,9 +83,9 @@ impl App {
         };
         match self.execute_job(&mut tx, ctx, &job).await {
             Ok(summary) => {
-                if !jobs::mark_done(&mut tx, job.id, now_ms).await? {
-                    return Err(AppError::internal(&format!("job {} was completed twice", job.id)));
-                }
+                // The claim holds the row, so nobody else can have completed it; assert it anyway.
+                let completed = jobs::mark_done(&mut tx, job.id, now_ms).await?;
+                assert!(completed, "job {} was claimed by two workers", job.id);
                 let subject = format!("job:{}", job.id);
                 let detail = format!("kind={} subject={} {summary}", job.kind, job.subject);
                 self.audit_for(&mut tx, ctx, "job.run", &subject, detail.trim_end(), job.merchant_id).await?;
@@ -95,7 +95,8 @@ impl App {
                 drop(tx);
                 tracing::warn!(job = job.id, kind = %job.kind, error = %error, "job failed");
                 let attempts = job.attempts + 1;
-                let retry_at_ms = (attempts < JOB_ATTEMPTS_MAX).then(|| now_ms + 60_000 * attempts * attempts);
+                let retry_at_ms =
+                    (attempts < JOB_ATTEMPTS_MAX).then(|| now_ms + 60_000 * attempts * attempts);
                 let mut tx = self.db().begin().await?;
                 jobs::mark_failed(&mut tx, job.id, &error.to_string(), retry_at_ms).await?;
                 tx.commit().await?;

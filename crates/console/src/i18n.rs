@@ -76,12 +76,20 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("weekend", "周末", "Weekend"),
     ("holiday", "法定节假日", "Holiday"),
     ("makeup_workday", "调休上班", "Make-up working day"),
-    ("provisional", "暂定：该年度通知尚未发布，按周一至周五计算", "Provisional: no notice for this year yet; Monday to Friday assumed"),
+    (
+        "provisional",
+        "暂定：该年度通知尚未发布，按周一至周五计算",
+        "Provisional: no notice for this year yet; Monday to Friday assumed",
+    ),
     ("weekdays", "一,二,三,四,五,六,日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
     ("not_found", "页面不存在", "Page not found"),
     ("forbidden", "无权访问此页面", "You may not open this page"),
     ("error", "出错了", "Something went wrong"),
-    ("home_intro", "在这里处理店铺、保证金、蓝V认证和审核工作。", "Shops, deposits, blue-V verification and reviews are handled here."),
+    (
+        "home_intro",
+        "在这里处理店铺、保证金、蓝V认证和审核工作。",
+        "Shops, deposits, blue-V verification and reviews are handled here.",
+    ),
 ];
 
 pub fn t(lang: Lang, key: &str) -> &'static str {

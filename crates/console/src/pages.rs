@@ -43,7 +43,8 @@ pub async fn root() -> Redirect {
 
 pub async fn not_found(jar: CookieJar) -> Response {
     let lang = lang(&jar);
-    let body = html! { div.card { h1 { (t(lang, "not_found")) } a href="/console/home" { (t(lang, "home")) } } };
+    let body =
+        html! { div.card { h1 { (t(lang, "not_found")) } a href="/console/home" { (t(lang, "home")) } } };
     html_page(StatusCode::NOT_FOUND, jar, page(lang, t(lang, "not_found"), None, "/console/home", body))
 }
 
@@ -92,10 +93,16 @@ pub async fn login_submit(
         return html_page(StatusCode::FORBIDDEN, jar, login_markup(lang, &csrf, Some(&error)));
     }
     match state.app.login(&form.username, &form.password, &session::request_id(&headers)).await {
-        Ok(outcome) => (jar.add(session::session_cookie(outcome.token)), Redirect::to("/console/home")).into_response(),
+        Ok(outcome) => {
+            (jar.add(session::session_cookie(outcome.token)), Redirect::to("/console/home")).into_response()
+        }
         Err(error) => {
             let (jar, csrf) = csrf(jar);
-            let status = if error.code == Code::TooManyLoginAttempts { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            let status = if error.code == Code::TooManyLoginAttempts {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
             html_page(status, jar, login_markup(lang, &csrf, Some(&message(lang, &error))))
         }
     }
@@ -107,7 +114,12 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn logout(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+pub async fn logout(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
     if check_csrf(&jar, &form.csrf).is_err() {
         return forbidden(jar, Code::CsrfFailed);
     }
@@ -135,7 +147,10 @@ pub struct LangQuery {
 /// Sets the language cookie and returns to the page the viewer was on (console pages only).
 pub async fn switch_lang(jar: CookieJar, Query(query): Query<LangQuery>) -> Response {
     let lang = Lang::parse(&query.to).unwrap_or(Lang::Zh);
-    let back = query.back.filter(|b| b.starts_with("/console") && !b.contains("//")).unwrap_or_else(|| "/console/home".into());
+    let back = query
+        .back
+        .filter(|b| b.starts_with("/console") && !b.contains("//"))
+        .unwrap_or_else(|| "/console/home".into());
     let cookie = Cookie::build((LANG_COOKIE, lang.code())).path("/console").http_only(true).build();
     (jar.add(cookie), Redirect::to(&back)).into_response()
 }
@@ -167,7 +182,12 @@ pub struct MonthQuery {
     month: Option<String>,
 }
 
-pub async fn calendar(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap, Query(query): Query<MonthQuery>) -> Response {
+pub async fn calendar(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Query(query): Query<MonthQuery>,
+) -> Response {
     let viewer = match viewer(&state, &jar, &headers).await {
         Ok(viewer) => viewer,
         Err(redirect) => return redirect,
@@ -180,8 +200,12 @@ pub async fn calendar(State(state): State<ConsoleState>, jar: CookieJar, headers
         .unwrap_or_else(|| today.with_day(1).unwrap_or(today));
     let calendar = state.app.calendar();
     let previous = first.pred_opt().map(|d| d.format("%Y-%m").to_string()).unwrap_or_default();
-    let next = first.checked_add_months(chrono::Months::new(1)).map(|d| d.format("%Y-%m").to_string()).unwrap_or_default();
-    let days: Vec<_> = first.iter_days().take_while(|d| d.month() == first.month()).map(|d| calendar.day(d)).collect();
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .map(|d| d.format("%Y-%m").to_string())
+        .unwrap_or_default();
+    let days: Vec<_> =
+        first.iter_days().take_while(|d| d.month() == first.month()).map(|d| calendar.day(d)).collect();
     let leading = first.weekday().num_days_from_monday() as usize;
     let mut cells: Vec<Option<&domain::calendar::DayInfo>> = vec![None; leading];
     cells.extend(days.iter().map(Some));
@@ -229,7 +253,12 @@ pub struct CursorQuery {
     cursor: Option<i64>,
 }
 
-pub async fn audit(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap, Query(query): Query<CursorQuery>) -> Response {
+pub async fn audit(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Query(query): Query<CursorQuery>,
+) -> Response {
     let viewer = match viewer(&state, &jar, &headers).await {
         Ok(viewer) => viewer,
         Err(redirect) => return redirect,
@@ -238,7 +267,15 @@ pub async fn audit(State(state): State<ConsoleState>, jar: CookieJar, headers: H
     let page_rows = match state.app.list_audit(&viewer.ctx.actor, Some(50), query.cursor).await {
         Ok(page) => page,
         Err(error) if error.code == Code::Forbidden => return forbidden(jar, error.code),
-        Err(error) => return viewer_page(jar, &viewer, "audit", "/console/admin/audit", error_box(&message(lang, &error))),
+        Err(error) => {
+            return viewer_page(
+                jar,
+                &viewer,
+                "audit",
+                "/console/admin/audit",
+                error_box(&message(lang, &error)),
+            );
+        }
     };
     let body = html! {
         div.card {
@@ -295,7 +332,11 @@ pub async fn clock_page(State(state): State<ConsoleState>, jar: CookieJar, heade
     let lang = lang(&jar);
     let (jar, csrf) = csrf(jar);
     let body = clock_markup(&state, lang, &csrf, None);
-    html_page(StatusCode::OK, jar, page(lang, t(lang, "clock_jobs"), Some((&viewer.ctx.actor, &csrf)), "/console/admin/clock", body))
+    html_page(
+        StatusCode::OK,
+        jar,
+        page(lang, t(lang, "clock_jobs"), Some((&viewer.ctx.actor, &csrf)), "/console/admin/clock", body),
+    )
 }
 
 #[derive(Deserialize)]
@@ -327,20 +368,35 @@ async fn admin_action(
     };
     let (jar, csrf) = csrf(jar);
     let body = clock_markup(state, lang, &csrf, Some(note));
-    html_page(StatusCode::OK, jar, page(lang, t(lang, "clock_jobs"), Some((&viewer.ctx.actor, &csrf)), "/console/admin/clock", body))
+    html_page(
+        StatusCode::OK,
+        jar,
+        page(lang, t(lang, "clock_jobs"), Some((&viewer.ctx.actor, &csrf)), "/console/admin/clock", body),
+    )
 }
 
-pub async fn clock_submit(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap, Form(form): Form<ClockForm>) -> Response {
+pub async fn clock_submit(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<ClockForm>,
+) -> Response {
     let lang = lang(&jar);
     admin_action(&state, jar, &headers, &form.csrf, async |viewer: &Viewer| {
-        let now = chrono::DateTime::parse_from_rfc3339(form.now.trim()).map_err(|_| AppError::new(Code::InvalidDate, ""))?;
+        let now = chrono::DateTime::parse_from_rfc3339(form.now.trim())
+            .map_err(|_| AppError::new(Code::InvalidDate, ""))?;
         let now = state.app.set_clock(&viewer.ctx, now.to_utc()).await?;
         Ok(format!("{}: {}", t(lang, "now"), now.with_timezone(&app::clock::china_offset()).to_rfc3339()))
     })
     .await
 }
 
-pub async fn run_jobs(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+pub async fn run_jobs(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
     let lang = lang(&jar);
     admin_action(&state, jar, &headers, &form.csrf, async |viewer: &Viewer| {
         let ran = state.app.run_due_jobs(&viewer.ctx).await?;

@@ -27,7 +27,10 @@ pub fn csrf(jar: CookieJar) -> (CookieJar, String) {
     let mut bytes = [0_u8; 16];
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
-    let cookie = Cookie::build((CSRF_COOKIE, token.clone())).path("/console").http_only(true).same_site(SameSite::Strict);
+    let cookie = Cookie::build((CSRF_COOKIE, token.clone()))
+        .path("/console")
+        .http_only(true)
+        .same_site(SameSite::Strict);
     (jar.add(cookie), token)
 }
 
@@ -40,7 +43,11 @@ pub fn check_csrf(jar: &CookieJar, submitted: &str) -> Result<(), Code> {
 }
 
 pub fn session_cookie(token: String) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, token)).path("/console").http_only(true).same_site(SameSite::Strict).build()
+    Cookie::build((SESSION_COOKIE, token))
+        .path("/console")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .build()
 }
 
 pub fn request_id(headers: &HeaderMap) -> String {

@@ -24,10 +24,7 @@ impl Role {
     }
 
     pub fn parse(text: &str) -> Result<Role, AuthInputError> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str() == text)
-            .ok_or(AuthInputError::UnknownRole)
+        Role::ALL.into_iter().find(|role| role.as_str() == text).ok_or(AuthInputError::UnknownRole)
     }
 }
 

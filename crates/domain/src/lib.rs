@@ -6,4 +6,6 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod ledger;
 pub mod limits;
+pub mod money;

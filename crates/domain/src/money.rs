@@ -48,16 +48,12 @@ impl fmt::Display for Fen {
         // `unsigned_abs` keeps `i64::MIN` printable.
         let magnitude = self.0.unsigned_abs();
         let fen_per_yuan = FEN_PER_YUAN.unsigned_abs();
-        let yuan = (magnitude / fen_per_yuan).to_string();
+        let yuan_digits: Vec<char> = (magnitude / fen_per_yuan).to_string().chars().collect();
         let cents = magnitude % fen_per_yuan;
         let sign = if self.0 < 0 { "-" } else { "" };
-        let mut grouped = String::with_capacity(yuan.len() + yuan.len() / 3);
-        for (index, digit) in yuan.chars().enumerate() {
-            if index > 0 && (yuan.len() - index) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(digit);
-        }
+        // Groups of three digits from the right, joined by commas.
+        let groups: Vec<String> = yuan_digits.rchunks(3).rev().map(|group| group.iter().collect()).collect();
+        let grouped = groups.join(",");
         write!(formatter, "{sign}¥{grouped}.{cents:02}")
     }
 }

@@ -86,7 +86,11 @@ const AUDIT_COLUMNS: &str = "seq, at_ms, actor, action, subject, request_id, det
 /// Newest first, `limit` rows with `seq` below `before_seq` when given.
 pub async fn list(conn: &mut Conn, before_seq: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRow>> {
     let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2");
-    Ok(sqlx::query_as(&sql).bind(before_seq.unwrap_or(i64::MAX)).bind(i64::from(limit)).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(before_seq.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await?)
 }
 
 /// Rows of one subject (for example `shop:12`), oldest first.
@@ -98,10 +102,15 @@ pub async fn list_for_subject(conn: &mut Conn, subject: &str, limit: u32) -> Sto
 /// The outcome of walking the whole chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainReport {
-    Intact { rows: i64 },
+    Intact {
+        rows: i64,
+    },
     Broken(ChainBreak),
     /// The chain head does not point at the last row (rows removed from the end).
-    HeadMismatch { head_seq: i64, last_seq: i64 },
+    HeadMismatch {
+        head_seq: i64,
+        last_seq: i64,
+    },
 }
 
 const VERIFY_PAGE_ROWS: i64 = 2_000;

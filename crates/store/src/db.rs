@@ -41,8 +41,8 @@ impl Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite allows one writer at a time; taking turns in-process avoids busy-snapshot
-    /// failures of deferred transactions. PostgreSQL has none: it locks rows.
+    /// SQLite allows one writer at a time; taking turns in-process keeps waiting writers off the
+    /// pool's connections. PostgreSQL has none: it locks rows.
     write_turn: Option<Arc<Mutex<()>>>,
 }
 
@@ -103,6 +103,11 @@ pub fn parse_url(url: &str) -> StoreResult<(Backend, String)> {
 impl Db {
     /// Connects, creating the SQLite file and its folder when needed, and applies pending migrations.
     pub async fn connect(url: &str) -> StoreResult<Db> {
+        Db::connect_with(url, POOL_CONNECTIONS_MAX).await
+    }
+
+    /// Like `connect`, with a given pool size (tests keep PostgreSQL's connection count low).
+    pub async fn connect_with(url: &str, connections_max: u32) -> StoreResult<Db> {
         sqlx::any::install_default_drivers();
         let (backend, sqlx_url) = parse_url(url)?;
         if backend == Backend::Sqlite {
@@ -113,7 +118,7 @@ impl Db {
         }
         let options = AnyConnectOptions::from_str(&sqlx_url)?.disable_statement_logging();
         let pool = AnyPoolOptions::new()
-            .max_connections(POOL_CONNECTIONS_MAX)
+            .max_connections(connections_max.max(2))
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
@@ -170,7 +175,12 @@ impl Db {
             Some(turn) => Some(turn.clone().lock_owned().await),
             None => None,
         };
-        let tx = self.pool.begin().await?;
+        // BEGIN IMMEDIATE takes SQLite's write lock up front, so a transaction that reads before
+        // it writes cannot lose a race to another process's writer (busy_timeout makes it wait).
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(WriteTx { tx, _turn: turn })
     }
 
@@ -193,7 +203,10 @@ mod tests {
         check("postgresql://u@h/db", Some((Backend::Postgres, "postgresql://u@h/db")));
         check("sqlite://data/x.db", Some((Backend::Sqlite, "sqlite://data/x.db?mode=rwc")));
         check("sqlite:x.db", Some((Backend::Sqlite, "sqlite://x.db?mode=rwc")));
-        check("./xiaodian-data/xiaodian.db", Some((Backend::Sqlite, "sqlite://./xiaodian-data/xiaodian.db?mode=rwc")));
+        check(
+            "./xiaodian-data/xiaodian.db",
+            Some((Backend::Sqlite, "sqlite://./xiaodian-data/xiaodian.db?mode=rwc")),
+        );
         check("mysql://h/db", None);
         check("sqlite:", None);
     }

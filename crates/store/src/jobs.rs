@@ -88,7 +88,7 @@ pub async fn mark_failed(conn: &mut Conn, id: i64, error: &str, retry_at_ms: Opt
     let status = if retry_at_ms.is_some() { "pending" } else { "failed" };
     sqlx::query(
         "UPDATE jobs SET status = $1, attempts = attempts + 1, last_error = $2, \
-         due_at_ms = COALESCE($3, due_at_ms) WHERE id = $4",
+         due_at_ms = COALESCE($3, due_at_ms) WHERE id = $4 AND status = 'pending'",
     )
     .bind(status)
     .bind(error)
@@ -120,5 +120,9 @@ pub async fn pending_for_subject(conn: &mut Conn, subject: &str) -> StoreResult<
 }
 
 pub async fn count_by_status(conn: &mut Conn, status: &str) -> StoreResult<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM jobs WHERE status = $1").bind(status).fetch_one(conn).await?.try_get(0)?)
+    Ok(sqlx::query("SELECT COUNT(*) FROM jobs WHERE status = $1")
+        .bind(status)
+        .fetch_one(conn)
+        .await?
+        .try_get(0)?)
 }

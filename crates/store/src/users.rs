@@ -125,13 +125,12 @@ pub async fn find_session(conn: &mut Conn, token_hash: &str) -> StoreResult<Opti
 
 /// Marks a session revoked; returns whether a live session was found.
 pub async fn revoke_session(conn: &mut Conn, token_hash: &str, now_ms: i64) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE sessions SET revoked_at_ms = $1 WHERE token_hash = $2 AND revoked_at_ms IS NULL",
-    )
-    .bind(now_ms)
-    .bind(token_hash)
-    .execute(conn)
-    .await?;
+    let done =
+        sqlx::query("UPDATE sessions SET revoked_at_ms = $1 WHERE token_hash = $2 AND revoked_at_ms IS NULL")
+            .bind(now_ms)
+            .bind(token_hash)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -12,7 +12,8 @@ use store::Db;
 use crate::DbArg;
 
 pub async fn open(db: &DbArg) -> anyhow::Result<App> {
-    let database = Db::connect(&db.db).await.with_context(|| format!("cannot open the database {}", db.db))?;
+    let database =
+        Db::connect(&db.db).await.with_context(|| format!("cannot open the database {}", db.db))?;
     Ok(App::with_system_clock(database).await?)
 }
 
@@ -45,7 +46,10 @@ pub enum UserCommand {
 pub async fn user(command: UserCommand) -> anyhow::Result<ExitCode> {
     let UserCommand::Add { db, username, role, merchant, password_stdin: _ } = command;
     let mut password = String::new();
-    std::io::stdin().take(4096).read_to_string(&mut password).context("cannot read the password from standard input")?;
+    std::io::stdin()
+        .take(4096)
+        .read_to_string(&mut password)
+        .context("cannot read the password from standard input")?;
     let password = password.trim_end_matches(['\n', '\r']);
     let app = open(&db).await?;
     let id = app.create_user(&Ctx::system("cli"), &username, &role, merchant.as_deref(), password).await?;
@@ -111,7 +115,8 @@ pub async fn calendar(command: CalendarCommand) -> anyhow::Result<ExitCode> {
             print!("{out}");
         }
         CalendarCommand::Import { file, db } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let app = open(&db).await?;
             let year = app.import_calendar_notice(&Ctx::system("cli"), &text).await?;
             println!("calendar {year} imported from {}", file.display());
@@ -146,7 +151,9 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
         app::audit::ChainReport::HeadMismatch { head_seq, last_seq } => {
-            println!("audit chain broken after row seq={last_seq}: the head says seq={head_seq} (rows removed)");
+            println!(
+                "audit chain broken after row seq={last_seq}: the head says seq={head_seq} (rows removed)"
+            );
             Ok(ExitCode::FAILURE)
         }
     }

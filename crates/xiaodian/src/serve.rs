@@ -39,7 +39,8 @@ fn parse_clock(text: &str) -> anyhow::Result<Arc<dyn Clock>> {
         "manual" => Ok(Arc::new(ManualClock::new(SystemClock.now()))),
         other => match other.strip_prefix("manual=") {
             Some(start) => {
-                let start = DateTime::parse_from_rfc3339(start).with_context(|| format!("{start:?} is not an RFC 3339 time"))?;
+                let start = DateTime::parse_from_rfc3339(start)
+                    .with_context(|| format!("{start:?} is not an RFC 3339 time"))?;
                 Ok(Arc::new(ManualClock::new(start.with_timezone(&Utc))))
             }
             None => bail!("--clock takes system, manual or manual=RFC3339"),
@@ -56,12 +57,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "auto" => clock.as_manual().is_none(),
         other => bail!("--worker takes auto, on or off, not {other:?}"),
     };
-    let db = Db::connect(&args.db.db).await.with_context(|| format!("cannot open the database {}", args.db.db))?;
+    let db =
+        Db::connect(&args.db.db).await.with_context(|| format!("cannot open the database {}", args.db.db))?;
     let app = App::new(db, clock, Arc::new(SystemClock), AppConfig::default()).await?;
     let seeded = if args.demo { app.seed_demo().await? } else { false };
     app.ensure_housekeeping_jobs().await?;
     let router = api::router(app.clone(), console::router(app.clone()));
-    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
     print_banner(&address.to_string(), args.demo, seeded);
     if worker_on {

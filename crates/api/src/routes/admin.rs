@@ -13,10 +13,12 @@ use crate::openapi::{Doc, Method, Routes};
 use app::Code;
 
 pub fn add(routes: Routes) -> Routes {
-    let clock = Doc::new("admin", "Set the manual clock").roles(ADMIN).body(r#"{"now":"2026-11-23T10:00:00+08:00"}"#);
+    let clock =
+        Doc::new("admin", "Set the manual clock").roles(ADMIN).body(r#"{"now":"2026-11-23T10:00:00+08:00"}"#);
     let jobs = Doc::new("admin", "Run every job due at the clock's current time");
     let audit = Doc::new("admin", "The audit log, newest first (limit, cursor)").roles(ADMIN);
-    let import = Doc::new("admin", "Load a year's holiday notice (text body in the notice format)").roles(ADMIN);
+    let import =
+        Doc::new("admin", "Load a year's holiday notice (text body in the notice format)").roles(ADMIN);
     routes
         .add(Method::Put, "/api/v1/admin/clock", clock, set_clock)
         .add(Method::Get, "/api/v1/admin/clock", Doc::new("admin", "The app clock").roles(ADMIN), get_clock)
@@ -31,9 +33,14 @@ struct ClockBody {
     now: String,
 }
 
-async fn set_clock(State(state): State<AppState>, auth: Auth, Json(body): Json<ClockBody>) -> ApiResult<axum::Json<Value>> {
-    let now = DateTime::parse_from_rfc3339(&body.now)
-        .map_err(|_| ApiError::new(Code::InvalidDate, "now must be an RFC 3339 time such as 2026-11-23T10:00:00+08:00"))?;
+async fn set_clock(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<ClockBody>,
+) -> ApiResult<axum::Json<Value>> {
+    let now = DateTime::parse_from_rfc3339(&body.now).map_err(|_| {
+        ApiError::new(Code::InvalidDate, "now must be an RFC 3339 time such as 2026-11-23T10:00:00+08:00")
+    })?;
     let now = state.app.set_clock(&auth.0, now.to_utc()).await?;
     Ok(axum::Json(json!({ "now": now.with_timezone(&app::clock::china_offset()).to_rfc3339() })))
 }
@@ -58,7 +65,11 @@ struct PageQuery {
     cursor: Option<i64>,
 }
 
-async fn list_audit(State(state): State<AppState>, auth: Auth, Query(page): Query<PageQuery>) -> ApiResult<axum::Json<Value>> {
+async fn list_audit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<Value>> {
     let page = state.app.list_audit(auth.actor(), page.limit, page.cursor).await?;
     let items: Vec<Value> = page
         .items
@@ -79,7 +90,11 @@ async fn list_audit(State(state): State<AppState>, auth: Auth, Query(page): Quer
     Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
 }
 
-async fn import_notice(State(state): State<AppState>, auth: Auth, body: String) -> ApiResult<(axum::http::StatusCode, axum::Json<Value>)> {
+async fn import_notice(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: String,
+) -> ApiResult<(axum::http::StatusCode, axum::Json<Value>)> {
     let year = state.app.import_calendar_notice(&auth.0, &body).await?;
     Ok((axum::http::StatusCode::CREATED, axum::Json(json!({ "year": year, "provisional": false }))))
 }

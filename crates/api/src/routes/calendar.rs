@@ -15,9 +15,12 @@ use app::Code;
 pub fn add(routes: Routes) -> Routes {
     let day = Doc::new("calendar", "One day: working day or not, kind, holiday name (public)");
     let add = Doc::new("calendar", "The date N working days after a date (from, days; public)");
-    routes
-        .add(Method::Get, "/api/v1/calendar/days/{date}", day, get_day)
-        .add(Method::Get, "/api/v1/calendar/add-workdays", add, add_workdays)
+    routes.add(Method::Get, "/api/v1/calendar/days/{date}", day, get_day).add(
+        Method::Get,
+        "/api/v1/calendar/add-workdays",
+        add,
+        add_workdays,
+    )
 }
 
 pub fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
@@ -48,8 +51,13 @@ struct AddQuery {
     days: i64,
 }
 
-async fn add_workdays(State(state): State<AppState>, Query(query): Query<AddQuery>) -> ApiResult<axum::Json<Value>> {
+async fn add_workdays(
+    State(state): State<AppState>,
+    Query(query): Query<AddQuery>,
+) -> ApiResult<axum::Json<Value>> {
     let from = parse_date(&query.from)?;
     let result = state.app.add_workdays(from, query.days)?;
-    Ok(axum::Json(json!({ "date": result.date.format("%Y-%m-%d").to_string(), "provisional": result.provisional })))
+    Ok(axum::Json(
+        json!({ "date": result.date.format("%Y-%m-%d").to_string(), "provisional": result.provisional }),
+    ))
 }

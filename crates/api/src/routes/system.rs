@@ -14,10 +14,16 @@ use crate::openapi::{Doc, Method, Routes};
 use crate::request_id::RequestId;
 
 pub fn add(routes: Routes) -> Routes {
-    let login = Doc::new("auth", "Log in; answers a bearer token").body(r#"{"username":"admin","password":"..."}"#);
+    let login =
+        Doc::new("auth", "Log in; answers a bearer token").body(r#"{"username":"admin","password":"..."}"#);
     routes
         .add(Method::Post, "/api/v1/auth/login", login, login_handler)
-        .add(Method::Post, "/api/v1/auth/logout", Doc::new("auth", "Revoke the caller's token").roles(ANY_ROLE), logout)
+        .add(
+            Method::Post,
+            "/api/v1/auth/logout",
+            Doc::new("auth", "Revoke the caller's token").roles(ANY_ROLE),
+            logout,
+        )
         .add(Method::Get, "/api/v1/me", Doc::new("auth", "Who the caller is").roles(ANY_ROLE), me)
         .add(Method::Get, "/healthz", Doc::new("system", "Liveness"), healthz)
         .add(Method::Get, "/metrics", Doc::new("system", "Prometheus metrics"), metrics_text)
@@ -37,7 +43,9 @@ async fn openapi(State(state): State<AppState>) -> Response {
 async fn metrics_text(State(state): State<AppState>) -> ApiResult<Response> {
     let gauges = state.app.gauges().await?;
     let mut response = state.metrics.render(&gauges).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     Ok(response)
 }
 
@@ -61,7 +69,11 @@ async fn login_handler(
     })))
 }
 
-async fn logout(State(state): State<AppState>, auth: Auth, BearerToken(token): BearerToken) -> ApiResult<StatusCode> {
+async fn logout(
+    State(state): State<AppState>,
+    auth: Auth,
+    BearerToken(token): BearerToken,
+) -> ApiResult<StatusCode> {
     state.app.logout(&auth.0, &token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,131 @@
+//! The command line: calendar, user, migrate and audit verify.
+
+use test_support::TestDb;
+use test_support::server::run;
+
+use crate::binary;
+
+fn xiaodian(args: &[&str]) -> (i32, String, String) {
+    run(binary(), args, None)
+}
+
+#[test]
+fn calendar_day_and_add_workdays_follow_the_contract() {
+    let db = TestDb::sqlite();
+    let check_day = |date: &str, expect: &str| {
+        let (code, out, err) = xiaodian(&["calendar", "day", date, "--db", &db.url]);
+        assert_eq!(code, 0, "{err}");
+        let got: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        let expect: serde_json::Value = serde_json::from_str(expect).unwrap();
+        for key in ["date", "workday", "kind", "holiday", "provisional"] {
+            assert_eq!(got[key], expect[key], "{date} {key}: {out}");
+        }
+    };
+    check_day(
+        "2026-02-14",
+        r#"{"date":"2026-02-14","workday":true,"kind":"makeup_workday","holiday":null,"provisional":false}"#,
+    );
+    check_day(
+        "2026-02-17",
+        r#"{"date":"2026-02-17","workday":false,"kind":"holiday","holiday":"春节","provisional":false}"#,
+    );
+    check_day(
+        "2026-02-12",
+        r#"{"date":"2026-02-12","workday":true,"kind":"workday","holiday":null,"provisional":false}"#,
+    );
+    check_day(
+        "2026-03-07",
+        r#"{"date":"2026-03-07","workday":false,"kind":"weekend","holiday":null,"provisional":false}"#,
+    );
+    check_day(
+        "2027-03-08",
+        r#"{"date":"2027-03-08","workday":true,"kind":"workday","holiday":null,"provisional":true}"#,
+    );
+    let add = |from: &str, days: &str| {
+        xiaodian(&["calendar", "add-workdays", from, days, "--db", &db.url]).1.trim().to_owned()
+    };
+    assert_eq!(add("2026-02-13", "3"), "2026-02-25");
+    assert_eq!(add("2025-09-26", "5"), "2025-10-10");
+    let (code, _, err) = xiaodian(&["calendar", "day", "2026-02-30", "--db", &db.url]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not a date"), "{err}");
+}
+
+#[test]
+fn calendar_year_lists_every_day_and_an_import_changes_2027() {
+    let db = TestDb::sqlite();
+    for (year, workdays) in [(2025, 248), (2026, 248)] {
+        let (code, out, _) = xiaodian(&["calendar", "year", &year.to_string(), "--db", &db.url]);
+        assert_eq!(code, 0);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 365);
+        assert_eq!(lines.iter().filter(|l| l.ends_with("\t1")).count(), workdays, "{year}");
+        assert!(lines.contains(&"2026-02-14\t1") || year != 2026);
+    }
+    let year_2027 = || xiaodian(&["calendar", "year", "2027", "--db", &db.url]).1;
+    let before = year_2027();
+    assert!(before.contains("2027-10-01\t1"), "provisional Monday-Friday");
+    let (_, day, _) = xiaodian(&["calendar", "day", "2027-10-01", "--db", &db.url]);
+    assert!(day.contains(r#""provisional":true"#));
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2027.txt");
+    std::fs::write(&file, "year 2027\nsource 测试通知\nholiday 2027-10-01..2027-10-07 国庆节 | National Day\nmakeup 2027-09-26 国庆节 | National Day\n").unwrap();
+    let (code, out, err) = xiaodian(&["calendar", "import", file.to_str().unwrap(), "--db", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    let after = year_2027();
+    assert!(after.contains("2027-10-01\t0") && after.contains("2027-09-26\t1"));
+    let (_, day, _) = xiaodian(&["calendar", "day", "2027-10-01", "--db", &db.url]);
+    assert!(day.contains(r#""provisional":false"#) && day.contains("国庆节"));
+
+    std::fs::write(&file, "year 2027\nsource x\nmakeup 2027-09-27 周一 | Monday\n").unwrap();
+    let (code, _, err) = xiaodian(&["calendar", "import", file.to_str().unwrap(), "--db", &db.url]);
+    assert_ne!(code, 0, "a make-up day on a Monday is refused");
+    assert!(err.contains("invalid_calendar_notice"), "{err}");
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin_and_refuses_bad_input() {
+    let db = TestDb::sqlite();
+    let (code, out, err) = xiaodian(&["migrate", "--db", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    let add = |args: &[&str], stdin: &str| {
+        let mut all = vec!["user", "add", "--db", &db.url, "--password-stdin"];
+        all.extend_from_slice(args);
+        run(binary(), &all, Some(stdin))
+    };
+    let (code, out, _) = add(&["--username", "ops", "--role", "admin"], "a long password\n");
+    assert_eq!(code, 0);
+    assert!(out.contains("user ops created"));
+    let (code, _, err) = add(&["--username", "ops", "--role", "admin"], "a long password\n");
+    assert_ne!(code, 0);
+    assert!(err.contains("username_taken"), "{err}");
+    let (code, _, err) = add(&["--username", "shopper", "--role", "merchant"], "a long password\n");
+    assert!(code != 0 && err.contains("merchant_required"), "{err}");
+    let (code, _, err) = add(&["--username", "x", "--role", "admin"], "short\n");
+    assert!(code != 0 && err.contains("weak_password"), "{err}");
+    let (code, _, _) =
+        run(binary(), &["user", "add", "--db", &db.url, "--username", "y", "--role", "admin"], Some("pw"));
+    assert_ne!(code, 0, "--password-stdin is required");
+}
+
+#[test]
+fn audit_verify_names_the_edited_row() {
+    let db = TestDb::sqlite();
+    crate::add_users(&db.url);
+    let (code, out, _) = xiaodian(&["audit", "verify", "--db", &db.url]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("audit chain intact"), "{out}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = db.open().await;
+        let mut conn = store.read().await.unwrap();
+        sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    });
+    let (code, out, _) = xiaodian(&["audit", "verify", "--db", &db.url]);
+    assert_eq!(code, 1);
+    assert!(out.contains("seq=3"), "names the row: {out}");
+}
