@@ -22,6 +22,11 @@ pub fn status_of(code: Code) -> StatusCode {
         Code::TooManyLoginAttempts => StatusCode::TOO_MANY_REQUESTS,
         Code::Forbidden | Code::CsrfFailed => StatusCode::FORBIDDEN,
         Code::ClockNotManual | Code::UsernameTaken => StatusCode::CONFLICT,
+        Code::InvalidAmount | Code::IdempotencyKeyRequired | Code::UnknownCategory => StatusCode::BAD_REQUEST,
+        Code::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+        Code::InsufficientFunds | Code::AppealWindowClosed | Code::NotAppealable | Code::AlreadyDecided => {
+            StatusCode::CONFLICT
+        }
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -101,3 +101,30 @@ impl FromRequestParts<AppState> for Auth {
         Ok(Auth(Ctx { actor, request_id }))
     }
 }
+
+/// Parses a JSON body taken as bytes (money-moving routes keep the bytes to fingerprint the
+/// request for its idempotency key).
+pub fn parse_json<T: DeserializeOwned>(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<T, ApiError> {
+    let content_type =
+        headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !content_type.starts_with("application/json") {
+        return Err(ApiError::new(Code::UnsupportedMediaType, "send Content-Type: application/json"));
+    }
+    serde_json::from_slice(body).map_err(|error| {
+        let code = if error.is_data() { Code::InvalidField } else { Code::MalformedJson };
+        ApiError::new(code, error.to_string())
+    })
+}
+
+/// The `Idempotency-Key` claim of a money-moving request.
+pub fn idempotency_claim(
+    ctx: &Ctx,
+    headers: &axum::http::HeaderMap,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<app::ledger::IdempotencyClaim, ApiError> {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let scope = format!("user:{}", ctx.actor.user_id);
+    Ok(app::ledger::IdempotencyClaim::parse(scope, key, method, path, body)?)
+}

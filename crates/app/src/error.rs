@@ -46,6 +46,14 @@ error_codes! {
     UsernameTaken => "username_taken", "用户名已存在", "The username is taken";
     MerchantRequired => "merchant_required", "商家用户必须指定所属商家", "A merchant user needs a merchant";
     InvalidCalendarNotice => "invalid_calendar_notice", "节假日通知文件格式错误", "The calendar notice is malformed";
+    InvalidAmount => "invalid_amount", "金额无效", "The amount must be a positive number of fen within the limit";
+    IdempotencyKeyRequired => "idempotency_key_required", "缺少幂等键 Idempotency-Key", "Send an Idempotency-Key header with money-moving requests";
+    IdempotencyKeyReused => "idempotency_key_reused", "幂等键已用于不同的请求", "This Idempotency-Key was used with a different request";
+    InsufficientFunds => "insufficient_funds", "可用余额不足", "Not enough available money";
+    UnknownCategory => "unknown_category", "未知的经营类目", "Unknown shop category";
+    AppealWindowClosed => "appeal_window_closed", "申诉期已过", "The appeal window has closed";
+    NotAppealable => "not_appealable", "该违规当前不可申诉", "This violation cannot be appealed now";
+    AlreadyDecided => "already_decided", "已作出审核决定", "A decision was already made";
     Internal => "internal", "服务器内部错误", "Internal error";
 }
 

@@ -9,6 +9,9 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod jobs;
+pub mod ledger;
+pub mod shops;
+pub mod violations;
 
 use std::sync::{Arc, RwLock};
 
@@ -22,6 +25,18 @@ pub use error::{AppError, AppResult, Code};
 /// Settings that are policy, not law: every one has the documented default.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
+    /// Shop categories a merchant may choose: (code, 中文, English).
+    pub shop_categories: Vec<(String, String, String)>,
+    /// The deposit a shop must hold until the shop-operations policy computes it, in fen.
+    pub required_deposit_fen_default: i64,
+    /// The largest single top-up accepted, in fen.
+    pub top_up_fen_max: i64,
+    /// The largest penalty a reviewer may record, in fen.
+    pub penalty_fen_max: i64,
+    /// Days after a violation is recorded during which the merchant may appeal.
+    pub appeal_window_days: i64,
+    /// Violation kinds that count as serious (and so let the platform refuse a deposit refund).
+    pub serious_violation_kinds: Vec<String>,
     /// How long a login token lives, in seconds of real time.
     pub session_ttl_seconds: i64,
     /// How long a server trusts a cached token before it asks the database again; bounds how long
@@ -31,7 +46,36 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { session_ttl_seconds: 12 * 3600, token_cache_ttl_ms: 5_000 }
+        let categories = [
+            ("apparel", "服饰", "Apparel"),
+            ("food", "食品", "Food"),
+            ("beauty", "美妆", "Beauty"),
+            ("electronics", "数码", "Electronics"),
+            ("home", "家居", "Home"),
+            ("books", "图书", "Books"),
+            ("other", "其他", "Other"),
+        ];
+        AppConfig {
+            shop_categories: categories
+                .iter()
+                .map(|(c, zh, en)| (c.to_string(), zh.to_string(), en.to_string()))
+                .collect(),
+            required_deposit_fen_default: 50_000,
+            top_up_fen_max: 100_000_000,
+            penalty_fen_max: 10_000_000,
+            appeal_window_days: 7,
+            serious_violation_kinds: [
+                "malicious_refund",
+                "false_advertising",
+                "counterfeit",
+                "fake_transactions",
+            ]
+            .iter()
+            .map(|k| k.to_string())
+            .collect(),
+            session_ttl_seconds: 12 * 3600,
+            token_cache_ttl_ms: 5_000,
+        }
     }
 }
 
@@ -47,6 +91,8 @@ pub struct App {
     calendar: Arc<RwLock<Arc<Calendar>>>,
     tokens: Arc<auth::TokenCache>,
     config: Arc<AppConfig>,
+    platform: Arc<ledger::PlatformAccounts>,
+    engine: ledger::LedgerEngine,
 }
 
 impl std::fmt::Debug for App {
@@ -63,6 +109,8 @@ impl App {
         session_clock: Arc<dyn Clock>,
         config: AppConfig,
     ) -> AppResult<App> {
+        let platform = Arc::new(ledger::PlatformAccounts::load(&db).await?);
+        let engine = ledger::LedgerEngine::start(db.clone(), platform.clone(), clock.clone());
         let app = App {
             db,
             clock,
@@ -70,6 +118,8 @@ impl App {
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::builtin()))),
             tokens: Arc::new(auth::TokenCache::default()),
             config: Arc::new(config),
+            platform,
+            engine,
         };
         app.reload_calendar().await?;
         Ok(app)

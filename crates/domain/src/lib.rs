@@ -9,3 +9,4 @@ pub mod calendar;
 pub mod ledger;
 pub mod limits;
 pub mod money;
+pub mod violation;

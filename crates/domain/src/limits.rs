@@ -20,3 +20,13 @@ pub const LOGIN_FAILURES_MAX: i64 = 10;
 pub const LOGIN_FAILURE_WINDOW_SECONDS: i64 = 60;
 /// Largest calendar notice file, in bytes.
 pub const CALENDAR_NOTICE_BYTES_MAX: usize = 64 * 1024;
+/// Longest shop name, in characters.
+pub const SHOP_NAME_LENGTH_MAX: usize = 30;
+/// Longest registered entity name, in characters.
+pub const ENTITY_NAME_LENGTH_MAX: usize = 100;
+/// Longest payment reference, in characters.
+pub const PAYMENT_REF_LENGTH_MAX: usize = 64;
+/// Longest evidence, appeal or decision text, in characters.
+pub const NOTE_LENGTH_MAX: usize = 2_000;
+/// Longest buyer id, in characters.
+pub const BUYER_ID_LENGTH_MAX: usize = 64;

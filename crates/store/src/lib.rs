@@ -8,6 +8,8 @@ pub mod audit;
 pub mod calendar;
 pub mod db;
 pub mod jobs;
+pub mod ledger;
+pub mod shops;
 pub mod users;
 
 pub use db::{Backend, Db, WriteTx};

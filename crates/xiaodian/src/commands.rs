@@ -158,3 +158,29 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
         }
     }
 }
+
+#[derive(Subcommand)]
+pub enum LedgerCommand {
+    /// Check every ledger invariant; exit 1 naming what is wrong.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+pub async fn ledger(command: LedgerCommand) -> anyhow::Result<ExitCode> {
+    let LedgerCommand::Verify { db } = command;
+    let app = open(&db).await?;
+    match app.verify_ledger().await? {
+        app::ledger::LedgerReport::Valid { transfers, accounts, keys } => {
+            println!(
+                "ledger ok: {transfers} transfers, {accounts} accounts, {keys} idempotency keys; balanced, chain intact, holds consistent"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        app::ledger::LedgerReport::Broken(why) => {
+            println!("ledger broken: {why}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

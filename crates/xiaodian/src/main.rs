@@ -1,5 +1,6 @@
 //! The `xiaodian` binary: command-line parsing, configuration and wiring of the crates.
 
+mod bench;
 mod commands;
 mod serve;
 
@@ -38,6 +39,12 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(commands::AuditCommand),
+    /// The deposit ledger.
+    #[command(subcommand)]
+    Ledger(commands::LedgerCommand),
+    /// Benchmarks that print figures.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -56,6 +63,8 @@ fn main() -> std::process::ExitCode {
             Command::User(command) => commands::user(command).await,
             Command::Calendar(command) => commands::calendar(command).await,
             Command::Audit(command) => commands::audit(command).await,
+            Command::Ledger(command) => commands::ledger(command).await,
+            Command::Bench(command) => bench::run(command).await,
         }
     });
     match outcome {

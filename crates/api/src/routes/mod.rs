@@ -2,6 +2,7 @@
 
 mod admin;
 pub(crate) mod calendar;
+mod shops;
 mod system;
 
 use crate::openapi::Routes;
@@ -10,9 +11,13 @@ pub fn all() -> Routes {
     let routes = Routes::default();
     let routes = system::add(routes);
     let routes = admin::add(routes);
+    let routes = shops::add(routes);
     calendar::add(routes)
 }
 
 /// Role lists for the document.
 pub(crate) const ANY_ROLE: &[&str] = &["admin", "reviewer", "merchant", "service"];
 pub(crate) const ADMIN: &[&str] = &["admin"];
+pub(crate) const MERCHANT: &[&str] = &["merchant"];
+pub(crate) const REVIEWER: &[&str] = &["reviewer"];
+pub(crate) const SERVICE: &[&str] = &["service"];

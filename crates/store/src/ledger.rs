@@ -1,0 +1,397 @@
+//! The deposit ledger's rows: accounts, hash-chained transfers, holds and idempotency keys.
+//! Writes take many rows per statement so that one commit carries a whole batch of requests.
+
+use sqlx::Row;
+
+use crate::{Backend, Conn, StoreResult};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub code: String,
+    pub shard: i64,
+    pub shop_id: Option<i64>,
+    pub merchant_id: Option<i64>,
+    pub debits_posted: i64,
+    pub credits_posted: i64,
+    pub debits_pending: i64,
+    pub credits_pending: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TransferRow {
+    pub seq: i64,
+    pub kind: String,
+    pub debit_account_id: i64,
+    pub credit_account_id: i64,
+    pub amount_fen: i64,
+    pub released_fen: i64,
+    pub hold_id: Option<i64>,
+    pub debit_balance_after_fen: i64,
+    pub credit_balance_after_fen: i64,
+    pub reason: String,
+    pub reference: String,
+    pub shop_id: Option<i64>,
+    pub merchant_id: Option<i64>,
+    pub at_ms: i64,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct HoldRow {
+    pub id: i64,
+    pub debit_account_id: i64,
+    pub credit_account_id: i64,
+    pub amount_fen: i64,
+    pub state: String,
+    pub posted_fen: i64,
+    pub resolved_seq: Option<i64>,
+    pub merchant_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct IdempotencyRow {
+    pub scope: String,
+    pub idem_key: String,
+    pub request_hash: String,
+    pub outcome: String,
+    pub transfer_seq: Option<i64>,
+    pub merchant_id: Option<i64>,
+    pub created_at_ms: i64,
+}
+
+/// "($1, $2), ($3, $4)" for `rows` rows of `columns` placeholders, numbered from `first`.
+fn placeholders(rows: usize, columns: usize, first: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        out.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}", first + row * columns + column));
+        }
+        out.push(')');
+    }
+    out
+}
+
+fn id_list(count: usize, first: usize) -> String {
+    (0..count).map(|i| format!("${}", first + i)).collect::<Vec<_>>().join(", ")
+}
+
+fn row_lock(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    }
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "id, code, shard, shop_id, merchant_id, debits_posted, credits_posted, debits_pending, credits_pending";
+
+pub async fn insert_shop_account(
+    conn: &mut Conn,
+    code: &str,
+    shop_id: i64,
+    merchant_id: i64,
+) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO ledger_accounts (code, shard, shop_id, merchant_id) VALUES ($1, 0, $2, $3) RETURNING id",
+    )
+    .bind(code)
+    .bind(shop_id)
+    .bind(merchant_id)
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?)
+}
+
+/// Creates the platform account rows (code, shard) that do not exist yet; answers all of them.
+pub async fn ensure_platform_accounts(
+    conn: &mut Conn,
+    codes: &[&str],
+    shards: u32,
+) -> StoreResult<Vec<AccountRow>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE shop_id IS NULL");
+    let existing: Vec<AccountRow> = sqlx::query_as(&sql).fetch_all(&mut *conn).await?;
+    for code in codes {
+        for shard in 0..i64::from(shards) {
+            if !existing.iter().any(|a| a.code == *code && a.shard == shard) {
+                sqlx::query("INSERT INTO ledger_accounts (code, shard) VALUES ($1, $2)")
+                    .bind(*code)
+                    .bind(shard)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+    }
+    Ok(sqlx::query_as(&sql).fetch_all(conn).await?)
+}
+
+/// Loads accounts by id, locking them on PostgreSQL (in id order, so batches never deadlock).
+pub async fn load_accounts(conn: &mut Conn, backend: Backend, ids: &[i64]) -> StoreResult<Vec<AccountRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ({}) ORDER BY id{}",
+        id_list(ids.len(), 1),
+        row_lock(backend)
+    );
+    let mut query = sqlx::query_as(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(conn).await?)
+}
+
+pub async fn find_account(conn: &mut Conn, id: i64) -> StoreResult<Option<AccountRow>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = $1");
+    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+}
+
+pub async fn all_accounts(conn: &mut Conn) -> StoreResult<Vec<AccountRow>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts ORDER BY id");
+    Ok(sqlx::query_as(&sql).fetch_all(conn).await?)
+}
+
+/// Writes new counters for many accounts in one statement.
+pub async fn update_accounts(conn: &mut Conn, accounts: &[AccountRow]) -> StoreResult<()> {
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE ledger_accounts SET debits_posted = v.column2, credits_posted = v.column3, \
+         debits_pending = v.column4, credits_pending = v.column5 \
+         FROM (VALUES {}) AS v WHERE ledger_accounts.id = v.column1",
+        placeholders(accounts.len(), 5, 1)
+    );
+    let mut query = sqlx::query(&sql);
+    for a in accounts {
+        query = query
+            .bind(a.id)
+            .bind(a.debits_posted)
+            .bind(a.credits_posted)
+            .bind(a.debits_pending)
+            .bind(a.credits_pending);
+    }
+    let updated = query.execute(conn).await?.rows_affected();
+    assert_eq!(updated, accounts.len() as u64, "every account of the batch exists");
+    Ok(())
+}
+
+/// Takes the ledger chain's head row lock and answers (seq, hash) of the last transfer.
+pub async fn lock_chain_head(conn: &mut Conn) -> StoreResult<(i64, String)> {
+    let row = sqlx::query("UPDATE chain_heads SET seq = seq WHERE name = 'ledger' RETURNING seq, hash")
+        .fetch_one(conn)
+        .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+pub async fn set_chain_head(conn: &mut Conn, seq: i64, hash: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE chain_heads SET seq = $1, hash = $2 WHERE name = 'ledger'")
+        .bind(seq)
+        .bind(hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn chain_head(conn: &mut Conn) -> StoreResult<(i64, String)> {
+    let row = sqlx::query("SELECT seq, hash FROM chain_heads WHERE name = 'ledger'").fetch_one(conn).await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// Rows per multi-row INSERT, so a statement stays under both engines' parameter limits.
+const INSERT_ROWS_MAX: usize = 500;
+
+pub async fn insert_transfers(conn: &mut Conn, transfers: &[TransferRow]) -> StoreResult<()> {
+    for chunk in transfers.chunks(INSERT_ROWS_MAX) {
+        let sql = format!(
+            "INSERT INTO ledger_transfers (seq, kind, debit_account_id, credit_account_id, amount_fen, released_fen, \
+             hold_id, debit_balance_after_fen, credit_balance_after_fen, reason, reference, shop_id, merchant_id, \
+             at_ms, hash) VALUES {}",
+            placeholders(chunk.len(), 15, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for t in chunk {
+            query = query
+                .bind(t.seq)
+                .bind(&t.kind)
+                .bind(t.debit_account_id)
+                .bind(t.credit_account_id)
+                .bind(t.amount_fen)
+                .bind(t.released_fen)
+                .bind(t.hold_id)
+                .bind(t.debit_balance_after_fen)
+                .bind(t.credit_balance_after_fen)
+                .bind(&t.reason)
+                .bind(&t.reference)
+                .bind(t.shop_id)
+                .bind(t.merchant_id)
+                .bind(t.at_ms)
+                .bind(&t.hash);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+const TRANSFER_COLUMNS: &str = "seq, kind, debit_account_id, credit_account_id, amount_fen, released_fen, hold_id, \
+     debit_balance_after_fen, credit_balance_after_fen, reason, reference, shop_id, merchant_id, at_ms, hash";
+
+/// Transfers in chain order after `after_seq` (for verification).
+pub async fn transfers_after(conn: &mut Conn, after_seq: i64, limit: i64) -> StoreResult<Vec<TransferRow>> {
+    let sql = format!("SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE seq > $1 ORDER BY seq LIMIT $2");
+    Ok(sqlx::query_as(&sql).bind(after_seq).bind(limit).fetch_all(conn).await?)
+}
+
+/// One account's transfers, newest first, before `before_seq`.
+pub async fn account_transfers(
+    conn: &mut Conn,
+    account_id: i64,
+    before_seq: i64,
+    limit: i64,
+) -> StoreResult<Vec<TransferRow>> {
+    let sql = format!(
+        "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE seq < $1 AND (debit_account_id = $2 OR credit_account_id = $2) \
+         ORDER BY seq DESC LIMIT $3"
+    );
+    Ok(sqlx::query_as(&sql).bind(before_seq).bind(account_id).bind(limit).fetch_all(conn).await?)
+}
+
+pub async fn find_transfer(conn: &mut Conn, seq: i64) -> StoreResult<Option<TransferRow>> {
+    let sql = format!("SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE seq = $1");
+    Ok(sqlx::query_as(&sql).bind(seq).fetch_optional(conn).await?)
+}
+
+const HOLD_COLUMNS: &str =
+    "id, debit_account_id, credit_account_id, amount_fen, state, posted_fen, resolved_seq, merchant_id";
+
+pub async fn load_holds(conn: &mut Conn, backend: Backend, ids: &[i64]) -> StoreResult<Vec<HoldRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {HOLD_COLUMNS} FROM ledger_holds WHERE id IN ({}) ORDER BY id{}",
+        id_list(ids.len(), 1),
+        row_lock(backend)
+    );
+    let mut query = sqlx::query_as(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(conn).await?)
+}
+
+pub async fn all_holds(conn: &mut Conn) -> StoreResult<Vec<HoldRow>> {
+    let sql = format!("SELECT {HOLD_COLUMNS} FROM ledger_holds ORDER BY id");
+    Ok(sqlx::query_as(&sql).fetch_all(conn).await?)
+}
+
+pub async fn insert_hold(conn: &mut Conn, hold: &HoldRow) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ledger_holds (id, debit_account_id, credit_account_id, amount_fen, state, posted_fen, resolved_seq, merchant_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(hold.id)
+    .bind(hold.debit_account_id)
+    .bind(hold.credit_account_id)
+    .bind(hold.amount_fen)
+    .bind(&hold.state)
+    .bind(hold.posted_fen)
+    .bind(hold.resolved_seq)
+    .bind(hold.merchant_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Resolves a pending hold; the `state = 'pending'` guard makes a second resolution a no-op that
+/// the caller detects.
+pub async fn resolve_hold(
+    conn: &mut Conn,
+    id: i64,
+    state: &str,
+    posted_fen: i64,
+    resolved_seq: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE ledger_holds SET state = $1, posted_fen = $2, resolved_seq = $3 WHERE id = $4 AND state = 'pending'",
+    )
+    .bind(state)
+    .bind(posted_fen)
+    .bind(resolved_seq)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The stored outcomes of these (scope, key) pairs, if any.
+pub async fn find_idempotency(
+    conn: &mut Conn,
+    keys: &[(String, String)],
+) -> StoreResult<Vec<IdempotencyRow>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let conditions: Vec<String> =
+        (0..keys.len()).map(|i| format!("(scope = ${} AND idem_key = ${})", 2 * i + 1, 2 * i + 2)).collect();
+    let sql = format!(
+        "SELECT scope, idem_key, request_hash, outcome, transfer_seq, merchant_id, created_at_ms FROM idempotency_keys WHERE {}",
+        conditions.join(" OR ")
+    );
+    let mut query = sqlx::query_as(&sql);
+    for (scope, key) in keys {
+        query = query.bind(scope).bind(key);
+    }
+    Ok(query.fetch_all(conn).await?)
+}
+
+pub async fn insert_idempotency(conn: &mut Conn, rows: &[IdempotencyRow]) -> StoreResult<()> {
+    for chunk in rows.chunks(INSERT_ROWS_MAX) {
+        let sql = format!(
+            "INSERT INTO idempotency_keys (scope, idem_key, request_hash, outcome, transfer_seq, merchant_id, created_at_ms) VALUES {}",
+            placeholders(chunk.len(), 7, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for r in chunk {
+            query = query
+                .bind(&r.scope)
+                .bind(&r.idem_key)
+                .bind(&r.request_hash)
+                .bind(&r.outcome)
+                .bind(r.transfer_seq)
+                .bind(r.merchant_id)
+                .bind(r.created_at_ms);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Transfers that more than one idempotency key claims (must be none).
+pub async fn transfers_claimed_twice(conn: &mut Conn) -> StoreResult<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT transfer_seq FROM idempotency_keys WHERE transfer_seq IS NOT NULL GROUP BY transfer_seq HAVING COUNT(*) > 1",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
+}
+
+pub async fn count_idempotency(conn: &mut Conn) -> StoreResult<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) FROM idempotency_keys").fetch_one(conn).await?.try_get(0)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_rows_and_columns() {
+        assert_eq!(super::placeholders(2, 3, 1), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(super::placeholders(1, 2, 5), "($5, $6)");
+        assert_eq!(super::id_list(3, 2), "$2, $3, $4");
+    }
+}
