@@ -263,6 +263,40 @@ enum Plan {
     Failed(AppError),
 }
 
+/// Why a whole batch could not be written.
+#[derive(Debug)]
+pub enum BatchError {
+    /// Another transaction stored one of the batch's idempotency keys first (another server, or a
+    /// concurrent request with the same key). The transaction is spoiled: retry in a new one, which
+    /// then finds the key and answers the stored outcome.
+    KeyConflict,
+    Other(AppError),
+}
+
+impl From<StoreError> for BatchError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict => BatchError::KeyConflict,
+            other => BatchError::Other(other.into()),
+        }
+    }
+}
+
+impl From<AppError> for BatchError {
+    fn from(error: AppError) -> Self {
+        BatchError::Other(error)
+    }
+}
+
+impl From<BatchError> for AppError {
+    fn from(error: BatchError) -> Self {
+        match error {
+            BatchError::KeyConflict => AppError::internal(&"an idempotency key conflicted again on retry"),
+            BatchError::Other(error) => error,
+        }
+    }
+}
+
 /// Decides and writes a batch of commands in the caller's transaction; answers one result per
 /// command, in order. A refused command changes nothing; its refusal is kept with its key so a
 /// retry answers the same.
@@ -272,7 +306,7 @@ pub async fn apply_commands(
     platform: &PlatformAccounts,
     commands: &[MoneyCommand],
     now_ms: i64,
-) -> AppResult<Vec<AppResult<MoneyOutcome>>> {
+) -> Result<Vec<AppResult<MoneyOutcome>>, BatchError> {
     let plans = plan(tx, platform, commands).await?;
     let mut account_ids = BTreeSet::new();
     let mut hold_ids = BTreeSet::new();
@@ -485,7 +519,7 @@ async fn write(
     state: &LedgerState,
     transfers: &[TransferRow],
     idempotency: &[IdempotencyRow],
-) -> AppResult<()> {
+) -> Result<(), BatchError> {
     let changed: Vec<AccountRow> = loaded
         .iter()
         .filter_map(|row| {
@@ -579,7 +613,7 @@ async fn run_engine(
             Ok(results) => results,
             // Another server committed one of these keys first: decide each command on its own,
             // so the retried ones find that key and the others are not held back.
-            Err(BatchError::Conflict) => {
+            Err(BatchError::KeyConflict) => {
                 let mut results = Vec::with_capacity(commands.len());
                 for command in &commands {
                     let one =
@@ -604,35 +638,15 @@ async fn run_engine(
     }
 }
 
-enum BatchError {
-    Conflict,
-    Other(AppError),
-}
-
-impl From<BatchError> for AppError {
-    fn from(error: BatchError) -> Self {
-        match error {
-            BatchError::Conflict => AppError::internal(&"idempotency key conflict on retry"),
-            BatchError::Other(error) => error,
-        }
-    }
-}
-
 async fn commit_batch(
     db: &Db,
     platform: &PlatformAccounts,
     clock: &dyn crate::Clock,
     commands: &[MoneyCommand],
 ) -> Result<Vec<AppResult<MoneyOutcome>>, BatchError> {
-    let store_error = |error: StoreError| match error {
-        StoreError::Conflict => BatchError::Conflict,
-        other => BatchError::Other(AppError::from(other)),
-    };
-    let mut tx = db.begin().await.map_err(store_error)?;
-    let results = apply_commands(&mut tx, db.backend(), platform, commands, clock.now_ms())
-        .await
-        .map_err(BatchError::Other)?;
-    tx.commit().await.map_err(store_error)?;
+    let mut tx = db.begin().await?;
+    let results = apply_commands(&mut tx, db.backend(), platform, commands, clock.now_ms()).await?;
+    tx.commit().await?;
     Ok(results)
 }
 

@@ -40,6 +40,8 @@ fn beneficiary_account(beneficiary: &str, shop_id: i64) -> AccountRef {
 impl App {
     /// Records a violation and deducts its penalty from the deposit in the same transaction
     /// (reviewer; idempotent by key). The deposit may go negative: the shop then owes the platform.
+    /// When a concurrent request with the same key commits first, this one is retried once and
+    /// answers that request's outcome.
     pub async fn record_violation(
         &self,
         ctx: &Ctx,
@@ -47,6 +49,21 @@ impl App {
         input: &NewViolationInput,
         claim: IdempotencyClaim,
     ) -> AppResult<MoneyOutcome> {
+        match self.record_violation_once(ctx, shop_id, input, claim.clone()).await {
+            Err(crate::ledger::BatchError::KeyConflict) => {
+                Ok(self.record_violation_once(ctx, shop_id, input, claim).await?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    async fn record_violation_once(
+        &self,
+        ctx: &Ctx,
+        shop_id: i64,
+        input: &NewViolationInput,
+        claim: IdempotencyClaim,
+    ) -> Result<MoneyOutcome, crate::ledger::BatchError> {
         ctx.actor.require(&[Role::Reviewer])?;
         let kind =
             ViolationKind::parse(&input.kind).ok_or_else(|| invalid("kind", "one of the violation kinds"))?;
@@ -55,10 +72,8 @@ impl App {
         let beneficiary = Beneficiary::parse(&input.beneficiary)
             .ok_or_else(|| invalid("beneficiary", "platform or consumer"))?;
         if input.penalty_fen < 0 || input.penalty_fen > self.config().penalty_fen_max {
-            return Err(AppError::new(
-                Code::InvalidAmount,
-                format!("penalty_fen must be 0 to {}", self.config().penalty_fen_max),
-            ));
+            let detail = format!("penalty_fen must be 0 to {}", self.config().penalty_fen_max);
+            return Err(AppError::new(Code::InvalidAmount, detail).into());
         }
         let buyer_id = match (beneficiary, input.buyer_id.as_deref()) {
             (Beneficiary::Consumer, Some(id)) => Some(
@@ -66,7 +81,7 @@ impl App {
                     .ok_or_else(|| invalid("buyer_id", "1-64 characters"))?,
             ),
             (Beneficiary::Consumer, None) => {
-                return Err(invalid("buyer_id", "required when the beneficiary is a consumer"));
+                return Err(invalid("buyer_id", "required when the beneficiary is a consumer").into());
             }
             (Beneficiary::Platform, _) => None,
         };
