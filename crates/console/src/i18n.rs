@@ -90,16 +90,127 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "在这里处理店铺、保证金、蓝V认证和审核工作。",
         "Shops, deposits, blue-V verification and reviews are handled here.",
     ),
+    // Shops, deposits, violations and appeals (money.rs).
+    ("shops", "我的店铺", "My shops"),
+    ("all_shops", "全部店铺", "All shops"),
+    ("appeal_queue", "申诉审核", "Appeal queue"),
+    ("shop", "店铺", "Shop"),
+    ("shop_name", "店铺名称", "Shop name"),
+    ("entity_type", "主体类型", "Entity type"),
+    ("entity_name", "主体名称", "Registered entity name"),
+    ("category", "经营类目", "Category"),
+    ("status", "状态", "Status"),
+    ("created_at", "创建时间", "Created"),
+    ("create_shop", "开设新店铺", "Open a new shop"),
+    ("create", "创建", "Create"),
+    ("no_shops", "还没有店铺。", "No shops yet."),
+    ("back_to_shops", "返回店铺列表", "Back to the shops"),
+    ("shop_status_operating", "营业中", "Operating"),
+    ("shop_status_notice_period", "公示期", "Notice period"),
+    ("shop_status_closed", "已注销", "Closed"),
+    ("entity_type_enterprise", "企业", "Enterprise"),
+    ("entity_type_individual", "个体工商户", "Individual business"),
+    ("deposit", "保证金", "Deposit"),
+    ("balance", "余额", "Balance"),
+    ("held", "冻结中", "Held"),
+    ("available", "可用余额", "Available"),
+    ("required", "应缴保证金", "Required deposit"),
+    ("shortfall", "待补缴", "Shortfall"),
+    ("owed", "欠平台款项", "Owed to the platform"),
+    ("statement", "保证金流水", "Deposit statement"),
+    ("download_csv", "下载对账单 CSV", "Download the statement (CSV)"),
+    ("time", "时间", "Time"),
+    ("entry_type", "类型", "Type"),
+    ("reason", "原因", "Reason"),
+    ("reference", "参考号", "Reference"),
+    ("amount", "金额", "Amount"),
+    ("held_change", "冻结变动", "Held change"),
+    ("balance_after", "变动后余额", "Balance after"),
+    ("no_entries", "暂无流水。", "No entries yet."),
+    ("newest", "最新", "Newest"),
+    ("next_page", "下一页", "Next page"),
+    ("first_page", "第一页", "First page"),
+    ("entry_kind_posted", "记账", "Posted"),
+    ("entry_kind_hold_created", "冻结", "Hold"),
+    ("entry_kind_hold_posted", "冻结扣划", "Hold posted"),
+    ("entry_kind_hold_voided", "解除冻结", "Hold released"),
+    ("reason_top_up", "充值", "Top-up"),
+    ("reason_penalty", "违规罚款", "Penalty"),
+    ("reason_compensation", "消费者赔付", "Consumer compensation"),
+    ("reason_penalty_reversal", "罚款退回", "Penalty paid back"),
+    ("violations", "违规记录", "Violations"),
+    ("violation_kind", "违规类型", "Kind"),
+    ("severity", "严重程度", "Severity"),
+    ("penalty", "罚款", "Penalty"),
+    ("beneficiary", "受益方", "Beneficiary"),
+    ("appeal_deadline", "申诉截止", "Appeal deadline"),
+    ("evidence", "证据说明", "Evidence"),
+    ("buyer_id", "买家编号（消费者赔付时必填）", "Buyer ID (required for consumer compensation)"),
+    ("no_violations", "没有违规记录。", "No violations."),
+    ("appeal", "申诉", "Appeal"),
+    ("appeal_text", "申诉理由", "Grounds of appeal"),
+    ("submit_appeal", "提交申诉", "Submit the appeal"),
+    ("appeal_closed", "申诉期已过", "The appeal window has closed"),
+    ("record_violation", "记录违规", "Record a violation"),
+    ("penalty_yuan", "罚款金额（元）", "Penalty (yuan)"),
+    ("decision_note", "审核意见（可选）", "Decision note (optional)"),
+    ("uphold", "维持处罚", "Uphold"),
+    ("overturn", "撤销处罚", "Overturn"),
+    ("appealed_at", "申诉时间", "Appealed"),
+    ("no_appeals", "没有待审核的申诉。", "No appeals are waiting."),
+    (
+        "invalid_yuan",
+        "金额须为元，最多两位小数，例如 100.00",
+        "Enter yuan with at most two decimals, e.g. 100.00",
+    ),
+    ("notice_shop_created", "店铺已创建。", "The shop was created."),
+    (
+        "notice_violation_recorded",
+        "违规已记录，罚款已从保证金扣除。",
+        "The violation was recorded and its penalty deducted from the deposit.",
+    ),
+    (
+        "notice_violation_replayed",
+        "该表单已提交过，违规只记录一次。",
+        "This form was already submitted; the violation was recorded once.",
+    ),
+    ("notice_appeal_sent", "申诉已提交，等待审核。", "The appeal was submitted for review."),
+    ("notice_appeal_upheld", "已维持处罚。", "The penalty was upheld."),
+    (
+        "notice_appeal_overturned",
+        "已撤销处罚，罚款已退回保证金。",
+        "The penalty was overturned and paid back to the deposit.",
+    ),
+    ("violation_kind_malicious_refund", "恶意退款", "Malicious refund"),
+    ("violation_kind_false_advertising", "虚假宣传", "False advertising"),
+    ("violation_kind_counterfeit", "售假", "Counterfeit goods"),
+    ("violation_kind_fake_transactions", "虚假交易", "Fake transactions"),
+    ("violation_kind_late_shipment", "延迟发货", "Late shipment"),
+    ("violation_kind_prohibited_content", "违禁信息", "Prohibited content"),
+    ("violation_kind_consumer_harm", "侵害消费者权益", "Harm to consumers"),
+    ("violation_kind_other", "其他", "Other"),
+    ("severity_minor", "轻微", "Minor"),
+    ("severity_general", "一般", "General"),
+    ("severity_serious", "严重", "Serious"),
+    ("beneficiary_platform", "平台", "Platform"),
+    ("beneficiary_consumer", "消费者赔付", "Consumer compensation"),
+    ("violation_status_effective", "已生效", "Effective"),
+    ("violation_status_appealed", "申诉中", "Under appeal"),
+    ("violation_status_upheld", "申诉驳回", "Appeal rejected"),
+    ("violation_status_overturned", "已撤销", "Overturned"),
 ];
 
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    match TEXTS.iter().find(|(k, _, _)| *k == key) {
-        Some((_, zh, en)) => match lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        },
-        None => "??",
-    }
+    lookup(lang, key).unwrap_or("??")
+}
+
+/// The text for `key`, or None when the table has no such key (for values that come from data,
+/// such as a ledger reason, which are shown as they are when unknown).
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    TEXTS.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| match lang {
+        Lang::Zh => *zh,
+        Lang::En => *en,
+    })
 }
 
 #[cfg(test)]
@@ -117,5 +228,31 @@ mod tests {
         assert_eq!(t(Lang::Zh, "login"), "登录");
         assert_eq!(t(Lang::En, "login"), "Log in");
         assert_eq!(t(Lang::En, "no_such_key"), "??");
+        assert_eq!(lookup(Lang::En, "no_such_key"), None);
+    }
+
+    /// The Chinese names of the violation texts are the domain's own, so the two cannot drift.
+    #[test]
+    fn violation_names_match_the_domain() {
+        use domain::violation::{Beneficiary, EntityType, Severity, ViolationKind, ViolationStatus};
+        let check = |key: String, zh: &str| {
+            assert_eq!(lookup(Lang::Zh, &key), Some(zh), "{key}");
+            assert!(lookup(Lang::En, &key).is_some(), "{key}");
+        };
+        for kind in ViolationKind::ALL {
+            check(format!("violation_kind_{}", kind.as_str()), kind.name_zh());
+        }
+        for severity in Severity::ALL {
+            check(format!("severity_{}", severity.as_str()), severity.name_zh());
+        }
+        for beneficiary in Beneficiary::ALL {
+            check(format!("beneficiary_{}", beneficiary.as_str()), beneficiary.name_zh());
+        }
+        for status in ViolationStatus::ALL {
+            check(format!("violation_status_{}", status.as_str()), status.name_zh());
+        }
+        for entity_type in EntityType::ALL {
+            check(format!("entity_type_{}", entity_type.as_str()), entity_type.name_zh());
+        }
     }
 }

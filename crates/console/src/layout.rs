@@ -65,7 +65,16 @@ pub fn page(lang: Lang, title: &str, viewer: Option<(&Actor, &str)>, here: &str,
 
 /// Navigation entries by role: (href, text key).
 fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut entries = vec![("/console/home", "home"), ("/console/calendar", "calendar")];
+    let mut entries = vec![("/console/home", "home")];
+    match role {
+        Role::Merchant => entries.push(("/console/shops", "shops")),
+        Role::Reviewer | Role::Admin => {
+            entries.push(("/console/shops", "all_shops"));
+            entries.push(("/console/appeals", "appeal_queue"));
+        }
+        Role::Service => {}
+    }
+    entries.push(("/console/calendar", "calendar"));
     if role == Role::Admin {
         entries.push(("/console/admin/audit", "audit"));
         entries.push(("/console/admin/clock", "clock_jobs"));

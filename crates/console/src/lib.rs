@@ -1,9 +1,11 @@
 //! The server-rendered web console at `/console`: login, a role-aware layout, Chinese first with an
 //! English switch, CSRF-protected forms and security headers. Pages call `app` use cases, exactly
-//! like the API; only this crate knows HTML.
+//! like the API; only this crate knows HTML. `pages.rs` holds the foundation pages, `money.rs` the
+//! shops, deposits, violations and appeals.
 
 mod i18n;
 mod layout;
+mod money;
 mod pages;
 mod session;
 
@@ -35,6 +37,13 @@ pub fn router(app: App) -> Router {
         .route("/console/admin/audit", get(pages::audit))
         .route("/console/admin/clock", get(pages::clock_page).post(pages::clock_submit))
         .route("/console/admin/jobs/run", post(pages::run_jobs))
+        .route("/console/shops", get(money::shops).post(money::create_shop))
+        .route("/console/shops/{id}", get(money::shop_page))
+        .route("/console/shops/{id}/deposit/statement.csv", get(money::statement_csv))
+        .route("/console/shops/{id}/violations", post(money::record_violation))
+        .route("/console/violations/{id}/appeal", post(money::appeal))
+        .route("/console/appeals", get(money::appeals))
+        .route("/console/appeals/{id}/decision", post(money::decide_appeal))
         .route("/console/{*rest}", get(pages::not_found))
         .layer(middleware::from_fn(security_headers))
         .with_state(ConsoleState { app })

@@ -17,7 +17,7 @@ use crate::layout::{error_box, page, role_name};
 use crate::session::{self, LANG_COOKIE, SESSION_COOKIE, Viewer, check_csrf, csrf, lang, viewer};
 
 /// An error message in the viewer's language first, with the stable code for support.
-fn message(lang: Lang, error: &AppError) -> String {
+pub(crate) fn message(lang: Lang, error: &AppError) -> String {
     let title = match lang {
         Lang::Zh => error.code.title_zh(),
         Lang::En => error.code.title_en(),
@@ -25,7 +25,7 @@ fn message(lang: Lang, error: &AppError) -> String {
     format!("{title} ({})", error.code.as_str())
 }
 
-fn html_page(status: StatusCode, jar: CookieJar, markup: Markup) -> Response {
+pub(crate) fn html_page(status: StatusCode, jar: CookieJar, markup: Markup) -> Response {
     (status, jar, Html(markup.into_string())).into_response()
 }
 
@@ -42,6 +42,11 @@ pub async fn root() -> Redirect {
 }
 
 pub async fn not_found(jar: CookieJar) -> Response {
+    not_found_page(jar)
+}
+
+/// The not-found page, also shown for another merchant's resources (the app answers `not_found`).
+pub(crate) fn not_found_page(jar: CookieJar) -> Response {
     let lang = lang(&jar);
     let body =
         html! { div.card { h1 { (t(lang, "not_found")) } a href="/console/home" { (t(lang, "home")) } } };
@@ -132,7 +137,7 @@ pub async fn logout(
     (jar, Redirect::to("/console/login")).into_response()
 }
 
-fn forbidden(jar: CookieJar, code: Code) -> Response {
+pub(crate) fn forbidden(jar: CookieJar, code: Code) -> Response {
     let lang = lang(&jar);
     let body = html! { div.card { (error_box(&message(lang, &AppError::new(code, "")))) a href="/console/home" { (t(lang, "home")) } } };
     html_page(StatusCode::FORBIDDEN, jar, page(lang, t(lang, "forbidden"), None, "/console/home", body))
