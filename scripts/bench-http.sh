@@ -108,6 +108,32 @@ threads_of() {
     awk '/^Threads:/ { print $2 }' "/proc/$1/status"
 }
 
+# CPU accounting, in clock ticks, to tell how much of the machine other processes took during a run:
+# other processes sharing the 2 cores disturb every figure, so the summary reports their share.
+TICKS_PER_SECOND="$(getconf CLK_TCK)"
+# "busy idle" ticks of all CPUs together.
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; }
+# User plus system ticks of one process (all its threads).
+process_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# User plus system ticks of this shell's waited-for children (wrk and the like), from the output of
+# the `times` builtin, which must run in this shell itself (not in a $(...) subshell).
+children_ticks() {
+    awk -v hz="$TICKS_PER_SECOND" 'NR == 2 {
+        total = 0
+        for (i = 1; i <= 2; i++) { split($i, part, "m"); sub(/s$/, "", part[2]); total += part[1] * 60 + part[2] }
+        printf "%.0f", total * hz
+    }' "${WORK}/times"
+}
+# Percent of the machine used by other processes between two samples "busy idle server children".
+others_percent() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        split(a, x, " "); split(b, y, " ");
+        busy = y[1] - x[1]; total = busy + y[2] - x[2]; ours = (y[3] - x[3]) + (y[4] - x[4]);
+        others = busy - ours; if (others < 0) others = 0;
+        printf "%.0f", (total > 0 ? 100 * others / total : 0)
+    }'
+}
+
 # A wrk latency figure (e.g. 812.00us, 1.93ms, 1.02s) in milliseconds.
 to_ms() {
     awk -v v="$1" 'BEGIN {
@@ -123,8 +149,20 @@ run_wrk() {
     local name="$1"
     shift
     local out="${WORK}/wrk-${name}.txt"
-    echo "==> wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION} --latency $* (${name})"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" | tee "$out"
+    local shown="$*" before after others
+    echo "==> wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION} --latency ${shown//${TOKEN:-no-token}/TOKEN} (${name})"
+    times >"${WORK}/times"
+    before="$(machine_ticks) $(process_ticks "$SERVER_PID") $(children_ticks)"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$out"
+    times >"${WORK}/times"
+    after="$(machine_ticks) $(process_ticks "$SERVER_PID") $(children_ticks)"
+    cat "$out"
+    others="$(others_percent "$before" "$after")"
+    OTHERS+=("${name} ${others}%")
+    echo "    other processes used ${others}% of the machine during this run"
+    if ((others > 5)); then
+        echo "warning: other processes used ${others}% of the CPU during the ${name} run: its figures are disturbed" >&2
+    fi
     if grep -q 'Non-2xx or 3xx responses' "$out"; then
         echo "error: ${name}: some answers were not 2xx/3xx; the figures would be meaningless" >&2
         exit 1
@@ -133,6 +171,8 @@ run_wrk() {
     WRK_P50="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")"
     WRK_P99="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")"
 }
+
+OTHERS=()
 
 echo "==> creating a fresh SQLite database in ${WORK}"
 echo "$PASSWORD" | RUST_LOG=warn "$BIN" user add --db "$DB" --username bench --role admin --password-stdin
@@ -171,7 +211,7 @@ ME_RPS="$WRK_RPS" ME_P50="$WRK_P50" ME_P99="$WRK_P99"
 LOADED_RSS="$(rss_mb "$SERVER_PID")"
 stop_server
 
-verdict() { if awk -v ok="$1" 'BEGIN { exit !(ok) }'; then echo PASS; else echo FAIL; fi; }
+verdict() { if awk "BEGIN { exit !($1) }"; then echo PASS; else echo FAIL; fi; }
 STARTUP_OK="$(verdict "$STARTUP_MEDIAN < 1000")"
 RSS_OK="$(verdict "$IDLE_RSS < 50")"
 ME_OK="$(verdict "$ME_RPS >= 30000 && $ME_P99 < 10")"
@@ -180,6 +220,7 @@ cat <<EOF
 
 ==================== xiaodian foundation benchmark ====================
 machine:          $(nproc) cores, $(uname -r)
+other processes:  ${OTHERS[*]} (share of the machine's CPU others took during each wrk run; above ~5% the run is disturbed)
 wrk:              -t${THREADS} -c${CONNECTIONS} -d${DURATION} --latency, loopback, same machine
 start-up median:  ${STARTUP_MEDIAN} ms   (starts: ${startups[*]} ms; target < 1000 ms: ${STARTUP_OK})
 idle RSS:         ${IDLE_RSS} MB   (${IDLE_THREADS} threads; target < 50 MB: ${RSS_OK})

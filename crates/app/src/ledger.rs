@@ -310,8 +310,10 @@ pub async fn apply_commands(
     let plans = plan(tx, platform, commands).await?;
     let mut account_ids = BTreeSet::new();
     let mut hold_ids = BTreeSet::new();
-    for plan in &plans {
+    for (command, plan) in commands.iter().zip(&plans) {
         if let Plan::Decide(ops) = plan {
+            // The reported account is loaded even when no movement touches it (a zero penalty).
+            account_ids.extend(command.report_account);
             for op in ops {
                 match *op {
                     TransferOp::Post { debit, credit, .. } | TransferOp::Hold { debit, credit, .. } => {

@@ -47,6 +47,9 @@ pub struct DepositEntry {
     pub balance_after_fen: i64,
 }
 
+/// Who may credit a payment to a deposit: the payment channel.
+pub const TOP_UP_ROLES: &[Role] = &[Role::Service];
+
 /// Whether an actor may see a shop: its own merchant, or any platform role.
 pub fn can_see(actor: &Actor, shop: &ShopRow) -> bool {
     match actor.role {
@@ -199,7 +202,7 @@ impl App {
         payment_ref: &str,
         claim: IdempotencyClaim,
     ) -> AppResult<MoneyOutcome> {
-        ctx.actor.require(&[Role::Service])?;
+        ctx.actor.require(TOP_UP_ROLES)?;
         let amount = Amount::parse(amount_fen)
             .ok()
             .filter(|a| a.get() <= self.config().top_up_fen_max)

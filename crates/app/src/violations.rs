@@ -24,6 +24,9 @@ pub struct NewViolationInput {
     pub evidence: String,
 }
 
+/// Who may record a violation.
+pub const RECORD_VIOLATION_ROLES: &[Role] = &[Role::Reviewer];
+
 fn invalid(field: &str, rule: &str) -> AppError {
     AppError::new(Code::InvalidField, format!("{field}: {rule}"))
 }

@@ -9,4 +9,5 @@ pub mod calendar;
 pub mod ledger;
 pub mod limits;
 pub mod money;
+pub mod validators;
 pub mod violation;

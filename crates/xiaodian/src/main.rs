@@ -1,6 +1,7 @@
 //! The `xiaodian` binary: command-line parsing, configuration and wiring of the crates.
 
 mod bench;
+mod check;
 mod commands;
 mod serve;
 
@@ -42,6 +43,9 @@ enum Command {
     /// The deposit ledger.
     #[command(subcommand)]
     Ledger(commands::LedgerCommand),
+    /// Validate identifiers (USCC, resident ID number) for operators and scripts.
+    #[command(subcommand)]
+    Check(check::CheckCommand),
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -49,6 +53,9 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Command::Check(command) = cli.command {
+        return check::run(command);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -65,6 +72,7 @@ fn main() -> std::process::ExitCode {
             Command::Audit(command) => commands::audit(command).await,
             Command::Ledger(command) => commands::ledger(command).await,
             Command::Bench(command) => bench::run(command).await,
+            Command::Check(_) => Ok(std::process::ExitCode::SUCCESS),
         }
     });
     match outcome {

@@ -231,6 +231,8 @@ async fn post_top_up(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
+    // The role is checked before the key, so a caller who may not top up hears 403, not 400.
+    auth.actor().require(app::shops::TOP_UP_ROLES)?;
     let claim = idempotency_claim(&auth.0, &headers, "POST", uri.path(), &body)?;
     let input: TopUp = parse_json(&headers, &body)?;
     let outcome = state.app.top_up(&auth.0, id, input.amount_fen, &input.payment_ref, claim).await?;
@@ -285,6 +287,7 @@ async fn post_violation(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
+    auth.actor().require(app::violations::RECORD_VIOLATION_ROLES)?;
     let claim = idempotency_claim(&auth.0, &headers, "POST", uri.path(), &body)?;
     let b: RecordViolation = parse_json(&headers, &body)?;
     let input = NewViolationInput {

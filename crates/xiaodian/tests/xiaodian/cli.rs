@@ -129,3 +129,22 @@ fn audit_verify_names_the_edited_row() {
     assert_eq!(code, 1);
     assert!(out.contains("seq=3"), "names the row: {out}");
 }
+
+#[test]
+fn check_prints_one_word_and_exits_zero_only_when_valid() {
+    let check = |kind: &str, code: &str, word: &str, status: i32| {
+        let (got, out, err) = xiaodian(&["check", kind, code]);
+        assert_eq!((out.trim(), got), (word, status), "{kind} {code}: {err}");
+    };
+    check("uscc", "91350100M000100Y43", "valid", 0);
+    check("uscc", "91440101ma5cjq4n59", "valid", 0);
+    check("uscc", "9144 0101-MA5CJQ4N59", "valid", 0);
+    check("uscc", "91440101MA5CJQ4N58", "checksum_mismatch", 1);
+    check("uscc", "91440101MA5CJQ4N5", "invalid_format", 1);
+    check("uscc", "91440101MA5CJQ4NI9", "invalid_format", 1);
+    check("resident-id", "11010519491231002X", "valid", 0);
+    check("resident-id", "11010519491231002x", "valid", 0);
+    check("resident-id", "110105194912310021", "checksum_mismatch", 1);
+    check("resident-id", "110105194902300023", "invalid_birth_date", 1);
+    check("resident-id", "1101051949123100", "invalid_format", 1);
+}

@@ -4,6 +4,7 @@
 mod cli;
 mod console;
 mod http;
+mod ledger;
 
 use std::path::Path;
 
