@@ -225,6 +225,8 @@ impl App {
             self.audit(&mut tx, ctx, "auth.logout", &format!("user:{}", ctx.actor.username), "").await?;
         }
         tx.commit().await?;
+        // A request that read the session before the commit may have cached it again meanwhile.
+        self.tokens.remove(&hash);
         Ok(())
     }
 
