@@ -93,6 +93,7 @@ pub struct App {
     config: Arc<AppConfig>,
     platform: Arc<ledger::PlatformAccounts>,
     engine: ledger::LedgerEngine,
+    shop_cache: Arc<shops::ShopCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -120,6 +121,7 @@ impl App {
             config: Arc::new(config),
             platform,
             engine,
+            shop_cache: Arc::default(),
         };
         app.reload_calendar().await?;
         Ok(app)

@@ -47,6 +47,30 @@ pub struct DepositEntry {
     pub balance_after_fen: i64,
 }
 
+/// The immutable facts of shops seen recently: (merchant id, deposit account id) by shop id.
+#[derive(Debug, Default)]
+pub struct ShopCache {
+    entries: std::sync::RwLock<std::collections::HashMap<i64, (i64, i64)>>,
+}
+
+/// Shops remembered at most; the cache is emptied when it would grow past it.
+const SHOP_CACHE_ENTRIES_MAX: usize = 100_000;
+
+impl ShopCache {
+    fn get(&self, shop_id: i64) -> Option<(i64, i64)> {
+        self.entries.read().ok()?.get(&shop_id).copied()
+    }
+
+    fn put(&self, shop: &ShopRow) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= SHOP_CACHE_ENTRIES_MAX {
+                entries.clear();
+            }
+            entries.insert(shop.id, (shop.merchant_id, shop.deposit_account_id));
+        }
+    }
+}
+
 /// Who may credit a payment to a deposit: the payment channel.
 pub const TOP_UP_ROLES: &[Role] = &[Role::Service];
 
@@ -214,25 +238,33 @@ impl App {
             })?;
         let payment_ref = bounded_text(payment_ref, PAYMENT_REF_LENGTH_MAX)
             .ok_or_else(|| invalid("payment_ref", "1-64 characters"))?;
-        let shop = self.shop(&ctx.actor, shop_id).await?;
+        // The payment channel may credit any shop; only which shop it is matters here.
+        let (merchant_id, deposit_account_id) = match self.shop_cache.get(shop_id) {
+            Some(known) => known,
+            None => {
+                let shop = self.shop(&ctx.actor, shop_id).await?;
+                self.shop_cache.put(&shop);
+                (shop.merchant_id, shop.deposit_account_id)
+            }
+        };
         let movement = Movement {
             op: MovementOp::Post {
-                debit: AccountRef::Platform(AccountCode::PaymentClearing, shop.id as u64),
-                credit: AccountRef::Row(shop.deposit_account_id),
+                debit: AccountRef::Platform(AccountCode::PaymentClearing, shop_id as u64),
+                credit: AccountRef::Row(deposit_account_id),
                 amount,
                 overdraft: Overdraft::Allowed,
             },
             reason: "top_up",
             reference: payment_ref,
-            shop_id: Some(shop.id),
-            merchant_id: Some(shop.merchant_id),
+            shop_id: Some(shop_id),
+            merchant_id: Some(merchant_id),
         };
         let command = MoneyCommand {
             movements: vec![movement],
             claim: Some(claim),
-            report_account: Some(shop.deposit_account_id),
+            report_account: Some(deposit_account_id),
             subject_id: None,
-            merchant_id: Some(shop.merchant_id),
+            merchant_id: Some(merchant_id),
         };
         self.engine.submit(command).await
     }

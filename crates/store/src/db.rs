@@ -120,6 +120,9 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(connections_max.max(2))
             .acquire_timeout(Duration::from_secs(30))
+            // A broken connection fails its query and is replaced; pinging before every acquire
+            // would cost a round trip on the hot path.
+            .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -60,8 +60,27 @@ pub struct IdempotencyRow {
     pub created_at_ms: i64,
 }
 
-/// "($1, $2), ($3, $4)" for `rows` rows of `columns` placeholders, numbered from `first`.
-fn placeholders(rows: usize, columns: usize, first: usize) -> String {
+/// How parameters are written: `$N` on PostgreSQL; anonymous `?` on SQLite, which binds by
+/// position (numbered names make SQLite look each one up by name, quadratic in the count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Numbered,
+    Positional,
+}
+
+fn style(conn: &Conn) -> Style {
+    if conn.backend_name().eq_ignore_ascii_case("sqlite") { Style::Positional } else { Style::Numbered }
+}
+
+fn param(style: Style, number: usize) -> String {
+    match style {
+        Style::Numbered => format!("${number}"),
+        Style::Positional => "?".to_owned(),
+    }
+}
+
+/// "($1, $2), ($3, $4)" for `rows` rows of `columns` parameters, numbered from `first`.
+fn placeholders(style: Style, rows: usize, columns: usize, first: usize) -> String {
     let mut out = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
         out.push_str(if row == 0 { "(" } else { ", (" });
@@ -69,15 +88,35 @@ fn placeholders(rows: usize, columns: usize, first: usize) -> String {
             if column > 0 {
                 out.push_str(", ");
             }
-            out.push_str(&format!("${}", first + row * columns + column));
+            out.push_str(&param(style, first + row * columns + column));
         }
         out.push(')');
     }
     out
 }
 
-fn id_list(count: usize, first: usize) -> String {
-    (0..count).map(|i| format!("${}", first + i)).collect::<Vec<_>>().join(", ")
+fn id_list(style: Style, count: usize, first: usize) -> String {
+    (0..count).map(|i| param(style, first + i)).collect::<Vec<_>>().join(", ")
+}
+
+/// Rows per multi-row statement, at most.
+const STATEMENT_ROWS_MAX: usize = 64;
+
+/// Splits `items` into chunks whose sizes are powers of two (64, 32, ... 1), so that only a few
+/// statement texts exist and each stays prepared in the connection's statement cache.
+fn power_of_two_chunks<T>(items: &[T]) -> Vec<&[T]> {
+    let mut chunks = Vec::new();
+    let mut rest = items;
+    while !rest.is_empty() {
+        let mut size = STATEMENT_ROWS_MAX;
+        while size > rest.len() {
+            size /= 2;
+        }
+        let (chunk, tail) = rest.split_at(size);
+        chunks.push(chunk);
+        rest = tail;
+    }
+    chunks
 }
 
 fn row_lock(backend: Backend) -> &'static str {
@@ -131,19 +170,22 @@ pub async fn ensure_platform_accounts(
 
 /// Loads accounts by id, locking them on PostgreSQL (in id order, so batches never deadlock).
 pub async fn load_accounts(conn: &mut Conn, backend: Backend, ids: &[i64]) -> StoreResult<Vec<AccountRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let style = style(conn);
+    let mut rows = Vec::with_capacity(ids.len());
+    // Chunks in ascending id order keep the lock order of every batch the same.
+    for chunk in power_of_two_chunks(ids) {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ({}) ORDER BY id{}",
+            id_list(style, chunk.len(), 1),
+            row_lock(backend)
+        );
+        let mut query = sqlx::query_as(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
     }
-    let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ({}) ORDER BY id{}",
-        id_list(ids.len(), 1),
-        row_lock(backend)
-    );
-    let mut query = sqlx::query_as(&sql);
-    for id in ids {
-        query = query.bind(*id);
-    }
-    Ok(query.fetch_all(conn).await?)
+    Ok(rows)
 }
 
 pub async fn find_account(conn: &mut Conn, id: i64) -> StoreResult<Option<AccountRow>> {
@@ -158,25 +200,26 @@ pub async fn all_accounts(conn: &mut Conn) -> StoreResult<Vec<AccountRow>> {
 
 /// Writes new counters for many accounts in one statement.
 pub async fn update_accounts(conn: &mut Conn, accounts: &[AccountRow]) -> StoreResult<()> {
-    if accounts.is_empty() {
-        return Ok(());
+    let style = style(conn);
+    let mut updated = 0;
+    for chunk in power_of_two_chunks(accounts) {
+        let sql = format!(
+            "UPDATE ledger_accounts SET debits_posted = v.column2, credits_posted = v.column3, \
+             debits_pending = v.column4, credits_pending = v.column5 \
+             FROM (VALUES {}) AS v WHERE ledger_accounts.id = v.column1",
+            placeholders(style, chunk.len(), 5, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for a in chunk {
+            query = query
+                .bind(a.id)
+                .bind(a.debits_posted)
+                .bind(a.credits_posted)
+                .bind(a.debits_pending)
+                .bind(a.credits_pending);
+        }
+        updated += query.execute(&mut *conn).await?.rows_affected();
     }
-    let sql = format!(
-        "UPDATE ledger_accounts SET debits_posted = v.column2, credits_posted = v.column3, \
-         debits_pending = v.column4, credits_pending = v.column5 \
-         FROM (VALUES {}) AS v WHERE ledger_accounts.id = v.column1",
-        placeholders(accounts.len(), 5, 1)
-    );
-    let mut query = sqlx::query(&sql);
-    for a in accounts {
-        query = query
-            .bind(a.id)
-            .bind(a.debits_posted)
-            .bind(a.credits_posted)
-            .bind(a.debits_pending)
-            .bind(a.credits_pending);
-    }
-    let updated = query.execute(conn).await?.rows_affected();
     assert_eq!(updated, accounts.len() as u64, "every account of the batch exists");
     Ok(())
 }
@@ -203,16 +246,14 @@ pub async fn chain_head(conn: &mut Conn) -> StoreResult<(i64, String)> {
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
-/// Rows per multi-row INSERT, so a statement stays under both engines' parameter limits.
-const INSERT_ROWS_MAX: usize = 500;
-
 pub async fn insert_transfers(conn: &mut Conn, transfers: &[TransferRow]) -> StoreResult<()> {
-    for chunk in transfers.chunks(INSERT_ROWS_MAX) {
+    let style = style(conn);
+    for chunk in power_of_two_chunks(transfers) {
         let sql = format!(
             "INSERT INTO ledger_transfers (seq, kind, debit_account_id, credit_account_id, amount_fen, released_fen, \
              hold_id, debit_balance_after_fen, credit_balance_after_fen, reason, reference, shop_id, merchant_id, \
              at_ms, hash) VALUES {}",
-            placeholders(chunk.len(), 15, 1)
+            placeholders(style, chunk.len(), 15, 1)
         );
         let mut query = sqlx::query(&sql);
         for t in chunk {
@@ -275,7 +316,7 @@ pub async fn load_holds(conn: &mut Conn, backend: Backend, ids: &[i64]) -> Store
     }
     let sql = format!(
         "SELECT {HOLD_COLUMNS} FROM ledger_holds WHERE id IN ({}) ORDER BY id{}",
-        id_list(ids.len(), 1),
+        id_list(style(conn), ids.len(), 1),
         row_lock(backend)
     );
     let mut query = sqlx::query_as(&sql);
@@ -329,32 +370,41 @@ pub async fn resolve_hold(
     Ok(done.rows_affected() == 1)
 }
 
-/// The stored outcomes of these (scope, key) pairs, if any.
+/// The stored outcomes of these (scope, key) pairs, if any: one primary-key lookup per scope.
 pub async fn find_idempotency(
     conn: &mut Conn,
     keys: &[(String, String)],
 ) -> StoreResult<Vec<IdempotencyRow>> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
+    let mut scopes: Vec<&str> = keys.iter().map(|(scope, _)| scope.as_str()).collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    let style = style(conn);
+    let mut found = Vec::new();
+    for scope in scopes {
+        let all_keys: Vec<&str> = keys.iter().filter(|(s, _)| s == scope).map(|(_, k)| k.as_str()).collect();
+        for scope_keys in power_of_two_chunks(&all_keys) {
+            let sql = format!(
+                "SELECT scope, idem_key, request_hash, outcome, transfer_seq, merchant_id, created_at_ms FROM idempotency_keys \
+             WHERE scope = {} AND idem_key IN ({})",
+                param(style, 1),
+                id_list(style, scope_keys.len(), 2)
+            );
+            let mut query = sqlx::query_as(&sql).bind(scope);
+            for key in scope_keys {
+                query = query.bind(*key);
+            }
+            found.extend(query.fetch_all(&mut *conn).await?);
+        }
     }
-    let conditions: Vec<String> =
-        (0..keys.len()).map(|i| format!("(scope = ${} AND idem_key = ${})", 2 * i + 1, 2 * i + 2)).collect();
-    let sql = format!(
-        "SELECT scope, idem_key, request_hash, outcome, transfer_seq, merchant_id, created_at_ms FROM idempotency_keys WHERE {}",
-        conditions.join(" OR ")
-    );
-    let mut query = sqlx::query_as(&sql);
-    for (scope, key) in keys {
-        query = query.bind(scope).bind(key);
-    }
-    Ok(query.fetch_all(conn).await?)
+    Ok(found)
 }
 
 pub async fn insert_idempotency(conn: &mut Conn, rows: &[IdempotencyRow]) -> StoreResult<()> {
-    for chunk in rows.chunks(INSERT_ROWS_MAX) {
+    let style = style(conn);
+    for chunk in power_of_two_chunks(rows) {
         let sql = format!(
             "INSERT INTO idempotency_keys (scope, idem_key, request_hash, outcome, transfer_seq, merchant_id, created_at_ms) VALUES {}",
-            placeholders(chunk.len(), 7, 1)
+            placeholders(style, chunk.len(), 7, 1)
         );
         let mut query = sqlx::query(&sql);
         for r in chunk {
@@ -388,10 +438,23 @@ pub async fn count_idempotency(conn: &mut Conn) -> StoreResult<i64> {
 
 #[cfg(test)]
 mod tests {
+    use super::Style::{Numbered, Positional};
+
     #[test]
     fn placeholders_number_rows_and_columns() {
-        assert_eq!(super::placeholders(2, 3, 1), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(super::placeholders(1, 2, 5), "($5, $6)");
-        assert_eq!(super::id_list(3, 2), "$2, $3, $4");
+        assert_eq!(super::placeholders(Numbered, 2, 3, 1), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(super::placeholders(Numbered, 1, 2, 5), "($5, $6)");
+        assert_eq!(super::placeholders(Positional, 2, 2, 1), "(?, ?), (?, ?)");
+        assert_eq!(super::id_list(Numbered, 3, 2), "$2, $3, $4");
+    }
+
+    #[test]
+    fn chunks_are_powers_of_two_in_order() {
+        let items: Vec<u32> = (0..100).collect();
+        let sizes: Vec<usize> = super::power_of_two_chunks(&items).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![64, 32, 4]);
+        let joined: Vec<u32> = super::power_of_two_chunks(&items).concat();
+        assert_eq!(joined, items);
+        assert!(super::power_of_two_chunks::<u32>(&[]).is_empty());
     }
 }

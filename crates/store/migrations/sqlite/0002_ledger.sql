@@ -30,9 +30,10 @@ CREATE TABLE ledger_accounts (
 CREATE UNIQUE INDEX ledger_platform_accounts ON ledger_accounts (code, shard) WHERE shop_id IS NULL;
 CREATE UNIQUE INDEX ledger_shop_accounts ON ledger_accounts (shop_id, code) WHERE shop_id IS NOT NULL;
 
--- Immutable, hash-chained: `seq` is both the transfer id and its place in the chain.
+-- Immutable, hash-chained: `seq` is both the transfer id and its place in the chain. In SQLite,
+-- INTEGER PRIMARY KEY makes `seq` the rowid itself (no separate key index to maintain).
 CREATE TABLE ledger_transfers (
-    seq BIGINT PRIMARY KEY,
+    seq INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
     debit_account_id BIGINT NOT NULL,
     credit_account_id BIGINT NOT NULL,
@@ -52,7 +53,7 @@ CREATE INDEX ledger_transfers_by_debit ON ledger_transfers (debit_account_id, se
 CREATE INDEX ledger_transfers_by_credit ON ledger_transfers (credit_account_id, seq);
 
 CREATE TABLE ledger_holds (
-    id BIGINT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
     debit_account_id BIGINT NOT NULL,
     credit_account_id BIGINT NOT NULL,
     amount_fen BIGINT NOT NULL,
@@ -75,7 +76,7 @@ CREATE TABLE idempotency_keys (
     merchant_id BIGINT,
     created_at_ms BIGINT NOT NULL,
     PRIMARY KEY (scope, idem_key)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE violations (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
