@@ -27,6 +27,17 @@ pub fn status_of(code: Code) -> StatusCode {
         Code::InsufficientFunds | Code::AppealWindowClosed | Code::NotAppealable | Code::AlreadyDecided => {
             StatusCode::CONFLICT
         }
+        Code::InvalidUscc | Code::InvalidResidentId | Code::InvalidPhone | Code::InvalidEmail => {
+            StatusCode::BAD_REQUEST
+        }
+        Code::UnknownIndustry | Code::IndustryNotAdmitted => StatusCode::BAD_REQUEST,
+        Code::DocumentTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Code::UnsupportedDocumentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Code::VerificationIncomplete | Code::VerificationCooldown | Code::VerificationInProgress => {
+            StatusCode::CONFLICT
+        }
+        Code::VerificationStatusConflict | Code::VerificationLocked => StatusCode::CONFLICT,
+        Code::UsccAccountLimit | Code::FeeAlreadyPaid => StatusCode::CONFLICT,
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

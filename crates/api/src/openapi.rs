@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
 use serde_json::{Value, json};
@@ -94,6 +95,27 @@ impl Routes {
     {
         self.router = self.router.route(path, on(method.filter(), handler));
         self.paths.entry(path.to_owned()).or_default().insert(method.key(), operation(path, &doc));
+        self
+    }
+
+    /// Like `add`, with a request body limit of its own instead of the global one (uploads).
+    pub fn add_with_limit<H, T>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        doc: Doc,
+        handler: H,
+        body_bytes_max: usize,
+    ) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let route = on(method.filter(), handler).layer(DefaultBodyLimit::max(body_bytes_max));
+        self.router = self.router.route(path, route);
+        let mut operation = operation(path, &doc);
+        operation["x-body-bytes-max"] = json!(body_bytes_max);
+        self.paths.entry(path.to_owned()).or_default().insert(method.key(), operation);
         self
     }
 

@@ -54,6 +54,21 @@ error_codes! {
     AppealWindowClosed => "appeal_window_closed", "申诉期已过", "The appeal window has closed";
     NotAppealable => "not_appealable", "该违规当前不可申诉", "This violation cannot be appealed now";
     AlreadyDecided => "already_decided", "已作出审核决定", "A decision was already made";
+    InvalidUscc => "invalid_uscc", "统一社会信用代码格式错误", "The unified social credit code is malformed";
+    InvalidResidentId => "invalid_resident_id", "身份证号码无效", "The resident ID number is invalid";
+    InvalidPhone => "invalid_phone", "手机号码格式错误", "The mobile phone number is invalid";
+    InvalidEmail => "invalid_email", "电子邮箱格式错误", "The e-mail address is invalid";
+    UnknownIndustry => "unknown_industry", "未知的行业", "Unknown industry";
+    IndustryNotAdmitted => "industry_not_admitted", "该行业暂不支持企业认证", "Companies of this industry cannot be verified";
+    DocumentTooLarge => "document_too_large", "文件超过 10 MiB", "The document is larger than 10 MiB";
+    UnsupportedDocumentType => "unsupported_document_type", "仅支持 JPEG、PNG 或 PDF 文件", "Only JPEG, PNG or PDF documents are accepted";
+    VerificationIncomplete => "verification_incomplete", "认证材料不完整或未缴费", "Documents or the fee are missing";
+    VerificationCooldown => "verification_cooldown", "认证失败后 30 天内不能重新申请", "A new application must wait 30 days after a failed one";
+    VerificationInProgress => "verification_in_progress", "该企业号已有进行中的认证申请", "The account already has an application in progress";
+    VerificationStatusConflict => "verification_status_conflict", "当前认证状态不允许此操作", "The application's status does not allow this";
+    VerificationLocked => "verification_locked", "已认证的企业信息不可修改", "Verified company data cannot be edited";
+    UsccAccountLimit => "uscc_account_limit", "该统一社会信用代码认证的企业号已达上限", "This company has verified the most accounts allowed";
+    FeeAlreadyPaid => "fee_already_paid", "认证审核费已支付", "The review fee of this application is already paid";
     Internal => "internal", "服务器内部错误", "Internal error";
 }
 

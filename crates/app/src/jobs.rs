@@ -16,15 +16,35 @@ pub enum JobKind {
     SessionsPurge,
     /// Walks the audit chain and logs an error if it is broken.
     AuditVerify,
+    /// A verification waiting for changes fails when the merchant did not resubmit in time
+    /// (subject `verification:ID`, payload the submission number).
+    VerificationChangesDeadline,
+    /// Reminds a merchant that the badge ends soon (subject `enterprise_account:ID`, payload
+    /// `VALID_UNTIL|DAYS`).
+    BadgeReminder,
+    /// Removes the badge at its end unless a renewal moved the end (payload `VALID_UNTIL`).
+    BadgeExpiry,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 2] = [JobKind::SessionsPurge, JobKind::AuditVerify];
+    pub const ALL: [JobKind; 5] = [
+        JobKind::SessionsPurge,
+        JobKind::AuditVerify,
+        JobKind::VerificationChangesDeadline,
+        JobKind::BadgeReminder,
+        JobKind::BadgeExpiry,
+    ];
+
+    /// The recurring housekeeping jobs, one pending of each at all times.
+    pub const HOUSEKEEPING: [JobKind; 2] = [JobKind::SessionsPurge, JobKind::AuditVerify];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::SessionsPurge => "sessions.purge",
             JobKind::AuditVerify => "audit.verify",
+            JobKind::VerificationChangesDeadline => "verification.changes_deadline",
+            JobKind::BadgeReminder => "badge.reminder",
+            JobKind::BadgeExpiry => "badge.expiry",
         }
     }
 
@@ -121,13 +141,16 @@ impl App {
                 }
                 Ok(format!("report={report:?}"))
             }
+            JobKind::VerificationChangesDeadline => self.run_changes_deadline(tx, job).await,
+            JobKind::BadgeReminder => self.run_badge_reminder(tx, job).await,
+            JobKind::BadgeExpiry => self.run_badge_expiry(tx, job).await,
         }
     }
 
     /// Makes sure the recurring housekeeping jobs exist (one pending of each); called at start-up.
     pub async fn ensure_housekeeping_jobs(&self) -> AppResult<()> {
         let mut tx = self.db().begin().await?;
-        for kind in JobKind::ALL {
+        for kind in JobKind::HOUSEKEEPING {
             let pending = jobs::pending_for_subject(&mut tx, "housekeeping").await?;
             if !pending.iter().any(|job| job.kind == kind.as_str()) {
                 let due = self.clock().now() + chrono::Duration::hours(24);

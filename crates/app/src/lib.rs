@@ -10,10 +10,14 @@ pub mod demo;
 pub mod error;
 pub mod jobs;
 pub mod ledger;
+pub mod notifications;
+pub mod secrets;
 pub mod shops;
+pub mod verification;
 pub mod violations;
 
-use std::sync::{Arc, RwLock};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use domain::calendar::Calendar;
 use store::Db;
@@ -42,6 +46,28 @@ pub struct AppConfig {
     /// How long a server trusts a cached token before it asks the database again; bounds how long
     /// a token revoked through another server keeps working here.
     pub token_cache_ttl_ms: u64,
+    /// Where documents and the secret key file live (the SQLite database usually does too).
+    pub data_dir: PathBuf,
+    /// The key that encrypts personal data at rest, as 64 hex characters (from
+    /// `XIAODIAN_SECRET_KEY`); when absent, `secret.key` in the data directory is used, created on
+    /// first use.
+    pub secret_key_hex: Option<String>,
+    /// Industries an enterprise may verify in, with whether a permit is needed or the industry is
+    /// not admitted at all.
+    pub industries: Vec<domain::verification::Industry>,
+    /// The review fee of one verification application, in fen (never refunded).
+    pub verification_fee_fen: i64,
+    /// Working days after submission by which a review should be done, and must be done.
+    pub review_target_workdays: i64,
+    pub review_due_workdays: i64,
+    /// Days the merchant has to make requested changes before the application fails.
+    pub changes_window_days: i64,
+    /// Days after a failed application before a new one may start for the account.
+    pub verification_cooldown_days: i64,
+    /// Verified enterprise accounts one USCC may hold.
+    pub verified_accounts_per_uscc_max: i64,
+    /// Days before the badge expires on which the merchant is reminded.
+    pub badge_reminder_days: Vec<i64>,
 }
 
 impl Default for AppConfig {
@@ -75,6 +101,16 @@ impl Default for AppConfig {
             .collect(),
             session_ttl_seconds: 12 * 3600,
             token_cache_ttl_ms: 5_000,
+            data_dir: PathBuf::from("./xiaodian-data"),
+            secret_key_hex: None,
+            industries: domain::verification::default_industries(),
+            verification_fee_fen: 60_000,
+            review_target_workdays: 3,
+            review_due_workdays: 5,
+            changes_window_days: 10,
+            verification_cooldown_days: 30,
+            verified_accounts_per_uscc_max: 2,
+            badge_reminder_days: vec![30, 7, 1],
         }
     }
 }
@@ -93,7 +129,10 @@ pub struct App {
     config: Arc<AppConfig>,
     platform: Arc<ledger::PlatformAccounts>,
     engine: ledger::LedgerEngine,
+    /// Immutable facts of shops seen recently (merchant, deposit account).
     shop_cache: Arc<shops::ShopCache>,
+    /// The secret key, loaded (or created) on first use.
+    secret: Arc<OnceLock<secrets::SecretKey>>,
 }
 
 impl std::fmt::Debug for App {
@@ -122,6 +161,7 @@ impl App {
             platform,
             engine,
             shop_cache: Arc::default(),
+            secret: Arc::new(OnceLock::new()),
         };
         app.reload_calendar().await?;
         Ok(app)

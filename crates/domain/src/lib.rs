@@ -10,4 +10,5 @@ pub mod ledger;
 pub mod limits;
 pub mod money;
 pub mod validators;
+pub mod verification;
 pub mod violation;

@@ -30,3 +30,21 @@ pub const PAYMENT_REF_LENGTH_MAX: usize = 64;
 pub const NOTE_LENGTH_MAX: usize = 2_000;
 /// Longest buyer id, in characters.
 pub const BUYER_ID_LENGTH_MAX: usize = 64;
+/// Longest registered company name, in characters.
+pub const COMPANY_NAME_LENGTH_MAX: usize = 100;
+/// Longest brand name, in characters.
+pub const BRAND_NAME_LENGTH_MAX: usize = 50;
+/// Longest person's name (the legal representative), in characters.
+pub const PERSON_NAME_LENGTH_MAX: usize = 50;
+/// Longest enterprise account nickname, in characters.
+pub const NICKNAME_LENGTH_MAX: usize = 30;
+/// Longest enterprise account bio, in characters.
+pub const BIO_LENGTH_MAX: usize = 500;
+/// Largest verification document, in bytes (10 MiB).
+pub const DOCUMENT_BYTES_MAX: u64 = 10 * 1024 * 1024;
+/// Documents one verification application may carry (re-uploads included).
+pub const DOCUMENTS_PER_VERIFICATION_MAX: i64 = 40;
+/// Reason codes one review decision may give.
+pub const DECISION_REASONS_MAX: usize = 10;
+/// Enterprise accounts one merchant may hold.
+pub const ENTERPRISE_ACCOUNTS_PER_MERCHANT_MAX: i64 = 100;

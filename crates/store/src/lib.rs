@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod shops;
 pub mod users;
+pub mod verification;
 
 pub use db::{Backend, Db, WriteTx};
 

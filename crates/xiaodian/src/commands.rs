@@ -14,7 +14,8 @@ use crate::DbArg;
 pub async fn open(db: &DbArg) -> anyhow::Result<App> {
     let database =
         Db::connect(&db.db).await.with_context(|| format!("cannot open the database {}", db.db))?;
-    Ok(App::with_system_clock(database).await?)
+    let clock = std::sync::Arc::new(app::SystemClock);
+    Ok(App::new(database, clock.clone(), clock, db.config()?).await?)
 }
 
 pub async fn migrate(db: &DbArg) -> anyhow::Result<ExitCode> {

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 /// Default embedded database, relative to the working directory.
 pub const DEFAULT_DB: &str = "./xiaodian-data/xiaodian.db";
+pub const DEFAULT_DATA_DIR: &str = "./xiaodian-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 #[derive(Parser)]
@@ -23,6 +24,26 @@ pub struct DbArg {
     /// Database URL: a SQLite path (sqlite:PATH) or postgres://...
     #[arg(long, env = "XIAODIAN_DB", default_value = DEFAULT_DB)]
     pub db: String,
+    /// Directory for verification documents and the secret key file `secret.key`.
+    #[arg(long, env = "XIAODIAN_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: std::path::PathBuf,
+}
+
+impl DbArg {
+    /// The app settings for this invocation: defaults, the data directory, and the secret key
+    /// from `XIAODIAN_SECRET_KEY` when set (checked here so a bad key stops the start).
+    pub fn config(&self) -> anyhow::Result<app::AppConfig> {
+        let secret_key_hex = match std::env::var("XIAODIAN_SECRET_KEY") {
+            Ok(text) if !text.trim().is_empty() => {
+                if app::secrets::SecretKey::from_hex(&text).is_none() {
+                    anyhow::bail!("XIAODIAN_SECRET_KEY must be 64 hex characters (32 bytes)");
+                }
+                Some(text.trim().to_owned())
+            }
+            _ => None,
+        };
+        Ok(app::AppConfig { data_dir: self.data_dir.clone(), secret_key_hex, ..app::AppConfig::default() })
+    }
 }
 
 #[derive(Subcommand)]

@@ -4,6 +4,7 @@ mod admin;
 pub(crate) mod calendar;
 mod shops;
 mod system;
+mod verification;
 
 use crate::openapi::Routes;
 
@@ -12,6 +13,7 @@ pub fn all() -> Routes {
     let routes = system::add(routes);
     let routes = admin::add(routes);
     let routes = shops::add(routes);
+    let routes = verification::add(routes);
     calendar::add(routes)
 }
 

@@ -5,6 +5,7 @@ mod cli;
 mod console;
 mod http;
 mod ledger;
+mod verification;
 
 use std::path::Path;
 

@@ -1,0 +1,573 @@
+//! Enterprise accounts, blue-V verification (applications, documents, fee, review) and notifications.
+
+use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use chrono::DateTime;
+use domain::limits::DOCUMENT_BYTES_MAX;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ANY_ROLE, MERCHANT, REVIEWER, SERVICE};
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Json, Path, Query, idempotency_claim, parse_json};
+use crate::openapi::{Doc, Method, Routes};
+use app::Code;
+use app::notifications::NotificationRow;
+use app::verification::{AccountRow, ApplicationInput, DocumentRow, VerificationView};
+
+/// The upload route's body limit: above the largest document, so that a somewhat larger upload is
+/// read to its end (and discarded) and answered `document_too_large` on a clean connection.
+const UPLOAD_BODY_BYTES_MAX: usize = DOCUMENT_BYTES_MAX as usize + 4 * 1024 * 1024;
+/// Longest `kind` field of an upload, in bytes.
+const KIND_FIELD_BYTES_MAX: usize = 64;
+
+const PLATFORM_READERS: &[&str] = &["merchant", "reviewer", "admin"];
+
+pub fn add(routes: Routes) -> Routes {
+    let application = r#"{"account_id":1,"company_name":"杭州小店科技有限公司","brand_name":"小店","uscc":"91350100M000100Y43","legal_rep_name":"张三","legal_rep_id_number":"11010519491231002X","industry":"apparel","contact_phone":"13800138000","contact_email":"ops@example.com","operator_is_legal_rep":true}"#;
+    routes
+        .add(
+            Method::Post,
+            "/api/v1/enterprise-accounts",
+            Doc::new("verification", "Create an enterprise account (企业号)")
+                .roles(MERCHANT)
+                .status(201)
+                .body(r#"{"nickname":"小店科技","bio":"杭州的小店"}"#),
+            create_account,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/enterprise-accounts",
+            Doc::new("verification", "The caller's enterprise accounts (all for platform roles)").roles(ANY_ROLE),
+            list_accounts,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/enterprise-accounts/{id}",
+            Doc::new("verification", "One enterprise account with its badge").roles(ANY_ROLE),
+            get_account,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/verification-options",
+            Doc::new("verification", "Industries, document kinds, reason codes and the fee").roles(ANY_ROLE),
+            get_options,
+        )
+        .add(
+            Method::Post,
+            "/api/v1/verifications",
+            Doc::new("verification", "Start a verification application (a renewal for a verified account)")
+                .roles(MERCHANT)
+                .status(201)
+                .body(application),
+            create_verification,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/verifications",
+            Doc::new("verification", "Applications: the merchant's own, or the review queue by due date (status, limit)")
+                .roles(PLATFORM_READERS),
+            list_verifications,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/verifications/{id}",
+            Doc::new("verification", "One application (reviewers see the ID number in clear)").roles(ANY_ROLE),
+            get_verification,
+        )
+        .add(
+            Method::Put,
+            "/api/v1/verifications/{id}",
+            Doc::new("verification", "Correct a draft, rejected or changes-requested application")
+                .roles(MERCHANT)
+                .body(application),
+            put_verification,
+        )
+        .add_with_limit(
+            Method::Post,
+            "/api/v1/verifications/{id}/documents",
+            Doc::new("verification", "Upload a document: multipart fields kind and file (JPEG, PNG or PDF, ≤ 10 MiB)")
+                .roles(MERCHANT)
+                .status(201),
+            post_document,
+            UPLOAD_BODY_BYTES_MAX,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/verifications/{id}/documents/{document_id}",
+            Doc::new("verification", "A document's file").roles(PLATFORM_READERS),
+            get_document,
+        )
+        .add(
+            Method::Post,
+            "/api/v1/verifications/{id}/fee-payments",
+            Doc::new("verification", "Confirm the review fee payment (never refunded)")
+                .roles(SERVICE)
+                .status(201)
+                .idempotent()
+                .body(r#"{"amount_fen":60000,"payment_ref":"pay-20261123-0002"}"#),
+            post_fee,
+        )
+        .add(
+            Method::Post,
+            "/api/v1/verifications/{id}/submit",
+            Doc::new("verification", "Submit for review (needs every document and the fee)").roles(MERCHANT),
+            post_submit,
+        )
+        .add(
+            Method::Post,
+            "/api/v1/verifications/{id}/claim",
+            Doc::new("verification", "Claim an application for review").roles(REVIEWER),
+            post_claim,
+        )
+        .add(
+            Method::Post,
+            "/api/v1/verifications/{id}/decision",
+            Doc::new("verification", "Decide the current submission once")
+                .roles(REVIEWER)
+                .body(r#"{"outcome":"request_changes","reasons":["licence_unreadable"],"note":"请上传清晰的彩色扫描件"}"#),
+            post_decision,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/notifications",
+            Doc::new("notifications", "The merchant's notifications, newest first (unread, limit, cursor)").roles(MERCHANT),
+            list_notifications,
+        )
+        .add(
+            Method::Post,
+            "/api/v1/notifications/{id}/read",
+            Doc::new("notifications", "Mark a notification read").roles(MERCHANT),
+            post_notification_read,
+        )
+}
+
+fn time(ms: i64) -> Option<String> {
+    DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&app::clock::china_offset()).to_rfc3339())
+}
+
+pub fn account_json(account: &AccountRow) -> Value {
+    let verified = account.verified == 1;
+    let badge = match (verified, &account.badge_granted_on, &account.badge_valid_until) {
+        (true, Some(granted_on), Some(valid_until)) => {
+            json!({ "granted_on": granted_on, "valid_until": valid_until })
+        }
+        _ => Value::Null,
+    };
+    json!({
+        "id": account.id,
+        "merchant_id": account.merchant_id,
+        "nickname": account.nickname,
+        "bio": account.bio,
+        "verified": verified,
+        "badge": badge,
+        "last_valid_until": account.badge_valid_until,
+        "cooldown_until": account.cooldown_until_ms.and_then(time),
+        "created_at": time(account.created_at_ms),
+    })
+}
+
+fn document_json(d: &DocumentRow) -> Value {
+    json!({
+        "id": d.id,
+        "kind": d.kind,
+        "sha256": d.sha256,
+        "bytes": d.bytes,
+        "content_type": d.content_type,
+        "uploaded_at": time(d.uploaded_at_ms),
+        "url": format!("/api/v1/verifications/{}/documents/{}", d.verification_id, d.id),
+    })
+}
+
+pub fn verification_json(v: &VerificationView) -> Value {
+    let r = &v.row;
+    let decision = r.decision_outcome.as_ref().map(|outcome| {
+        json!({
+            "outcome": outcome,
+            "reasons": r.decision_reasons.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+            "note": r.decision_note,
+            "decided_by": r.decided_by,
+            "decided_at": r.decided_at_ms.and_then(time),
+        })
+    });
+    let mut body = json!({
+        "id": r.id,
+        "account_id": r.account_id,
+        "merchant_id": r.merchant_id,
+        "renewal": r.renewal == 1,
+        "status": r.status,
+        "company_name": r.company_name,
+        "brand_name": r.brand_name,
+        "uscc": r.uscc,
+        "legal_rep_name": r.legal_rep_name,
+        "legal_rep_id_masked": r.legal_rep_id_masked,
+        "industry": r.industry,
+        "permit_required": v.permit_required,
+        "contact_phone": r.contact_phone,
+        "contact_email": r.contact_email,
+        "operator_is_legal_rep": r.operator_is_legal_rep == 1,
+        "warnings": v.warnings,
+        "fee": {
+            "amount_fen": v.fee_fen,
+            "paid": r.fee_paid_at_ms.is_some(),
+            "paid_at": r.fee_paid_at_ms.and_then(time),
+            "transfer_id": r.fee_transfer_id,
+            "payment_ref": r.fee_payment_ref,
+        },
+        "documents": v.documents.iter().map(document_json).collect::<Vec<_>>(),
+        "missing": v.missing,
+        "submission": r.submission,
+        "submitted_at": r.submitted_at_ms.and_then(time),
+        "target_on": r.target_on,
+        "due_on": r.due_on,
+        "overdue": v.overdue,
+        "claimed_by": r.claimed_by,
+        "rejection_count": r.rejection_count,
+        "changes_due_at": r.changes_due_at_ms.and_then(time),
+        "decision": decision,
+        "failed_at": r.failed_at_ms.and_then(time),
+        "created_at": time(r.created_at_ms),
+        "updated_at": time(r.updated_at_ms),
+    });
+    if let Some(number) = &v.legal_rep_id_number {
+        body["legal_rep_id_number"] = json!(number);
+    }
+    body
+}
+
+fn notification_json(n: &NotificationRow) -> Value {
+    json!({
+        "id": n.id,
+        "kind": n.kind,
+        "text_zh": n.text_zh,
+        "text_en": n.text_en,
+        "link": n.link,
+        "created_at": time(n.created_at_ms),
+        "read": n.read_at_ms.is_some(),
+        "read_at": n.read_at_ms.and_then(time),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateAccount {
+    nickname: String,
+    #[serde(default)]
+    bio: String,
+}
+
+async fn create_account(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<CreateAccount>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let account = state.app.create_enterprise_account(&auth.0, &body.nickname, &body.bio).await?;
+    Ok((StatusCode::CREATED, axum::Json(account_json(&account))))
+}
+
+async fn list_accounts(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<Value>> {
+    let items: Vec<Value> =
+        state.app.enterprise_accounts(auth.actor()).await?.iter().map(account_json).collect();
+    Ok(axum::Json(json!({ "items": items })))
+}
+
+async fn get_account(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(account_json(&state.app.enterprise_account(auth.actor(), id).await?)))
+}
+
+async fn get_options(State(state): State<AppState>, _auth: Auth) -> ApiResult<axum::Json<Value>> {
+    let config = state.app.config();
+    let industries: Vec<Value> = config
+        .industries
+        .iter()
+        .map(|i| json!({ "code": i.code, "zh": i.zh, "en": i.en, "permit_required": i.permit_required, "admitted": i.admitted }))
+        .collect();
+    let reasons: Vec<Value> = domain::verification::REASONS
+        .iter()
+        .map(|(code, zh, en)| json!({ "code": code, "zh": zh, "en": en }))
+        .collect();
+    let kinds: Vec<&str> = domain::verification::DocumentKind::ALL.iter().map(|k| k.as_str()).collect();
+    Ok(axum::Json(json!({
+        "industries": industries,
+        "reasons": reasons,
+        "document_kinds": kinds,
+        "fee_fen": config.verification_fee_fen,
+        "document_bytes_max": DOCUMENT_BYTES_MAX,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Application {
+    account_id: Option<i64>,
+    company_name: String,
+    #[serde(default)]
+    brand_name: Option<String>,
+    uscc: String,
+    legal_rep_name: String,
+    legal_rep_id_number: String,
+    industry: String,
+    contact_phone: String,
+    contact_email: String,
+    operator_is_legal_rep: bool,
+}
+
+impl Application {
+    fn input(self) -> ApplicationInput {
+        ApplicationInput {
+            company_name: self.company_name,
+            brand_name: self.brand_name,
+            uscc: self.uscc,
+            legal_rep_name: self.legal_rep_name,
+            legal_rep_id_number: self.legal_rep_id_number,
+            industry: self.industry,
+            contact_phone: self.contact_phone,
+            contact_email: self.contact_email,
+            operator_is_legal_rep: self.operator_is_legal_rep,
+        }
+    }
+}
+
+async fn create_verification(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<Application>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let account_id =
+        body.account_id.ok_or_else(|| ApiError::new(Code::InvalidField, "account_id: required"))?;
+    let view = state.app.create_verification(&auth.0, account_id, &body.input()).await?;
+    Ok((StatusCode::CREATED, axum::Json(verification_json(&view))))
+}
+
+async fn put_verification(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(body): Json<Application>,
+) -> ApiResult<axum::Json<Value>> {
+    let view = state.app.update_verification(&auth.0, id, &body.input()).await?;
+    Ok(axum::Json(verification_json(&view)))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn list_verifications(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    let views = state.app.list_verifications(auth.actor(), query.status.as_deref(), query.limit).await?;
+    let items: Vec<Value> = views.iter().map(verification_json).collect();
+    Ok(axum::Json(json!({ "items": items })))
+}
+
+async fn get_verification(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(verification_json(&state.app.verification(auth.actor(), id).await?)))
+}
+
+fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(Code::DocumentTooLarge, "documents are at most 10 MiB")
+    } else {
+        ApiError::new(Code::InvalidField, error.body_text())
+    }
+}
+
+async fn post_document(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let mut multipart = multipart.map_err(|_| {
+        ApiError::new(Code::UnsupportedMediaType, "send multipart/form-data with fields kind and file")
+    })?;
+    let mut kind: Option<String> = None;
+    let mut upload = None;
+    let mut refused: Option<app::AppError> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("kind") => {
+                let mut text = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    text.extend_from_slice(&chunk);
+                    if text.len() > KIND_FIELD_BYTES_MAX {
+                        return Err(ApiError::new(Code::InvalidField, "kind: at most 64 bytes"));
+                    }
+                }
+                kind = Some(String::from_utf8_lossy(&text).into_owned());
+            }
+            Some("file") if upload.is_none() => {
+                // The client's file name is ignored: storage is named by content.
+                let mut receiving = state.app.begin_document_upload(auth.actor(), id).await?;
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    if let Err(error) = receiving.write(&chunk) {
+                        refused = Some(error);
+                        break;
+                    }
+                }
+                if let Some(error) = refused {
+                    // Nothing is kept: dropping the upload deletes its temporary file.
+                    drop(receiving);
+                    while let Ok(Some(_)) = field.chunk().await {}
+                    drop(field);
+                    drain(&mut multipart).await;
+                    return Err(error.into());
+                }
+                upload = Some(receiving);
+            }
+            Some("file") => return Err(ApiError::new(Code::InvalidField, "file: one file per upload")),
+            _ => return Err(ApiError::new(Code::InvalidField, "the fields are kind and file")),
+        }
+    }
+    let kind = kind.ok_or_else(|| ApiError::new(Code::InvalidField, "kind: required"))?;
+    let upload = upload.ok_or_else(|| ApiError::new(Code::InvalidField, "file: required"))?;
+    let document = state.app.add_document(&auth.0, id, &kind, upload).await?;
+    Ok((StatusCode::CREATED, axum::Json(document_json(&document))))
+}
+
+/// Reads the rest of a refused upload, discarding it, so the answer goes out on a clean connection
+/// (stops at the route's body limit).
+async fn drain(multipart: &mut Multipart) {
+    while let Ok(Some(mut next)) = multipart.next_field().await {
+        while let Ok(Some(_)) = next.chunk().await {}
+    }
+}
+
+async fn get_document(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, document_id)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    let (document, bytes) = state.app.document(auth.actor(), id, document_id).await?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    let content_type = HeaderValue::from_str(&document.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    let extension = domain::verification::DocumentType::from_content_type(&document.content_type)
+        .map(|t| t.extension())
+        .unwrap_or("bin");
+    if let Ok(value) =
+        HeaderValue::from_str(&format!("inline; filename=\"{}-{}.{extension}\"", document.kind, document.id))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeePayment {
+    amount_fen: i64,
+    payment_ref: String,
+}
+
+async fn post_fee(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    // The role is checked before the key, so a caller who may not pay hears 403, not 400.
+    auth.actor().require(app::verification::FEE_PAYMENT_ROLES)?;
+    let claim = idempotency_claim(&auth.0, &headers, "POST", uri.path(), &body)?;
+    let input: FeePayment = parse_json(&headers, &body)?;
+    let outcome =
+        state.app.pay_verification_fee(&auth.0, id, input.amount_fen, &input.payment_ref, claim).await?;
+    let body = json!({
+        "verification_id": outcome.subject_id,
+        "transfer_id": outcome.transfer_ids.first(),
+        "amount_fen": input.amount_fen,
+        "fee_paid": true,
+    });
+    let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
+    if outcome.replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+async fn post_submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(verification_json(&state.app.submit_verification(&auth.0, id).await?)))
+}
+
+async fn post_claim(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(verification_json(&state.app.claim_verification(&auth.0, id).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionBody {
+    outcome: String,
+    #[serde(default)]
+    reasons: Vec<String>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn post_decision(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(body): Json<DecisionBody>,
+) -> ApiResult<axum::Json<Value>> {
+    let view = state.app.decide_verification(&auth.0, id, &body.outcome, &body.reasons, &body.note).await?;
+    Ok(axum::Json(verification_json(&view)))
+}
+
+#[derive(Deserialize)]
+struct NotificationQuery {
+    unread: Option<bool>,
+    limit: Option<u32>,
+    cursor: Option<i64>,
+}
+
+async fn list_notifications(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(query): Query<NotificationQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    let page = state
+        .app
+        .notifications(auth.actor(), query.unread.unwrap_or(false), query.limit, query.cursor)
+        .await?;
+    let items: Vec<Value> = page.items.iter().map(notification_json).collect();
+    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+}
+
+async fn post_notification_read(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(notification_json(&state.app.mark_notification_read(&auth.0, id).await?)))
+}
