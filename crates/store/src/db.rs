@@ -128,12 +128,19 @@ impl Db {
                     if backend == Backend::Sqlite {
                         conn.execute(sqlx::raw_sql(&format!(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+                             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;"
                         )))
                         .await?;
                     } else {
-                        conn.execute(sqlx::raw_sql("SET synchronous_commit = on; SET TIME ZONE 'UTC';"))
-                            .await?;
+                        conn.execute(sqlx::raw_sql(
+                            // Custom plans: a generic plan cached while a table was nearly empty
+                            // (for example the idempotency keys at start) can scan the whole key
+                            // range later; re-planning a short statement costs microseconds.
+                            "SET synchronous_commit = on; SET TIME ZONE 'UTC'; \
+                             SET plan_cache_mode = force_custom_plan;",
+                        ))
+                        .await?;
                     }
                     Ok(())
                 })
