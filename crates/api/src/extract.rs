@@ -116,15 +116,18 @@ pub fn parse_json<T: DeserializeOwned>(headers: &axum::http::HeaderMap, body: &[
     })
 }
 
-/// The `Idempotency-Key` claim of a money-moving request.
-pub fn idempotency_claim(
+/// A money-moving POST: the caller's role is checked first (a caller who may not do this hears
+/// 403, not 400), then the `Idempotency-Key` is claimed for the exact request, then the body parsed.
+pub fn money_request<T: DeserializeOwned>(
     ctx: &Ctx,
+    roles: &[domain::auth::Role],
     headers: &axum::http::HeaderMap,
-    method: &str,
     path: &str,
     body: &[u8],
-) -> Result<app::ledger::IdempotencyClaim, ApiError> {
+) -> Result<(app::ledger::IdempotencyClaim, T), ApiError> {
+    ctx.actor.require(roles)?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     let scope = format!("user:{}", ctx.actor.user_id);
-    Ok(app::ledger::IdempotencyClaim::parse(scope, key, method, path, body)?)
+    let claim = app::ledger::IdempotencyClaim::parse(scope, key, "POST", path, body)?;
+    Ok((claim, parse_json(headers, body)?))
 }

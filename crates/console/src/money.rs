@@ -21,8 +21,8 @@ use serde::Deserialize;
 use crate::ConsoleState;
 use crate::i18n::{Lang, lookup, t};
 use crate::layout::{error_box, page};
-use crate::pages::{forbidden, html_page, message, not_found_page};
-use crate::session::{Viewer, check_csrf, csrf, lang, viewer};
+use crate::pages::{forbidden, form_viewer, html_page, message, not_found_page};
+use crate::session::{Viewer, csrf, lang, viewer};
 
 /// Statement lines on one page of the shop page.
 const STATEMENT_PAGE_SIZE: u32 = 20;
@@ -270,12 +270,9 @@ pub async fn create_shop(
     headers: HeaderMap,
     Form(form): Form<ShopForm>,
 ) -> Response {
-    if check_csrf(&jar, &form.csrf).is_err() {
-        return forbidden(jar, Code::CsrfFailed);
-    }
-    let viewer = match viewer(&state, &jar, &headers).await {
+    let viewer = match form_viewer(&state, &jar, &headers, &form.csrf).await {
         Ok(viewer) => viewer,
-        Err(redirect) => return redirect,
+        Err(refusal) => return refusal,
     };
     let input = NewShopInput {
         name: form.name.clone(),
@@ -588,12 +585,9 @@ pub async fn record_violation(
     Path(id): Path<String>,
     Form(form): Form<ViolationForm>,
 ) -> Response {
-    if check_csrf(&jar, &form.csrf).is_err() {
-        return forbidden(jar, Code::CsrfFailed);
-    }
-    let viewer = match viewer(&state, &jar, &headers).await {
+    let viewer = match form_viewer(&state, &jar, &headers, &form.csrf).await {
         Ok(viewer) => viewer,
-        Err(redirect) => return redirect,
+        Err(refusal) => return refusal,
     };
     let Some(shop_id) = parse_id(&id) else { return not_found_page(jar) };
     let lang = lang(&jar);
@@ -647,12 +641,9 @@ pub async fn appeal(
     Path(id): Path<String>,
     Form(form): Form<AppealForm>,
 ) -> Response {
-    if check_csrf(&jar, &form.csrf).is_err() {
-        return forbidden(jar, Code::CsrfFailed);
-    }
-    let viewer = match viewer(&state, &jar, &headers).await {
+    let viewer = match form_viewer(&state, &jar, &headers, &form.csrf).await {
         Ok(viewer) => viewer,
-        Err(redirect) => return redirect,
+        Err(refusal) => return refusal,
     };
     let Some(violation_id) = parse_id(&id) else { return not_found_page(jar) };
     match state.app.appeal_violation(&viewer.ctx, violation_id, &form.text).await {
@@ -760,12 +751,9 @@ pub async fn decide_appeal(
     Path(id): Path<String>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    if check_csrf(&jar, &form.csrf).is_err() {
-        return forbidden(jar, Code::CsrfFailed);
-    }
-    let viewer = match viewer(&state, &jar, &headers).await {
+    let viewer = match form_viewer(&state, &jar, &headers, &form.csrf).await {
         Ok(viewer) => viewer,
-        Err(redirect) => return redirect,
+        Err(refusal) => return refusal,
     };
     let Some(violation_id) = parse_id(&id) else { return not_found_page(jar) };
     match state.app.decide_appeal(&viewer.ctx, violation_id, &form.outcome, &form.note).await {

@@ -137,6 +137,19 @@ pub async fn logout(
     (jar, Redirect::to("/console/login")).into_response()
 }
 
+/// The viewer behind a submitted form: the CSRF token must match first, then a login is needed.
+pub(crate) async fn form_viewer(
+    state: &ConsoleState,
+    jar: &CookieJar,
+    headers: &HeaderMap,
+    csrf_field: &str,
+) -> Result<Viewer, Response> {
+    if check_csrf(jar, csrf_field).is_err() {
+        return Err(forbidden(jar.clone(), Code::CsrfFailed));
+    }
+    viewer(state, jar, headers).await
+}
+
 pub(crate) fn forbidden(jar: CookieJar, code: Code) -> Response {
     let lang = lang(&jar);
     let body = html! { div.card { (error_box(&message(lang, &AppError::new(code, "")))) a href="/console/home" { (t(lang, "home")) } } };
@@ -358,12 +371,9 @@ async fn admin_action(
     csrf_field: &str,
     action: impl AsyncFnOnce(&Viewer) -> Result<String, AppError>,
 ) -> Response {
-    if check_csrf(&jar, csrf_field).is_err() {
-        return forbidden(jar, Code::CsrfFailed);
-    }
-    let viewer = match viewer(state, &jar, headers).await {
+    let viewer = match form_viewer(state, &jar, headers, csrf_field).await {
         Ok(viewer) => viewer,
-        Err(redirect) => return redirect,
+        Err(refusal) => return refusal,
     };
     let lang = lang(&jar);
     let note = match action(&viewer).await {

@@ -23,3 +23,19 @@ pub(crate) const ADMIN: &[&str] = &["admin"];
 pub(crate) const MERCHANT: &[&str] = &["merchant"];
 pub(crate) const REVIEWER: &[&str] = &["reviewer"];
 pub(crate) const SERVICE: &[&str] = &["service"];
+
+/// An instant as RFC 3339 in China time, as every API answer shows times.
+pub(crate) fn china_time(ms: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&app::clock::china_offset()).to_rfc3339())
+}
+
+/// 201 with a body; a replayed answer says so in a header, its status and body being the first answer's.
+pub(crate) fn created(body: serde_json::Value, replayed: bool) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response = (axum::http::StatusCode::CREATED, axum::Json(body)).into_response();
+    if replayed {
+        response.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
+    }
+    response
+}

@@ -4,14 +4,13 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use chrono::DateTime;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ANY_ROLE, MERCHANT, REVIEWER, SERVICE};
+use super::{ANY_ROLE, MERCHANT, REVIEWER, SERVICE, china_time, created};
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{Auth, Json, Path, Query, idempotency_claim, parse_json};
+use crate::extract::{Auth, Json, Path, Query, money_request};
 use crate::openapi::{Doc, Method, Routes};
 use app::shops::{DepositEntry, NewShopInput, ShopRow};
 use app::violations::{NewViolationInput, ViolationRow};
@@ -91,10 +90,6 @@ pub fn add(routes: Routes) -> Routes {
         )
 }
 
-fn time(ms: i64) -> Option<String> {
-    DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&app::clock::china_offset()).to_rfc3339())
-}
-
 pub fn shop_json(shop: &ShopRow) -> Value {
     json!({
         "id": shop.id,
@@ -104,7 +99,7 @@ pub fn shop_json(shop: &ShopRow) -> Value {
         "entity_name": shop.entity_name,
         "category": shop.category,
         "status": shop.status,
-        "created_at": time(shop.created_at_ms),
+        "created_at": china_time(shop.created_at_ms),
     })
 }
 
@@ -121,19 +116,19 @@ fn violation_json(v: &ViolationRow) -> Value {
         "status": v.status,
         "penalty_transfer_id": v.penalty_seq,
         "reversal_transfer_id": v.reversal_seq,
-        "recorded_at": time(v.created_at_ms),
-        "appeal_deadline": time(v.appeal_deadline_ms),
+        "recorded_at": china_time(v.created_at_ms),
+        "appeal_deadline": china_time(v.appeal_deadline_ms),
         "appeal_text": v.appeal_text,
-        "appealed_at": v.appealed_at_ms.and_then(time),
+        "appealed_at": v.appealed_at_ms.and_then(china_time),
         "decision_note": v.decision_note,
-        "decided_at": v.decided_at_ms.and_then(time),
+        "decided_at": v.decided_at_ms.and_then(china_time),
     })
 }
 
 fn entry_json(e: &DepositEntry) -> Value {
     json!({
         "transfer_id": e.seq,
-        "at": time(e.at_ms),
+        "at": china_time(e.at_ms),
         "kind": e.kind,
         "reason": e.reason,
         "reference": e.reference,
@@ -214,15 +209,6 @@ struct TopUp {
     payment_ref: String,
 }
 
-/// A replayed answer says so in a header; its status and body are the first answer's.
-fn created(body: Value, replayed: bool) -> Response {
-    let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
-    if replayed {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    response
-}
-
 async fn post_top_up(
     State(state): State<AppState>,
     auth: Auth,
@@ -231,10 +217,8 @@ async fn post_top_up(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    // The role is checked before the key, so a caller who may not top up hears 403, not 400.
-    auth.actor().require(app::shops::TOP_UP_ROLES)?;
-    let claim = idempotency_claim(&auth.0, &headers, "POST", uri.path(), &body)?;
-    let input: TopUp = parse_json(&headers, &body)?;
+    let (claim, input): (_, TopUp) =
+        money_request(&auth.0, app::shops::TOP_UP_ROLES, &headers, uri.path(), &body)?;
     let outcome = state.app.top_up(&auth.0, id, input.amount_fen, &input.payment_ref, claim).await?;
     let body = json!({ "transfer_id": outcome.transfer_ids.first(), "balance_fen": outcome.balance_fen });
     Ok(created(body, outcome.replayed))
@@ -287,9 +271,8 @@ async fn post_violation(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    auth.actor().require(app::violations::RECORD_VIOLATION_ROLES)?;
-    let claim = idempotency_claim(&auth.0, &headers, "POST", uri.path(), &body)?;
-    let b: RecordViolation = parse_json(&headers, &body)?;
+    let (claim, b): (_, RecordViolation) =
+        money_request(&auth.0, app::violations::RECORD_VIOLATION_ROLES, &headers, uri.path(), &body)?;
     let input = NewViolationInput {
         kind: b.kind,
         severity: b.severity,

@@ -5,15 +5,14 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use chrono::DateTime;
 use domain::limits::DOCUMENT_BYTES_MAX;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ANY_ROLE, MERCHANT, REVIEWER, SERVICE};
+use super::{ANY_ROLE, MERCHANT, REVIEWER, SERVICE, china_time, created};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Json, Path, Query, idempotency_claim, parse_json};
+use crate::extract::{Auth, Json, Path, Query, money_request};
 use crate::openapi::{Doc, Method, Routes};
 use app::Code;
 use app::notifications::NotificationRow;
@@ -146,10 +145,6 @@ pub fn add(routes: Routes) -> Routes {
         )
 }
 
-fn time(ms: i64) -> Option<String> {
-    DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&app::clock::china_offset()).to_rfc3339())
-}
-
 pub fn account_json(account: &AccountRow) -> Value {
     let verified = account.verified == 1;
     let badge = match (verified, &account.badge_granted_on, &account.badge_valid_until) {
@@ -166,8 +161,8 @@ pub fn account_json(account: &AccountRow) -> Value {
         "verified": verified,
         "badge": badge,
         "last_valid_until": account.badge_valid_until,
-        "cooldown_until": account.cooldown_until_ms.and_then(time),
-        "created_at": time(account.created_at_ms),
+        "cooldown_until": account.cooldown_until_ms.and_then(china_time),
+        "created_at": china_time(account.created_at_ms),
     })
 }
 
@@ -178,7 +173,7 @@ fn document_json(d: &DocumentRow) -> Value {
         "sha256": d.sha256,
         "bytes": d.bytes,
         "content_type": d.content_type,
-        "uploaded_at": time(d.uploaded_at_ms),
+        "uploaded_at": china_time(d.uploaded_at_ms),
         "url": format!("/api/v1/verifications/{}/documents/{}", d.verification_id, d.id),
     })
 }
@@ -191,7 +186,7 @@ pub fn verification_json(v: &VerificationView) -> Value {
             "reasons": r.decision_reasons.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
             "note": r.decision_note,
             "decided_by": r.decided_by,
-            "decided_at": r.decided_at_ms.and_then(time),
+            "decided_at": r.decided_at_ms.and_then(china_time),
         })
     });
     let mut body = json!({
@@ -214,24 +209,24 @@ pub fn verification_json(v: &VerificationView) -> Value {
         "fee": {
             "amount_fen": v.fee_fen,
             "paid": r.fee_paid_at_ms.is_some(),
-            "paid_at": r.fee_paid_at_ms.and_then(time),
+            "paid_at": r.fee_paid_at_ms.and_then(china_time),
             "transfer_id": r.fee_transfer_id,
             "payment_ref": r.fee_payment_ref,
         },
         "documents": v.documents.iter().map(document_json).collect::<Vec<_>>(),
         "missing": v.missing,
         "submission": r.submission,
-        "submitted_at": r.submitted_at_ms.and_then(time),
+        "submitted_at": r.submitted_at_ms.and_then(china_time),
         "target_on": r.target_on,
         "due_on": r.due_on,
         "overdue": v.overdue,
         "claimed_by": r.claimed_by,
         "rejection_count": r.rejection_count,
-        "changes_due_at": r.changes_due_at_ms.and_then(time),
+        "changes_due_at": r.changes_due_at_ms.and_then(china_time),
         "decision": decision,
-        "failed_at": r.failed_at_ms.and_then(time),
-        "created_at": time(r.created_at_ms),
-        "updated_at": time(r.updated_at_ms),
+        "failed_at": r.failed_at_ms.and_then(china_time),
+        "created_at": china_time(r.created_at_ms),
+        "updated_at": china_time(r.updated_at_ms),
     });
     if let Some(number) = &v.legal_rep_id_number {
         body["legal_rep_id_number"] = json!(number);
@@ -246,9 +241,9 @@ fn notification_json(n: &NotificationRow) -> Value {
         "text_zh": n.text_zh,
         "text_en": n.text_en,
         "link": n.link,
-        "created_at": time(n.created_at_ms),
+        "created_at": china_time(n.created_at_ms),
         "read": n.read_at_ms.is_some(),
-        "read_at": n.read_at_ms.and_then(time),
+        "read_at": n.read_at_ms.and_then(china_time),
     })
 }
 
@@ -489,10 +484,8 @@ async fn post_fee(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    // The role is checked before the key, so a caller who may not pay hears 403, not 400.
-    auth.actor().require(app::verification::FEE_PAYMENT_ROLES)?;
-    let claim = idempotency_claim(&auth.0, &headers, "POST", uri.path(), &body)?;
-    let input: FeePayment = parse_json(&headers, &body)?;
+    let (claim, input): (_, FeePayment) =
+        money_request(&auth.0, app::verification::FEE_PAYMENT_ROLES, &headers, uri.path(), &body)?;
     let outcome =
         state.app.pay_verification_fee(&auth.0, id, input.amount_fen, &input.payment_ref, claim).await?;
     let body = json!({
@@ -501,11 +494,7 @@ async fn post_fee(
         "amount_fen": input.amount_fen,
         "fee_paid": true,
     });
-    let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
-    if outcome.replayed {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    Ok(response)
+    Ok(created(body, outcome.replayed))
 }
 
 async fn post_submit(
