@@ -38,6 +38,12 @@ pub fn status_of(code: Code) -> StatusCode {
         }
         Code::VerificationStatusConflict | Code::VerificationLocked => StatusCode::CONFLICT,
         Code::UsccAccountLimit | Code::FeeAlreadyPaid => StatusCode::CONFLICT,
+        Code::StatusConflict | Code::ShopNotOperating | Code::ShopNotAcceptingOrders => StatusCode::CONFLICT,
+        Code::PayoutAccountMissing | Code::ClosureBlocked | Code::ForfeitNotAllowed => StatusCode::CONFLICT,
+        Code::ReopenCooldown => StatusCode::CONFLICT,
+        Code::PayoutHolderMismatch | Code::ClosureReasonIncomplete | Code::ConfirmNameMismatch => {
+            StatusCode::BAD_REQUEST
+        }
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -59,8 +65,13 @@ impl ApiError {
 }
 
 pub fn problem(code: Code, detail: &str) -> Response {
+    problem_with(code, detail, json!({}))
+}
+
+/// A problem with extra members beside the standard ones (the failing checks of a closure).
+pub fn problem_with(code: Code, detail: &str, extra: serde_json::Value) -> Response {
     let status = status_of(code);
-    let body = json!({
+    let mut body = json!({
         "type": format!("/docs/errors#{}", code.as_str()),
         "title": code.title_en(),
         "title_zh": code.title_zh(),
@@ -68,6 +79,9 @@ pub fn problem(code: Code, detail: &str) -> Response {
         "code": code.as_str(),
         "detail": detail,
     });
+    if let (Some(body), serde_json::Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+    }
     let mut response = (status, body.to_string()).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     response

@@ -101,6 +101,12 @@ impl crate::App {
             let count = store::jobs::count_by_status(&mut conn, status).await?;
             gauges.push((format!("xiaodian_jobs_{status}"), format!("Jobs in status {status}."), count));
         }
+        let overdue = self.overdue_refunds().await?;
+        gauges.push((
+            "xiaodian_refunds_overdue".into(),
+            "Deposit refunds past their due day without a decision.".into(),
+            overdue,
+        ));
         Ok(gauges)
     }
 }

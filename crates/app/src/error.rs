@@ -69,6 +69,16 @@ error_codes! {
     VerificationLocked => "verification_locked", "已认证的企业信息不可修改", "Verified company data cannot be edited";
     UsccAccountLimit => "uscc_account_limit", "该统一社会信用代码认证的企业号已达上限", "This company has verified the most accounts allowed";
     FeeAlreadyPaid => "fee_already_paid", "认证审核费已支付", "The review fee of this application is already paid";
+    StatusConflict => "status_conflict", "当前状态不允许此操作", "The record's status does not allow this";
+    ShopNotOperating => "shop_not_operating", "店铺不在营业状态", "The shop is not operating";
+    ShopNotAcceptingOrders => "shop_not_accepting_orders", "店铺已停止接单", "The shop accepts no new orders";
+    PayoutAccountMissing => "payout_account_missing", "请先设置收款账户", "Set the shop's payout account first";
+    PayoutHolderMismatch => "payout_holder_mismatch", "企业店铺的收款账户户名须与主体名称一致", "An enterprise's payout account must be held by the registered entity";
+    ClosureBlocked => "closure_blocked", "店铺暂不满足注销条件", "The shop cannot close yet: see the failing checks";
+    ClosureReasonIncomplete => "closure_reason_incomplete", "请选择注销原因并填写至少 10 个字的说明", "Choose a reason and explain it in at least 10 characters";
+    ConfirmNameMismatch => "confirm_name_mismatch", "输入的店铺名称与店铺不一致", "The name typed does not match the shop's name";
+    ForfeitNotAllowed => "forfeit_not_allowed", "仅严重违规的店铺可不予退还保证金", "Only a shop with a serious violation may forfeit its deposit";
+    ReopenCooldown => "reopen_cooldown", "店铺注销退款完成 6 个月内不能开设新店", "A new shop may open only 6 months after the old shop's refund";
     Internal => "internal", "服务器内部错误", "Internal error";
 }
 

@@ -24,15 +24,28 @@ pub enum JobKind {
     BadgeReminder,
     /// Removes the badge at its end unless a renewal moved the end (payload `VALID_UNTIL`).
     BadgeExpiry,
+    /// A completed order's settlement delay ended: its proceeds become withdrawable (subject `order:ID`).
+    OrderSettlement,
+    /// A shop's notice period ends: re-run the checks and close, or look again tomorrow (subject `shop:ID`).
+    ClosureDue,
+    /// A refund's release day: pay it in full when nothing stands against the shop, else send it
+    /// to the reviewers (subject `refund:ID`).
+    RefundRelease,
+    /// A refund's due day passed undecided: raise the overdue alert (subject `refund:ID`).
+    RefundOverdue,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 9] = [
         JobKind::SessionsPurge,
         JobKind::AuditVerify,
         JobKind::VerificationChangesDeadline,
         JobKind::BadgeReminder,
         JobKind::BadgeExpiry,
+        JobKind::OrderSettlement,
+        JobKind::ClosureDue,
+        JobKind::RefundRelease,
+        JobKind::RefundOverdue,
     ];
 
     /// The recurring housekeeping jobs, one pending of each at all times.
@@ -45,6 +58,10 @@ impl JobKind {
             JobKind::VerificationChangesDeadline => "verification.changes_deadline",
             JobKind::BadgeReminder => "badge.reminder",
             JobKind::BadgeExpiry => "badge.expiry",
+            JobKind::OrderSettlement => "order.settlement",
+            JobKind::ClosureDue => "closure.due",
+            JobKind::RefundRelease => "refund.release",
+            JobKind::RefundOverdue => "refund.overdue",
         }
     }
 
@@ -144,6 +161,10 @@ impl App {
             JobKind::VerificationChangesDeadline => self.run_changes_deadline(tx, job).await,
             JobKind::BadgeReminder => self.run_badge_reminder(tx, job).await,
             JobKind::BadgeExpiry => self.run_badge_expiry(tx, job).await,
+            JobKind::OrderSettlement => self.run_order_settlement(tx, job).await,
+            JobKind::ClosureDue => self.run_closure_due(tx, job).await,
+            JobKind::RefundRelease => self.run_refund_release(tx, job).await,
+            JobKind::RefundOverdue => self.run_refund_overdue(tx, job).await,
         }
     }
 

@@ -105,6 +105,24 @@ pub struct MoneyCommand {
     pub merchant_id: Option<i64>,
 }
 
+impl MoneyCommand {
+    /// One movement without an idempotency key (the caller's own state makes it happen once).
+    pub fn single(movement: Movement, merchant_id: i64) -> MoneyCommand {
+        MoneyCommand::many(vec![movement], merchant_id)
+    }
+
+    /// Movements applied together (all or none), without an idempotency key.
+    pub fn many(movements: Vec<Movement>, merchant_id: i64) -> MoneyCommand {
+        MoneyCommand {
+            movements,
+            claim: None,
+            report_account: None,
+            subject_id: None,
+            merchant_id: Some(merchant_id),
+        }
+    }
+}
+
 /// What a command did. A replay answers exactly what the first request answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MoneyOutcome {
@@ -294,6 +312,32 @@ impl From<BatchError> for AppError {
             BatchError::KeyConflict => AppError::internal(&"an idempotency key conflicted again on retry"),
             BatchError::Other(error) => error,
         }
+    }
+}
+
+/// Runs a money use case that stores an idempotency key; when a concurrent request stored the
+/// same key first, runs it once more, which then answers that request's outcome.
+pub(crate) async fn retry_on_key_conflict<T, F, Fut>(mut attempt: F) -> AppResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, BatchError>>,
+{
+    match attempt().await {
+        Err(BatchError::KeyConflict) => Ok(attempt().await?),
+        other => Ok(other?),
+    }
+}
+
+impl crate::App {
+    /// Applies one command inside the caller's transaction and answers its outcome.
+    pub(crate) async fn apply_one(
+        &self,
+        tx: &mut store::WriteTx,
+        command: MoneyCommand,
+        now_ms: i64,
+    ) -> Result<MoneyOutcome, BatchError> {
+        let mut results = apply_commands(tx, self.db().backend(), &self.platform, &[command], now_ms).await?;
+        Ok(results.pop().unwrap_or_else(|| Err(AppError::internal(&"no result")))?)
     }
 }
 

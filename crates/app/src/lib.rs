@@ -6,11 +6,13 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod clock;
+pub mod closure;
 pub mod demo;
 pub mod error;
 pub mod jobs;
 pub mod ledger;
 pub mod notifications;
+pub mod operations;
 pub mod secrets;
 pub mod shops;
 pub mod verification;
@@ -31,8 +33,18 @@ pub use error::{AppError, AppResult, Code};
 pub struct AppConfig {
     /// Shop categories a merchant may choose: (code, 中文, English).
     pub shop_categories: Vec<(String, String, String)>,
-    /// The deposit a shop must hold until the shop-operations policy computes it, in fen.
-    pub required_deposit_fen_default: i64,
+    /// The basic deposit by sales (DESIGN §2.2), for every category without an override.
+    pub deposit_policy: domain::operations::DepositPolicy,
+    /// Deposit policies of categories that differ from the basic one: (category code, policy).
+    pub deposit_policy_overrides: Vec<(String, domain::operations::DepositPolicy)>,
+    /// Days a completed order's proceeds settle before they become withdrawable.
+    pub settlement_delay_days: i64,
+    /// Working days after closure before the deposit refund may be released, and by which it must
+    /// be decided.
+    pub refund_release_workdays: i64,
+    pub refund_due_workdays: i64,
+    /// Months after a closed shop's refund was settled before the same entity may open a new shop.
+    pub reopen_wait_months: u32,
     /// The largest single top-up accepted, in fen.
     pub top_up_fen_max: i64,
     /// The largest penalty a reviewer may record, in fen.
@@ -86,7 +98,12 @@ impl Default for AppConfig {
                 .iter()
                 .map(|(c, zh, en)| (c.to_string(), zh.to_string(), en.to_string()))
                 .collect(),
-            required_deposit_fen_default: 50_000,
+            deposit_policy: domain::operations::DepositPolicy::default(),
+            deposit_policy_overrides: Vec::new(),
+            settlement_delay_days: 7,
+            refund_release_workdays: 7,
+            refund_due_workdays: 15,
+            reopen_wait_months: 6,
             top_up_fen_max: 100_000_000,
             penalty_fen_max: 10_000_000,
             appeal_window_days: 7,
@@ -112,6 +129,16 @@ impl Default for AppConfig {
             verified_accounts_per_uscc_max: 2,
             badge_reminder_days: vec![30, 7, 1],
         }
+    }
+}
+
+impl AppConfig {
+    /// The deposit policy of a shop category.
+    pub fn deposit_policy_for(&self, category: &str) -> &domain::operations::DepositPolicy {
+        self.deposit_policy_overrides
+            .iter()
+            .find(|(code, _)| code == category)
+            .map_or(&self.deposit_policy, |(_, policy)| policy)
     }
 }
 

@@ -30,6 +30,8 @@ pub struct DepositView {
     pub shortfall_fen: i64,
     /// What the shop owes the platform when penalties took the balance below zero.
     pub owed_fen: i64,
+    /// The refund of a closed shop's deposit.
+    pub refund: Option<crate::closure::RefundView>,
 }
 
 /// One line of a deposit statement: what a transfer did to this shop's deposit.
@@ -141,6 +143,7 @@ impl App {
         }
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
+        self.check_reopen_wait(&mut tx, entity_name.as_str()).await?;
         let new_shop = store::shops::NewShop {
             merchant_id,
             name: name.as_str(),
@@ -159,6 +162,10 @@ impl App {
         )
         .await?;
         store::shops::set_deposit_account(&mut tx, shop_id, account_id).await?;
+        for code in [AccountCode::ShopSettling, AccountCode::ShopSettlement] {
+            store::ledger::insert_shop_account(&mut tx, code.as_str(), shop_id, merchant_id).await?;
+        }
+        store::operations::insert_activity(&mut tx, shop_id).await?;
         self.audit(&mut tx, ctx, "shop.create", &format!("shop:{shop_id}"), name.as_str()).await?;
         let shop = store::shops::find_shop(&mut tx, shop_id)
             .await?
@@ -205,7 +212,8 @@ impl App {
         let balance_fen = row.credits_posted - row.debits_posted;
         let held_fen = row.debits_pending;
         let available_fen = balance_fen - held_fen;
-        let required_fen = self.config().required_deposit_fen_default;
+        let required_fen = self.required_deposit_fen(&mut conn, &shop).await?;
+        let refund = self.refund_of_shop(&mut conn, shop.id).await?;
         Ok(DepositView {
             balance_fen,
             held_fen,
@@ -213,6 +221,7 @@ impl App {
             required_fen,
             shortfall_fen: (required_fen - available_fen).max(0),
             owed_fen: (-balance_fen).max(0),
+            refund,
         })
     }
 

@@ -93,6 +93,8 @@ impl App {
         let shop = self.shop(&ctx.actor, shop_id).await?;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
+        // Ordered against closure checks of the same shop (see `App::lock_shop`).
+        store::operations::lock_activity(&mut tx, self.db().backend(), shop.id).await?;
         let row = ViolationRow {
             id: 0,
             shop_id: shop.id,
@@ -199,6 +201,8 @@ impl App {
             return Err(AppError::new(Code::AppealWindowClosed, "appeals close 7 days after the violation"));
         }
         let mut tx = self.db().begin().await?;
+        // Ordered against closure checks of the same shop (see `App::lock_shop`).
+        store::operations::lock_activity(&mut tx, self.db().backend(), violation.shop_id).await?;
         if !store::shops::record_appeal(&mut tx, id, &text, now_ms).await? {
             return Err(AppError::new(
                 Code::NotAppealable,
@@ -256,6 +260,8 @@ impl App {
         let shop = self.shop(&ctx.actor, violation.shop_id).await?;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
+        // Ordered against closure checks of the same shop (see `App::lock_shop`).
+        store::operations::lock_activity(&mut tx, self.db().backend(), shop.id).await?;
         // The status guard comes first: of two reviewers deciding at once, the second stops here.
         if !store::shops::record_decision(
             &mut tx,

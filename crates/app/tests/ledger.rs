@@ -47,7 +47,10 @@ async fn fixture(backend: Backend) -> Fixture {
     let db = TestDb::new(backend).await;
     let clock = Arc::new(ManualClock::new(start_time()));
     let session_clock = Arc::new(ManualClock::new(start_time()));
-    let app = App::new(db.open().await, clock.clone(), session_clock, AppConfig::default()).await.unwrap();
+    // Without the no-deposit start, a new shop must hold the basic ¥500 at once.
+    let policy = domain::operations::DepositPolicy { no_deposit_start: false, ..Default::default() };
+    let config = AppConfig { deposit_policy: policy, ..AppConfig::default() };
+    let app = App::new(db.open().await, clock.clone(), session_clock, config).await.unwrap();
     Fixture {
         service: user(&app, "svc", "service", None).await,
         reviewer: user(&app, "rev1", "reviewer", None).await,
@@ -175,7 +178,8 @@ async fn top_ups_and_balance(backend: Backend) {
             available_fen: 0,
             required_fen: 50_000,
             shortfall_fen: 50_000,
-            owed_fen: 0
+            owed_fen: 0,
+            refund: None,
         }
     );
 

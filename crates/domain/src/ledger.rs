@@ -45,7 +45,9 @@ pub const LEDGER_GENESIS_HASH: &str = "00000000000000000000000000000000000000000
 pub enum AccountCode {
     /// The shop's deposit (保证金): a credit balance is money the platform owes the shop.
     ShopDeposit,
-    /// The shop's settlement account: sales proceeds not yet paid out.
+    /// The shop's sales proceeds still settling (结算中): completed orders inside the settlement delay.
+    ShopSettling,
+    /// The shop's settled proceeds, withdrawable (可提现) until the merchant withdraws them.
     ShopSettlement,
     /// Money received from or paid to the outside world through the payment provider.
     PaymentClearing,
@@ -62,8 +64,9 @@ pub enum AccountCode {
 }
 
 impl AccountCode {
-    pub const ALL: [AccountCode; 8] = [
+    pub const ALL: [AccountCode; 9] = [
         AccountCode::ShopDeposit,
+        AccountCode::ShopSettling,
         AccountCode::ShopSettlement,
         AccountCode::PaymentClearing,
         AccountCode::PenaltyIncome,
@@ -76,6 +79,7 @@ impl AccountCode {
     pub fn as_str(self) -> &'static str {
         match self {
             AccountCode::ShopDeposit => "shop_deposit",
+            AccountCode::ShopSettling => "shop_settling",
             AccountCode::ShopSettlement => "shop_settlement",
             AccountCode::PaymentClearing => "payment_clearing",
             AccountCode::PenaltyIncome => "penalty_income",
@@ -93,7 +97,7 @@ impl AccountCode {
     /// Whether the account belongs to the platform rather than to one shop. Platform accounts are
     /// never checked for overdraft.
     pub fn is_platform(self) -> bool {
-        !matches!(self, AccountCode::ShopDeposit | AccountCode::ShopSettlement)
+        !matches!(self, AccountCode::ShopDeposit | AccountCode::ShopSettling | AccountCode::ShopSettlement)
     }
 }
 
@@ -865,6 +869,7 @@ mod tests {
             );
         }
         check(AccountCode::ShopDeposit, "shop_deposit", false);
+        check(AccountCode::ShopSettling, "shop_settling", false);
         check(AccountCode::ShopSettlement, "shop_settlement", false);
         check(AccountCode::PaymentClearing, "payment_clearing", true);
         check(AccountCode::PenaltyIncome, "penalty_income", true);

@@ -3,12 +3,17 @@
 //! Nothing in this crate does I/O, reads a clock or speaks JSON: time and ids are passed in,
 //! which keeps every rule testable exhaustively.
 
+#[macro_use]
+mod text_enum;
+
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod closure;
 pub mod ledger;
 pub mod limits;
 pub mod money;
+pub mod operations;
 pub mod validators;
 pub mod verification;
 pub mod violation;

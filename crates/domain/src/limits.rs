@@ -48,3 +48,15 @@ pub const DOCUMENTS_PER_VERIFICATION_MAX: i64 = 40;
 pub const DECISION_REASONS_MAX: usize = 10;
 /// Enterprise accounts one merchant may hold.
 pub const ENTERPRISE_ACCOUNTS_PER_MERCHANT_MAX: i64 = 100;
+/// Longest product title, in characters.
+pub const PRODUCT_TITLE_LENGTH_MAX: usize = 100;
+/// The largest single order or product price, in fen (¥1,000,000).
+pub const ORDER_AMOUNT_FEN_MAX: i64 = 100_000_000;
+/// Longest buyer message, reply, after-sales reason or resolution, in characters.
+pub const MESSAGE_LENGTH_MAX: usize = 2_000;
+/// Longest invoice number, in characters.
+pub const INVOICE_NUMBER_LENGTH_MAX: usize = 32;
+/// Longest bank name, in characters.
+pub const BANK_NAME_LENGTH_MAX: usize = 50;
+/// Messages of one conversation shown at most.
+pub const CONVERSATION_MESSAGES_MAX: i64 = 200;

@@ -221,3 +221,12 @@ mod tests {
         check("sqlite:", None);
     }
 }
+
+/// The suffix that locks the selected rows until the transaction ends. SQLite needs none: a write
+/// transaction there already excludes every other writer.
+pub(crate) fn row_lock(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    }
+}

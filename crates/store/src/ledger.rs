@@ -3,6 +3,7 @@
 
 use sqlx::Row;
 
+use crate::db::row_lock;
 use crate::{Backend, Conn, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -119,13 +120,6 @@ fn power_of_two_chunks<T>(items: &[T]) -> Vec<&[T]> {
     chunks
 }
 
-fn row_lock(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Postgres => " FOR UPDATE",
-        Backend::Sqlite => "",
-    }
-}
-
 const ACCOUNT_COLUMNS: &str =
     "id, code, shard, shop_id, merchant_id, debits_posted, credits_posted, debits_pending, credits_pending";
 
@@ -144,6 +138,12 @@ pub async fn insert_shop_account(
     .fetch_one(conn)
     .await?
     .try_get(0)?)
+}
+
+/// A shop's account of `code`, when it was opened.
+pub async fn find_shop_account(conn: &mut Conn, shop_id: i64, code: &str) -> StoreResult<Option<AccountRow>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE shop_id = $1 AND code = $2");
+    Ok(sqlx::query_as(&sql).bind(shop_id).bind(code).fetch_optional(conn).await?)
 }
 
 /// Creates the platform account rows (code, shard) that do not exist yet; answers all of them.

@@ -6,9 +6,11 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod closure;
 pub mod db;
 pub mod jobs;
 pub mod ledger;
+pub mod operations;
 pub mod shops;
 pub mod users;
 pub mod verification;

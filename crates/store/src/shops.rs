@@ -138,6 +138,16 @@ pub async fn shop_violations(conn: &mut Conn, shop_id: i64) -> StoreResult<Vec<V
 }
 
 /// Violations in a status, oldest appeal first (the reviewers' appeal queue).
+/// How many of a shop's violations are in `status`.
+pub async fn count_violations(conn: &mut Conn, shop_id: i64, status: &str) -> StoreResult<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) FROM violations WHERE shop_id = $1 AND status = $2")
+        .bind(shop_id)
+        .bind(status)
+        .fetch_one(conn)
+        .await?
+        .try_get(0)?)
+}
+
 pub async fn violations_by_status(
     conn: &mut Conn,
     status: &str,

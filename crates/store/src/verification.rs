@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use crate::db::row_lock;
 use crate::{Backend, Conn, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -284,11 +285,7 @@ pub async fn lock_verification(
     backend: Backend,
     id: i64,
 ) -> StoreResult<Option<VerificationRow>> {
-    let lock = match backend {
-        Backend::Postgres => " FOR UPDATE",
-        Backend::Sqlite => "",
-    };
-    let sql = format!("SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE id = $1{lock}");
+    let sql = format!("SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE id = $1{}", row_lock(backend));
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
 }
 

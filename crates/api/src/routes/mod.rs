@@ -2,6 +2,8 @@
 
 mod admin;
 pub(crate) mod calendar;
+pub(crate) mod closure;
+mod operations;
 mod shops;
 mod system;
 mod verification;
@@ -13,6 +15,8 @@ pub fn all() -> Routes {
     let routes = system::add(routes);
     let routes = admin::add(routes);
     let routes = shops::add(routes);
+    let routes = operations::add(routes);
+    let routes = closure::add(routes);
     let routes = verification::add(routes);
     calendar::add(routes)
 }

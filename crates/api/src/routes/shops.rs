@@ -199,6 +199,7 @@ async fn get_deposit(
         "required_fen": d.required_fen,
         "shortfall_fen": d.shortfall_fen,
         "owed_fen": d.owed_fen,
+        "refund": d.refund.as_ref().map(super::closure::refund_json),
     })))
 }
 

@@ -1,0 +1,762 @@
+//! Shop closure and the deposit refund: the checks, the request with its notice period, the job
+//! that closes (or waits), the payout account, the refund's release, review and payment, and the
+//! wait before the same entity reopens.
+
+use chrono::{Days, Months, NaiveDate};
+use domain::auth::Role;
+use domain::closure::{
+    self, Check, CheckCode, ClosureReason, RefundOutcome, RefundStatus, ShopFacts, split_refund,
+};
+use domain::ledger::{AccountCode, Overdraft};
+use domain::limits::{BANK_NAME_LENGTH_MAX, ENTITY_NAME_LENGTH_MAX, NOTE_LENGTH_MAX};
+use domain::money::Amount;
+use domain::operations::ShopStatus;
+use domain::violation::{EntityType, Severity, ViolationStatus, bounded_text};
+use store::closure::{self as rows, PayoutRow, RefundDecision};
+pub use store::closure::{ClosureRow, RefundRow};
+use store::jobs::JobRow;
+use store::operations::ActivityRow;
+use store::shops::ShopRow;
+
+use crate::clock::{china_date, china_midnight};
+use crate::jobs::JobKind;
+use crate::ledger::{AccountRef, MoneyCommand, Movement, MovementOp};
+use crate::notifications::Notice;
+use crate::{Actor, App, AppError, AppResult, Code, Ctx};
+
+/// The checks of a shop now, and the day it would close if asked today with every blocker cleared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosureReport {
+    pub checks: Vec<Check>,
+    pub earliest_close_on: NaiveDate,
+    /// Whether a request now would be refused.
+    pub blocked: bool,
+}
+
+/// What a closure request did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClosureOutcome {
+    /// The notice period started.
+    Notice(ClosureRow),
+    /// Nothing changed: these checks need action first.
+    Blocked(Vec<Check>),
+}
+
+/// A deposit refund with whether its decision is overdue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundView {
+    pub refund: RefundRow,
+    pub overdue: bool,
+}
+
+/// Where refunds and withdrawals are paid; the account number shows only its last four digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutView {
+    pub holder_name: String,
+    pub bank_name: String,
+    pub account_last4: String,
+}
+
+/// The context the payout account number is sealed under.
+const PAYOUT_CONTEXT: &str = "payout_account";
+/// Refunds listed at most.
+pub const REFUND_LIST_MAX: i64 = 200;
+
+fn invalid(field: &str, rule: &str) -> AppError {
+    AppError::new(Code::InvalidField, format!("{field}: {rule}"))
+}
+
+fn subject_id(job: &JobRow, prefix: &str) -> AppResult<i64> {
+    job.subject
+        .strip_prefix(prefix)
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| AppError::internal(&format!("job {} has a bad subject", job.id)))
+}
+
+/// A bank account number: 8 to 32 digits once spaces and hyphens are removed.
+fn parse_account_number(text: &str) -> Option<String> {
+    let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    ((8..=32).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
+}
+
+impl App {
+    fn today(&self) -> NaiveDate {
+        china_date(self.clock().now())
+    }
+
+    /// What the checks look at, from the counters and the ledger (nothing here scans orders).
+    async fn shop_facts(
+        &self,
+        conn: &mut store::Conn,
+        shop: &ShopRow,
+        activity: &ActivityRow,
+    ) -> AppResult<ShopFacts> {
+        let balance = |row: Option<store::ledger::AccountRow>| {
+            row.map(|r| r.credits_posted - r.debits_posted).unwrap_or(0)
+        };
+        let deposit = store::ledger::find_account(conn, shop.deposit_account_id).await?;
+        let settling =
+            store::ledger::find_shop_account(conn, shop.id, AccountCode::ShopSettling.as_str()).await?;
+        let settled =
+            store::ledger::find_shop_account(conn, shop.id, AccountCode::ShopSettlement.as_str()).await?;
+        let appeals_pending =
+            store::shops::count_violations(conn, shop.id, ViolationStatus::Appealed.as_str()).await?;
+        let last_order_closed_on = activity
+            .last_order_closed_at_ms
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(china_date);
+        Ok(ShopFacts {
+            products_listed: activity.products_listed,
+            orders_unshipped: activity.orders_unshipped,
+            orders_in_transit: activity.orders_in_transit,
+            last_order_closed_on,
+            after_sales_open: activity.after_sales_open,
+            complaints_open: activity.complaints_open,
+            conversations_unanswered: activity.conversations_unanswered,
+            settling_fen: balance(settling),
+            withdrawable_fen: balance(settled),
+            commissions_owed: activity.commissions_owed,
+            invoices_pending: activity.invoices_pending,
+            deposit_balance_fen: balance(deposit),
+            appeals_pending,
+        })
+    }
+
+    /// Every closure check of a shop now.
+    pub async fn closure_checks(&self, actor: &Actor, shop_id: i64) -> AppResult<ClosureReport> {
+        let shop = self.shop(actor, shop_id).await?;
+        let mut conn = self.db().read().await?;
+        let activity = store::operations::activity(&mut conn, shop.id).await?.unwrap_or_default();
+        let facts = self.shop_facts(&mut conn, &shop, &activity).await?;
+        let today = self.today();
+        let checks = closure::evaluate(&facts, today);
+        let blocked = !closure::blockers(&checks).is_empty();
+        Ok(ClosureReport { earliest_close_on: closure::closes_on(today, &checks), checks, blocked })
+    }
+
+    /// The shop's latest closure request, whatever became of it.
+    pub async fn closure(&self, actor: &Actor, shop_id: i64) -> AppResult<Option<ClosureRow>> {
+        let shop = self.shop(actor, shop_id).await?;
+        let mut conn = self.db().read().await?;
+        Ok(rows::latest_closure(&mut conn, shop.id).await?)
+    }
+
+    /// The merchant asks to close the shop. Refused with every blocker when a check needs action
+    /// (and nothing changes); otherwise the notice period starts and a job closes the shop on
+    /// `closes_on`.
+    pub async fn request_closure(
+        &self,
+        ctx: &Ctx,
+        shop_id: i64,
+        reason_code: &str,
+        reason_text: &str,
+        confirm_name: &str,
+    ) -> AppResult<ClosureOutcome> {
+        ctx.actor.require(&[Role::Merchant])?;
+        let reason = ClosureReason::parse(reason_code, reason_text).ok_or_else(|| {
+            AppError::new(
+                Code::ClosureReasonIncomplete,
+                "reason_code must be a known reason and reason_text 10-2000 characters",
+            )
+        })?;
+        let now_ms = self.clock().now_ms();
+        let mut tx = self.db().begin().await?;
+        let (shop, activity) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
+        if confirm_name.trim() != shop.name {
+            return Err(AppError::new(Code::ConfirmNameMismatch, "type the shop's name exactly to confirm"));
+        }
+        if shop.status != ShopStatus::Operating.as_str() {
+            return Err(AppError::new(Code::StatusConflict, format!("the shop is {}", shop.status)));
+        }
+        if rows::find_payout(&mut tx, shop.id).await?.is_none() {
+            return Err(AppError::new(
+                Code::PayoutAccountMissing,
+                "set the payout account the refund goes to",
+            ));
+        }
+        let today = self.today();
+        let checks = closure::evaluate(&self.shop_facts(&mut tx, &shop, &activity).await?, today);
+        let blockers = closure::blockers(&checks);
+        if !blockers.is_empty() {
+            return Ok(ClosureOutcome::Blocked(blockers));
+        }
+        let closes_on = closure::closes_on(today, &checks);
+        let mut row = ClosureRow {
+            id: 0,
+            shop_id: shop.id,
+            merchant_id: shop.merchant_id,
+            status: ShopStatus::NoticePeriod.as_str().into(),
+            reason_code: reason.code.as_str().into(),
+            reason_text: reason.text,
+            requested_at_ms: now_ms,
+            closes_on: closes_on.to_string(),
+            blockers: String::new(),
+            ended_at_ms: None,
+        };
+        row.id = rows::insert_closure(&mut tx, &row).await?;
+        rows::set_shop_status(&mut tx, shop.id, ShopStatus::NoticePeriod.as_str()).await?;
+        let subject = format!("shop:{}", shop.id);
+        self.enqueue_job(
+            &mut tx,
+            JobKind::ClosureDue,
+            &subject,
+            "",
+            china_midnight(closes_on),
+            Some(shop.merchant_id),
+        )
+        .await?;
+        let detail = format!("reason={} closes_on={closes_on}", reason.code.as_str());
+        self.audit_for(&mut tx, ctx, "shop.closure_request", &subject, &detail, Some(shop.merchant_id))
+            .await?;
+        tx.commit().await?;
+        Ok(ClosureOutcome::Notice(row))
+    }
+
+    /// The merchant withdraws a closure during its notice period; the shop operates again.
+    pub async fn withdraw_closure(&self, ctx: &Ctx, shop_id: i64) -> AppResult<ClosureRow> {
+        ctx.actor.require(&[Role::Merchant])?;
+        let now_ms = self.clock().now_ms();
+        let mut tx = self.db().begin().await?;
+        let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
+        let closure = rows::latest_closure(&mut tx, shop.id).await?;
+        let Some(closure) = closure.filter(|c| c.status == ShopStatus::NoticePeriod.as_str()) else {
+            return Err(AppError::new(
+                Code::StatusConflict,
+                format!("the shop is {}, not in its notice period", shop.status),
+            ));
+        };
+        if !rows::end_closure(&mut tx, closure.id, "withdrawn", now_ms).await? {
+            return Err(AppError::new(Code::StatusConflict, "the closure already ended"));
+        }
+        rows::set_shop_status(&mut tx, shop.id, ShopStatus::Operating.as_str()).await?;
+        let subject = format!("shop:{}", shop.id);
+        store::jobs::cancel_pending(&mut tx, JobKind::ClosureDue.as_str(), &subject, now_ms).await?;
+        self.audit_for(&mut tx, ctx, "shop.closure_withdraw", &subject, "", Some(shop.merchant_id)).await?;
+        let closure = rows::latest_closure(&mut tx, shop.id)
+            .await?
+            .ok_or_else(|| AppError::internal(&"closure vanished"))?;
+        tx.commit().await?;
+        Ok(closure)
+    }
+
+    /// The notice period ended: every check runs again. All pass: the shop closes for good and its
+    /// deposit goes on hold for the refund. Anything fails: the shop stays in notice with the
+    /// blockers shown, and the job looks again tomorrow.
+    pub(crate) async fn run_closure_due(&self, tx: &mut store::WriteTx, job: &JobRow) -> AppResult<String> {
+        let shop_id = subject_id(job, "shop:")?;
+        let now_ms = self.clock().now_ms();
+        let (shop, activity) = self.lock_shop(tx, &Actor::system("jobs"), shop_id).await?;
+        let closure = rows::latest_closure(tx, shop.id).await?;
+        let Some(closure) = closure.filter(|c| c.status == ShopStatus::NoticePeriod.as_str()) else {
+            return Ok("no closure in notice".into());
+        };
+        let today = self.today();
+        let checks = closure::evaluate(&self.shop_facts(tx, &shop, &activity).await?, today);
+        let failing: Vec<&str> = checks.iter().filter(|c| !c.passed).map(|c| c.code.as_str()).collect();
+        if !failing.is_empty() {
+            let blockers = failing.join(",");
+            rows::set_closure_blockers(tx, closure.id, &blockers).await?;
+            let tomorrow = today.checked_add_days(Days::new(1)).unwrap_or(today);
+            let subject = format!("shop:{}", shop.id);
+            self.enqueue_job(
+                tx,
+                JobKind::ClosureDue,
+                &subject,
+                "",
+                china_midnight(tomorrow),
+                Some(shop.merchant_id),
+            )
+            .await?;
+            return Ok(format!("still blocked by {blockers}"));
+        }
+        rows::set_closure_blockers(tx, closure.id, "").await?;
+        if !rows::end_closure(tx, closure.id, ShopStatus::Closed.as_str(), now_ms).await? {
+            return Err(AppError::internal(&"the closure ended while locked"));
+        }
+        rows::set_shop_status(tx, shop.id, ShopStatus::Closed.as_str()).await?;
+        let refund = self.open_refund(tx, &shop, today, now_ms).await?;
+        Ok(format!("closed; refund={} held_fen={}", refund.id, refund.amount_fen))
+    }
+
+    /// Holds the whole remaining deposit for the refund and schedules its release and due days.
+    async fn open_refund(
+        &self,
+        tx: &mut store::WriteTx,
+        shop: &ShopRow,
+        closed_on: NaiveDate,
+        now_ms: i64,
+    ) -> AppResult<RefundRow> {
+        let deposit = store::ledger::find_account(tx, shop.deposit_account_id)
+            .await?
+            .ok_or_else(|| AppError::internal(&"deposit account missing"))?;
+        let available = deposit.credits_posted - deposit.debits_posted - deposit.debits_pending;
+        let hold_id = match Amount::parse(available) {
+            Ok(amount) => {
+                let movement = Movement {
+                    op: MovementOp::Hold {
+                        debit: AccountRef::Row(shop.deposit_account_id),
+                        credit: AccountRef::Platform(AccountCode::RefundsPayable, shop.id as u64),
+                        amount,
+                    },
+                    reason: "refund_hold",
+                    reference: format!("shop:{}", shop.id),
+                    shop_id: Some(shop.id),
+                    merchant_id: Some(shop.merchant_id),
+                };
+                let outcome =
+                    self.apply_one(tx, MoneyCommand::single(movement, shop.merchant_id), now_ms).await?;
+                outcome.transfer_ids.first().copied()
+            }
+            Err(_) => None,
+        };
+        let release_on = self.add_workdays(closed_on, self.config().refund_release_workdays)?.date;
+        let due_on = self.add_workdays(closed_on, self.config().refund_due_workdays)?.date;
+        let mut refund = RefundRow {
+            id: 0,
+            shop_id: shop.id,
+            merchant_id: shop.merchant_id,
+            entity_name: shop.entity_name.clone(),
+            status: RefundStatus::Holding.as_str().into(),
+            amount_fen: available.max(0),
+            hold_id,
+            closed_on: closed_on.to_string(),
+            release_on: release_on.to_string(),
+            due_on: due_on.to_string(),
+            review_reasons: String::new(),
+            outcome: None,
+            paid_fen: None,
+            deduct_fen: None,
+            decision_reason: None,
+            decided_by: None,
+            decided_at_ms: None,
+            created_at_ms: now_ms,
+        };
+        refund.id = rows::insert_refund(tx, &refund).await?;
+        let subject = format!("refund:{}", refund.id);
+        let merchant = Some(shop.merchant_id);
+        self.enqueue_job(tx, JobKind::RefundRelease, &subject, "", china_midnight(release_on), merchant)
+            .await?;
+        let after_due = due_on.checked_add_days(Days::new(1)).unwrap_or(due_on);
+        self.enqueue_job(tx, JobKind::RefundOverdue, &subject, "", china_midnight(after_due), merchant)
+            .await?;
+        let notice = Notice {
+            merchant_id: shop.merchant_id,
+            kind: "shop_closed",
+            text_zh: format!(
+                "店铺「{}」已注销，保证金 {} 元冻结待退，最早 {release_on} 退还",
+                shop.name,
+                crate::shops::yuan(refund.amount_fen)
+            ),
+            text_en: format!(
+                "Shop \"{}\" is closed; its deposit of ¥{} is held for the refund, released from {release_on}",
+                shop.name,
+                crate::shops::yuan(refund.amount_fen)
+            ),
+            link: format!("/console/shops/{}/closure", shop.id),
+        };
+        self.notify(tx, notice).await?;
+        Ok(refund)
+    }
+
+    fn refund_view(&self, refund: RefundRow) -> RefundView {
+        let undecided = !RefundStatus::parse(&refund.status).is_some_and(RefundStatus::is_decided);
+        let overdue = undecided && refund.due_on.as_str() < self.today().to_string().as_str();
+        RefundView { refund, overdue }
+    }
+
+    pub(crate) async fn refund_of_shop(
+        &self,
+        conn: &mut store::Conn,
+        shop_id: i64,
+    ) -> AppResult<Option<RefundView>> {
+        Ok(rows::refund_of_shop(conn, shop_id).await?.map(|r| self.refund_view(r)))
+    }
+
+    pub async fn refund(&self, actor: &Actor, id: i64) -> AppResult<RefundView> {
+        let mut conn = self.db().read().await?;
+        let refund = rows::find_refund(&mut conn, id).await?.ok_or_else(|| AppError::not_found("refund"))?;
+        self.shop(actor, refund.shop_id).await.map_err(|_| AppError::not_found("refund"))?;
+        Ok(self.refund_view(refund))
+    }
+
+    /// Refunds in a status (all when `None`), earliest due first (reviewers and admins).
+    pub async fn list_refunds(&self, actor: &Actor, status: Option<&str>) -> AppResult<Vec<RefundView>> {
+        actor.require(&[Role::Reviewer, Role::Admin])?;
+        if let Some(status) = status {
+            RefundStatus::parse(status)
+                .ok_or_else(|| invalid("status", "holding, in_review, paid, partially_paid or forfeited"))?;
+        }
+        let mut conn = self.db().read().await?;
+        let rows = rows::refunds(&mut conn, status.unwrap_or(""), ("", 0), REFUND_LIST_MAX).await?;
+        Ok(rows.into_iter().map(|r| self.refund_view(r)).collect())
+    }
+
+    /// Undecided refunds past their due day (a gauge on /metrics).
+    pub async fn overdue_refunds(&self) -> AppResult<i64> {
+        let mut conn = self.db().read().await?;
+        Ok(rows::count_overdue_refunds(&mut conn, &self.today().to_string()).await?)
+    }
+
+    /// Why a refund cannot be paid without a reviewer; empty when nothing stands against the shop.
+    async fn review_reasons(&self, conn: &mut store::Conn, shop: &ShopRow) -> AppResult<Vec<&'static str>> {
+        let mut reasons = Vec::new();
+        let violations = store::shops::shop_violations(conn, shop.id).await?;
+        if violations.iter().any(|v| v.status != ViolationStatus::Overturned.as_str()) {
+            reasons.push("violations");
+        }
+        let activity = store::operations::activity(conn, shop.id).await?.unwrap_or_default();
+        let facts = self.shop_facts(conn, shop, &activity).await?;
+        let open = [
+            (facts.after_sales_open, "after_sales_open"),
+            (facts.complaints_open, "complaints_open"),
+            (facts.orders_unshipped + facts.orders_in_transit, "orders_open"),
+            (-facts.deposit_balance_fen, "deposit_negative"),
+        ];
+        reasons.extend(open.iter().filter(|(count, _)| *count > 0).map(|(_, reason)| *reason));
+        if rows::find_payout(conn, shop.id).await?.is_none() {
+            reasons.push("payout_account_missing");
+        }
+        Ok(reasons)
+    }
+
+    /// The release day came: pay in full when nothing stands against the shop, else send the
+    /// refund to the reviewers' queue.
+    pub(crate) async fn run_refund_release(
+        &self,
+        tx: &mut store::WriteTx,
+        job: &JobRow,
+    ) -> AppResult<String> {
+        let id = subject_id(job, "refund:")?;
+        let refund = rows::lock_refund(tx, self.db().backend(), id)
+            .await?
+            .ok_or_else(|| AppError::not_found("refund"))?;
+        if refund.status != RefundStatus::Holding.as_str() {
+            return Ok(format!("refund is {}", refund.status));
+        }
+        let shop =
+            store::shops::find_shop(tx, refund.shop_id).await?.ok_or_else(|| AppError::not_found("shop"))?;
+        let reasons = self.review_reasons(tx, &shop).await?;
+        if reasons.is_empty() {
+            let ctx = Ctx::system("refund-release");
+            let paid = self.settle_refund(tx, &ctx, &refund, &shop, RefundOutcome::Full, 0, "").await?;
+            return Ok(format!("paid_fen={paid}"));
+        }
+        let reasons = reasons.join(",");
+        rows::send_refund_to_review(tx, refund.id, &reasons).await?;
+        Ok(format!("in_review reasons={reasons}"))
+    }
+
+    /// The due day passed without a decision: an alert (logged, audited, counted on /metrics). The
+    /// money stays held: time alone never releases it.
+    pub(crate) async fn run_refund_overdue(
+        &self,
+        tx: &mut store::WriteTx,
+        job: &JobRow,
+    ) -> AppResult<String> {
+        let id = subject_id(job, "refund:")?;
+        let refund = rows::find_refund(tx, id).await?.ok_or_else(|| AppError::not_found("refund"))?;
+        if RefundStatus::parse(&refund.status).is_some_and(RefundStatus::is_decided) {
+            return Ok(format!("refund is {}", refund.status));
+        }
+        tracing::warn!(refund = refund.id, due_on = %refund.due_on, "deposit refund overdue");
+        Ok(format!("overdue since {}", refund.due_on))
+    }
+
+    /// A reviewer decides a refund once: `full`, `partial` (with the deduction and its reason) or
+    /// `forfeit` (only for a shop with a serious violation). Repeating the same decision answers
+    /// it again; any other second decision is refused and no money moves twice.
+    pub async fn decide_refund(
+        &self,
+        ctx: &Ctx,
+        id: i64,
+        outcome: &str,
+        deduct_fen: i64,
+        reason: &str,
+    ) -> AppResult<RefundView> {
+        ctx.actor.require(&[Role::Reviewer])?;
+        let outcome =
+            RefundOutcome::parse(outcome).ok_or_else(|| invalid("outcome", "full, partial or forfeit"))?;
+        let reason = match (outcome, bounded_text(reason, NOTE_LENGTH_MAX)) {
+            (RefundOutcome::Full, text) => text.unwrap_or_default(),
+            (_, Some(text)) => text,
+            (_, None) => return Err(invalid("reason", "1-2000 characters: say why money is kept")),
+        };
+        let deduct_fen = if outcome == RefundOutcome::Partial { deduct_fen } else { 0 };
+        let mut tx = self.db().begin().await?;
+        let refund = rows::lock_refund(&mut tx, self.db().backend(), id)
+            .await?
+            .ok_or_else(|| AppError::not_found("refund"))?;
+        if RefundStatus::parse(&refund.status).is_some_and(RefundStatus::is_decided) {
+            let same = refund.outcome.as_deref() == Some(outcome.as_str())
+                && refund.deduct_fen == Some(deduct_fen)
+                && refund.decided_by.as_deref() == Some(ctx.actor.label().as_str());
+            if same {
+                return Ok(self.refund_view(refund));
+            }
+            return Err(AppError::new(Code::AlreadyDecided, format!("the refund is {}", refund.status)));
+        }
+        if refund.status != RefundStatus::InReview.as_str() {
+            let detail = format!("the refund is held until {}; it reaches review then", refund.release_on);
+            return Err(AppError::new(Code::StatusConflict, detail));
+        }
+        let shop = store::shops::find_shop(&mut tx, refund.shop_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("shop"))?;
+        if outcome == RefundOutcome::Forfeit {
+            let violations = store::shops::shop_violations(&mut tx, shop.id).await?;
+            let serious = violations.iter().any(|v| {
+                v.severity == Severity::Serious.as_str() && v.status != ViolationStatus::Overturned.as_str()
+            });
+            if !serious {
+                return Err(AppError::new(
+                    Code::ForfeitNotAllowed,
+                    "the shop has no serious violation in force",
+                ));
+            }
+        }
+        self.settle_refund(&mut tx, ctx, &refund, &shop, outcome, deduct_fen, &reason).await?;
+        let refund =
+            rows::find_refund(&mut tx, id).await?.ok_or_else(|| AppError::internal(&"refund vanished"))?;
+        tx.commit().await?;
+        Ok(self.refund_view(refund))
+    }
+
+    /// Moves the money of a decided refund and records the decision, in the caller's transaction:
+    /// the hold is voided, the payout goes to the payout account, the deduction to penalty income.
+    #[allow(clippy::too_many_arguments)]
+    async fn settle_refund(
+        &self,
+        tx: &mut store::WriteTx,
+        ctx: &Ctx,
+        refund: &RefundRow,
+        shop: &ShopRow,
+        outcome: RefundOutcome,
+        deduct_fen: i64,
+        reason: &str,
+    ) -> AppResult<i64> {
+        let now_ms = self.clock().now_ms();
+        let deposit = store::ledger::find_account(tx, shop.deposit_account_id)
+            .await?
+            .ok_or_else(|| AppError::internal(&"deposit account missing"))?;
+        let balance = deposit.credits_posted - deposit.debits_posted;
+        let split = split_refund(outcome, balance, deduct_fen).ok_or_else(|| {
+            AppError::new(
+                Code::InvalidAmount,
+                format!("deduct_fen must be 1 to {} (the deposit less one fen)", balance - 1),
+            )
+        })?;
+        let payout = rows::find_payout(tx, shop.id).await?;
+        if split.payout_fen > 0 && payout.is_none() {
+            return Err(AppError::new(
+                Code::PayoutAccountMissing,
+                "the shop has no payout account to pay into",
+            ));
+        }
+        let reference = format!("refund:{}", refund.id);
+        let movement = |op, reason: &'static str| Movement {
+            op,
+            reason,
+            reference: reference.clone(),
+            shop_id: Some(shop.id),
+            merchant_id: Some(shop.merchant_id),
+        };
+        let deposit_ref = AccountRef::Row(shop.deposit_account_id);
+        let refunds_payable = AccountRef::Platform(AccountCode::RefundsPayable, shop.id as u64);
+        let mut movements = Vec::new();
+        if let Some(hold_id) = refund.hold_id {
+            movements.push(movement(MovementOp::VoidHold { hold_id }, "refund_decided"));
+        }
+        if let Ok(amount) = Amount::parse(split.payout_fen) {
+            let clearing = AccountRef::Platform(AccountCode::PaymentClearing, shop.id as u64);
+            let to_payable = MovementOp::Post {
+                debit: deposit_ref,
+                credit: refunds_payable,
+                amount,
+                overdraft: Overdraft::Refused,
+            };
+            let paid_out = MovementOp::Post {
+                debit: refunds_payable,
+                credit: clearing,
+                amount,
+                overdraft: Overdraft::Allowed,
+            };
+            movements.push(movement(to_payable, "deposit_refund"));
+            movements.push(movement(paid_out, "refund_payout"));
+        }
+        if let Ok(amount) = Amount::parse(split.deduct_fen) {
+            let income = AccountRef::Platform(AccountCode::PenaltyIncome, shop.id as u64);
+            let kept = MovementOp::Post {
+                debit: deposit_ref,
+                credit: income,
+                amount,
+                overdraft: Overdraft::Refused,
+            };
+            let why = if outcome == RefundOutcome::Forfeit { "refund_forfeit" } else { "refund_deduction" };
+            movements.push(movement(kept, why));
+        }
+        if !movements.is_empty() {
+            self.apply_one(tx, MoneyCommand::many(movements, shop.merchant_id), now_ms).await?;
+        }
+        let status = match outcome {
+            RefundOutcome::Full => RefundStatus::Paid,
+            RefundOutcome::Partial => RefundStatus::PartiallyPaid,
+            RefundOutcome::Forfeit => RefundStatus::Forfeited,
+        };
+        let decided_by = ctx.actor.label();
+        let decision = RefundDecision {
+            status: status.as_str(),
+            outcome: outcome.as_str(),
+            paid_fen: split.payout_fen,
+            deduct_fen: split.deduct_fen,
+            reason,
+            decided_by: &decided_by,
+            now_ms,
+        };
+        if !rows::decide_refund(tx, refund.id, &decision).await? {
+            return Err(AppError::new(Code::AlreadyDecided, "the refund was decided meanwhile"));
+        }
+        let detail = format!(
+            "outcome={} paid_fen={} deduct_fen={}",
+            outcome.as_str(),
+            split.payout_fen,
+            split.deduct_fen
+        );
+        self.audit_for(tx, ctx, "refund.decide", &reference, &detail, Some(shop.merchant_id)).await?;
+        let notice = Notice {
+            merchant_id: shop.merchant_id,
+            kind: "refund_decided",
+            text_zh: format!(
+                "店铺「{}」保证金退款：{}，退还 {} 元",
+                shop.name,
+                status.name_zh(),
+                crate::shops::yuan(split.payout_fen)
+            ),
+            text_en: format!(
+                "Deposit refund of \"{}\": {}, ¥{} paid",
+                shop.name,
+                status.as_str(),
+                crate::shops::yuan(split.payout_fen)
+            ),
+            link: format!("/console/shops/{}/closure", shop.id),
+        };
+        self.notify(tx, notice).await?;
+        Ok(split.payout_fen)
+    }
+
+    // ----- payout account -----
+
+    /// Sets where refunds and withdrawals are paid. An enterprise's account must be held by the
+    /// registered entity itself.
+    pub async fn set_payout_account(
+        &self,
+        ctx: &Ctx,
+        shop_id: i64,
+        holder_name: &str,
+        bank_name: &str,
+        account_number: &str,
+    ) -> AppResult<PayoutView> {
+        ctx.actor.require(&[Role::Merchant])?;
+        let holder = bounded_text(holder_name, ENTITY_NAME_LENGTH_MAX)
+            .ok_or_else(|| invalid("holder_name", "1-100 characters"))?;
+        let bank = bounded_text(bank_name, BANK_NAME_LENGTH_MAX)
+            .ok_or_else(|| invalid("bank_name", "1-50 characters"))?;
+        let number =
+            parse_account_number(account_number).ok_or_else(|| invalid("account_number", "8-32 digits"))?;
+        let sealed = self.secret_key()?.seal(PAYOUT_CONTEXT, &number);
+        let now_ms = self.clock().now_ms();
+        let mut tx = self.db().begin().await?;
+        let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
+        if shop.entity_type == EntityType::Enterprise.as_str() && holder != shop.entity_name {
+            return Err(AppError::new(
+                Code::PayoutHolderMismatch,
+                format!("the holder must be {}", shop.entity_name),
+            ));
+        }
+        if let Some(refund) = rows::refund_of_shop(&mut tx, shop.id).await? {
+            if RefundStatus::parse(&refund.status).is_some_and(RefundStatus::is_decided) {
+                return Err(AppError::new(Code::StatusConflict, "the refund is already paid out"));
+            }
+        }
+        let last4 = number[number.len() - 4..].to_owned();
+        let row = PayoutRow {
+            shop_id: shop.id,
+            holder_name: holder.clone(),
+            bank_name: bank.clone(),
+            account_sealed: sealed,
+            account_last4: last4.clone(),
+            updated_at_ms: now_ms,
+        };
+        rows::upsert_payout(&mut tx, &row).await?;
+        let detail = format!("bank={bank} account=****{last4}");
+        self.audit_for(
+            &mut tx,
+            ctx,
+            "shop.payout_account",
+            &format!("shop:{}", shop.id),
+            &detail,
+            Some(shop.merchant_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(PayoutView { holder_name: holder, bank_name: bank, account_last4: last4 })
+    }
+
+    pub async fn payout_account(&self, actor: &Actor, shop_id: i64) -> AppResult<Option<PayoutView>> {
+        let shop = self.shop(actor, shop_id).await?;
+        let mut conn = self.db().read().await?;
+        let row = rows::find_payout(&mut conn, shop.id).await?;
+        Ok(row.map(|r| PayoutView {
+            holder_name: r.holder_name,
+            bank_name: r.bank_name,
+            account_last4: r.account_last4,
+        }))
+    }
+
+    // ----- reopening -----
+
+    /// Refuses a new shop for an entity whose closed shop's refund is unsettled, or settled less
+    /// than `reopen_wait_months` ago.
+    pub(crate) async fn check_reopen_wait(&self, conn: &mut store::Conn, entity_name: &str) -> AppResult<()> {
+        let today = self.today();
+        for refund in rows::refunds_of_entity(conn, entity_name).await? {
+            let Some(decided_ms) = refund.decided_at_ms else {
+                let detail = format!("the deposit refund of shop {} is not settled yet", refund.shop_id);
+                return Err(AppError::new(Code::ReopenCooldown, detail));
+            };
+            let decided_on =
+                chrono::DateTime::from_timestamp_millis(decided_ms).map(china_date).unwrap_or(today);
+            let months = Months::new(self.config().reopen_wait_months);
+            let opens_on = decided_on.checked_add_months(months).unwrap_or(NaiveDate::MAX);
+            if today < opens_on {
+                let detail = format!("a new shop for {entity_name} may open from {opens_on}");
+                return Err(AppError::new(Code::ReopenCooldown, detail));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The check codes a console links to, with the page that clears each.
+pub fn check_page(code: CheckCode) -> &'static str {
+    match code {
+        CheckCode::ProductsListed => "products",
+        CheckCode::UnshippedOrders | CheckCode::OrdersInTransit | CheckCode::LastOrderRecent => "orders",
+        CheckCode::AfterSalesOpen => "after-sales",
+        CheckCode::ComplaintsOpen => "complaints",
+        CheckCode::UnansweredMessages => "conversations",
+        CheckCode::UnsettledFunds | CheckCode::CommissionOwed => "settlement",
+        CheckCode::InvoicesPending => "invoices",
+        CheckCode::DepositNegative | CheckCode::ViolationAppealPending => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn account_numbers_are_digits() {
+        assert_eq!(super::parse_account_number("6222 0210 0111-2345").as_deref(), Some("6222021001112345"));
+        assert!(super::parse_account_number("1234567").is_none());
+        assert!(super::parse_account_number("12345678x").is_none());
+        assert!(super::parse_account_number(&"1".repeat(33)).is_none());
+    }
+}

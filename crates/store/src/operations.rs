@@ -1,0 +1,697 @@
+//! Shop operations: products, orders, after-sales cases, complaints, conversations and messages,
+//! commissions, invoice requests, and the per-shop activity counters the closure checks read.
+
+use sqlx::Row;
+
+use crate::db::row_lock;
+use crate::{Backend, Conn, StoreResult};
+
+/// The counters of one shop, kept in the same transaction as the rows they count.
+#[derive(Debug, Clone, PartialEq, Eq, Default, sqlx::FromRow)]
+pub struct ActivityRow {
+    pub shop_id: i64,
+    pub products_listed: i64,
+    pub orders_unshipped: i64,
+    pub orders_in_transit: i64,
+    pub after_sales_open: i64,
+    pub complaints_open: i64,
+    pub conversations_unanswered: i64,
+    pub commissions_owed: i64,
+    pub invoices_pending: i64,
+    pub paid_orders_total: i64,
+    pub gmv_total_fen: i64,
+    pub last_order_closed_at_ms: Option<i64>,
+}
+
+const ACTIVITY_COLUMNS: &str = "shop_id, products_listed, orders_unshipped, orders_in_transit, after_sales_open, \
+     complaints_open, conversations_unanswered, commissions_owed, invoices_pending, paid_orders_total, \
+     gmv_total_fen, last_order_closed_at_ms";
+
+/// One counter of `shop_activity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    ProductsListed,
+    OrdersUnshipped,
+    OrdersInTransit,
+    AfterSalesOpen,
+    ComplaintsOpen,
+    ConversationsUnanswered,
+    CommissionsOwed,
+    InvoicesPending,
+}
+
+impl Counter {
+    fn column(self) -> &'static str {
+        match self {
+            Counter::ProductsListed => "products_listed",
+            Counter::OrdersUnshipped => "orders_unshipped",
+            Counter::OrdersInTransit => "orders_in_transit",
+            Counter::AfterSalesOpen => "after_sales_open",
+            Counter::ComplaintsOpen => "complaints_open",
+            Counter::ConversationsUnanswered => "conversations_unanswered",
+            Counter::CommissionsOwed => "commissions_owed",
+            Counter::InvoicesPending => "invoices_pending",
+        }
+    }
+}
+
+pub async fn insert_activity(conn: &mut Conn, shop_id: i64) -> StoreResult<()> {
+    sqlx::query("INSERT INTO shop_activity (shop_id) VALUES ($1)").bind(shop_id).execute(conn).await?;
+    Ok(())
+}
+
+/// Reads a shop's counters and, on PostgreSQL, locks them until the transaction ends. Every write
+/// that changes what a closure check sees takes this lock first, and so does the closure itself:
+/// the two can never interleave.
+pub async fn lock_activity(
+    conn: &mut Conn,
+    backend: Backend,
+    shop_id: i64,
+) -> StoreResult<Option<ActivityRow>> {
+    let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM shop_activity WHERE shop_id = $1{}", row_lock(backend));
+    Ok(sqlx::query_as(&sql).bind(shop_id).fetch_optional(conn).await?)
+}
+
+pub async fn activity(conn: &mut Conn, shop_id: i64) -> StoreResult<Option<ActivityRow>> {
+    lock_activity(conn, Backend::Sqlite, shop_id).await
+}
+
+/// Adds `delta` to one counter.
+pub async fn bump(conn: &mut Conn, shop_id: i64, counter: Counter, delta: i64) -> StoreResult<()> {
+    let column = counter.column();
+    let sql = format!("UPDATE shop_activity SET {column} = {column} + $1 WHERE shop_id = $2");
+    sqlx::query(&sql).bind(delta).bind(shop_id).execute(conn).await?;
+    Ok(())
+}
+
+/// Remembers that an order completed or was cancelled at `at_ms` (the latest such time is kept).
+pub async fn order_closed(conn: &mut Conn, shop_id: i64, at_ms: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE shop_activity SET last_order_closed_at_ms = $1 \
+         WHERE shop_id = $2 AND (last_order_closed_at_ms IS NULL OR last_order_closed_at_ms < $1)",
+    )
+    .bind(at_ms)
+    .bind(shop_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Counts a paid order (or takes one back with negative numbers) in the lifetime and monthly sales.
+pub async fn record_sale(
+    conn: &mut Conn,
+    shop_id: i64,
+    month: &str,
+    orders: i64,
+    gmv_fen: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE shop_activity SET paid_orders_total = paid_orders_total + $1, gmv_total_fen = gmv_total_fen + $2 \
+         WHERE shop_id = $3",
+    )
+    .bind(orders)
+    .bind(gmv_fen)
+    .bind(shop_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO shop_monthly_sales (shop_id, month, paid_orders, gmv_fen) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (shop_id, month) DO UPDATE SET paid_orders = shop_monthly_sales.paid_orders + $3, \
+         gmv_fen = shop_monthly_sales.gmv_fen + $4",
+    )
+    .bind(shop_id)
+    .bind(month)
+    .bind(orders)
+    .bind(gmv_fen)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn month_gmv(conn: &mut Conn, shop_id: i64, month: &str) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT gmv_fen FROM shop_monthly_sales WHERE shop_id = $1 AND month = $2")
+        .bind(shop_id)
+        .bind(month)
+        .fetch_optional(conn)
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get(0)?,
+        None => 0,
+    })
+}
+
+/// The counters recomputed from the rows themselves (slow: scans the shop's rows). Used by
+/// `shops recount` and by tests to prove the counters never drift.
+pub async fn recount(conn: &mut Conn, shop_id: i64) -> StoreResult<ActivityRow> {
+    let count = |sql: &'static str| sql;
+    let queries = [
+        count("SELECT COUNT(*) FROM products WHERE shop_id = $1 AND status = 'listed'"),
+        count("SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND status = 'paid'"),
+        count("SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND status = 'shipped'"),
+        count("SELECT COUNT(*) FROM after_sales WHERE shop_id = $1 AND status = 'open'"),
+        count("SELECT COUNT(*) FROM complaints WHERE shop_id = $1 AND status = 'open'"),
+        count("SELECT COUNT(*) FROM conversations WHERE shop_id = $1 AND unanswered = 1"),
+        count("SELECT COUNT(*) FROM commissions WHERE shop_id = $1 AND status = 'owed'"),
+        count("SELECT COUNT(*) FROM invoice_requests WHERE shop_id = $1 AND status = 'pending'"),
+        count("SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND status <> 'cancelled'"),
+        count("SELECT COALESCE(SUM(amount_fen), 0) FROM orders WHERE shop_id = $1 AND status <> 'cancelled'"),
+        count("SELECT COALESCE(MAX(closed_at_ms), -1) FROM orders WHERE shop_id = $1"),
+    ];
+    let mut values = Vec::with_capacity(queries.len());
+    for sql in queries {
+        let value: i64 = sqlx::query(sql).bind(shop_id).fetch_one(&mut *conn).await?.try_get(0)?;
+        values.push(value);
+    }
+    Ok(ActivityRow {
+        shop_id,
+        products_listed: values[0],
+        orders_unshipped: values[1],
+        orders_in_transit: values[2],
+        after_sales_open: values[3],
+        complaints_open: values[4],
+        conversations_unanswered: values[5],
+        commissions_owed: values[6],
+        invoices_pending: values[7],
+        paid_orders_total: values[8],
+        gmv_total_fen: values[9],
+        last_order_closed_at_ms: (values[10] >= 0).then_some(values[10]),
+    })
+}
+
+/// Moves a row of `table` from status `from` to `to`, stamping `at_column`; false when the row was
+/// not in `from` (somebody else moved it first). `table` and `at_column` are compile-time names.
+pub async fn transition(
+    conn: &mut Conn,
+    table: &'static str,
+    id: i64,
+    from: &str,
+    to: &str,
+    at_column: &'static str,
+    at_ms: i64,
+) -> StoreResult<bool> {
+    let sql = format!("UPDATE {table} SET status = $1, {at_column} = $2 WHERE id = $3 AND status = $4");
+    let done = sqlx::query(&sql).bind(to).bind(at_ms).bind(id).bind(from).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets a text column of a row (resolution, invoice number, ...). `table` and `column` are
+/// compile-time names.
+pub async fn set_text(
+    conn: &mut Conn,
+    table: &'static str,
+    column: &'static str,
+    id: i64,
+    text: &str,
+) -> StoreResult<()> {
+    let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2");
+    sqlx::query(&sql).bind(text).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProductRow {
+    pub id: i64,
+    pub shop_id: i64,
+    pub title: String,
+    pub price_fen: i64,
+    pub status: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+pub async fn insert_product(
+    conn: &mut Conn,
+    shop_id: i64,
+    title: &str,
+    price_fen: i64,
+    now_ms: i64,
+) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO products (shop_id, title, price_fen, status, created_at_ms, updated_at_ms) \
+         VALUES ($1, $2, $3, 'listed', $4, $4) RETURNING id",
+    )
+    .bind(shop_id)
+    .bind(title)
+    .bind(price_fen)
+    .bind(now_ms)
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?)
+}
+
+pub async fn find_product(conn: &mut Conn, id: i64) -> StoreResult<Option<ProductRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, shop_id, title, price_fen, status, created_at_ms, updated_at_ms FROM products WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A shop's products, newest first, before id `before_id`.
+pub async fn products(
+    conn: &mut Conn,
+    shop_id: i64,
+    before_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<ProductRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, shop_id, title, price_fen, status, created_at_ms, updated_at_ms FROM products \
+         WHERE shop_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(shop_id)
+    .bind(before_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: i64,
+    pub shop_id: i64,
+    pub product_id: i64,
+    pub buyer_id: String,
+    pub amount_fen: i64,
+    pub status: String,
+    pub created_at_ms: i64,
+    pub shipped_at_ms: Option<i64>,
+    pub closed_at_ms: Option<i64>,
+    pub settle_on: Option<String>,
+    pub settled_at_ms: Option<i64>,
+}
+
+const ORDER_COLUMNS: &str = "id, shop_id, product_id, buyer_id, amount_fen, status, created_at_ms, shipped_at_ms, \
+     closed_at_ms, settle_on, settled_at_ms";
+
+pub struct NewOrder<'a> {
+    pub shop_id: i64,
+    pub product_id: i64,
+    pub buyer_id: &'a str,
+    pub amount_fen: i64,
+    pub now_ms: i64,
+}
+
+pub async fn insert_order(conn: &mut Conn, order: &NewOrder<'_>) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO orders (shop_id, product_id, buyer_id, amount_fen, status, created_at_ms) \
+         VALUES ($1, $2, $3, $4, 'paid', $5) RETURNING id",
+    )
+    .bind(order.shop_id)
+    .bind(order.product_id)
+    .bind(order.buyer_id)
+    .bind(order.amount_fen)
+    .bind(order.now_ms)
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?)
+}
+
+pub async fn find_order(conn: &mut Conn, id: i64) -> StoreResult<Option<OrderRow>> {
+    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1");
+    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+}
+
+/// A shop's orders, newest first, before id `before_id`, optionally in one status.
+pub async fn orders(
+    conn: &mut Conn,
+    shop_id: i64,
+    status: Option<&str>,
+    before_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<OrderRow>> {
+    let sql = format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE shop_id = $1 AND id < $2 AND ($3 = '' OR status = $3) \
+         ORDER BY id DESC LIMIT $4"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(shop_id)
+        .bind(before_id)
+        .bind(status.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
+pub async fn set_settle_on(conn: &mut Conn, order_id: i64, settle_on: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE orders SET settle_on = $1 WHERE id = $2")
+        .bind(settle_on)
+        .bind(order_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks an order's proceeds settled; false when they already were.
+pub async fn mark_settled(conn: &mut Conn, order_id: i64, now_ms: i64) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE orders SET settled_at_ms = $1 WHERE id = $2 AND settled_at_ms IS NULL")
+        .bind(now_ms)
+        .bind(order_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An after-sales case or a complaint: both are `open` until resolved.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CaseRow {
+    pub id: i64,
+    pub shop_id: i64,
+    pub order_id: Option<i64>,
+    pub kind: String,
+    pub buyer_id: String,
+    pub text: String,
+    pub status: String,
+    pub resolution: Option<String>,
+    pub created_at_ms: i64,
+    pub resolved_at_ms: Option<i64>,
+}
+
+/// Which table a case lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseTable {
+    AfterSales,
+    Complaints,
+}
+
+impl CaseTable {
+    pub fn table(self) -> &'static str {
+        match self {
+            CaseTable::AfterSales => "after_sales",
+            CaseTable::Complaints => "complaints",
+        }
+    }
+
+    fn select(self) -> &'static str {
+        match self {
+            CaseTable::AfterSales => {
+                "SELECT a.id, a.shop_id, a.order_id, a.kind, o.buyer_id, a.reason AS text, a.status, a.resolution, \
+                 a.created_at_ms, a.resolved_at_ms FROM after_sales a JOIN orders o ON o.id = a.order_id"
+            }
+            CaseTable::Complaints => {
+                "SELECT a.id, a.shop_id, NULL AS order_id, 'complaint' AS kind, a.buyer_id, a.text, a.status, \
+                 a.resolution, a.created_at_ms, a.resolved_at_ms FROM complaints a"
+            }
+        }
+    }
+}
+
+pub async fn insert_after_sales(
+    conn: &mut Conn,
+    order: &OrderRow,
+    kind: &str,
+    reason: &str,
+    now_ms: i64,
+) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO after_sales (order_id, shop_id, kind, reason, status, created_at_ms) \
+         VALUES ($1, $2, $3, $4, 'open', $5) RETURNING id",
+    )
+    .bind(order.id)
+    .bind(order.shop_id)
+    .bind(kind)
+    .bind(reason)
+    .bind(now_ms)
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?)
+}
+
+pub async fn insert_complaint(
+    conn: &mut Conn,
+    shop_id: i64,
+    buyer_id: &str,
+    text: &str,
+    now_ms: i64,
+) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO complaints (shop_id, buyer_id, text, status, created_at_ms) \
+         VALUES ($1, $2, $3, 'open', $4) RETURNING id",
+    )
+    .bind(shop_id)
+    .bind(buyer_id)
+    .bind(text)
+    .bind(now_ms)
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?)
+}
+
+pub async fn find_case(conn: &mut Conn, table: CaseTable, id: i64) -> StoreResult<Option<CaseRow>> {
+    let sql = format!("{} WHERE a.id = $1", table.select());
+    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+}
+
+/// A shop's cases, open ones first, then newest first.
+pub async fn cases(conn: &mut Conn, table: CaseTable, shop_id: i64, limit: i64) -> StoreResult<Vec<CaseRow>> {
+    let sql = format!(
+        "{} WHERE a.shop_id = $1 ORDER BY CASE WHEN a.status = 'open' THEN 0 ELSE 1 END, a.id DESC LIMIT $2",
+        table.select()
+    );
+    Ok(sqlx::query_as(&sql).bind(shop_id).bind(limit).fetch_all(conn).await?)
+}
+
+/// Open complaints of every shop, oldest first (the reviewers' queue).
+pub async fn open_complaints(conn: &mut Conn, limit: i64) -> StoreResult<Vec<CaseRow>> {
+    let sql = format!("{} WHERE a.status = 'open' ORDER BY a.id LIMIT $1", CaseTable::Complaints.select());
+    Ok(sqlx::query_as(&sql).bind(limit).fetch_all(conn).await?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ConversationRow {
+    pub id: i64,
+    pub shop_id: i64,
+    pub buyer_id: String,
+    pub unanswered: i64,
+    pub last_message_at_ms: i64,
+}
+
+pub async fn conversation_with(
+    conn: &mut Conn,
+    shop_id: i64,
+    buyer_id: &str,
+) -> StoreResult<Option<ConversationRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, shop_id, buyer_id, unanswered, last_message_at_ms FROM conversations \
+         WHERE shop_id = $1 AND buyer_id = $2",
+    )
+    .bind(shop_id)
+    .bind(buyer_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn find_conversation(conn: &mut Conn, id: i64) -> StoreResult<Option<ConversationRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, shop_id, buyer_id, unanswered, last_message_at_ms FROM conversations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn insert_conversation(
+    conn: &mut Conn,
+    shop_id: i64,
+    buyer_id: &str,
+    now_ms: i64,
+) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO conversations (shop_id, buyer_id, unanswered, last_message_at_ms) VALUES ($1, $2, 0, $3) RETURNING id",
+    )
+    .bind(shop_id)
+    .bind(buyer_id)
+    .bind(now_ms)
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?)
+}
+
+/// Sets whether the conversation waits for the merchant; answers whether that changed.
+pub async fn set_unanswered(conn: &mut Conn, id: i64, unanswered: bool, now_ms: i64) -> StoreResult<bool> {
+    let flag = i64::from(unanswered);
+    let changed = sqlx::query("UPDATE conversations SET unanswered = $1 WHERE id = $2 AND unanswered <> $1")
+        .bind(flag)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        == 1;
+    sqlx::query("UPDATE conversations SET last_message_at_ms = $1 WHERE id = $2")
+        .bind(now_ms)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(changed)
+}
+
+/// A shop's conversations, unanswered ones first, then most recent first.
+pub async fn conversations(conn: &mut Conn, shop_id: i64, limit: i64) -> StoreResult<Vec<ConversationRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, shop_id, buyer_id, unanswered, last_message_at_ms FROM conversations WHERE shop_id = $1 \
+         ORDER BY unanswered DESC, last_message_at_ms DESC, id DESC LIMIT $2",
+    )
+    .bind(shop_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub sender: String,
+    pub text: String,
+    pub at_ms: i64,
+}
+
+pub async fn insert_message(
+    conn: &mut Conn,
+    conversation_id: i64,
+    sender: &str,
+    text: &str,
+    now_ms: i64,
+) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO messages (conversation_id, sender, text, at_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(conversation_id)
+    .bind(sender)
+    .bind(text)
+    .bind(now_ms)
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?)
+}
+
+/// The latest `limit` messages of a conversation, oldest first.
+pub async fn messages(conn: &mut Conn, conversation_id: i64, limit: i64) -> StoreResult<Vec<MessageRow>> {
+    let mut rows: Vec<MessageRow> = sqlx::query_as(
+        "SELECT id, conversation_id, sender, text, at_ms FROM messages WHERE conversation_id = $1 \
+         ORDER BY id DESC LIMIT $2",
+    )
+    .bind(conversation_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// A commission owed to a creator, or an invoice a buyer asked for: both wait for the merchant.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DueRow {
+    pub id: i64,
+    pub shop_id: i64,
+    pub order_id: Option<i64>,
+    /// The creator (commissions) or the invoice title (invoices).
+    pub party: String,
+    pub amount_fen: i64,
+    pub status: String,
+    /// The ledger transfer (commissions) or the invoice number (invoices), once done.
+    pub done_ref: Option<String>,
+    pub created_at_ms: i64,
+    pub done_at_ms: Option<i64>,
+}
+
+/// Which table a due item lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueTable {
+    Commissions,
+    Invoices,
+}
+
+impl DueTable {
+    pub fn table(self) -> &'static str {
+        match self {
+            DueTable::Commissions => "commissions",
+            DueTable::Invoices => "invoice_requests",
+        }
+    }
+
+    pub fn done_column(self) -> &'static str {
+        match self {
+            DueTable::Commissions => "paid_at_ms",
+            DueTable::Invoices => "issued_at_ms",
+        }
+    }
+
+    fn select(self) -> &'static str {
+        match self {
+            DueTable::Commissions => {
+                "SELECT id, shop_id, order_id, creator_id AS party, amount_fen, status, \
+                 CAST(transfer_seq AS TEXT) AS done_ref, created_at_ms, paid_at_ms AS done_at_ms FROM commissions"
+            }
+            DueTable::Invoices => {
+                "SELECT id, shop_id, order_id, title AS party, amount_fen, status, invoice_number AS done_ref, \
+                 created_at_ms, issued_at_ms AS done_at_ms FROM invoice_requests"
+            }
+        }
+    }
+}
+
+pub async fn insert_commission(
+    conn: &mut Conn,
+    shop_id: i64,
+    order_id: Option<i64>,
+    creator_id: &str,
+    amount_fen: i64,
+    now_ms: i64,
+) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO commissions (shop_id, order_id, creator_id, amount_fen, status, created_at_ms) \
+         VALUES ($1, $2, $3, $4, 'owed', $5) RETURNING id",
+    )
+    .bind(shop_id)
+    .bind(order_id)
+    .bind(creator_id)
+    .bind(amount_fen)
+    .bind(now_ms)
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?)
+}
+
+pub async fn set_commission_transfer(conn: &mut Conn, id: i64, seq: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE commissions SET transfer_seq = $1 WHERE id = $2")
+        .bind(seq)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_invoice_request(
+    conn: &mut Conn,
+    order: &OrderRow,
+    title: &str,
+    now_ms: i64,
+) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO invoice_requests (shop_id, order_id, title, amount_fen, status, created_at_ms) \
+         VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
+    )
+    .bind(order.shop_id)
+    .bind(order.id)
+    .bind(title)
+    .bind(order.amount_fen)
+    .bind(now_ms)
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?)
+}
+
+pub async fn find_due(conn: &mut Conn, table: DueTable, id: i64) -> StoreResult<Option<DueRow>> {
+    let sql = format!("{} WHERE id = $1", table.select());
+    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+}
+
+/// A shop's commissions or invoice requests, waiting ones first, then newest first.
+pub async fn dues(conn: &mut Conn, table: DueTable, shop_id: i64, limit: i64) -> StoreResult<Vec<DueRow>> {
+    let sql = format!(
+        "{} WHERE shop_id = $1 ORDER BY CASE WHEN status IN ('owed', 'pending') THEN 0 ELSE 1 END, id DESC LIMIT $2",
+        table.select()
+    );
+    Ok(sqlx::query_as(&sql).bind(shop_id).bind(limit).fetch_all(conn).await?)
+}
