@@ -488,7 +488,7 @@ impl App {
             .ok_or_else(|| AppError::not_found("refund"))?;
         if RefundStatus::parse(&refund.status).is_some_and(RefundStatus::is_decided) {
             let same = refund.outcome.as_deref() == Some(outcome.as_str())
-                && refund.deduct_fen == Some(deduct_fen)
+                && (outcome != RefundOutcome::Partial || refund.deduct_fen == Some(deduct_fen))
                 && refund.decided_by.as_deref() == Some(ctx.actor.label().as_str());
             if same {
                 return Ok(self.refund_view(refund));

@@ -154,7 +154,9 @@ pub async fn recount(conn: &mut Conn, shop_id: i64) -> StoreResult<ActivityRow> 
         count("SELECT COUNT(*) FROM commissions WHERE shop_id = $1 AND status = 'owed'"),
         count("SELECT COUNT(*) FROM invoice_requests WHERE shop_id = $1 AND status = 'pending'"),
         count("SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND status <> 'cancelled'"),
-        count("SELECT COALESCE(SUM(amount_fen), 0) FROM orders WHERE shop_id = $1 AND status <> 'cancelled'"),
+        count(
+            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM orders WHERE shop_id = $1 AND status <> 'cancelled'",
+        ),
         count("SELECT COALESCE(MAX(closed_at_ms), -1) FROM orders WHERE shop_id = $1"),
     ];
     let mut values = Vec::with_capacity(queries.len());
