@@ -68,7 +68,7 @@ async fn entries(client: &Client, shop: i64) -> Vec<Value> {
 }
 
 /// Runs `xiaodian ledger verify` on the database and asserts that it passes; answers its report.
-fn verify_ledger(db: &TestDb) -> String {
+pub(crate) fn verify_ledger(db: &TestDb) -> String {
     let (code, out, err) = test_support::server::run(binary(), &["ledger", "verify", "--db", &db.url], None);
     assert_eq!(code, 0, "ledger verify: {out}{err}");
     assert!(out.starts_with("ledger ok: "), "{out}");

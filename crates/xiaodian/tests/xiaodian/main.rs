@@ -2,6 +2,7 @@
 //! and the console in headless Chromium.
 
 mod cli;
+mod closure;
 mod console;
 mod http;
 mod ledger;
