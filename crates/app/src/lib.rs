@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar;
 pub mod clock;
 pub mod demo;
+mod demo_verification;
 pub mod error;
 pub mod jobs;
 pub mod ledger;
