@@ -75,9 +75,10 @@
 
   // ----- uploads with a progress bar -----
 
-  // Replaces parts of this page with their current version (after an upload).
-  function refresh(ids) {
-    fetch(location.pathname, { credentials: 'same-origin' })
+  // Replaces parts of this page with their current version (after an upload). The page may be
+  // shown at a form's address after an error, so its own address comes from the form.
+  function refresh(page, ids) {
+    fetch(page, { credentials: 'same-origin' })
       .then(function (response) { return response.text(); })
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, 'text/html');
@@ -130,7 +131,9 @@
           setProgress(100);
           say('ok', answer.message);
           file.value = '';
-          refresh(['documents', 'checklist', 'timeline-card', 'summary']);
+          var stale = document.getElementById('incomplete');
+          if (stale) stale.remove();
+          refresh(uploadForm.getAttribute('data-page'), ['documents', 'checklist', 'timeline-card', 'summary']);
         } else {
           say('bad', answer && answer.message ? answer.message : uploadForm.getAttribute('data-msg-failed'));
         }

@@ -128,6 +128,21 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
+/// A refusal answered to the page's script: problem+json like the API's errors, with the message in
+/// the viewer's language (`title`, also `message`) and the stable `code`.
+fn json_refusal(lang: Lang, error: &AppError) -> Response {
+    let status = json_status(error.code);
+    let text = error_text(lang, error);
+    let body = json!({
+        "ok": false,
+        "status": status.as_u16(),
+        "code": error.code.as_str(),
+        "title": text,
+        "message": text,
+    });
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+}
+
 /// The status of an error answered as JSON to the page's script.
 fn json_status(code: Code) -> StatusCode {
     match code {
@@ -624,18 +639,10 @@ pub async fn check_field(
 ) -> Response {
     let lang = lang(&jar);
     if let Err(code) = check_csrf(&jar, &form.csrf) {
-        let error = AppError::new(code, "");
-        return json_response(
-            StatusCode::FORBIDDEN,
-            &json!({ "ok": false, "code": code.as_str(), "message": message(lang, &error) }),
-        );
+        return json_refusal(lang, &AppError::new(code, ""));
     }
     if viewer(&state, &jar, &headers).await.is_err() {
-        let error = AppError::new(Code::Unauthorized, "");
-        return json_response(
-            StatusCode::UNAUTHORIZED,
-            &json!({ "ok": false, "code": "unauthorized", "message": message(lang, &error) }),
-        );
+        return json_refusal(lang, &AppError::new(Code::Unauthorized, ""));
     }
     let field = form.field.as_str();
     let result = if form.value.len() > CHECK_VALUE_BYTES_MAX {
@@ -940,6 +947,7 @@ fn upload_card(lang: Lang, csrf: &str, view: &VerificationView) -> Markup {
             // The CSRF field comes first: the server checks it before it reads the file.
             form #upload-form method="post" enctype="multipart/form-data"
                 action={ "/console/verifications/" (view.row.id) "/documents" }
+                data-page={ "/console/verifications/" (view.row.id) }
                 data-bytes-max=(DOCUMENT_BYTES_MAX)
                 data-msg-uploading=(t(lang, "uploading")) data-msg-failed=(t(lang, "upload_failed"))
                 data-msg-choose=(t(lang, "choose_file"))
@@ -1236,13 +1244,6 @@ pub async fn upload_document(
     let lang = lang(&jar);
     let Some(id) = parse_id(&id) else { return not_found_page(jar) };
     let outcome = upload(&state, &jar, &headers, id, multipart).await;
-    let failure = |code: Code| {
-        let error = AppError::new(code, "");
-        json_response(
-            json_status(code),
-            &json!({ "ok": false, "code": code.as_str(), "message": message(lang, &error) }),
-        )
-    };
     match outcome {
         Ok((_, document)) if wants_json => json_response(
             StatusCode::CREATED,
@@ -1257,14 +1258,11 @@ pub async fn upload_document(
         Ok(_) => {
             Redirect::to(&format!("/console/verifications/{id}?notice=document_uploaded")).into_response()
         }
-        Err(UploadFailure::Csrf) if wants_json => failure(Code::CsrfFailed),
+        Err(UploadFailure::Csrf) if wants_json => json_refusal(lang, &AppError::new(Code::CsrfFailed, "")),
         Err(UploadFailure::Csrf) => forbidden(jar, Code::CsrfFailed),
-        Err(UploadFailure::Login) if wants_json => failure(Code::Unauthorized),
+        Err(UploadFailure::Login) if wants_json => json_refusal(lang, &AppError::new(Code::Unauthorized, "")),
         Err(UploadFailure::Login) => Redirect::to("/console/login").into_response(),
-        Err(UploadFailure::Refused(_, error)) if wants_json => json_response(
-            json_status(error.code),
-            &json!({ "ok": false, "code": error.code.as_str(), "message": error_text(lang, &error) }),
-        ),
+        Err(UploadFailure::Refused(_, error)) if wants_json => json_refusal(lang, &error),
         Err(UploadFailure::Refused(_, error)) if is_refusal(&error) => refusal(jar, &error),
         Err(UploadFailure::Refused(viewer, error)) => {
             let note = error_note(lang, &error);
