@@ -211,6 +211,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("no_accounts", "还没有企业号。", "No enterprise accounts yet."),
     ("back_to_accounts", "返回企业号列表", "Back to the enterprise accounts"),
     ("badge", "认证标识", "Badge"),
+    ("badge_mark", "蓝V", "Blue V"),
     ("verified", "已认证", "Verified"),
     ("not_verified", "未认证", "Not verified"),
     ("badge_expired", "认证已过期", "Badge expired"),

@@ -195,7 +195,7 @@ pub struct AccountForm {
 fn badge_markup(lang: Lang, account: &AccountRow) -> Markup {
     html! {
         @if account.verified == 1 {
-            span.badge.verified { "蓝V · " (t(lang, "verified")) }
+            span.badge.verified { (t(lang, "badge_mark")) " · " (t(lang, "verified")) }
             " " span.muted { (t(lang, "valid_until")) " " (account.badge_valid_until.as_deref().unwrap_or_default()) }
         } @else if account.badge_valid_until.is_some() {
             span.badge { (t(lang, "badge_expired")) }
@@ -742,7 +742,7 @@ async fn application_response(
     render(jar, viewer, &title.clone(), &here, |lang, csrf| {
         html! {
             @if let Some(note) = note { (note) }
-            (summary_card(state, lang, &title, &view, account.as_ref()))
+            (summary_card(state, lang, &title, &view, account.as_ref(), case_view))
             @if case_view { (warnings_card(lang, &view)) }
             (data_card(state, lang, &view))
             (fee_card(lang, &view))
@@ -767,12 +767,14 @@ async fn application_response(
     })
 }
 
+/// The application at a glance. Who claimed it is shown in the case view only.
 fn summary_card(
     state: &ConsoleState,
     lang: Lang,
     title: &str,
     view: &VerificationView,
     account: Option<&AccountRow>,
+    case_view: bool,
 ) -> Markup {
     let row = &view.row;
     html! {
@@ -797,7 +799,7 @@ fn summary_card(
                     tr { th { (t(lang, "due_on")) } td #due-on { (due)
                         @if view.overdue { " " span.overdue { (t(lang, "overdue")) } } } }
                 }
-                @if let Some(claimed_by) = row.claimed_by.as_deref().filter(|_| view.legal_rep_id_number.is_some()) {
+                @if let Some(claimed_by) = row.claimed_by.as_deref().filter(|_| case_view) {
                     tr { th { (t(lang, "claimed_by")) } td #claimed-by { (claimed_by) } }
                 }
                 @if row.rejection_count > 0 {
