@@ -1,6 +1,7 @@
 //! Demo data for `serve --demo`: one user per role on an empty database, and two shops with a
 //! living deposit ledger (top-ups, a penalty, an appeal waiting for review), so a newcomer sees a
-//! living product. Later areas add their own demo records here.
+//! living product. Later areas add their own demo records here; `demo_verification.rs` adds the
+//! enterprise accounts with an application in every state.
 
 use domain::auth::Role;
 
@@ -45,11 +46,12 @@ impl App {
             self.create_user(&ctx, login.username, login.role, login.merchant, login.password).await?;
         }
         self.seed_demo_deposits().await?;
+        self.seed_demo_verifications().await?;
         Ok(true)
     }
 
     /// The demo user `username` acting, as if logged in (no session is created).
-    async fn demo_ctx(&self, username: &str) -> AppResult<Ctx> {
+    pub(crate) async fn demo_ctx(&self, username: &str) -> AppResult<Ctx> {
         let mut conn = self.db().read().await?;
         let user = store::users::find_user_by_username(&mut conn, username)
             .await?

@@ -84,6 +84,40 @@ pub struct VerificationView {
     pub legal_rep_id_number: Option<String>,
 }
 
+/// Audit rows read for one application's timeline.
+const TIMELINE_EVENTS_MAX: u32 = 500;
+
+/// One step in an application's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEvent {
+    pub at_ms: i64,
+    /// `created`, `updated`, `document`, `fee_paid`, `submitted`, `resubmitted`, `claimed`,
+    /// `decided` or `failed`.
+    pub kind: &'static str,
+    /// What the step carried, as (name, value): `target_on`, `due_on`, `outcome`, `reasons`
+    /// (comma-separated codes), `status`, `note`, `changes_due_on`, `granted_on`, `valid_until`,
+    /// `cooldown_until`, `kind` of a document...
+    pub facts: Vec<(String, String)>,
+    /// Who acted; `None` for merchants, who do not see reviewers' names.
+    pub actor: Option<String>,
+}
+
+/// The `name=value` pairs of an audit detail; a word without `=` continues the previous value.
+fn detail_facts(detail: &str) -> Vec<(String, String)> {
+    let mut facts: Vec<(String, String)> = Vec::new();
+    for word in detail.split(' ').filter(|w| !w.is_empty()) {
+        match (word.split_once('='), facts.last_mut()) {
+            (Some((name, value)), _) => facts.push((name.to_owned(), value.to_owned())),
+            (None, Some((_, value))) => {
+                value.push(' ');
+                value.push_str(word);
+            }
+            (None, None) => {}
+        }
+    }
+    facts
+}
+
 /// A parsed application: every field valid.
 struct Parsed {
     company_name: String,
@@ -140,6 +174,95 @@ fn visible_to(actor: &Actor, merchant_id: i64) -> bool {
         Role::Merchant => actor.merchant_id == Some(merchant_id),
         Role::Reviewer | Role::Admin | Role::Service => true,
     }
+}
+
+/// Why one field of an application is refused: the error code, a stable reason (`invalid_format`,
+/// `invalid_birth_date`, `checksum_mismatch`, `birth_date_in_future`, `length`, `unknown`,
+/// `not_admitted`, ...) that a form can explain in its own words, and the detail for the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub code: Code,
+    pub reason: &'static str,
+    pub detail: String,
+}
+
+impl FieldError {
+    fn new(code: Code, reason: &'static str, detail: impl Into<String>) -> FieldError {
+        FieldError { code, reason, detail: detail.into() }
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(error: FieldError) -> AppError {
+        AppError::new(error.code, error.detail)
+    }
+}
+
+fn length_error(field: &str, max: usize) -> FieldError {
+    FieldError::new(Code::InvalidField, "length", format!("{field}: 1-{max} characters"))
+}
+
+fn parse_company_name(text: &str) -> Result<String, FieldError> {
+    bounded_text(text, COMPANY_NAME_LENGTH_MAX)
+        .ok_or_else(|| length_error("company_name", COMPANY_NAME_LENGTH_MAX))
+}
+
+/// A brand name is optional: empty is `None`.
+fn parse_brand_name(text: &str) -> Result<Option<String>, FieldError> {
+    match text.trim() {
+        "" => Ok(None),
+        brand => bounded_text(brand, BRAND_NAME_LENGTH_MAX)
+            .map(Some)
+            .ok_or_else(|| length_error("brand_name", BRAND_NAME_LENGTH_MAX)),
+    }
+}
+
+fn parse_person_name(text: &str) -> Result<String, FieldError> {
+    bounded_text(text, PERSON_NAME_LENGTH_MAX)
+        .ok_or_else(|| length_error("legal_rep_name", PERSON_NAME_LENGTH_MAX))
+}
+
+fn parse_uscc(text: &str) -> Result<(Uscc, UsccCheck), FieldError> {
+    Uscc::parse(text).map_err(|error| FieldError::new(Code::InvalidUscc, "invalid_format", error.to_string()))
+}
+
+/// A resident ID number whose birth date is not after `today`.
+fn parse_resident_id(text: &str, today: NaiveDate) -> Result<ResidentId, FieldError> {
+    use domain::validators::ResidentIdError as E;
+    let id = ResidentId::parse(text).map_err(|error| {
+        let reason = match error {
+            E::InvalidFormat => "invalid_format",
+            E::InvalidBirthDate => "invalid_birth_date",
+            E::ChecksumMismatch => "checksum_mismatch",
+        };
+        FieldError::new(Code::InvalidResidentId, reason, error.to_string())
+    })?;
+    if id.birth_date() > today {
+        return Err(FieldError::new(
+            Code::InvalidResidentId,
+            "birth_date_in_future",
+            "the birth date is in the future",
+        ));
+    }
+    Ok(id)
+}
+
+fn parse_phone(text: &str) -> Result<MobilePhone, FieldError> {
+    MobilePhone::parse(text)
+        .map_err(|error| FieldError::new(Code::InvalidPhone, "invalid_format", error.to_string()))
+}
+
+fn parse_email(text: &str) -> Result<Email, FieldError> {
+    use domain::validators::EmailError as E;
+    Email::parse(text).map_err(|error| {
+        let reason = match error {
+            E::TooLong => "too_long",
+            E::InvalidFormat => "invalid_format",
+            E::InvalidLocalPart => "invalid_local_part",
+            E::InvalidDomain => "invalid_domain",
+        };
+        FieldError::new(Code::InvalidEmail, reason, error.to_string())
+    })
 }
 
 /// A document being received: written to a temporary file in the data directory while its size
@@ -239,37 +362,14 @@ impl App {
     // ----- applications -----
 
     fn parse_application(&self, input: &ApplicationInput) -> AppResult<Parsed> {
-        let company_name = bounded_text(&input.company_name, COMPANY_NAME_LENGTH_MAX)
-            .ok_or_else(|| invalid("company_name", "1-100 characters"))?;
-        let brand_name = match input.brand_name.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
-            None => None,
-            Some(brand) => Some(
-                bounded_text(brand, BRAND_NAME_LENGTH_MAX)
-                    .ok_or_else(|| invalid("brand_name", "1-50 characters"))?,
-            ),
-        };
-        let (uscc, uscc_check) =
-            Uscc::parse(&input.uscc).map_err(|error| AppError::new(Code::InvalidUscc, error.to_string()))?;
-        let legal_rep_name = bounded_text(&input.legal_rep_name, PERSON_NAME_LENGTH_MAX)
-            .ok_or_else(|| invalid("legal_rep_name", "1-50 characters"))?;
-        let legal_rep_id = ResidentId::parse(&input.legal_rep_id_number)
-            .map_err(|error| AppError::new(Code::InvalidResidentId, error.to_string()))?;
-        if legal_rep_id.birth_date() > china_date(self.clock().now()) {
-            return Err(AppError::new(Code::InvalidResidentId, "the birth date is in the future"));
-        }
-        let industry = self
-            .industry(input.industry.trim())
-            .ok_or_else(|| AppError::new(Code::UnknownIndustry, "the industry is not in the list"))?;
-        if !industry.admitted {
-            return Err(AppError::new(
-                Code::IndustryNotAdmitted,
-                format!("{} ({}) companies cannot be verified", industry.zh, industry.en),
-            ));
-        }
-        let contact_phone = MobilePhone::parse(&input.contact_phone)
-            .map_err(|error| AppError::new(Code::InvalidPhone, error.to_string()))?;
-        let contact_email = Email::parse(&input.contact_email)
-            .map_err(|error| AppError::new(Code::InvalidEmail, error.to_string()))?;
+        let company_name = parse_company_name(&input.company_name)?;
+        let brand_name = parse_brand_name(input.brand_name.as_deref().unwrap_or(""))?;
+        let (uscc, uscc_check) = parse_uscc(&input.uscc)?;
+        let legal_rep_name = parse_person_name(&input.legal_rep_name)?;
+        let legal_rep_id = parse_resident_id(&input.legal_rep_id_number, china_date(self.clock().now()))?;
+        let industry = self.parse_industry(&input.industry)?;
+        let contact_phone = parse_phone(&input.contact_phone)?;
+        let contact_email = parse_email(&input.contact_email)?;
         Ok(Parsed {
             company_name,
             brand_name,
@@ -282,6 +382,40 @@ impl App {
             contact_email,
             operator_is_legal_rep: input.operator_is_legal_rep,
         })
+    }
+
+    /// An admitted industry of the configured list.
+    fn parse_industry(&self, code: &str) -> Result<&domain::verification::Industry, FieldError> {
+        let industry = self.industry(code.trim()).ok_or_else(|| {
+            FieldError::new(Code::UnknownIndustry, "unknown", "the industry is not in the list")
+        })?;
+        if !industry.admitted {
+            return Err(FieldError::new(
+                Code::IndustryNotAdmitted,
+                "not_admitted",
+                format!("{} ({}) companies cannot be verified", industry.zh, industry.en),
+            ));
+        }
+        Ok(industry)
+    }
+
+    /// One field of the application form checked alone, by the rules `create_verification` and
+    /// `update_verification` apply, for live validation while the merchant types. Answers the
+    /// warning a valid value still carries (a USCC check-character mismatch). Changes nothing.
+    pub fn check_application_field(&self, field: &str, value: &str) -> Result<Option<Warning>, FieldError> {
+        match field {
+            "company_name" => parse_company_name(value).map(|_| None),
+            "brand_name" => parse_brand_name(value).map(|_| None),
+            "uscc" => parse_uscc(value).map(|(_, check)| {
+                (check == UsccCheck::ChecksumMismatch).then_some(Warning::UsccChecksumMismatch)
+            }),
+            "legal_rep_name" => parse_person_name(value).map(|_| None),
+            "legal_rep_id_number" => parse_resident_id(value, china_date(self.clock().now())).map(|_| None),
+            "industry" => self.parse_industry(value).map(|_| None),
+            "contact_phone" => parse_phone(value).map(|_| None),
+            "contact_email" => parse_email(value).map(|_| None),
+            _ => Err(FieldError::new(Code::InvalidField, "unknown_field", "no such field")),
+        }
     }
 
     /// The stored form of a parsed application, with its warnings.
@@ -512,6 +646,92 @@ impl App {
     pub async fn verification(&self, actor: &Actor, id: i64) -> AppResult<VerificationView> {
         let row = self.verification_row(actor, id).await?;
         self.view(actor, row, true).await
+    }
+
+    /// What happened to one application, oldest first, from its audit rows: created, updated,
+    /// document, fee_paid, submitted (target_on, due_on), resubmitted, claimed, decided (outcome,
+    /// reasons, status; the latest also its note, the changes deadline and the badge dates), and
+    /// failed when the changes deadline passed (with the cooldown). Who acted is shown to platform
+    /// roles only.
+    pub async fn verification_timeline(&self, actor: &Actor, id: i64) -> AppResult<Vec<TimelineEvent>> {
+        let row = self.verification_row(actor, id).await?;
+        let mut conn = self.db().read().await?;
+        let audit =
+            store::audit::list_for_subject(&mut conn, &format!("verification:{id}"), TIMELINE_EVENTS_MAX)
+                .await?;
+        let account = rows::find_account(&mut conn, row.account_id).await?;
+        drop(conn);
+        let platform = actor.role != Role::Merchant;
+        let mut events: Vec<TimelineEvent> = audit
+            .iter()
+            .filter_map(|entry| {
+                let facts = detail_facts(&entry.detail);
+                let kind = match entry.action.as_str() {
+                    "verification.create" => "created",
+                    "verification.update" => "updated",
+                    "verification.document" => "document",
+                    "verification.fee" => "fee_paid",
+                    "verification.submit" if facts.iter().any(|(k, v)| k == "submission" && v != "1") => {
+                        "resubmitted"
+                    }
+                    "verification.submit" => "submitted",
+                    "verification.claim" => "claimed",
+                    "verification.decide" => "decided",
+                    _ => return None,
+                };
+                let keep: &[&str] = match kind {
+                    "created" => &["renewal"],
+                    "document" => &["kind", "type", "bytes"],
+                    "fee_paid" => &["amount_fen"],
+                    "submitted" | "resubmitted" => &["submission", "target_on", "due_on"],
+                    "decided" => &["outcome", "reasons", "status"],
+                    _ => &[],
+                };
+                let facts = facts.into_iter().filter(|(k, _)| keep.contains(&k.as_str())).collect();
+                Some(TimelineEvent {
+                    at_ms: entry.at_ms,
+                    kind,
+                    facts,
+                    actor: platform.then(|| entry.actor.clone()),
+                })
+            })
+            .collect();
+        let date_of = |ms: i64| DateTime::from_timestamp_millis(ms).map(china_date).map(date_text);
+        if let Some(last) = events.iter_mut().rev().find(|e| e.kind == "decided") {
+            if let Some(note) = row.decision_note.as_deref().filter(|n| !n.is_empty()) {
+                last.facts.push(("note".to_owned(), note.to_owned()));
+            }
+            if row.status == VerificationStatus::ChangesRequested.as_str()
+                && let Some(due) = row.changes_due_at_ms.and_then(date_of)
+            {
+                last.facts.push(("changes_due_on".to_owned(), due));
+            }
+            if let Some(account) = account.as_ref().filter(|a| a.badge_verification_id == Some(row.id)) {
+                for (key, value) in
+                    [("granted_on", &account.badge_granted_on), ("valid_until", &account.badge_valid_until)]
+                {
+                    if let Some(value) = value {
+                        last.facts.push((key.to_owned(), value.clone()));
+                    }
+                }
+            }
+        }
+        let failed_by_decision =
+            events.iter().any(|e| e.facts.iter().any(|(k, v)| k == "status" && v == "failed"));
+        if let Some(failed_at_ms) = row.failed_at_ms.filter(|_| !failed_by_decision) {
+            let facts = vec![("reason".to_owned(), "changes_deadline".to_owned())];
+            events.push(TimelineEvent { at_ms: failed_at_ms, kind: "failed", facts, actor: None });
+        }
+        if row.status == VerificationStatus::Failed.as_str()
+            && let Some(until) = account.as_ref().and_then(|a| a.cooldown_until_ms).and_then(date_of)
+            && let Some(last) = events
+                .iter_mut()
+                .rev()
+                .find(|e| e.kind == "failed" || e.facts.iter().any(|(k, v)| k == "status" && v == "failed"))
+        {
+            last.facts.push(("cooldown_until".to_owned(), until));
+        }
+        Ok(events)
     }
 
     /// Applications: the merchant's own (newest first), or for platform roles those in `status`

@@ -289,3 +289,151 @@ async fn uscc_limit_and_fee_in_the_ledger(backend: Backend) {
         .sum();
     assert_eq!(fee_income, 3 * 60_000);
 }
+
+both_backends!(timeline_tells_the_story, demo_has_an_application_in_every_state);
+
+/// The live check of one field answers as the use case does for the same value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_field_check_uses_the_use_case_rules() {
+    let f = fixture(Backend::Sqlite).await;
+    let check = |field: &str, value: &str| f.app.check_application_field(field, value);
+    assert_eq!(check("uscc", " 91350100m000100y43 "), Ok(None));
+    assert_eq!(
+        check("uscc", "91350100M000100Y44"),
+        Ok(Some(domain::verification::Warning::UsccChecksumMismatch))
+    );
+    assert_eq!(check("legal_rep_id_number", "11010519491231002X"), Ok(None));
+    assert_eq!(check("contact_phone", "+86 138-0013-8000"), Ok(None));
+    assert_eq!(check("contact_email", "ops@example.com"), Ok(None));
+    assert_eq!(check("industry", "food"), Ok(None));
+    assert_eq!(check("brand_name", ""), Ok(None), "the brand is optional");
+    for (field, value, code, reason) in [
+        ("uscc", "91350100M00010", Code::InvalidUscc, "invalid_format"),
+        ("uscc", "9135010OM000100Y43", Code::InvalidUscc, "invalid_format"),
+        ("legal_rep_id_number", "1101051949123100", Code::InvalidResidentId, "invalid_format"),
+        ("legal_rep_id_number", "110105194902300021", Code::InvalidResidentId, "invalid_birth_date"),
+        ("legal_rep_id_number", "110105194912310021", Code::InvalidResidentId, "checksum_mismatch"),
+        ("legal_rep_id_number", "110105209912310010", Code::InvalidResidentId, "birth_date_in_future"),
+        ("contact_phone", "12345", Code::InvalidPhone, "invalid_format"),
+        ("contact_email", "ops@@example", Code::InvalidEmail, "invalid_format"),
+        ("contact_email", "ops@example", Code::InvalidEmail, "invalid_domain"),
+        ("industry", "medical", Code::IndustryNotAdmitted, "not_admitted"),
+        ("industry", "space", Code::UnknownIndustry, "unknown"),
+        ("company_name", "", Code::InvalidField, "length"),
+        ("legal_rep_name", &"张".repeat(51), Code::InvalidField, "length"),
+        ("password", "x", Code::InvalidField, "unknown_field"),
+    ] {
+        let error = check(field, value).unwrap_err();
+        assert_eq!((error.code, error.reason), (code, reason), "{field} {value:?}");
+        if field == "password" {
+            continue;
+        }
+        // The application with that value is refused with the same code.
+        let mut application = input("91350100M000100Y43", "11010519491231002X");
+        match field {
+            "uscc" => application.uscc = value.into(),
+            "legal_rep_id_number" => application.legal_rep_id_number = value.into(),
+            "contact_phone" => application.contact_phone = value.into(),
+            "contact_email" => application.contact_email = value.into(),
+            "industry" => application.industry = value.into(),
+            "company_name" => application.company_name = value.into(),
+            _ => application.legal_rep_name = value.into(),
+        }
+        let account = f.app.create_enterprise_account(&f.m1, "小店科技", "").await.unwrap();
+        let refused = f.app.create_verification(&f.m1, account.id, &application).await.unwrap_err();
+        assert_eq!(refused.code, code, "{field} {value:?}");
+    }
+}
+
+fn kinds(timeline: &[app::verification::TimelineEvent]) -> Vec<&'static str> {
+    timeline.iter().map(|e| e.kind).collect()
+}
+
+fn fact<'a>(event: &'a app::verification::TimelineEvent, key: &str) -> Option<&'a str> {
+    event.facts.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+async fn timeline_tells_the_story(backend: Backend) {
+    let f = fixture(backend).await;
+    let account = f.app.create_enterprise_account(&f.m1, "小店科技", "").await.unwrap();
+    let view = submitted(&f, &f.m1, account.id, "91350100M000100Y43", "fee-t").await;
+    let id = view.row.id;
+    f.app.claim_verification(&f.reviewer, id).await.unwrap();
+    let reasons = vec!["licence_unreadable".to_owned()];
+    f.app
+        .decide_verification(&f.reviewer, id, "request_changes", &reasons, "请上传清晰的扫描件")
+        .await
+        .unwrap();
+    let timeline = f.app.verification_timeline(&f.m1.actor, id).await.unwrap();
+    assert_eq!(
+        kinds(&timeline),
+        ["created", "document", "document", "fee_paid", "submitted", "claimed", "decided"]
+    );
+    let submitted_event = &timeline[4];
+    assert_eq!(fact(submitted_event, "target_on"), view.row.target_on.as_deref());
+    assert_eq!(fact(submitted_event, "due_on"), view.row.due_on.as_deref());
+    let decided = &timeline[6];
+    assert_eq!(fact(decided, "outcome"), Some("request_changes"));
+    assert_eq!(fact(decided, "reasons"), Some("licence_unreadable"));
+    assert_eq!(fact(decided, "note"), Some("请上传清晰的扫描件"));
+    assert!(fact(decided, "changes_due_on").is_some());
+    assert!(timeline.iter().all(|e| e.actor.is_none()), "merchants do not see who reviewed");
+    let reviewer_view = f.app.verification_timeline(&f.reviewer.actor, id).await.unwrap();
+    assert_eq!(reviewer_view[5].actor.as_deref(), Some("user:rev1"));
+    assert_eq!(
+        f.app.verification_timeline(&f.m2.actor, id).await.unwrap_err().code,
+        Code::NotFound,
+        "another merchant's application"
+    );
+
+    // Corrected, resubmitted, approved: the badge dates are on the decision.
+    document(&f, &f.m1, id, "business_licence").await;
+    f.app.submit_verification(&f.m1, id).await.unwrap();
+    f.app.decide_verification(&f.reviewer, id, "approve", &[], "").await.unwrap();
+    let timeline = f.app.verification_timeline(&f.m1.actor, id).await.unwrap();
+    assert_eq!(kinds(&timeline)[7..], ["document", "resubmitted", "decided"]);
+    let approved = timeline.last().unwrap();
+    assert_eq!(fact(approved, "status"), Some("approved"));
+    assert_eq!(fact(approved, "granted_on"), Some("2026-11-23"));
+    assert_eq!(fact(approved, "valid_until"), Some("2027-11-23"));
+    assert_eq!(fact(&timeline[6], "note"), None, "only the latest decision carries the stored note");
+
+    // Not corrected in time: the application fails, with the cooldown.
+    let other = f.app.create_enterprise_account(&f.m1, "小店科技二号", "").await.unwrap();
+    let id = submitted(&f, &f.m1, other.id, "91440101MA5CJQ4N59", "fee-u").await.row.id;
+    f.app.decide_verification(&f.reviewer, id, "request_changes", &reasons, "").await.unwrap();
+    f.clock.advance_ms(10 * DAY_MS + 60_000);
+    f.app.run_due_jobs(&f.admin).await.unwrap();
+    let timeline = f.app.verification_timeline(&f.m1.actor, id).await.unwrap();
+    let failed = timeline.last().unwrap();
+    assert_eq!((failed.kind, fact(failed, "reason")), ("failed", Some("changes_deadline")));
+    assert!(fact(failed, "cooldown_until").is_some());
+}
+
+async fn demo_has_an_application_in_every_state(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let data = tempfile::tempdir().unwrap();
+    let start: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00").unwrap().to_utc();
+    let config = AppConfig { data_dir: data.path().to_path_buf(), ..AppConfig::default() };
+    let clock = Arc::new(ManualClock::new(start));
+    let app = App::new(db.open().await, clock.clone(), clock, config).await.unwrap();
+    assert!(app.seed_demo().await.unwrap());
+    assert!(!app.seed_demo().await.unwrap(), "a second run adds nothing");
+    let reviewer = Actor { user_id: 0, username: "r".into(), role: Role::Reviewer, merchant_id: None };
+    let all = app.list_verifications(&reviewer, None, Some(200)).await.unwrap();
+    for status in domain::verification::VerificationStatus::ALL {
+        assert!(
+            all.iter().any(|v| v.row.status == status.as_str()),
+            "a demo application is {}",
+            status.as_str()
+        );
+    }
+    let warnings: Vec<&str> = all.iter().flat_map(|v| v.warnings.iter().map(String::as_str)).collect();
+    for warning in domain::verification::Warning::ALL {
+        assert!(warnings.contains(&warning.as_str()), "a demo application warns of {}", warning.as_str());
+    }
+    let accounts = app.enterprise_accounts(&reviewer).await.unwrap();
+    assert!(accounts.iter().any(|a| a.verified == 1 && a.badge_valid_until.as_deref() == Some("2027-11-23")));
+    assert!(matches!(app.verify_ledger().await.unwrap(), LedgerReport::Valid { .. }));
+    assert!(matches!(app.verify_audit().await.unwrap(), app::audit::ChainReport::Intact { .. }));
+}

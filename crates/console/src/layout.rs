@@ -20,6 +20,12 @@ label{display:block;margin:10px 0 4px}input,select,textarea{padding:7px;font:inh
 button.primary{background:#fe2c55;color:#fff;border:0;border-radius:4px;padding:8px 16px;font:inherit;cursor:pointer;margin-top:12px}
 .cal td{height:56px;vertical-align:top;width:14%}.cal .off{background:#fff1f0}.cal .makeup{background:#fffbe6}.cal .holiday{color:#cf1322}
 .muted{color:#8a8f99;font-size:13px}.badge{display:inline-block;padding:1px 8px;border-radius:10px;background:#eee;font-size:12px}
+.badge.verified,.badge.paid,.badge.present,.status-approved{background:#e6f4ff;color:#0958d9}.badge.unpaid,.badge.absent,.status-failed,.status-rejected{background:#fff1f0;color:#cf1322}
+.status-changes_requested{background:#fffbe6;color:#ad6800}.overdue{color:#fff;background:#cf1322;padding:1px 6px;border-radius:4px;font-size:12px}
+.field-msg{font-size:13px}.field-msg.ok,#upload-status.ok{color:#389e0d}.field-msg.warn,.warn{color:#ad6800}.field-msg.bad,#upload-status.bad{color:#cf1322}
+li.warning{background:#fffbe6;border:1px solid #ffe58f;padding:6px 10px;border-radius:6px;margin:6px 0;list-style:none}
+.document img{max-width:100%;border:1px solid #eee}.timeline li{margin:6px 0}fieldset{border:1px solid #eee;border-radius:6px;margin:10px 0}
+progress{width:260px}.overdue-row td{background:#fff7f6}
 ";
 
 pub fn role_name(lang: Lang, role: Role) -> &'static str {
@@ -67,12 +73,17 @@ pub fn page(lang: Lang, title: &str, viewer: Option<(&Actor, &str)>, here: &str,
 fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut entries = vec![("/console/home", "home")];
     match role {
-        Role::Merchant => entries.push(("/console/shops", "shops")),
+        Role::Merchant => {
+            entries.push(("/console/shops", "shops"));
+            entries.push(("/console/enterprise-accounts", "enterprise_accounts"));
+            entries.push(("/console/notifications", "notifications"));
+        }
         Role::Reviewer | Role::Admin => {
             entries.push(("/console/shops", "all_shops"));
             entries.push(("/console/appeals", "appeal_queue"));
+            entries.push(("/console/verifications", "verification_queue"));
         }
-        Role::Service => {}
+        Role::Service => entries.push(("/console/fees", "fee_confirmation")),
     }
     entries.push(("/console/calendar", "calendar"));
     if role == Role::Admin {

@@ -326,3 +326,407 @@ async fn deposit_violation_and_appeal_pages_in_chromium() {
     assert_eq!(text(&browser, "#no-shops").await, "还没有店铺。");
     browser.close().await;
 }
+
+/// Polls a JavaScript condition on the page until it holds.
+async fn wait_for_js(browser: &Browser, condition: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let holds = browser.page.execute(&format!("return !!({condition});"), vec![]).await.unwrap();
+        if holds == serde_json::json!(true) {
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            let body =
+                browser.page.find(Locator::Css("main")).await.unwrap().text().await.unwrap_or_default();
+            panic!("{condition} never held; the page shows: {body}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Replaces the text of an input.
+async fn type_into(browser: &Browser, id: &str, value: &str) {
+    let input = browser.page.find(Locator::Id(id)).await.unwrap_or_else(|_| panic!("#{id} on the page"));
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+/// Uploads a file through the page's upload form and waits for its progress bar to reach 100%.
+async fn upload_in_browser(browser: &Browser, kind: &str, file: &std::path::Path) {
+    let page = &browser.page;
+    page.find(Locator::Id("document-kind")).await.unwrap().select_by_value(kind).await.unwrap();
+    page.find(Locator::Id("document-file")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();
+    page.find(Locator::Id("upload-submit")).await.unwrap().click().await.unwrap();
+    wait_for_js(browser, "document.querySelector('#upload-status.ok') !== null").await;
+    let progress =
+        page.execute("return document.getElementById('upload-progress').value;", vec![]).await.unwrap();
+    assert_eq!(progress, serde_json::json!(100), "the progress bar reaches 100% for {kind}");
+    assert_eq!(text(browser, "#upload-percent").await, "100%");
+    // The document list is refreshed in place.
+    wait_for_js(
+        browser,
+        &format!("document.querySelector(\"#document-list tr[data-kind='{kind}']\") !== null"),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_story_in_chromium() {
+    let db = TestDb::sqlite();
+    add_users(&db.url);
+    let data_dir = tempfile::tempdir().unwrap();
+    let data = data_dir.path().to_str().unwrap().to_owned();
+    // Friday 3 April 2026, before the Qingming holiday.
+    let server = Server::start(
+        binary(),
+        &["--db", &db.url, "--data-dir", &data, "--clock", "manual=2026-04-03T10:00:00+08:00"],
+    );
+    let browser = Browser::start().await;
+    let page = &browser.page;
+    let base = server.base.as_str();
+    let demo = test_support::server::workspace_root().join("data/demo");
+    let (licence, letter) = (demo.join("business-licence.png"), demo.join("application-letter.pdf"));
+
+    // The merchant creates an enterprise account whose nickname is not the company's name.
+    log_in(&browser, base, "m1").await;
+    assert!(text(&browser, "header").await.contains("企业号"));
+    page.goto(&format!("{base}/console/enterprise-accounts")).await.unwrap();
+    assert_eq!(text(&browser, "#no-accounts").await, "还没有企业号。");
+    type_into(&browser, "nickname", "一号精选").await;
+    page.find(Locator::Id("create-account")).await.unwrap().click().await.unwrap();
+    assert!(wait_for_notice(&browser, "account_created").await.contains("企业号已创建"));
+    let account_path = page.current_url().await.unwrap().path().to_owned();
+
+    // The form checks fields while the merchant types, by the server's rules.
+    type_into(&browser, "company-name", "杭州小店科技有限公司").await;
+    type_into(&browser, "uscc", "91350100M00010").await;
+    wait_for_js(&browser, "document.querySelector('#uscc-msg.bad') !== null").await;
+    assert!(text(&browser, "#uscc-msg").await.contains("18 位"), "a live error for a malformed code");
+    type_into(&browser, "uscc", "91350100M000100Y43").await;
+    wait_for_js(&browser, "document.querySelector('#uscc-msg.ok') !== null").await;
+    // A check-character mismatch is allowed, with a warning for the reviewer.
+    type_into(&browser, "uscc", "91350100M000100Y44").await;
+    wait_for_js(&browser, "document.querySelector('#uscc-msg.warn') !== null").await;
+    assert!(text(&browser, "#uscc-msg").await.contains("校验位"));
+    type_into(&browser, "legal-rep-id", "110105194912310021").await;
+    wait_for_js(&browser, "document.querySelector('#legal-rep-id-msg.bad') !== null").await;
+    assert!(text(&browser, "#legal-rep-id-msg").await.contains("校验位不符"));
+    type_into(&browser, "legal-rep-id", "11010519491231002X").await;
+    wait_for_js(&browser, "document.querySelector('#legal-rep-id-msg.ok') !== null").await;
+    type_into(&browser, "contact-phone", "12345").await;
+    wait_for_js(&browser, "document.querySelector('#contact-phone-msg.bad') !== null").await;
+    type_into(&browser, "contact-phone", "+86 138-0013-8000").await;
+    type_into(&browser, "contact-email", "ops@@example").await;
+    wait_for_js(&browser, "document.querySelector('#contact-email-msg.bad') !== null").await;
+    type_into(&browser, "contact-email", "ops@xiaodian.example").await;
+    type_into(&browser, "legal-rep-name", "张三").await;
+    let refused = page
+        .execute("return document.querySelector(\"#industry option[value='medical']\").disabled;", vec![]);
+    assert_eq!(refused.await.unwrap(), serde_json::json!(true), "refused industries cannot be chosen");
+    assert!(text(&browser, "#industry-note").await.contains("医疗"), "and the form says which they are");
+    assert!(!page.find(Locator::Id("permit-note")).await.unwrap().is_displayed().await.unwrap());
+    page.find(Locator::Id("industry")).await.unwrap().select_by_value("food").await.unwrap();
+    assert!(page.find(Locator::Id("permit-note")).await.unwrap().is_displayed().await.unwrap());
+    page.find(Locator::Id("save-application")).await.unwrap().click().await.unwrap();
+    assert!(wait_for_notice(&browser, "application_created").await.contains("草稿"));
+    let case_path = page.current_url().await.unwrap().path().to_owned();
+    let id: i64 = case_path.rsplit('/').next().unwrap().parse().unwrap();
+    assert_eq!(text(&browser, "#status").await, "草稿");
+    assert_eq!(text(&browser, "#legal-rep-id-value").await, "110105********002X", "masked for the merchant");
+    assert!(!page.source().await.unwrap().contains("11010519491231002X"));
+    assert_eq!(text(&browser, "#fee-status").await, "未支付");
+
+    // Documents, with the progress bar; then submitting lists what is still missing.
+    upload_in_browser(&browser, "business_licence", &licence).await;
+    upload_in_browser(&browser, "application_letter", &letter).await;
+    page.find(Locator::Id("submit-application")).await.unwrap().click().await.unwrap();
+    browser.page.wait().for_element(Locator::Id("incomplete")).await.unwrap();
+    let incomplete = text(&browser, "#incomplete").await;
+    assert!(
+        incomplete.contains("verification_incomplete")
+            && incomplete.contains("行业资质")
+            && incomplete.contains("¥600"),
+        "{incomplete}"
+    );
+    assert_eq!(text(&browser, "#status").await, "草稿", "nothing changed");
+    upload_in_browser(&browser, "industry_permit", &licence).await;
+
+    // The payment service confirms the fee in its console; the same form sent twice records it once.
+    log_in(&browser, base, "svc").await;
+    page.goto(&format!("{base}/console/fees")).await.unwrap();
+    type_into(&browser, "fee-verification-id", &id.to_string()).await;
+    type_into(&browser, "payment-ref", "PAY-0001").await;
+    let fee_form = page
+        .execute(
+            "return new URLSearchParams(new FormData(document.getElementById('fee-form'))).toString();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    page.find(Locator::Id("confirm-fee")).await.unwrap().click().await.unwrap();
+    assert!(wait_for_notice(&browser, "fee_confirmed").await.contains("已确认"));
+    assert_eq!(text(&browser, "#fee-status").await, "已支付");
+    let again = fetch(&browser, "/console/fees", Some(fee_form.as_str().unwrap())).await;
+    assert!(again["url"].as_str().unwrap().contains("notice=fee_replayed"), "{again}");
+
+    // The merchant submits: the review is due in working days, after the Qingming holiday.
+    log_in(&browser, base, "m1").await;
+    page.goto(&format!("{base}{case_path}")).await.unwrap();
+    assert_eq!(text(&browser, "#fee-status").await, "已支付");
+    assert!(text(&browser, "#ready").await.contains("可以提交"));
+    page.find(Locator::Id("submit-application")).await.unwrap().click().await.unwrap();
+    assert!(wait_for_notice(&browser, "submitted").await.contains("已提交"));
+    assert_eq!(text(&browser, "#status").await, "待审核");
+    assert_eq!(text(&browser, "#target-on").await, "2026-04-09");
+    assert_eq!(text(&browser, "#due-on").await, "2026-04-13");
+
+    // A week later the case is overdue in the reviewers' queue.
+    let admin = server.client().login("admin", &password("admin")).await;
+    let moved =
+        admin.put("/api/v1/admin/clock", &serde_json::json!({ "now": "2026-04-14T10:00:00+08:00" })).await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    log_in(&browser, base, "reviewer").await;
+    assert!(text(&browser, "header").await.contains("认证审核"));
+    page.goto(&format!("{base}/console/verifications")).await.unwrap();
+    let row = format!("#queue tr.case[data-verification-id='{id}']");
+    assert!(text(&browser, &format!("{row} .due-on")).await.contains("2026-04-13"));
+    assert_eq!(text(&browser, &format!("{row} .overdue")).await, "已超期");
+    page.find(Locator::Css(&format!("{row} button.claim"))).await.unwrap().click().await.unwrap();
+    assert!(wait_for_notice(&browser, "claimed").await.contains("已领取"));
+    wait_for_path(&browser, &case_path).await;
+    assert_eq!(text(&browser, "#status").await, "审核中");
+
+    // The case view: the licence inline, the letter embedded, the warnings, the full ID number.
+    wait_for_js(&browser, "document.querySelector('img.document-image').naturalWidth > 0").await;
+    assert!(page.find(Locator::Css("object.document-pdf")).await.is_ok(), "the PDF is embedded");
+    let warnings: Vec<String> = {
+        let mut found = Vec::new();
+        for item in page.find_all(Locator::Css("#warnings li.warning")).await.unwrap() {
+            found.push(item.attr("data-warning").await.unwrap().unwrap_or_default());
+        }
+        found
+    };
+    assert_eq!(warnings, ["uscc_checksum_mismatch", "nickname_mismatch"]);
+    assert!(text(&browser, "#warnings").await.contains("校验位不符"));
+    assert_eq!(
+        text(&browser, "#legal-rep-id-value").await,
+        "11010519491231002X",
+        "in clear for the reviewer"
+    );
+    let src =
+        page.find(Locator::Css("img.document-image")).await.unwrap().attr("src").await.unwrap().unwrap();
+    let image = fetch(&browser, &src, None).await;
+    assert_eq!((image["status"].as_i64(), image["type"].as_str()), (Some(200), Some("image/png")), "{image}");
+    assert_eq!(image["head"], serde_json::json!([0x89, b'P', b'N']));
+
+    // A rejection without a reason is refused and changes nothing; a change request names one.
+    page.find(Locator::Id("outcome-reject")).await.unwrap().click().await.unwrap();
+    page.find(Locator::Id("decide")).await.unwrap().click().await.unwrap();
+    browser.page.wait().for_element(Locator::Css(".error")).await.unwrap();
+    assert!(text(&browser, ".error").await.contains("invalid_field"));
+    assert_eq!(text(&browser, "#status").await, "审核中");
+    page.find(Locator::Id("outcome-request_changes")).await.unwrap().click().await.unwrap();
+    page.find(Locator::Id("reason-permit_missing")).await.unwrap().click().await.unwrap();
+    type_into(&browser, "decision-note", "请上传有效期内的食品经营许可证").await;
+    page.find(Locator::Id("decide")).await.unwrap().click().await.unwrap();
+    assert!(wait_for_notice(&browser, "decided").await.contains("已记录"));
+    assert_eq!(text(&browser, "#status").await, "待修改");
+
+    // The merchant sees why, uploads a new permit and resubmits.
+    log_in(&browser, base, "m1").await;
+    page.goto(&format!("{base}/console/notifications")).await.unwrap();
+    let notice = text(&browser, "li.notification[data-kind='verification.changes_requested']").await;
+    assert!(notice.contains("需要修改材料"), "{notice}");
+    page.goto(&format!("{base}{case_path}")).await.unwrap();
+    assert!(text(&browser, "#decision").await.contains("缺少行业资质"));
+    assert!(text(&browser, "#decision").await.contains("食品经营许可证"));
+    upload_in_browser(&browser, "industry_permit", &licence).await;
+    page.find(Locator::Id("submit-application")).await.unwrap().click().await.unwrap();
+    assert!(wait_for_notice(&browser, "submitted").await.contains("已提交"));
+
+    // The reviewer approves.
+    log_in(&browser, base, "reviewer").await;
+    page.goto(&format!("{base}{case_path}")).await.unwrap();
+    page.find(Locator::Id("outcome-approve")).await.unwrap().click().await.unwrap();
+    page.find(Locator::Id("decide")).await.unwrap().click().await.unwrap();
+    assert!(wait_for_notice(&browser, "decided").await.contains("已记录"));
+    assert_eq!(text(&browser, "#status").await, "已通过");
+
+    // The merchant sees the whole timeline and the badge.
+    log_in(&browser, base, "m1").await;
+    page.goto(&format!("{base}{case_path}")).await.unwrap();
+    let mut kinds = Vec::new();
+    for item in page.find_all(Locator::Css("#timeline li.event")).await.unwrap() {
+        kinds.push(item.attr("data-kind").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "document",
+            "document",
+            "document",
+            "fee_paid",
+            "submitted",
+            "claimed",
+            "decided",
+            "document",
+            "resubmitted",
+            "decided"
+        ]
+    );
+    assert!(text(&browser, "#timeline li[data-kind='submitted']").await.contains("2026-04-13"));
+    let changes = text(&browser, "#timeline li[data-kind='decided'] .reasons").await;
+    assert_eq!(changes, "缺少行业资质");
+    assert_eq!(text(&browser, "#timeline .badge-dates").await, "2026-04-14 – 2027-04-14");
+    assert!(!text(&browser, "#timeline").await.contains("user:reviewer"), "reviewers stay anonymous");
+    page.goto(&format!("{base}{account_path}")).await.unwrap();
+    assert!(text(&browser, "#badge").await.contains("已认证"));
+    assert_eq!(text(&browser, "#valid-until").await, "2027-04-14");
+    page.goto(&format!("{base}/console/notifications")).await.unwrap();
+    assert!(
+        text(&browser, "li.notification[data-kind='verification.approved']").await.contains("2027-04-14")
+    );
+
+    // Another merchant gets the not-found page for the application, its account and its documents.
+    log_in(&browser, base, "m2").await;
+    page.goto(&format!("{base}{case_path}")).await.unwrap();
+    assert_eq!(text(&browser, "h1").await, "页面不存在");
+    page.goto(&format!("{base}{account_path}")).await.unwrap();
+    assert_eq!(text(&browser, "h1").await, "页面不存在");
+    let stolen = fetch(&browser, &src, None).await;
+    assert_eq!(stolen["status"], 404, "{stolen}");
+    let upload = fetch(&browser, &format!("{case_path}/submit"), Some("csrf=x")).await;
+    assert_eq!(upload["status"], 403, "a form without the CSRF token is refused: {upload}");
+    page.goto(&format!("{base}/console/verifications")).await.unwrap();
+    assert_eq!(text(&browser, "#no-applications").await, "还没有认证申请。");
+    let logs = server.logs();
+    assert!(!logs.contains("11010519491231002X"), "the ID number is never logged");
+    browser.close().await;
+}
+
+/// Sends the page's upload form from a script: `kind`, a file of `size` bytes starting with
+/// `head` and named `name`, with or without the CSRF token, asking for JSON or not (a plain form).
+/// Answers the status, final URL, content type and text.
+async fn send_upload(
+    browser: &Browser,
+    kind: &str,
+    head: &[u8],
+    size: usize,
+    name: &str,
+    with_csrf: bool,
+    json: bool,
+) -> serde_json::Value {
+    let script = r#"
+        const [kind, head, size, name, withCsrf, json] = arguments;
+        const done = arguments[arguments.length - 1];
+        const form = document.getElementById('upload-form');
+        const bytes = new Uint8Array(size);
+        bytes.set(head);
+        const body = new FormData();
+        body.append('csrf', withCsrf ? form.querySelector('input[name=csrf]').value : 'forged');
+        body.append('kind', kind);
+        body.append('file', new File([bytes], name));
+        const headers = json ? { 'Accept': 'application/json' } : {};
+        fetch(form.action, { method: 'POST', body, headers })
+            .then(r => r.text().then(text => done({
+                status: r.status, url: r.url, type: r.headers.get('content-type'), text,
+            })))
+            .catch(e => done({ status: 0, error: String(e) }));
+    "#;
+    let args = vec![
+        serde_json::json!(kind),
+        serde_json::json!(head),
+        serde_json::json!(size),
+        serde_json::json!(name),
+        serde_json::json!(with_csrf),
+        serde_json::json!(json),
+    ];
+    browser.page.execute_async(script, args).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_uploads_are_judged_by_content_and_documents_are_guarded() {
+    let db = TestDb::sqlite();
+    add_users(&db.url);
+    let data_dir = tempfile::tempdir().unwrap();
+    let data = data_dir.path().to_str().unwrap().to_owned();
+    let server = Server::start(binary(), &["--db", &db.url, "--data-dir", &data]);
+    let merchant = server.client().login("m1", &password("m1")).await;
+    let account = merchant
+        .post("/api/v1/enterprise-accounts", &serde_json::json!({ "nickname": "小店科技", "bio": "" }))
+        .await;
+    let application = serde_json::json!({
+        "account_id": account.json["id"], "company_name": "杭州小店科技有限公司", "uscc": "91350100M000100Y43",
+        "legal_rep_name": "张三", "legal_rep_id_number": "11010519491231002X", "industry": "apparel",
+        "contact_phone": "13800138000", "contact_email": "ops@xiaodian.example", "operator_is_legal_rep": true,
+    });
+    let created = merchant.post("/api/v1/verifications", &application).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["id"].as_i64().unwrap();
+    let browser = Browser::start().await;
+    let page = &browser.page;
+    let base = server.base.as_str();
+    log_in(&browser, base, "m1").await;
+    page.goto(&format!("{base}/console/verifications/{id}")).await.unwrap();
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+    // Without the script: a plain multipart form answers with a redirect to the page. A PNG named
+    // `.pdf` is stored as a PNG.
+    let plain = send_upload(&browser, "business_licence", PNG, 2_000, "licence.pdf", true, false).await;
+    assert_eq!(plain["status"], 200, "{plain}");
+    assert!(plain["url"].as_str().unwrap().contains("notice=document_uploaded"), "{plain}");
+    // Refused: an executable named `.jpg`, a file over 10 MiB, a form without the CSRF token.
+    let exe = send_upload(&browser, "application_letter", b"MZ\x90\0", 4_000, "letter.jpg", true, true).await;
+    assert_eq!(exe["status"], 415, "{exe}");
+    assert!(exe["text"].as_str().unwrap().contains("unsupported_document_type"), "{exe}");
+    let exe =
+        send_upload(&browser, "application_letter", b"MZ\x90\0", 4_000, "letter.jpg", true, false).await;
+    assert_eq!(exe["status"], 200, "{exe}");
+    assert!(exe["text"].as_str().unwrap().contains("仅支持 JPEG、PNG 或 PDF"), "the page shows why");
+    let large =
+        send_upload(&browser, "application_letter", PNG, 11 * 1024 * 1024, "big.png", true, true).await;
+    assert_eq!(large["status"], 413, "{large}");
+    assert!(large["text"].as_str().unwrap().contains("document_too_large"), "{large}");
+    let forged = send_upload(&browser, "application_letter", PNG, 2_000, "x.png", false, true).await;
+    assert_eq!(forged["status"], 403, "{forged}");
+    let bad_kind = send_upload(&browser, "selfie", PNG, 2_000, "x.png", true, true).await;
+    assert_eq!(bad_kind["status"], 400, "{bad_kind}");
+    let documents = merchant.get(&format!("/api/v1/verifications/{id}")).await.json["documents"].clone();
+    assert_eq!(documents.as_array().unwrap().len(), 1, "only the licence was stored: {documents}");
+    assert_eq!(documents[0]["content_type"], "image/png");
+    let stored: Vec<_> = std::fs::read_dir(data_dir.path().join("documents")).unwrap().collect();
+    assert_eq!(stored.len(), 1, "nothing else was kept");
+
+    // The live check answers by the server's rules, only to a logged-in form with its token.
+    let check_path = "/console/verification-check";
+    let csrf = page
+        .execute("return document.querySelector('#upload-form input[name=csrf]').value;", vec![])
+        .await
+        .unwrap();
+    let csrf = csrf.as_str().unwrap();
+    let answer =
+        fetch(&browser, check_path, Some(&format!("csrf={csrf}&field=contact_phone&value=12345"))).await;
+    let answer: serde_json::Value = serde_json::from_str(answer["text"].as_str().unwrap()).unwrap();
+    assert_eq!((answer["ok"].as_bool(), answer["code"].as_str()), (Some(false), Some("invalid_phone")));
+    let answer =
+        fetch(&browser, check_path, Some(&format!("csrf={csrf}&field=industry&value=lottery"))).await;
+    assert!(answer["text"].as_str().unwrap().contains("industry_not_admitted"), "{answer}");
+    let answer = fetch(&browser, check_path, Some("csrf=forged&field=uscc&value=91350100M000100Y43")).await;
+    assert_eq!(answer["status"], 403, "{answer}");
+
+    // The document is served with its detected type, framable only by the console itself.
+    let url = format!("/console/verifications/{id}/documents/{}", documents[0]["id"]);
+    let file = fetch(&browser, &url, None).await;
+    assert_eq!((file["status"].as_i64(), file["type"].as_str()), (Some(200), Some("image/png")), "{file}");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let headers = http.get(format!("{base}{url}")).send().await.unwrap();
+    assert_eq!(headers.status(), 303, "no session: to the login page");
+    log_in(&browser, base, "svc").await;
+    assert_eq!(fetch(&browser, &url, None).await["status"], 403, "the payment service reads no documents");
+    log_in(&browser, base, "m2").await;
+    assert_eq!(fetch(&browser, &url, None).await["status"], 404);
+    log_in(&browser, base, "reviewer").await;
+    assert_eq!(fetch(&browser, &url, None).await["status"], 200);
+    browser.close().await;
+}
