@@ -20,6 +20,10 @@ label{display:block;margin:10px 0 4px}input,select,textarea{padding:7px;font:inh
 button.primary{background:#fe2c55;color:#fff;border:0;border-radius:4px;padding:8px 16px;font:inherit;cursor:pointer;margin-top:12px}
 .cal td{height:56px;vertical-align:top;width:14%}.cal .off{background:#fff1f0}.cal .makeup{background:#fffbe6}.cal .holiday{color:#cf1322}
 .muted{color:#8a8f99;font-size:13px}.badge{display:inline-block;padding:1px 8px;border-radius:10px;background:#eee;font-size:12px}
+.badge.passed{background:#f6ffed;color:#389e0d}.badge.failing{background:#fff1f0;color:#cf1322}.passed{color:#389e0d}.failing{color:#cf1322}
+form.inline{display:inline}button.small{font:inherit;font-size:13px;padding:3px 10px;border:1px solid #ccc;border-radius:4px;background:#fff;cursor:pointer}
+label.radio{display:inline-block;margin-right:16px}.shop-nav a,.shop-nav strong{margin-right:14px}
+.message{margin:10px 0;padding:8px 12px;border-radius:6px;max-width:70%}.from-buyer{background:#f5f6f7}.from-merchant{background:#e6f4ff;margin-left:auto}
 ";
 
 pub fn role_name(lang: Lang, role: Role) -> &'static str {
@@ -71,6 +75,8 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
         Role::Reviewer | Role::Admin => {
             entries.push(("/console/shops", "all_shops"));
             entries.push(("/console/appeals", "appeal_queue"));
+            entries.push(("/console/refunds", "refund_queue"));
+            entries.push(("/console/complaints", "complaint_queue"));
         }
         Role::Service => {}
     }

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use crate::ConsoleState;
 use crate::i18n::{Lang, lookup, t};
 use crate::layout::{error_box, page};
+use crate::operations::{Section, shop_nav};
 use crate::pages::{forbidden, form_viewer, html_page, message, not_found_page};
 use crate::session::{Viewer, csrf, lang, viewer};
 
@@ -39,7 +40,7 @@ const NOTICES: [&str; 6] = [
 ];
 
 /// Fen as `¥123.45` (or `-¥123.45`), without floating point.
-fn money(fen: i64) -> String {
+pub(crate) fn money(fen: i64) -> String {
     let text = yuan(fen);
     match text.strip_prefix('-') {
         Some(magnitude) => format!("-¥{magnitude}"),
@@ -54,7 +55,7 @@ fn change(fen: i64) -> String {
 
 /// Yuan as typed into a form (`100`, `100.5`, `¥100.50`) to fen, without floating point. None
 /// unless it is a non-negative amount with at most two decimals.
-fn parse_yuan(text: &str) -> Option<i64> {
+pub(crate) fn parse_yuan(text: &str) -> Option<i64> {
     let text = text.trim();
     let text = text.strip_prefix(['¥', '￥']).unwrap_or(text).trim();
     let (whole, cents) = text.split_once('.').unwrap_or((text, "00"));
@@ -69,7 +70,7 @@ fn parse_yuan(text: &str) -> Option<i64> {
 }
 
 /// Milliseconds since the epoch as a Beijing time.
-fn at(ms: i64) -> String {
+pub(crate) fn at(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.with_timezone(&app::clock::china_offset()).format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_default()
@@ -77,7 +78,7 @@ fn at(ms: i64) -> String {
 
 /// The name of a stored value (`{prefix}_{value}` in the text table), or the value itself when the
 /// table does not know it.
-fn name(lang: Lang, prefix: &str, value: &str) -> String {
+pub(crate) fn name(lang: Lang, prefix: &str, value: &str) -> String {
     lookup(lang, &format!("{prefix}_{value}")).map_or_else(|| value.to_owned(), str::to_owned)
 }
 
@@ -92,24 +93,30 @@ fn category_name(state: &ConsoleState, lang: Lang, code: &str) -> String {
 }
 
 /// A fresh idempotency key for a money-moving form: a resubmitted form carries the same one.
-fn form_token() -> String {
+pub(crate) fn form_token() -> String {
     let mut bytes = [0_u8; 16];
     rand::thread_rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
 }
 
-fn parse_id(text: &str) -> Option<i64> {
+pub(crate) fn parse_id(text: &str) -> Option<i64> {
     text.parse::<i64>().ok().filter(|id| *id > 0)
 }
 
 fn notice(lang: Lang, key: Option<&str>) -> Option<Markup> {
-    let key = key.filter(|key| NOTICES.contains(key))?;
+    notice_of(lang, key, &NOTICES)
+}
+
+/// The notice box a redirect asked for with `?notice=KEY`, when KEY is one of `allowed` (text
+/// `notice_KEY`); None for anything else, so a link cannot put arbitrary text on a page.
+pub(crate) fn notice_of(lang: Lang, key: Option<&str>, allowed: &[&str]) -> Option<Markup> {
+    let key = key.filter(|key| allowed.contains(key))?;
     Some(html! { div.notice #notice role="status" { (t(lang, &format!("notice_{key}"))) } })
 }
 
 /// An error box: the message in the viewer's language, the code, and the detail the app wrote
 /// for the caller (never an internal cause).
-fn error_note(lang: Lang, error: &AppError) -> Markup {
+pub(crate) fn error_note(lang: Lang, error: &AppError) -> Markup {
     let mut text = message(lang, error);
     if error.code != Code::Internal && !error.detail.is_empty() {
         text.push_str(" — ");
@@ -119,16 +126,16 @@ fn error_note(lang: Lang, error: &AppError) -> Markup {
 }
 
 /// Not found and forbidden have pages of their own; other errors are shown on the page.
-fn is_refusal(error: &AppError) -> bool {
+pub(crate) fn is_refusal(error: &AppError) -> bool {
     matches!(error.code, Code::NotFound | Code::Forbidden)
 }
 
-fn refusal(jar: CookieJar, error: &AppError) -> Response {
+pub(crate) fn refusal(jar: CookieJar, error: &AppError) -> Response {
     if error.code == Code::NotFound { not_found_page(jar) } else { forbidden(jar, error.code) }
 }
 
 /// Renders a page for a logged-in viewer; the body gets the language and the CSRF token.
-fn render(
+pub(crate) fn render(
     jar: CookieJar,
     viewer: &Viewer,
     title: &str,
@@ -141,7 +148,13 @@ fn render(
     html_page(StatusCode::OK, jar, markup)
 }
 
-fn error_page(jar: CookieJar, viewer: &Viewer, title_key: &str, here: &str, error: &AppError) -> Response {
+pub(crate) fn error_page(
+    jar: CookieJar,
+    viewer: &Viewer,
+    title_key: &str,
+    here: &str,
+    error: &AppError,
+) -> Response {
     let title = t(lang(&jar), title_key);
     render(jar, viewer, title, here, |lang, _| html! { div.card { (error_note(lang, error)) } })
 }
@@ -358,6 +371,7 @@ async fn shop_response(
         html! {
             @if let Some(note) = note { (note) }
             (shop_card(state, lang, &view.shop))
+            (shop_nav(lang, shop_id, Section::Overview))
             (deposit_card(lang, &view.deposit))
             (statement_card(lang, shop_id, &view.entries, cursor))
             (violations_card(lang, csrf, &view.violations, role == Role::Merchant, now_ms))
