@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod clock;
 pub mod closure;
 pub mod demo;
+mod demo_closure;
 pub mod error;
 pub mod jobs;
 pub mod ledger;

@@ -159,7 +159,8 @@ pub(crate) fn refund_table(lang: Lang, view: &RefundView) -> Markup {
     }
 }
 
-fn payout_line(lang: Lang, shop_id: i64, payout: Option<&PayoutView>) -> Markup {
+/// The payout account, masked; merchants get a link to change it.
+fn payout_line(lang: Lang, shop_id: i64, payout: Option<&PayoutView>, editable: bool) -> Markup {
     html! {
         p #payout-line {
             (t(lang, "payout_account")) ": "
@@ -167,7 +168,7 @@ fn payout_line(lang: Lang, shop_id: i64, payout: Option<&PayoutView>) -> Markup 
                 Some(p) => { span #payout-masked { (p.holder_name) " · " (p.bank_name) " · ****" (p.account_last4) } }
                 None => { span.failing #payout-masked { (t(lang, "payout_missing")) } }
             }
-            " " a #edit-payout href=(Section::Payout.href(shop_id)) { (t(lang, "edit_payout")) }
+            @if editable { " " a #edit-payout href=(Section::Payout.href(shop_id)) { (t(lang, "edit_payout")) } }
         }
     }
 }
@@ -277,7 +278,7 @@ fn request_card(lang: Lang, csrf: &str, shop: &ShopRow, view: &ClosureView, draf
         div.card #request-card {
             h2 { (t(lang, "request_closure")) }
             p.muted { (t(lang, "request_closure_intro")) }
-            (payout_line(lang, shop.id, view.payout.as_ref()))
+            (payout_line(lang, shop.id, view.payout.as_ref(), true))
             form #closure-form method="post" action=(Section::Closure.href(shop.id)) {
                 input type="hidden" name="csrf" value=(csrf);
                 label for="reason-code" { (t(lang, "closure_reason")) }
@@ -326,7 +327,10 @@ fn notice_card(
                     Some(days) if days > 0 => {
                         (t(lang, "countdown_prefix")) " " strong #days-left { (days) } " " (t(lang, "countdown_suffix"))
                     }
-                    _ => { strong #days-left { "0" } " " (t(lang, "countdown_over")) }
+                    _ => {
+                        (t(lang, "countdown_prefix")) " " strong #days-left { "0" } " " (t(lang, "countdown_suffix"))
+                        " — " (t(lang, "countdown_over"))
+                    }
                 }
             }
             table {
@@ -507,7 +511,7 @@ pub(crate) async fn payout_response(
             div.card {
                 h2 { (t(lang, "payout_account")) }
                 p.muted { (t(lang, "payout_intro")) }
-                (payout_line(lang, shop.id, payout.as_ref()))
+                (payout_line(lang, shop.id, payout.as_ref(), false))
                 @if enterprise {
                     p.muted #holder-rule { (t(lang, "payout_holder_rule")) " 「" (shop.entity_name) "」" }
                 }
@@ -725,7 +729,7 @@ async fn refund_response(
                     " · " (case.shop.entity_name) " · " (name(lang, "entity_type", &case.shop.entity_type))
                 }
                 (refund_table(lang, &case.view))
-                (payout_line(lang, case.shop.id, case.payout.as_ref()))
+                (payout_line(lang, case.shop.id, case.payout.as_ref(), !is_platform))
             }
             div.card #refund-violations {
                 h2 { (t(lang, "violations")) }

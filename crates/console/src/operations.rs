@@ -241,7 +241,7 @@ fn operating(shop: &ShopRow) -> bool {
 /// A small form with only the CSRF field and one button.
 fn button_form(csrf: &str, class: &str, action: &str, text: &str) -> Markup {
     html! {
-        form.inline class=(class) method="post" action=(action) {
+        form class={ "inline " (class) } method="post" action=(action) {
             input type="hidden" name="csrf" value=(csrf);
             button.small type="submit" { (text) }
         }
@@ -822,7 +822,7 @@ async fn conversation_response(
                     @else { span.badge #conversation-status { (t(lang, "answered")) } }
                 }
                 @for message in &view.messages {
-                    div.message class=(if message.sender == "merchant" { "from-merchant" } else { "from-buyer" }) data-sender=(message.sender) {
+                    div class={ "message " (if message.sender == "merchant" { "from-merchant" } else { "from-buyer" }) } data-sender=(message.sender) {
                         span.muted { (name(lang, "sender", &message.sender)) " · " (at(message.at_ms)) }
                         div.message-text { (message.text) }
                     }

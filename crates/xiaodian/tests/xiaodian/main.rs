@@ -3,6 +3,7 @@
 
 mod cli;
 mod console;
+mod console_closure;
 mod http;
 mod ledger;
 mod verification;
