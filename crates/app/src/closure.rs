@@ -672,10 +672,10 @@ impl App {
                 format!("the holder must be {}", shop.entity_name),
             ));
         }
-        if let Some(refund) = rows::refund_of_shop(&mut tx, shop.id).await? {
-            if RefundStatus::parse(&refund.status).is_some_and(RefundStatus::is_decided) {
-                return Err(AppError::new(Code::StatusConflict, "the refund is already paid out"));
-            }
+        if let Some(refund) = rows::refund_of_shop(&mut tx, shop.id).await?
+            && RefundStatus::parse(&refund.status).is_some_and(RefundStatus::is_decided)
+        {
+            return Err(AppError::new(Code::StatusConflict, "the refund is already paid out"));
         }
         let last4 = number[number.len() - 4..].to_owned();
         let row = PayoutRow {

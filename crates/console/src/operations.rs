@@ -225,11 +225,6 @@ pub struct PageQuery {
     status: Option<String>,
 }
 
-/// The shop id of a path, or the not-found page.
-fn shop_id_of(jar: &CookieJar, id: &str) -> Result<i64, Response> {
-    parse_id(id).ok_or_else(|| not_found_page(jar.clone()))
-}
-
 fn is_merchant(viewer: &Viewer) -> bool {
     viewer.ctx.actor.role == Role::Merchant
 }
@@ -248,17 +243,14 @@ fn button_form(csrf: &str, class: &str, action: &str, text: &str) -> Markup {
     }
 }
 
-/// Reads a GET page's viewer and shop id, then hands over to `page`.
+/// Reads a GET page's viewer and the id in its path (the not-found page for a bad id).
 macro_rules! shop_get {
     ($state:ident, $jar:ident, $headers:ident, $id:ident) => {{
         let viewer = match viewer(&$state, &$jar, &$headers).await {
             Ok(viewer) => viewer,
             Err(redirect) => return redirect,
         };
-        let shop_id = match shop_id_of(&$jar, &$id) {
-            Ok(shop_id) => shop_id,
-            Err(response) => return response,
-        };
+        let Some(shop_id) = parse_id(&$id) else { return not_found_page($jar) };
         (viewer, shop_id)
     }};
 }
@@ -270,10 +262,7 @@ macro_rules! record_post {
             Ok(viewer) => viewer,
             Err(refusal) => return refusal,
         };
-        let record_id = match shop_id_of(&$jar, &$id) {
-            Ok(id) => id,
-            Err(response) => return response,
-        };
+        let Some(record_id) = parse_id(&$id) else { return not_found_page($jar) };
         (viewer, record_id)
     }};
 }

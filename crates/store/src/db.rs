@@ -199,6 +199,15 @@ impl Db {
     }
 }
 
+/// The suffix that locks the selected rows until the transaction ends. SQLite needs none: a write
+/// transaction there already excludes every other writer.
+pub(crate) fn row_lock(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,14 +228,5 @@ mod tests {
         );
         check("mysql://h/db", None);
         check("sqlite:", None);
-    }
-}
-
-/// The suffix that locks the selected rows until the transaction ends. SQLite needs none: a write
-/// transaction there already excludes every other writer.
-pub(crate) fn row_lock(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Postgres => " FOR UPDATE",
-        Backend::Sqlite => "",
     }
 }

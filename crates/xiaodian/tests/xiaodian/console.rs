@@ -194,7 +194,7 @@ async fn deposit_violation_and_appeal_pages_in_chromium() {
     let shop_url = format!("{base}{shop_path}");
     assert_eq!(text(&browser, "#shop-name").await, "一号旗舰店");
     assert_eq!(text(&browser, "#balance").await, "¥0.00");
-    assert_eq!(text(&browser, "#shortfall").await, "¥500.00", "the default required deposit is ¥500");
+    assert_eq!(text(&browser, "#shortfall").await, "¥0.00", "a new shop starts without a deposit");
     assert_eq!(text(&browser, "#no-violations").await, "没有违规记录。");
 
     // The payment service tops the deposit up over the API; the merchant sees the balance.
