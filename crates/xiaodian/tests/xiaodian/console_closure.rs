@@ -1,14 +1,14 @@
 //! Shop closure in headless Chromium on the manual clock: the merchant's closure page with its
 //! blockers and their links, clearing them through the operation pages, a refused request, the
-//! notice countdown and its withdrawal; then a reviewer deciding an overdue refund in the queue,
-//! and resolving a complaint.
+//! notice countdown and its withdrawal; then a reviewer deciding an overdue refund in the queue and
+//! resolving a complaint, and the merchant withdrawing settled proceeds (a resent form withdraws once).
 
 use chrono::{Days, NaiveDate};
 use serde_json::{Value, json};
 use test_support::browser::{Browser, Locator};
 use test_support::{Client, Server, TestDb};
 
-use crate::console::{log_in, text, wait_for_notice, wait_for_path};
+use crate::console::{fetch, log_in, text, wait_for_notice, wait_for_path};
 use crate::{add_users, binary, password};
 
 async fn login(server: &Server, username: &str) -> Client {
@@ -326,6 +326,45 @@ async fn closure_story_and_refund_decision_in_chromium() {
     click(&browser, "tr.case .resolve-form button").await;
     assert_eq!(wait_for_notice(&browser, "complaint_resolved").await, "投诉已处理。");
     assert_eq!(text(&browser, "#no-complaints").await, "没有待处理的投诉。");
+
+    // The first shop sells again; once the proceeds settle the merchant withdraws them. The same
+    // rendered form sent twice withdraws once: its idempotency key was rendered with it.
+    let listed = merchant
+        .post(&format!("/api/v1/shops/{shop}/products"), &json!({"title": "薰衣草香皂", "price_fen": 1_800}))
+        .await;
+    let order = service
+        .post(
+            &format!("/api/v1/shops/{shop}/orders"),
+            &json!({"product_id": listed.json["id"], "buyer_id": "buyer-10", "amount_fen": 1_800}),
+        )
+        .await;
+    assert_eq!(order.status, 201, "{}", order.text);
+    let order = order.json["id"].as_i64().unwrap();
+    assert_eq!(merchant.post(&format!("/api/v1/orders/{order}/ship"), &json!({})).await.status, 200);
+    assert_eq!(service.post(&format!("/api/v1/orders/{order}/complete"), &json!({})).await.status, 200);
+    let settled = after_due.checked_add_days(Days::new(8)).unwrap();
+    set_clock(&admin, &format!("{settled}T10:00:00+08:00")).await;
+    log_in(&browser, base, "m1").await;
+    page.goto(&format!("{base}/console/shops/{shop}/settlement")).await.unwrap();
+    assert_eq!(text(&browser, "#withdrawable").await, "¥18.00");
+    let amount = page.find(Locator::Id("withdraw-amount")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(amount.as_deref(), Some("18.00"), "the form offers the whole withdrawable amount");
+    let rendered = page
+        .execute(
+            "return new URLSearchParams(new FormData(document.getElementById('withdraw-form'))).toString();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let rendered = rendered.as_str().expect("the form as urlencoded text").to_owned();
+    click(&browser, "#withdraw").await;
+    assert!(wait_for_notice(&browser, "withdrawal_done").await.contains("提现成功"));
+    assert_eq!(text(&browser, "#withdrawable").await, "¥0.00");
+    let again = fetch(&browser, &format!("/console/shops/{shop}/withdrawals"), Some(&rendered)).await;
+    assert_eq!(again["status"], 200, "{again}");
+    assert!(again["url"].as_str().unwrap().contains("notice=withdrawal_replayed"), "{again}");
+    let settlement = merchant.get(&format!("/api/v1/shops/{shop}/settlement")).await;
+    assert_eq!(settlement.json["withdrawable_fen"], 0, "withdrawn once: {}", settlement.text);
     browser.close().await;
 
     let (code, out, err) = test_support::server::run(binary(), &["ledger", "verify", "--db", &db.url], None);
