@@ -1,14 +1,17 @@
-//! Demo data for `serve --demo`: one user per role on an empty database, and two shops with a
-//! living deposit ledger (top-ups, a penalty, an appeal waiting for review), so a newcomer sees a
-//! living product. Later areas add their own demo records here; `demo_verification.rs` adds the
-//! enterprise accounts with an application in every state.
+//! Demo data for `serve --demo`: one user per role on an empty database, then half a year of shop
+//! life played through the real use cases on a demo clock that walks from the past to now, running
+//! the jobs that fall due on the way (`demo_closure.rs` writes the shops' stories). Nothing is
+//! inserted behind the use cases' back: a closed shop is closed by its closure job, a refund is
+//! released or sent to review by its release job. `demo_verification.rs` then adds the enterprise
+//! accounts with a blue-V application in every state.
 
+use std::sync::Arc;
+
+use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use domain::auth::Role;
 
-use crate::ledger::IdempotencyClaim;
-use crate::shops::NewShopInput;
-use crate::violations::NewViolationInput;
-use crate::{Actor, App, AppError, AppResult, Ctx};
+use crate::clock::{china_date, china_midnight};
+use crate::{Actor, App, AppError, AppResult, Clock, Ctx, ManualClock};
 
 /// A demo login printed at start-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +35,80 @@ pub const DEMO_LOGINS: [DemoLogin; 4] = [
     DemoLogin { username: "service", password: "service-demo-2026", role: "service", merchant: None },
 ];
 
+/// Days of history the demo plays before now.
+pub const DEMO_HISTORY_DAYS: i64 = 200;
+
+/// The demo's own manual clock, walking from `DEMO_HISTORY_DAYS` ago to the app's now one day at
+/// a time (10:00 China time each day), running the jobs due on the way as the worker would.
+pub(crate) struct DemoHistory {
+    /// The app on the demo clock: the same database, settings and caches.
+    pub(crate) app: App,
+    clock: Arc<ManualClock>,
+    end: DateTime<Utc>,
+    end_day: NaiveDate,
+    days_ago: i64,
+    jobs: Ctx,
+}
+
+impl DemoHistory {
+    fn start(app: &App, days: i64) -> DemoHistory {
+        let end = app.clock().now();
+        let end_day = china_date(end);
+        let clock = Arc::new(ManualClock::new(end));
+        let history = DemoHistory {
+            app: app.on_clock(clock.clone()),
+            clock,
+            end,
+            end_day,
+            days_ago: days,
+            jobs: Ctx::system("demo-worker"),
+        };
+        history.clock.set(history.moment(days));
+        history
+    }
+
+    /// The China calendar day `days_ago` days before now.
+    pub(crate) fn day(&self, days_ago: i64) -> NaiveDate {
+        let back = Days::new(days_ago.max(0).unsigned_abs());
+        self.end_day.checked_sub_days(back).unwrap_or(self.end_day)
+    }
+
+    fn moment(&self, days_ago: i64) -> DateTime<Utc> {
+        china_midnight(self.day(days_ago)) + Duration::hours(10)
+    }
+
+    /// Walks the clock to 10:00 of the day `days_ago` days before now, day by day, running the
+    /// jobs due each day. The clock never goes back.
+    pub(crate) async fn walk_to(&mut self, days_ago: i64) -> AppResult<()> {
+        if days_ago > self.days_ago {
+            return Err(AppError::internal(&format!("the demo history cannot go back to day -{days_ago}")));
+        }
+        while self.days_ago > days_ago {
+            self.days_ago -= 1;
+            self.clock.set(self.moment(self.days_ago).min(self.end));
+            self.app.run_due_jobs(&self.jobs).await?;
+        }
+        Ok(())
+    }
+
+    /// Brings the clock to the app's now and runs what fell due; later jobs stay for the worker.
+    async fn finish(mut self) -> AppResult<()> {
+        self.walk_to(0).await?;
+        self.clock.set(self.end);
+        self.app.run_due_jobs(&self.jobs).await?;
+        Ok(())
+    }
+}
+
 impl App {
+    /// This app on another clock: the same database, settings and caches, with a ledger engine of
+    /// its own on that clock (it stops when the copy is dropped).
+    fn on_clock(&self, clock: Arc<dyn Clock>) -> App {
+        let engine =
+            crate::ledger::LedgerEngine::start(self.db.clone(), self.platform.clone(), clock.clone());
+        App { clock, engine, ..self.clone() }
+    }
+
     /// Fills an empty database with demo data; does nothing when any user exists. Answers whether
     /// it created anything.
     pub async fn seed_demo(&self) -> AppResult<bool> {
@@ -41,11 +117,13 @@ impl App {
             return Ok(false);
         }
         drop(conn);
+        let mut history = DemoHistory::start(self, DEMO_HISTORY_DAYS);
         let ctx = Ctx::system("demo");
         for login in DEMO_LOGINS {
-            self.create_user(&ctx, login.username, login.role, login.merchant, login.password).await?;
+            history.app.create_user(&ctx, login.username, login.role, login.merchant, login.password).await?;
         }
-        self.seed_demo_deposits().await?;
+        crate::demo_closure::play(&mut history).await?;
+        history.finish().await?;
         self.seed_demo_verifications().await?;
         Ok(true)
     }
@@ -59,62 +137,5 @@ impl App {
         let role = Role::parse(&user.role)?;
         let actor = Actor { user_id: user.id, username: user.username, role, merchant_id: user.merchant_id };
         Ok(Ctx { actor, request_id: format!("demo-{username}") })
-    }
-
-    /// Two shops for the demo merchant, topped up by the payment service; a reviewer's penalty on
-    /// one, and on the other a penalty the merchant appealed, waiting in the appeal queue.
-    async fn seed_demo_deposits(&self) -> AppResult<()> {
-        let merchant = self.demo_ctx("merchant").await?;
-        let reviewer = self.demo_ctx("reviewer").await?;
-        let service = self.demo_ctx("service").await?;
-        let shop = |name: &str, category: &str| NewShopInput {
-            name: name.into(),
-            entity_type: "enterprise".into(),
-            entity_name: "杭州小店科技有限公司".into(),
-            category: category.into(),
-        };
-        let flagship = self.create_shop(&merchant, &shop("杭州小店旗舰店", "apparel")).await?;
-        let books = self.create_shop(&merchant, &shop("小店图书专营", "books")).await?;
-        let claim = |ctx: &Ctx, key: &str, path: &str| {
-            IdempotencyClaim::parse(format!("user:{}", ctx.actor.user_id), Some(key), "POST", path, b"demo")
-        };
-        for (key, shop_id, amount_fen, payment_ref) in [
-            ("demo-topup-1", flagship.id, 200_000, "PAY-DEMO-0001"),
-            ("demo-topup-2", books.id, 50_000, "PAY-DEMO-0002"),
-        ] {
-            let path = format!("/demo/shops/{shop_id}/deposit/top-ups");
-            self.top_up(&service, shop_id, amount_fen, payment_ref, claim(&service, key, &path)?).await?;
-        }
-        let violation = |kind: &str, severity: &str, penalty_fen: i64, evidence: &str| NewViolationInput {
-            kind: kind.into(),
-            severity: severity.into(),
-            penalty_fen,
-            beneficiary: "platform".into(),
-            buyer_id: None,
-            evidence: evidence.into(),
-        };
-        let late = violation("late_shipment", "general", 10_000, "订单 DY20260105001 付款后 72 小时仍未发货");
-        let path = format!("/demo/shops/{}/violations", flagship.id);
-        self.record_violation(&reviewer, flagship.id, &late, claim(&reviewer, "demo-violation-1", &path)?)
-            .await?;
-        let advertising = violation(
-            "false_advertising",
-            "serious",
-            50_000,
-            "详情页宣称“全网销量第一”“名师独家押题”，无依据",
-        );
-        let path = format!("/demo/shops/{}/violations", books.id);
-        let recorded = self
-            .record_violation(&reviewer, books.id, &advertising, claim(&reviewer, "demo-violation-2", &path)?)
-            .await?;
-        let violation_id =
-            recorded.subject_id.ok_or_else(|| AppError::internal(&"the demo violation has no id"))?;
-        self.appeal_violation(
-            &merchant,
-            violation_id,
-            "“名师独家押题”是出版社的官方宣传语，已附出版社授权书，请复核。",
-        )
-        .await?;
-        Ok(())
     }
 }

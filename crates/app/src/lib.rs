@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod clock;
 pub mod closure;
 pub mod demo;
+mod demo_closure;
 mod demo_verification;
 pub mod error;
 pub mod jobs;

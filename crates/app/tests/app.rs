@@ -239,3 +239,64 @@ async fn user_input_is_checked(backend: Backend) {
     let system = App::with_system_clock(f.db.open().await).await.unwrap();
     assert_eq!(system.set_clock(&ctx, start_time()).await.unwrap_err().code, Code::ClockNotManual);
 }
+
+both_backends!(demo_reaches_every_closure_state);
+
+/// `serve --demo` plays its history through the use cases and jobs; whatever day it ends on (here
+/// an ordinary one and one just after the Spring Festival holiday), every closure state is there.
+async fn demo_reaches_every_closure_state(backend: Backend) {
+    for now in ["2026-11-23T10:00:00+08:00", "2026-02-24T07:30:00+08:00"] {
+        let now = DateTime::parse_from_rfc3339(now).unwrap().to_utc();
+        let db = TestDb::new(backend).await;
+        let clock = Arc::new(ManualClock::new(now));
+        let data = tempfile::tempdir().unwrap();
+        let config = AppConfig { data_dir: data.path().to_path_buf(), ..AppConfig::default() };
+        let app = App::new(db.open().await, clock.clone(), clock.clone(), config).await.unwrap();
+        assert!(app.seed_demo().await.unwrap());
+        assert_eq!(app.clock().now(), now, "the app's own clock did not move");
+        assert!(!app.seed_demo().await.unwrap(), "only an empty database is seeded");
+
+        let admin = app::Actor::system("test");
+        let shops = app.list_shops(&admin, Some(50), None).await.unwrap().items;
+        let shop =
+            |name: &str| shops.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("{name}")).clone();
+        let expected = [
+            ("杭州小店旗舰店", "operating"),
+            ("小店图书专营", "operating"),
+            ("小店家居生活馆", "notice_period"),
+            ("小店母婴用品店", "notice_period"),
+            ("小店数码配件店", "closed"),
+            ("小店美妆集合店", "closed"),
+            ("小店潮玩手办店", "closed"),
+            ("小店零食铺", "closed"),
+        ];
+        for (name, status) in expected {
+            assert_eq!(shop(name).status, status, "{name} on {now}");
+        }
+        let blockers = |report: app::closure::ClosureReport| {
+            domain::closure::blockers(&report.checks).iter().map(|c| c.code.as_str()).collect::<Vec<_>>()
+        };
+        let flagship = app.closure_checks(&admin, shop("杭州小店旗舰店").id).await.unwrap();
+        assert_eq!(blockers(flagship).len(), 9, "every check a merchant clears fails on the flagship");
+        let books = app.closure_checks(&admin, shop("小店图书专营").id).await.unwrap();
+        assert_eq!(blockers(books), ["violation_appeal_pending"]);
+        let held = app.closure(&admin, shop("小店母婴用品店").id).await.unwrap().unwrap();
+        assert_eq!(held.blockers, "after_sales_open", "the re-check found the buyer's new case");
+
+        let refunds = app.list_refunds(&admin, None).await.unwrap();
+        let refund = |name: &str| {
+            let id = shop(name).id;
+            let view = refunds.iter().find(|r| r.refund.shop_id == id).unwrap();
+            (view.refund.status.clone(), view.overdue)
+        };
+        assert_eq!(refund("小店零食铺"), ("paid".into(), false), "{now}");
+        assert_eq!(refund("小店潮玩手办店"), ("in_review".into(), true), "{now}");
+        assert_eq!(refund("小店美妆集合店"), ("in_review".into(), false), "{now}");
+        assert_eq!(refund("小店数码配件店"), ("holding".into(), false), "{now}");
+
+        let ledger = app.verify_ledger().await.unwrap();
+        assert!(format!("{ledger:?}").starts_with("Valid"), "{ledger:?}");
+        let audit = app.verify_audit().await.unwrap();
+        assert!(format!("{audit:?}").starts_with("Intact"), "{audit:?}");
+    }
+}

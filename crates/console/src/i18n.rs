@@ -453,6 +453,262 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "This form was already submitted; the fee was recorded once.",
     ),
     ("notice_notification_read", "已标为已读。", "Marked read."),
+    // Shop operations (operations.rs).
+    ("shop_overview", "店铺概览", "Overview"),
+    ("products", "商品", "Products"),
+    ("product", "商品", "Product"),
+    ("product_title", "商品名称", "Title"),
+    ("price", "价格", "Price"),
+    ("price_yuan", "价格（元）", "Price (yuan)"),
+    ("add_product", "上架新商品", "List a product"),
+    ("delist", "下架", "Delist"),
+    ("no_products", "没有商品。", "No products."),
+    ("product_status_listed", "在售", "Listed"),
+    ("product_status_delisted", "已下架", "Delisted"),
+    ("orders", "订单", "Orders"),
+    ("order", "订单", "Order"),
+    ("all", "全部", "All"),
+    ("buyer", "买家", "Buyer"),
+    ("shipped_at", "发货时间", "Shipped"),
+    ("closed_at", "完成/取消时间", "Completed or cancelled"),
+    ("settle_on", "结算日", "Settles on"),
+    ("settled", "已结算", "Settled"),
+    ("ship", "发货", "Ship"),
+    ("cancel_order", "取消订单", "Cancel"),
+    ("no_orders", "没有订单。", "No orders."),
+    ("order_status_paid", "待发货", "Awaiting shipment"),
+    ("order_status_shipped", "运输中", "In transit"),
+    ("order_status_completed", "已完成", "Completed"),
+    ("order_status_cancelled", "已取消", "Cancelled"),
+    ("after_sales", "售后", "After-sales"),
+    ("after_sales_kind", "售后类型", "Kind"),
+    ("after_sales_kind_refund", "仅退款", "Refund only"),
+    ("after_sales_kind_return", "退货退款", "Return and refund"),
+    ("after_sales_kind_exchange", "换货", "Exchange"),
+    ("complaints", "投诉", "Complaints"),
+    ("complaint_queue", "投诉处理", "Complaint queue"),
+    (
+        "complaints_by_reviewers",
+        "投诉由平台审核员处理；请配合处理，处理完毕后检查自动通过。",
+        "Platform reviewers resolve complaints; work with them and the check passes once all are resolved.",
+    ),
+    ("case_text", "内容", "Text"),
+    ("case_status_open", "处理中", "Open"),
+    ("case_status_resolved", "已解决", "Resolved"),
+    ("resolution", "处理结果", "Resolution"),
+    ("resolution_placeholder", "处理结果，例如：已退款", "Resolution, e.g. refunded"),
+    ("resolve", "标记已解决", "Resolve"),
+    ("no_cases", "没有记录。", "Nothing here."),
+    ("no_open_complaints", "没有待处理的投诉。", "No complaints are open."),
+    ("conversations", "客服消息", "Buyer messages"),
+    ("unanswered", "未回复", "Unanswered"),
+    ("answered", "已回复", "Answered"),
+    ("last_message_at", "最新消息时间", "Latest message"),
+    ("open_conversation", "查看并回复", "Open and reply"),
+    ("no_conversations", "没有买家消息。", "No buyer messages."),
+    ("sender_buyer", "买家", "Buyer"),
+    ("sender_merchant", "商家", "Merchant"),
+    ("reply", "回复内容", "Reply"),
+    ("send_reply", "发送回复", "Send the reply"),
+    ("settlement", "货款结算", "Settlement"),
+    ("settling", "结算中", "Settling"),
+    ("withdrawable", "可提现", "Withdrawable"),
+    (
+        "settlement_intro",
+        "订单完成后货款先结算 7 天，之后可提现到收款账户；佣金从可提现货款中支付。",
+        "A completed order's proceeds settle for 7 days, then they can be withdrawn to the payout account; commissions are paid from withdrawable proceeds.",
+    ),
+    ("withdraw_yuan", "提现金额（元）", "Amount to withdraw (yuan)"),
+    ("withdraw", "提现", "Withdraw"),
+    ("commissions", "达人佣金", "Creator commissions"),
+    ("creator", "达人", "Creator"),
+    ("pay", "支付", "Pay"),
+    ("no_commissions", "没有达人佣金。", "No commissions."),
+    ("commission_status_owed", "待支付", "Owed"),
+    ("commission_status_paid", "已支付", "Paid"),
+    ("invoices", "发票", "Invoices"),
+    ("invoice_title", "发票抬头", "Invoice title"),
+    ("invoice_number", "发票号码", "Invoice number"),
+    ("issue", "开具", "Issue"),
+    ("no_invoices", "没有开票申请。", "No invoice requests."),
+    ("invoice_status_pending", "待开票", "To issue"),
+    ("invoice_status_issued", "已开票", "Issued"),
+    ("notice_product_created", "商品已上架。", "The product is listed."),
+    ("notice_product_delisted", "商品已下架。", "The product is delisted."),
+    ("notice_order_shipped", "订单已发货。", "The order is shipped."),
+    ("notice_order_cancelled", "订单已取消。", "The order is cancelled."),
+    ("notice_after_sales_resolved", "售后已处理。", "The after-sales case is resolved."),
+    ("notice_complaint_resolved", "投诉已处理。", "The complaint is resolved."),
+    ("notice_reply_sent", "回复已发送。", "The reply was sent."),
+    ("notice_withdrawal_done", "提现成功，已转入收款账户。", "Withdrawn to the payout account."),
+    (
+        "notice_withdrawal_replayed",
+        "该表单已提交过，只提现一次。",
+        "This form was already submitted; the money was withdrawn once.",
+    ),
+    ("notice_commission_paid", "佣金已支付。", "The commission is paid."),
+    (
+        "notice_commission_replayed",
+        "该表单已提交过，佣金只支付一次。",
+        "This form was already submitted; the commission was paid once.",
+    ),
+    ("notice_invoice_issued", "发票已开具。", "The invoice is recorded as issued."),
+    // Closure, the payout account and refunds (closure.rs).
+    ("closure", "店铺注销", "Shop closure"),
+    ("closure_checks", "注销检查", "Closure checks"),
+    (
+        "closure_intro",
+        "每项检查都自动进行；未通过的检查请按“处理方式”处理，处理后刷新本页即可看到结果。",
+        "Every check runs by itself; clear a failing check as its action says, then reload this page.",
+    ),
+    ("check", "检查项", "Check"),
+    ("count", "数量", "Count"),
+    ("what_to_do", "处理方式", "What to do"),
+    ("clears_on", "预计通过日期", "Passes on"),
+    ("check_passed", "已通过", "Passed"),
+    ("check_failing", "未通过", "Failing"),
+    ("go_fix", "去处理", "Go there"),
+    ("earliest_close_on", "最早注销日期", "Earliest closing day"),
+    (
+        "closure_ready",
+        "需要处理的检查已全部通过，可以申请注销。",
+        "Every check that needs action passes: the shop may ask to close.",
+    ),
+    ("closure_blocked_count", "申请注销前需要处理的检查：", "Checks to clear before asking to close:"),
+    ("closure_last_withdrawn", "上次的注销申请已撤回：", "The last closure request was withdrawn:"),
+    ("request_closure", "申请注销", "Ask to close the shop"),
+    (
+        "request_closure_intro",
+        "申请后进入 30 天公示期，公示期内不再接受新订单，可随时撤回；公示期满且检查全部通过后店铺注销，注销不可恢复。",
+        "The request starts a 30-day notice period: no new orders, and it can be withdrawn. When it ends and every check passes, the shop closes for good.",
+    ),
+    ("closure_reason", "注销原因", "Reason"),
+    ("closure_reason_text", "原因说明（至少 10 个字）", "Explanation (at least 10 characters)"),
+    ("confirm_shop_name", "再次输入店铺名称以确认", "Type the shop's name again to confirm"),
+    ("choose", "请选择", "Choose"),
+    ("closure_reason_no_longer_operating", "不再经营", "No longer operating"),
+    ("closure_reason_poor_results", "经营不善", "Poor results"),
+    ("closure_reason_moving_platform", "转型其他平台", "Moving to another platform"),
+    ("closure_reason_other", "其他", "Other"),
+    ("notice_period", "公示期", "Notice period"),
+    ("countdown_prefix", "距离注销还有", "Closing in"),
+    ("countdown_suffix", "天", "days"),
+    (
+        "countdown_over",
+        "公示期已满：检查每日复查，全部通过后即注销",
+        "The notice period is over: the checks run again daily and the shop closes once all pass",
+    ),
+    ("closes_on", "注销日期", "Closes on"),
+    ("requested_at", "申请时间", "Requested"),
+    (
+        "notice_period_intro",
+        "公示期内店铺不接受新订单；到期当天系统重新检查，全部通过即注销，否则每日复查。",
+        "During the notice period the shop takes no new orders; on the closing day every check runs again, and the shop closes when all pass (otherwise they run again daily).",
+    ),
+    ("recheck_blocked", "最近一次复查未通过，请处理：", "The last re-check failed; clear these:"),
+    ("withdraw_closure", "撤回注销申请", "Withdraw the closure"),
+    ("shop_closed", "店铺已注销", "The shop is closed"),
+    (
+        "shop_closed_intro",
+        "店铺已注销，不可恢复；交易记录至少保留 3 年，仍可查看。",
+        "The shop is closed for good; its records are kept at least 3 years and stay readable.",
+    ),
+    ("closed_on", "注销日期", "Closed on"),
+    ("refund", "保证金退还", "Deposit refund"),
+    ("refund_queue", "保证金退还审核", "Refund queue"),
+    (
+        "refund_queue_intro",
+        "按截止日期排序；已逾期的退还须尽快审核，冻结资金不会因超时自动退还。",
+        "Earliest due first; overdue refunds need a decision soon: held money is never released by time alone.",
+    ),
+    ("refund_amount", "冻结待退金额", "Held for the refund"),
+    ("release_on", "最早退还日", "Release from"),
+    ("overdue_count", "已逾期未审核：", "Overdue without a decision:"),
+    ("review_reasons", "转人工审核原因", "Why it needs review"),
+    ("refund_outcome", "审核结论", "Outcome"),
+    ("refund_paid", "已退还", "Paid"),
+    ("refund_deducted", "扣除", "Deducted"),
+    ("decision_reason", "扣除或不予退还原因", "Reason"),
+    ("decided_at", "审核时间", "Decided"),
+    ("no_refund", "没有保证金退还记录。", "No deposit refund."),
+    ("no_refunds", "没有符合条件的保证金退还。", "No refunds match."),
+    (
+        "refund_holding_intro",
+        "保证金已冻结待退：到最早退还日时，店铺无违规且无未完结事项将自动全额退还，否则转人工审核。",
+        "The deposit is held for the refund: on the release day it is paid in full when the shop has no violation and nothing open; otherwise reviewers decide.",
+    ),
+    (
+        "refund_review_intro",
+        "保证金退还正在人工审核，审核截止日前作出结论。",
+        "Reviewers are deciding the refund, by the due day.",
+    ),
+    ("refund_decided_intro", "保证金退还已完成审核。", "The refund is decided."),
+    ("refund_status_holding", "冻结待退", "Held"),
+    ("refund_status_in_review", "审核中", "In review"),
+    ("refund_status_paid", "已全额退还", "Paid in full"),
+    ("refund_status_partially_paid", "已部分退还", "Partially paid"),
+    ("refund_status_forfeited", "不予退还", "Forfeited"),
+    ("refund_outcome_full", "全额退还", "Full refund"),
+    ("refund_outcome_partial", "扣除后退还", "Partial refund"),
+    ("refund_outcome_forfeit", "不予退还", "Forfeit"),
+    ("review_reason_violations", "有违规记录", "Violations on record"),
+    ("review_reason_after_sales_open", "有未完结的售后", "Open after-sales cases"),
+    ("review_reason_complaints_open", "有未处理的投诉", "Open complaints"),
+    ("review_reason_orders_open", "有未完结的订单", "Open orders"),
+    ("review_reason_deposit_negative", "保证金余额为负", "Negative deposit"),
+    ("review_reason_payout_account_missing", "未设置收款账户", "No payout account"),
+    ("refund_decision", "审核结论", "Decision"),
+    ("deduct_yuan", "扣除金额（元，仅扣除后退还时填写）", "Amount deducted (yuan, partial refunds only)"),
+    (
+        "decision_reason_hint",
+        "原因（扣除后退还或不予退还时必填）",
+        "Reason (required for a partial refund or a forfeit)",
+    ),
+    ("submit_decision", "提交审核结论", "Submit the decision"),
+    ("payout_account", "收款账户", "Payout account"),
+    ("payout_missing", "未设置", "Not set"),
+    ("edit_payout", "设置收款账户", "Set the payout account"),
+    (
+        "payout_intro",
+        "保证金退还和货款提现都转入此账户；账号只显示后四位。",
+        "Deposit refunds and withdrawals are paid to this account; only its last four digits are shown.",
+    ),
+    (
+        "payout_holder_rule",
+        "企业店铺的收款账户户名须与主体名称一致：",
+        "An enterprise's account must be held by the registered entity:",
+    ),
+    ("holder_name", "开户名", "Account holder"),
+    ("bank_name", "开户银行", "Bank"),
+    ("account_number", "银行账号", "Account number"),
+    (
+        "notice_closure_requested",
+        "注销申请已提交，店铺进入 30 天公示期。",
+        "The closure was requested: the 30-day notice period has started.",
+    ),
+    (
+        "notice_closure_withdrawn",
+        "注销申请已撤回，店铺恢复营业。",
+        "The closure was withdrawn; the shop operates again.",
+    ),
+    ("notice_payout_saved", "收款账户已保存。", "The payout account is saved."),
+    (
+        "notice_refund_decided",
+        "审核结论已提交，资金已按结论处理。",
+        "The decision is recorded and the money moved accordingly.",
+    ),
+    ("check_products_listed", "仍有在售商品", "Products still listed"),
+    ("check_unshipped_orders", "仍有待发货订单", "Paid orders not shipped"),
+    ("check_orders_in_transit", "仍有运输中的订单", "Orders in transit"),
+    ("check_last_order_recent", "最近订单完成或关闭未满 90 天", "Last order closed less than 90 days ago"),
+    ("check_after_sales_open", "仍有未完结的售后", "Open after-sales cases"),
+    ("check_complaints_open", "仍有未处理的投诉", "Open complaints"),
+    ("check_unanswered_messages", "仍有未回复的买家消息", "Unanswered buyer messages"),
+    ("check_unsettled_funds", "仍有未结算或未提现的货款", "Proceeds not settled or not withdrawn"),
+    ("check_commission_owed", "仍有未支付的达人佣金", "Creator commissions owed"),
+    ("check_invoices_pending", "仍有未开具的发票", "Invoices to issue"),
+    ("check_deposit_negative", "保证金余额为负", "Negative deposit balance"),
+    ("check_violation_appeal_pending", "仍有审核中的违规申诉", "Violation appeals under review"),
 ];
 
 pub fn t(lang: Lang, key: &str) -> &'static str {
@@ -508,6 +764,49 @@ mod tests {
         }
         for entity_type in EntityType::ALL {
             check(format!("entity_type_{}", entity_type.as_str()), entity_type.name_zh());
+        }
+    }
+
+    /// The closure and operation texts are the domain's own in Chinese, so the two cannot drift.
+    #[test]
+    fn closure_names_match_the_domain() {
+        use domain::closure::{CheckCode, ReasonCode, RefundOutcome, RefundStatus};
+        use domain::operations::{
+            AfterSalesKind, CaseStatus, CommissionStatus, InvoiceStatus, OrderStatus, ProductStatus,
+        };
+        let check = |key: String, zh: &str| {
+            assert_eq!(lookup(Lang::Zh, &key), Some(zh), "{key}");
+            assert!(lookup(Lang::En, &key).is_some(), "{key}");
+        };
+        for code in CheckCode::ALL {
+            check(format!("check_{}", code.as_str()), code.name_zh());
+        }
+        for code in ReasonCode::ALL {
+            check(format!("closure_reason_{}", code.as_str()), code.name_zh());
+        }
+        for status in RefundStatus::ALL {
+            check(format!("refund_status_{}", status.as_str()), status.name_zh());
+        }
+        for outcome in RefundOutcome::ALL {
+            check(format!("refund_outcome_{}", outcome.as_str()), outcome.name_zh());
+        }
+        for status in OrderStatus::ALL {
+            check(format!("order_status_{}", status.as_str()), status.name_zh());
+        }
+        for status in ProductStatus::ALL {
+            check(format!("product_status_{}", status.as_str()), status.name_zh());
+        }
+        for kind in AfterSalesKind::ALL {
+            check(format!("after_sales_kind_{}", kind.as_str()), kind.name_zh());
+        }
+        for status in CaseStatus::ALL {
+            check(format!("case_status_{}", status.as_str()), status.name_zh());
+        }
+        for status in CommissionStatus::ALL {
+            check(format!("commission_status_{}", status.as_str()), status.name_zh());
+        }
+        for status in InvoiceStatus::ALL {
+            check(format!("invoice_status_{}", status.as_str()), status.name_zh());
         }
     }
 }

@@ -26,6 +26,10 @@ button.primary{background:#fe2c55;color:#fff;border:0;border-radius:4px;padding:
 li.warning{background:#fffbe6;border:1px solid #ffe58f;padding:6px 10px;border-radius:6px;margin:6px 0;list-style:none}
 .document img{max-width:100%;border:1px solid #eee}.timeline li{margin:6px 0}fieldset{border:1px solid #eee;border-radius:6px;margin:10px 0}
 progress{width:260px}.overdue-row td{background:#fff7f6}
+.badge.passed{background:#f6ffed;color:#389e0d}.badge.failing{background:#fff1f0;color:#cf1322}.passed{color:#389e0d}.failing{color:#cf1322}
+form.inline{display:inline}button.small{font:inherit;font-size:13px;padding:3px 10px;border:1px solid #ccc;border-radius:4px;background:#fff;cursor:pointer}
+label.radio{display:inline-block;margin-right:16px}.shop-nav a,.shop-nav strong{margin-right:14px}
+.message{margin:10px 0;padding:8px 12px;border-radius:6px;max-width:70%}.from-buyer{background:#f5f6f7}.from-merchant{background:#e6f4ff;margin-left:auto}
 ";
 
 pub fn role_name(lang: Lang, role: Role) -> &'static str {
@@ -82,6 +86,8 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
             entries.push(("/console/shops", "all_shops"));
             entries.push(("/console/appeals", "appeal_queue"));
             entries.push(("/console/verifications", "verification_queue"));
+            entries.push(("/console/refunds", "refund_queue"));
+            entries.push(("/console/complaints", "complaint_queue"));
         }
         Role::Service => entries.push(("/console/fees", "fee_confirmation")),
     }

@@ -1,12 +1,16 @@
 //! The server-rendered web console at `/console`: login, a role-aware layout, Chinese first with an
 //! English switch, CSRF-protected forms and security headers. Pages call `app` use cases, exactly
 //! like the API; only this crate knows HTML. `pages.rs` holds the foundation pages, `money.rs` the
-//! shops, deposits, violations and appeals, `verification.rs` the enterprise accounts, blue-V
+//! shops, deposits, violations and appeals, `operations.rs` a shop's operations (products, orders,
+//! after-sales, complaints, conversations, settlement, invoices), `closure.rs` the closure page,
+//! the payout account and the refund queue, and `verification.rs` the enterprise accounts, blue-V
 //! applications, the review queue, fees and notifications.
 
+mod closure;
 mod i18n;
 mod layout;
 mod money;
+mod operations;
 mod pages;
 mod session;
 mod verification;
@@ -68,6 +72,33 @@ pub fn router(app: App) -> Router {
         .route("/console/notifications", get(verification::notifications))
         .route("/console/notifications/{id}/read", post(verification::mark_read))
         .route(verification::SCRIPT_PATH, get(verification::script))
+        .route(
+            "/console/shops/{id}/products",
+            get(operations::products_page).post(operations::create_product),
+        )
+        .route("/console/products/{id}/delist", post(operations::delist_product))
+        .route("/console/shops/{id}/orders", get(operations::orders_page))
+        .route("/console/orders/{id}/ship", post(operations::ship_order))
+        .route("/console/orders/{id}/cancel", post(operations::cancel_order))
+        .route("/console/shops/{id}/after-sales", get(operations::after_sales_page))
+        .route("/console/after-sales/{id}/resolve", post(operations::resolve_after_sales))
+        .route("/console/shops/{id}/complaints", get(operations::complaints_page))
+        .route("/console/complaints", get(operations::complaint_queue))
+        .route("/console/complaints/{id}/resolve", post(operations::resolve_complaint))
+        .route("/console/shops/{id}/conversations", get(operations::conversations_page))
+        .route("/console/conversations/{id}", get(operations::conversation_page))
+        .route("/console/conversations/{id}/replies", post(operations::reply))
+        .route("/console/shops/{id}/settlement", get(operations::settlement_page))
+        .route("/console/shops/{id}/withdrawals", post(operations::withdraw))
+        .route("/console/commissions/{id}/pay", post(operations::pay_commission))
+        .route("/console/shops/{id}/invoices", get(operations::invoices_page))
+        .route("/console/invoices/{id}/issue", post(operations::issue_invoice))
+        .route("/console/shops/{id}/payout-account", get(closure::payout_page).post(closure::save_payout))
+        .route("/console/shops/{id}/closure", get(closure::closure_page).post(closure::request_closure))
+        .route("/console/shops/{id}/closure/withdraw", post(closure::withdraw_closure))
+        .route("/console/refunds", get(closure::refunds))
+        .route("/console/refunds/{id}", get(closure::refund_page))
+        .route("/console/refunds/{id}/decision", post(closure::decide_refund))
         .route("/console/{*rest}", get(pages::not_found))
         .layer(middleware::from_fn(security_headers))
         .with_state(ConsoleState { app })

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use crate::ConsoleState;
 use crate::i18n::{Lang, lookup, t};
 use crate::layout::{error_box, page};
+use crate::operations::{Section, shop_nav};
 use crate::pages::{forbidden, form_viewer, html_page, message, not_found_page};
 use crate::session::{Viewer, csrf, lang, viewer};
 
@@ -54,7 +55,7 @@ fn change(fen: i64) -> String {
 
 /// Yuan as typed into a form (`100`, `100.5`, `¥100.50`) to fen, without floating point. None
 /// unless it is a non-negative amount with at most two decimals.
-fn parse_yuan(text: &str) -> Option<i64> {
+pub(crate) fn parse_yuan(text: &str) -> Option<i64> {
     let text = text.trim();
     let text = text.strip_prefix(['¥', '￥']).unwrap_or(text).trim();
     let (whole, cents) = text.split_once('.').unwrap_or((text, "00"));
@@ -103,7 +104,13 @@ pub(crate) fn parse_id(text: &str) -> Option<i64> {
 }
 
 fn notice(lang: Lang, key: Option<&str>) -> Option<Markup> {
-    let key = key.filter(|key| NOTICES.contains(key))?;
+    notice_of(lang, key, &NOTICES)
+}
+
+/// The notice box a redirect asked for with `?notice=KEY`, when KEY is one of `allowed` (text
+/// `notice_KEY`); None for anything else, so a link cannot put arbitrary text on a page.
+pub(crate) fn notice_of(lang: Lang, key: Option<&str>, allowed: &[&str]) -> Option<Markup> {
+    let key = key.filter(|key| allowed.contains(key))?;
     Some(html! { div.notice #notice role="status" { (t(lang, &format!("notice_{key}"))) } })
 }
 
@@ -364,6 +371,7 @@ async fn shop_response(
         html! {
             @if let Some(note) = note { (note) }
             (shop_card(state, lang, &view.shop))
+            (shop_nav(lang, shop_id, Section::Overview))
             (deposit_card(lang, &view.deposit))
             (statement_card(lang, shop_id, &view.entries, cursor))
             (violations_card(lang, csrf, &view.violations, role == Role::Merchant, now_ms))

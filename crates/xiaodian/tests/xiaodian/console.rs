@@ -6,7 +6,7 @@ use test_support::{Server, TestDb};
 use crate::{add_users, binary, password};
 
 /// Waits until the page's path ends with `suffix` (a click that submits a form navigates later).
-async fn wait_for_path(browser: &Browser, suffix: &str) {
+pub(crate) async fn wait_for_path(browser: &Browser, suffix: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
         let path = browser.page.current_url().await.unwrap().path().to_owned();
@@ -18,7 +18,7 @@ async fn wait_for_path(browser: &Browser, suffix: &str) {
     }
 }
 
-async fn text(browser: &Browser, css: &str) -> String {
+pub(crate) async fn text(browser: &Browser, css: &str) -> String {
     browser
         .page
         .find(Locator::Css(css))
@@ -108,7 +108,7 @@ async fn console_forms_need_the_csrf_token_and_pages_carry_security_headers() {
 }
 
 /// Logs `username` in through the login form (replacing whoever was logged in).
-async fn log_in(browser: &Browser, base: &str, username: &str) {
+pub(crate) async fn log_in(browser: &Browser, base: &str, username: &str) {
     let page = &browser.page;
     page.goto(&format!("{base}/console/login")).await.unwrap();
     page.find(Locator::Id("username")).await.unwrap().send_keys(username).await.unwrap();
@@ -118,7 +118,7 @@ async fn log_in(browser: &Browser, base: &str, username: &str) {
 }
 
 /// Waits until a form's redirect lands on a page showing `notice=key`, and answers the notice text.
-async fn wait_for_notice(browser: &Browser, key: &str) -> String {
+pub(crate) async fn wait_for_notice(browser: &Browser, key: &str) -> String {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     let wanted = format!("notice={key}");
     loop {
@@ -139,7 +139,7 @@ async fn wait_for_notice(browser: &Browser, key: &str) -> String {
 
 /// Sends a request from the page with `fetch` (the browser's cookies go along) and answers the
 /// status, final URL, headers of interest, the first three bytes and the text of the response.
-async fn fetch(browser: &Browser, path: &str, form_body: Option<&str>) -> serde_json::Value {
+pub(crate) async fn fetch(browser: &Browser, path: &str, form_body: Option<&str>) -> serde_json::Value {
     let script = r#"
         const [path, body] = arguments;
         const done = arguments[arguments.length - 1];

@@ -4,6 +4,7 @@
 mod cli;
 mod closure;
 mod console;
+mod console_closure;
 mod http;
 mod ledger;
 mod verification;
