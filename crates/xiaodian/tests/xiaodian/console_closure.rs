@@ -283,7 +283,7 @@ async fn closure_story_and_refund_decision_in_chromium() {
     page.goto(&format!("{base}/console/refunds?status=in_review")).await.unwrap();
     let row = format!("tr.refund[data-refund-id='{refund_id}']");
     assert_eq!(attr(&browser, &row, "data-overdue").await, "true");
-    assert_eq!(text(&browser, &format!("{row} .overdue")).await, "已逾期");
+    assert_eq!(text(&browser, &format!("{row} .overdue")).await, "已超期");
     assert!(text(&browser, "#overdue-count").await.contains('1'));
     click(&browser, &format!("{row} a.refund-link")).await;
     wait_for_path(&browser, &format!("/console/refunds/{refund_id}")).await;
