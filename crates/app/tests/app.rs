@@ -248,9 +248,9 @@ async fn demo_reaches_every_closure_state(backend: Backend) {
     for now in ["2026-11-23T10:00:00+08:00", "2026-02-24T07:30:00+08:00"] {
         let now = DateTime::parse_from_rfc3339(now).unwrap().to_utc();
         let db = TestDb::new(backend).await;
+        let clock = Arc::new(ManualClock::new(now));
         let data = tempfile::tempdir().unwrap();
         let config = AppConfig { data_dir: data.path().to_path_buf(), ..AppConfig::default() };
-        let clock = Arc::new(ManualClock::new(now));
         let app = App::new(db.open().await, clock.clone(), clock.clone(), config).await.unwrap();
         assert!(app.seed_demo().await.unwrap());
         assert_eq!(app.clock().now(), now, "the app's own clock did not move");

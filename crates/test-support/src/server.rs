@@ -12,20 +12,30 @@ pub struct Server {
     /// Everything the server wrote to standard error so far.
     pub stderr: Arc<Mutex<String>>,
     pub stdout: Arc<Mutex<String>>,
+    /// The data directory the server uses unless its arguments name one (never the source tree).
+    _data_dir: tempfile::TempDir,
+}
+
+/// A fresh data directory for one run of the binary, so that no test writes `xiaodian-data/` (with
+/// its secret key) into the source tree; a `--data-dir` argument still wins over it.
+fn data_dir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("xiaodian-data-").tempdir().expect("a temporary data directory")
 }
 
 /// Runs the binary once with arguments and optional standard input; answers (exit code, stdout, stderr).
 pub fn run(binary: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     use std::io::Write;
+    let data = data_dir();
     let mut child = Command::new(binary)
         .args(args)
+        .env("XIAODIAN_DATA_DIR", data.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn xiaodian");
     if let Some(input) = stdin {
-        // A command that refuses its arguments may exit before reading its input: that is no error.
+        // A command that refuses its arguments may exit before reading its input: a broken pipe then.
         match child.stdin.take().expect("stdin").write_all(input.as_bytes()) {
             Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => panic!("write stdin: {error}"),
             _ => {}
@@ -47,6 +57,8 @@ impl Server {
         command.arg("serve").arg("--listen").arg("127.0.0.1:0").args(args);
         command.stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
         command.env("RUST_LOG", "info,sqlx=warn");
+        let data = data_dir();
+        command.env("XIAODIAN_DATA_DIR", data.path());
         let mut child = command.spawn().expect("spawn xiaodian serve");
         let stdout = child.stdout.take().expect("stdout");
         let stderr = child.stderr.take().expect("stderr");
@@ -79,7 +91,13 @@ impl Server {
                 panic!("xiaodian serve did not start: {}", err_text.lock().unwrap());
             }
         };
-        Server { base: format!("http://{address}"), child: Some(child), stderr: err_text, stdout: out_text }
+        Server {
+            base: format!("http://{address}"),
+            child: Some(child),
+            stderr: err_text,
+            stdout: out_text,
+            _data_dir: data,
+        }
     }
 
     pub fn pid(&self) -> u32 {

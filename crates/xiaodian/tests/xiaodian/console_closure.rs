@@ -88,12 +88,7 @@ async fn request_closure(browser: &Browser, reason_code: &str, reason_text: &str
 async fn closure_story_and_refund_decision_in_chromium() {
     let db = TestDb::sqlite();
     add_users(&db.url);
-    let data_dir = tempfile::tempdir().unwrap();
-    let dir = data_dir.path().to_str().unwrap().to_owned();
-    let server = Server::start(
-        binary(),
-        &["--db", &db.url, "--data-dir", &dir, "--clock", "manual=2026-03-02T10:00:00+08:00"],
-    );
+    let server = Server::start(binary(), &["--db", &db.url, "--clock", "manual=2026-03-02T10:00:00+08:00"]);
     let base = server.base.as_str();
     let merchant = login(&server, "m1").await;
     let service = login(&server, "svc").await;
