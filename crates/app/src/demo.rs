@@ -3,8 +3,6 @@
 //! living product. Later areas add their own demo records here; `demo_verification.rs` adds the
 //! enterprise accounts with an application in every state.
 
-use domain::auth::Role;
-
 use crate::ledger::IdempotencyClaim;
 use crate::shops::NewShopInput;
 use crate::violations::NewViolationInput;
@@ -56,8 +54,7 @@ impl App {
         let user = store::users::find_user_by_username(&mut conn, username)
             .await?
             .ok_or_else(|| AppError::internal(&format!("demo user {username} is missing")))?;
-        let role = Role::parse(&user.role)?;
-        let actor = Actor { user_id: user.id, username: user.username, role, merchant_id: user.merchant_id };
+        let actor = Actor::of_user(&user)?;
         Ok(Ctx { actor, request_id: format!("demo-{username}") })
     }
 
