@@ -7,6 +7,7 @@ mod console;
 mod http;
 mod ledger;
 mod verification;
+mod videos;
 
 use std::path::Path;
 
