@@ -15,11 +15,14 @@ text_enum! {
     }
 }
 
+/// A Gregorian (month, day).
+type MonthDay = (u32, u32);
+
 /// The Gregorian dates of 正月初一, 七月初七 and 八月十五, by year. Source: the Chinese calendar
 /// as computed under GB/T 33661-2017《农历的编算和颁行》 (Purple Mountain Observatory); the 春节 and
 /// 中秋 dates agree with the State Council holiday notices of 2020–2026 (a test checks it). Years
 /// outside the table have no lunar festivals until a row is added.
-const LUNAR_TABLE: &[(i32, (u32, u32), (u32, u32), (u32, u32))] = &[
+const LUNAR_TABLE: &[(i32, MonthDay, MonthDay, MonthDay)] = &[
     (2020, (1, 25), (8, 25), (10, 1)),
     (2021, (2, 12), (8, 14), (9, 21)),
     (2022, (2, 1), (8, 4), (9, 10)),

@@ -146,7 +146,7 @@ impl VideoFileType {
             return None;
         }
         let size = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
-        if !(16..=4096).contains(&size) || size % 4 != 0 {
+        if !(16..=4096).contains(&size) || !size.is_multiple_of(4) {
             return None;
         }
         let major = &head[8..12];

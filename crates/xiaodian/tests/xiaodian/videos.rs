@@ -361,7 +361,7 @@ async fn video_story(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(s.files("tmp").is_empty(), "the broken upload's temporary file is gone");
-    assert_eq!(s.files("videos"), [sha256.clone()]);
+    assert_eq!(s.files("videos"), std::slice::from_ref(&sha256));
     let draft = ok(s.finance.get(&format!("/api/v1/videos/{video}")).await, "get").await;
     assert_eq!(draft["file"]["sha256"], sha256.as_str());
 
