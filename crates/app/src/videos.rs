@@ -12,7 +12,7 @@ use domain::auth::Role;
 use domain::calendar::DayInfo;
 use domain::festivals::{FestivalDay, festival_days};
 use domain::limits::{
-    CALENDAR_VIDEOS_MAX, COVER_BYTES_MAX, REVIEW_COMMENT_LENGTH_MAX, VIDEO_TITLE_LENGTH_MAX,
+    CALENDAR_VIDEOS_MAX, COVER_BYTES_MAX, VIDEO_COMMENT_LENGTH_MAX, VIDEO_TITLE_LENGTH_MAX,
     VIDEOS_PER_ACCOUNT_MAX, VIDEOS_PER_WEEK_MAX,
 };
 use domain::team::TeamRight;
@@ -25,7 +25,7 @@ use domain::violation::bounded_text;
 use store::jobs::{self, JobRow};
 use store::verification::AccountRow;
 pub use store::videos::VideoRow;
-use store::videos::{self as rows, CadenceRow, NewVideo, Review, VideoContent, VideoFilter};
+use store::videos::{self as rows, CadenceRow, Decision, NewVideo, VideoContent, VideoFilter};
 
 use crate::audit::{Page, page_size};
 use crate::clock::{china_date, china_midnight};
@@ -486,21 +486,21 @@ impl App {
         let comment = match comment.trim() {
             "" => None,
             text => Some(
-                bounded_text(text, REVIEW_COMMENT_LENGTH_MAX)
+                bounded_text(text, VIDEO_COMMENT_LENGTH_MAX)
                     .ok_or_else(|| invalid("comment", "at most 500 characters"))?,
             ),
         };
-        self.review_video(ctx, id, VideoEvent::Approve, comment).await
+        self.decide_video(ctx, id, VideoEvent::Approve, comment).await
     }
 
     /// An approver sends a submitted video back to its draft, saying why.
     pub async fn send_back_video(&self, ctx: &Ctx, id: i64, comment: &str) -> AppResult<VideoRow> {
-        let comment = bounded_text(comment, REVIEW_COMMENT_LENGTH_MAX)
+        let comment = bounded_text(comment, VIDEO_COMMENT_LENGTH_MAX)
             .ok_or_else(|| invalid("comment", "1-500 characters saying what to change"))?;
-        self.review_video(ctx, id, VideoEvent::SendBack, Some(comment)).await
+        self.decide_video(ctx, id, VideoEvent::SendBack, Some(comment)).await
     }
 
-    async fn review_video(
+    async fn decide_video(
         &self,
         ctx: &Ctx,
         id: i64,
@@ -511,14 +511,14 @@ impl App {
         let video = self.video_to_change(&mut tx, &ctx.actor, APPROVE_RIGHTS, id).await?;
         let status = next_status(&video, event)?;
         let outcome = if event == VideoEvent::Approve { "approved" } else { "sent_back" };
-        let review = Review {
+        let decision = Decision {
             outcome,
             status: status.as_str(),
             comment: comment.as_deref(),
             by: &ctx.actor.username,
             now_ms: self.clock().now_ms(),
         };
-        changed(rows::review(&mut tx, id, &review).await?, &video)?;
+        changed(rows::decide(&mut tx, id, &decision).await?, &video)?;
         let action = if event == VideoEvent::Approve { "video.approve" } else { "video.send_back" };
         self.audit_video(&mut tx, ctx, action, &video, "").await?;
         if event == VideoEvent::SendBack {

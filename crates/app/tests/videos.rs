@@ -502,7 +502,7 @@ async fn a_video_from_draft_to_publication(backend: Backend) {
     assert_eq!(code(f.app.send_back_video(approver, draft.id, " ").await), Code::InvalidField);
     let back = f.app.send_back_video(approver, draft.id, "封面请换成竖版").await.unwrap();
     assert_eq!(
-        (back.status.as_str(), back.review_outcome.as_deref(), back.review_comment.as_deref()),
+        (back.status.as_str(), back.decision_outcome.as_deref(), back.decision_comment.as_deref()),
         ("draft", Some("sent_back"), Some("封面请换成竖版"))
     );
     f.app
@@ -512,11 +512,15 @@ async fn a_video_from_draft_to_publication(backend: Backend) {
     f.app.submit_video(op, draft.id).await.unwrap();
     let approved = f.app.approve_video(approver, draft.id, "").await.unwrap();
     assert_eq!(
-        (approved.status.as_str(), approved.review_outcome.as_deref(), approved.review_comment.as_deref()),
+        (
+            approved.status.as_str(),
+            approved.decision_outcome.as_deref(),
+            approved.decision_comment.as_deref()
+        ),
         ("approved", Some("approved"), None),
         "an approval carries no stale comment"
     );
-    assert_eq!(approved.reviewed_by.as_deref(), Some("m1-approver"));
+    assert_eq!(approved.decided_by.as_deref(), Some("m1-approver"));
 
     // Scheduling: not in the past, not more than a year ahead.
     let now = f.clock.now();

@@ -76,8 +76,8 @@ pub const EXTERNAL_URL_LENGTH_MAX: usize = 2_000;
 pub const VIDEO_BYTES_MAX_DEFAULT: u64 = 2 * 1024 * 1024 * 1024;
 /// Largest cover image, in bytes (5 MiB).
 pub const COVER_BYTES_MAX: u64 = 5 * 1024 * 1024;
-/// Longest comment of an approver sending a video back, in characters.
-pub const REVIEW_COMMENT_LENGTH_MAX: usize = 500;
+/// Longest comment of an approver on a video (approving or sending back), in characters.
+pub const VIDEO_COMMENT_LENGTH_MAX: usize = 500;
 /// Videos one enterprise account may hold (withdrawn ones included).
 pub const VIDEOS_PER_ACCOUNT_MAX: i64 = 100_000;
 /// Videos pinned on one account at most.

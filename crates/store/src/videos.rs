@@ -24,10 +24,10 @@ pub struct VideoRow {
     pub created_by: String,
     pub submitted_by: Option<String>,
     pub submitted_at_ms: Option<i64>,
-    pub review_outcome: Option<String>,
-    pub review_comment: Option<String>,
-    pub reviewed_by: Option<String>,
-    pub reviewed_at_ms: Option<i64>,
+    pub decision_outcome: Option<String>,
+    pub decision_comment: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at_ms: Option<i64>,
     pub publish_at_ms: Option<i64>,
     pub published_at_ms: Option<i64>,
     pub published_by: Option<String>,
@@ -39,7 +39,7 @@ pub struct VideoRow {
 
 const VIDEO_COLUMNS: &str = "id, merchant_id, account_id, title, description, tags, status, file_sha256, \
      file_bytes, file_type, external_url, cover_sha256, cover_type, created_by, submitted_by, submitted_at_ms, \
-     review_outcome, review_comment, reviewed_by, reviewed_at_ms, publish_at_ms, published_at_ms, published_by, \
+     decision_outcome, decision_comment, decided_by, decided_at_ms, publish_at_ms, published_at_ms, published_by, \
      withdrawn_at_ms, pinned_at_ms, created_at_ms, updated_at_ms";
 
 /// What a new video starts with.
@@ -224,8 +224,8 @@ pub async fn submit(conn: &mut Conn, id: i64, by: &str, now_ms: i64) -> StoreRes
     Ok(done.rows_affected() == 1)
 }
 
-/// An approver's decision on a video in review.
-pub struct Review<'a> {
+/// An approver's decision on a submitted video.
+pub struct Decision<'a> {
     /// `approved` or `sent_back`.
     pub outcome: &'a str,
     /// The status it leads to: `approved` or `draft`.
@@ -235,17 +235,17 @@ pub struct Review<'a> {
     pub now_ms: i64,
 }
 
-/// Records a decision on a video in review; false when it is no longer in review.
-pub async fn review(conn: &mut Conn, id: i64, review: &Review<'_>) -> StoreResult<bool> {
+/// Records a decision on a submitted video; false when it is no longer `in_review`.
+pub async fn decide(conn: &mut Conn, id: i64, decision: &Decision<'_>) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE videos SET status = $1, review_outcome = $2, review_comment = $3, reviewed_by = $4, \
-         reviewed_at_ms = $5, updated_at_ms = $5 WHERE id = $6 AND status = 'in_review'",
+        "UPDATE videos SET status = $1, decision_outcome = $2, decision_comment = $3, decided_by = $4, \
+         decided_at_ms = $5, updated_at_ms = $5 WHERE id = $6 AND status = 'in_review'",
     )
-    .bind(review.status)
-    .bind(review.outcome)
-    .bind(review.comment)
-    .bind(review.by)
-    .bind(review.now_ms)
+    .bind(decision.status)
+    .bind(decision.outcome)
+    .bind(decision.comment)
+    .bind(decision.by)
+    .bind(decision.now_ms)
     .bind(id)
     .execute(conn)
     .await?;

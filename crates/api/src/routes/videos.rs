@@ -183,12 +183,12 @@ pub fn video_json(v: &VideoRow) -> Value {
             "url": format!("/api/v1/videos/{}/cover", v.id),
         })
     });
-    let review = v.review_outcome.as_ref().map(|outcome| {
+    let decision = v.decision_outcome.as_ref().map(|outcome| {
         json!({
             "outcome": outcome,
-            "comment": v.review_comment,
-            "by": v.reviewed_by,
-            "at": v.reviewed_at_ms.and_then(china_time),
+            "comment": v.decision_comment,
+            "by": v.decided_by,
+            "at": v.decided_at_ms.and_then(china_time),
         })
     });
     json!({
@@ -205,7 +205,7 @@ pub fn video_json(v: &VideoRow) -> Value {
         "created_by": v.created_by,
         "submitted_by": v.submitted_by,
         "submitted_at": v.submitted_at_ms.and_then(china_time),
-        "review": review,
+        "decision": decision,
         "publish_at": v.publish_at_ms.and_then(china_time),
         "published_at": v.published_at_ms.and_then(china_time),
         "published_by": v.published_by,

@@ -28,10 +28,10 @@ CREATE TABLE videos (
     submitted_by TEXT,
     submitted_at_ms BIGINT,
     -- The approver's latest decision: 'approved' or 'sent_back', with its comment.
-    review_outcome TEXT,
-    review_comment TEXT,
-    reviewed_by TEXT,
-    reviewed_at_ms BIGINT,
+    decision_outcome TEXT,
+    decision_comment TEXT,
+    decided_by TEXT,
+    decided_at_ms BIGINT,
     -- When a scheduled video is published (its 'video.publish' job is due then).
     publish_at_ms BIGINT,
     published_at_ms BIGINT,
