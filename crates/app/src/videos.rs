@@ -16,6 +16,7 @@ use domain::limits::{
     VIDEOS_PER_ACCOUNT_MAX, VIDEOS_PER_WEEK_MAX,
 };
 use domain::team::TeamRight;
+use domain::verification::DOCUMENT_MAGIC_BYTES;
 use domain::videos::{
     CadenceStatus, PinError, ScheduleError, TagError, VIDEO_MAGIC_BYTES, VideoEvent, VideoFileType,
     VideoStatus, check_pin, check_publish_at, detect_cover, parse_description, parse_external_url,
@@ -397,8 +398,12 @@ impl App {
         if declared_bytes.is_some_and(|bytes| bytes > COVER_BYTES_MAX) {
             return Err(too_large);
         }
-        let rules =
-            UploadRules { bytes_max: COVER_BYTES_MAX, too_large, head_bytes: 8, check_head: cover_head };
+        let rules = UploadRules {
+            bytes_max: COVER_BYTES_MAX,
+            too_large,
+            head_bytes: DOCUMENT_MAGIC_BYTES,
+            check_head: cover_head,
+        };
         Upload::begin(&self.config().data_dir, rules)
     }
 
