@@ -290,7 +290,13 @@ async fn a_one_gib_upload_keeps_the_server_under_100_mb() {
 }
 
 async fn video_story(backend: Backend) {
-    let s = start(backend, &[]).await;
+    // The content settings of serve: a smaller file limit, and a festival list of our own.
+    let festivals = tempfile::NamedTempFile::new().unwrap();
+    let list =
+        "# ours\nlunar mid_autumn 0 1 中秋 | Mid-Autumn Festival\nfixed 09-09 1 99公益日 | 99 Giving Day\n";
+    std::fs::write(festivals.path(), list).unwrap();
+    let festivals_path = festivals.path().to_str().unwrap().to_owned();
+    let s = start(backend, &["--video-bytes-max", "100000000", "--festivals", &festivals_path]).await;
     let base = s.server.base.clone();
 
     // The team: the owner manages it, the others cannot; /me names each one's team role.
@@ -379,7 +385,7 @@ async fn video_story(backend: Backend) {
         let head = format!(
             "PUT {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
             token(&s.operator),
-            3 * 1024 * MIB
+            100_000_001
         );
         tokio::task::spawn_blocking(move || {
             let mut stream = TcpStream::connect(&address).unwrap();
@@ -483,6 +489,10 @@ async fn video_story(backend: Backend) {
     assert_eq!(days[9]["videos"][0]["pinned"], true);
     assert_eq!(days[24]["holiday"], "中秋节");
     assert_eq!(days[24]["festivals"][0]["name"], "中秋");
+    assert_eq!(
+        days[8]["festivals"],
+        json!([{"name": "99公益日", "name_en": "99 Giving Day", "first_day": true}])
+    );
     assert_eq!(calendar["cadence"]["videos_per_week"], 3);
     s.finance
         .get(&format!("/api/v1/enterprise-accounts/{account}/calendar?month=2026-9"))
