@@ -44,6 +44,11 @@ pub fn status_of(code: Code) -> StatusCode {
         Code::PayoutHolderMismatch | Code::ClosureReasonIncomplete | Code::ConfirmNameMismatch => {
             StatusCode::BAD_REQUEST
         }
+        Code::UnknownTeamRole | Code::UploadIncomplete | Code::InvalidPublishTime => StatusCode::BAD_REQUEST,
+        Code::LastOwner | Code::VideoStatusConflict | Code::VideoIncomplete => StatusCode::CONFLICT,
+        Code::AccountNotVerified | Code::PinLimitReached => StatusCode::CONFLICT,
+        Code::VideoTooLarge | Code::CoverTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Code::UnsupportedVideoType | Code::UnsupportedCoverType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

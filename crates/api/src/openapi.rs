@@ -25,11 +25,13 @@ pub struct Doc {
     pub status: u16,
     /// Whether the route needs an `Idempotency-Key` header (money-moving requests).
     pub idempotent: bool,
+    /// For merchant users, the team rights of which the caller needs one (`domain::team::TeamRight`).
+    pub team_rights: &'static [&'static str],
 }
 
 impl Doc {
     pub const fn new(tag: &'static str, summary: &'static str) -> Doc {
-        Doc { summary, tag, roles: &[], body: None, status: 200, idempotent: false }
+        Doc { summary, tag, roles: &[], body: None, status: 200, idempotent: false, team_rights: &[] }
     }
     pub const fn roles(mut self, roles: &'static [&'static str]) -> Doc {
         self.roles = roles;
@@ -45,6 +47,10 @@ impl Doc {
     }
     pub const fn idempotent(mut self) -> Doc {
         self.idempotent = true;
+        self
+    }
+    pub const fn team_rights(mut self, rights: &'static [&'static str]) -> Doc {
+        self.team_rights = rights;
         self
     }
 }
@@ -160,6 +166,9 @@ fn operation(path: &str, doc: &Doc) -> Value {
     if !doc.roles.is_empty() {
         operation["security"] = json!([{ "bearer": [] }]);
         operation["x-roles"] = json!(doc.roles);
+    }
+    if !doc.team_rights.is_empty() {
+        operation["x-team-rights"] = json!(doc.team_rights);
     }
     if let Some(example) = doc.body {
         let example: Value = serde_json::from_str(example).unwrap_or(Value::String(example.to_owned()));

@@ -1,5 +1,6 @@
 //! Authentication and roles: users, argon2id passwords, login tokens stored only as hashes,
-//! the failed-login limit, and who the caller is (`Actor`).
+//! the failed-login limit, and who the caller is (`Actor`, with the one check of team rights,
+//! `Actor::require_team`).
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -10,10 +11,11 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{DateTime, Utc};
 use domain::auth::{NewPassword, Role, Username};
 use domain::limits::{LOGIN_FAILURE_WINDOW_SECONDS, LOGIN_FAILURES_MAX, MERCHANT_NAME_LENGTH_MAX};
+use domain::team::{TeamRight, TeamRole};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use store::audit::NewAudit;
-use store::users::{self, NewUser};
+use store::users::{self, NewUser, UserRow};
 
 use crate::{App, AppError, AppResult, Code};
 
@@ -24,22 +26,89 @@ pub struct Actor {
     pub username: String,
     pub role: Role,
     pub merchant_id: Option<i64>,
+    /// A merchant user's place in its merchant's team; `None` for every other role.
+    pub team_role: Option<TeamRole>,
 }
 
 impl Actor {
     /// The operator at the command line, or the job worker: acts with admin rights.
     pub fn system(name: &str) -> Actor {
-        Actor { user_id: 0, username: format!("system:{name}"), role: Role::Admin, merchant_id: None }
+        Actor {
+            user_id: 0,
+            username: format!("system:{name}"),
+            role: Role::Admin,
+            merchant_id: None,
+            team_role: None,
+        }
+    }
+
+    /// The actor a stored user acts as.
+    pub fn of_user(user: &UserRow) -> AppResult<Actor> {
+        actor_from(user.id, &user.username, &user.role, user.merchant_id, user.team_role.as_deref())
     }
 
     pub fn require(&self, roles: &[Role]) -> AppResult<()> {
         if roles.contains(&self.role) { Ok(()) } else { Err(AppError::forbidden()) }
     }
 
+    /// Whether the actor is a member of a merchant's team whose role holds `right`
+    /// (`TeamRole::holds` is the table).
+    pub fn may(&self, right: TeamRight) -> bool {
+        self.role == Role::Merchant
+            && self.merchant_id.is_some()
+            && self.team_role.is_some_and(|team_role| team_role.holds(right))
+    }
+
+    /// The one check of team rights: the actor is a member of a merchant's team holding at least
+    /// one of `rights`. Answers the merchant's id. Platform roles are refused: they are no team's
+    /// members.
+    pub fn require_team(&self, rights: &[TeamRight]) -> AppResult<i64> {
+        match self.merchant_id {
+            Some(merchant_id) if rights.iter().any(|right| self.may(*right)) => Ok(merchant_id),
+            _ if self.role != Role::Merchant => Err(AppError::forbidden()),
+            _ => {
+                let needs: Vec<&str> = rights.iter().map(|right| right.as_str()).collect();
+                let team_role = self.team_role.map_or("none", TeamRole::as_str);
+                Err(AppError::new(
+                    Code::Forbidden,
+                    format!("your team role ({team_role}) may not do this; it needs {}", needs.join(" or ")),
+                ))
+            }
+        }
+    }
+
+    /// For a merchant user, `require_team`; platform roles pass here (what they may see is decided
+    /// by their role where they are let in).
+    pub fn require_team_when_member(&self, rights: &[TeamRight]) -> AppResult<()> {
+        if self.role == Role::Merchant { self.require_team(rights).map(|_| ()) } else { Ok(()) }
+    }
+
     /// How the audit log names this actor.
     pub fn label(&self) -> String {
         if self.user_id == 0 { self.username.clone() } else { format!("user:{}", self.username) }
     }
+}
+
+/// An actor from a user's stored fields. A merchant user always has a team role.
+fn actor_from(
+    user_id: i64,
+    username: &str,
+    role: &str,
+    merchant_id: Option<i64>,
+    team_role: Option<&str>,
+) -> AppResult<Actor> {
+    let role = parse_role(role)?;
+    let team_role = match (role, team_role) {
+        (Role::Merchant, Some(text)) => Some(
+            TeamRole::parse(text)
+                .ok_or_else(|| AppError::internal(&format!("user {user_id} has team role {text:?}")))?,
+        ),
+        (Role::Merchant, None) => {
+            return Err(AppError::internal(&format!("merchant user {user_id} has no team role")));
+        }
+        (_, _) => None,
+    };
+    Ok(Actor { user_id, username: username.to_owned(), role, merchant_id, team_role })
 }
 
 /// The caller and the request being served, passed to every use case that changes state.
@@ -100,6 +169,13 @@ impl TokenCache {
             entries.remove(hash);
         }
     }
+
+    /// Drops every cached session of a user, so that its next request reads its role again.
+    pub(crate) fn forget_user(&self, user_id: i64) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.retain(|_, session| session.actor.user_id != user_id);
+        }
+    }
 }
 
 pub(crate) fn random_hex(bytes: usize) -> String {
@@ -119,6 +195,11 @@ fn hash_password(password: &str) -> AppResult<String> {
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|error| AppError::internal(&error))
+}
+
+/// Hashes a new password on a blocking thread.
+pub(crate) async fn hash_password_blocking(password: NewPassword) -> AppResult<String> {
+    blocking(move || hash_password(password.expose())).await?
 }
 
 fn verify_password(password: &str, stored_hash: &str) -> bool {
@@ -157,7 +238,10 @@ impl App {
         if failures >= LOGIN_FAILURES_MAX {
             return Err(AppError::new(Code::TooManyLoginAttempts, "too many failed logins; wait a minute"));
         }
-        let user = users::find_user_by_username(&mut conn, username.as_str()).await?;
+        // A member removed from its team cannot log in; it hears what a wrong password hears.
+        let user = users::find_user_by_username(&mut conn, username.as_str())
+            .await?
+            .filter(|user| user.disabled_at_ms.is_none());
         drop(conn);
         let stored =
             user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| decoy_hash().to_owned());
@@ -173,12 +257,7 @@ impl App {
         let expires_at_ms = now_ms + self.config.session_ttl_seconds * 1000;
         users::insert_session(&mut tx, &token_hash(&token), &user, now_ms, expires_at_ms).await?;
         users::clear_login_failures(&mut tx, username.as_str()).await?;
-        let actor = Actor {
-            user_id: user.id,
-            username: user.username.clone(),
-            role: parse_role(&user.role)?,
-            merchant_id: user.merchant_id,
-        };
+        let actor = Actor::of_user(&user)?;
         let ctx = Ctx { actor: actor.clone(), request_id: request_id.to_owned() };
         self.audit(&mut tx, &ctx, "auth.login", &format!("user:{}", user.username), "").await?;
         tx.commit().await?;
@@ -198,15 +277,17 @@ impl App {
         }
         let mut conn = self.db.read().await?;
         let session = users::find_session(&mut conn, &hash).await?.ok_or_else(unauthorized)?;
-        if session.revoked_at_ms.is_some() || session.expires_at_ms <= now_ms {
+        let ended = session.revoked_at_ms.is_some() || session.expires_at_ms <= now_ms;
+        if ended || session.disabled_at_ms.is_some() {
             return Err(unauthorized());
         }
-        let actor = Actor {
-            user_id: session.user_id,
-            username: session.username,
-            role: parse_role(&session.role)?,
-            merchant_id: session.merchant_id,
-        };
+        let actor = actor_from(
+            session.user_id,
+            &session.username,
+            &session.role,
+            session.merchant_id,
+            session.team_role.as_deref(),
+        )?;
         let cached = CachedSession {
             actor: actor.clone(),
             expires_at_ms: session.expires_at_ms,
@@ -231,7 +312,8 @@ impl App {
     }
 
     /// Creates a user (admin only). A merchant user needs a merchant name; the merchant is created
-    /// when it does not exist yet.
+    /// when it does not exist yet. A merchant user made here is its merchant's owner (it holds
+    /// every team right); owners add the other members (`App::add_team_member`).
     pub async fn create_user(
         &self,
         ctx: &Ctx,
@@ -258,7 +340,7 @@ impl App {
             }
             (_, None) => None,
         };
-        let hash = blocking(move || hash_password(password.expose())).await??;
+        let hash = hash_password_blocking(password).await?;
         let now_ms = self.clock.now_ms();
         let mut tx = self.db.begin().await?;
         let merchant_id = match merchant_name {
@@ -277,6 +359,7 @@ impl App {
             password_hash: &hash,
             role: role.as_str(),
             merchant_id,
+            team_role: merchant_id.map(|_| TeamRole::Owner.as_str()),
             now_ms,
         };
         let Some(id) = users::conflict_as_none(users::insert_user(&mut tx, &new_user).await)? else {
@@ -285,7 +368,10 @@ impl App {
                 format!("username {} is taken", username.as_str()),
             ));
         };
-        let detail = format!("role={}", role.as_str());
+        let detail = match merchant_id {
+            Some(_) => format!("role={} team_role={}", role.as_str(), TeamRole::Owner.as_str()),
+            None => format!("role={}", role.as_str()),
+        };
         self.audit_for(
             &mut tx,
             ctx,
@@ -297,6 +383,12 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Forgets this server's cached sessions of a user, so that its next request reads its role
+    /// (or its removal) from the database.
+    pub(crate) fn forget_sessions(&self, user_id: i64) {
+        self.tokens.forget_user(user_id);
     }
 
     /// Deletes sessions and failed-login records that ended more than a day ago.

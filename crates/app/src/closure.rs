@@ -11,6 +11,7 @@ use domain::ledger::{AccountCode, Overdraft};
 use domain::limits::{BANK_NAME_LENGTH_MAX, ENTITY_NAME_LENGTH_MAX, NOTE_LENGTH_MAX};
 use domain::money::Amount;
 use domain::operations::ShopStatus;
+use domain::team::TeamRight;
 use domain::violation::{EntityType, Severity, ViolationStatus, bounded_text};
 use store::closure::{self as rows, PayoutRow, RefundDecision};
 pub use store::closure::{ClosureRow, RefundRow};
@@ -152,7 +153,7 @@ impl App {
         reason_text: &str,
         confirm_name: &str,
     ) -> AppResult<ClosureOutcome> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let reason = ClosureReason::parse(reason_code, reason_text).ok_or_else(|| {
             AppError::new(
                 Code::ClosureReasonIncomplete,
@@ -214,7 +215,7 @@ impl App {
 
     /// The merchant withdraws a closure during its notice period; the shop operates again.
     pub async fn withdraw_closure(&self, ctx: &Ctx, shop_id: i64) -> AppResult<ClosureRow> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
@@ -373,6 +374,7 @@ impl App {
     }
 
     pub async fn refund(&self, actor: &Actor, id: i64) -> AppResult<RefundView> {
+        actor.require_team_when_member(&[TeamRight::ViewMoney])?;
         let mut conn = self.db().read().await?;
         let refund = rows::find_refund(&mut conn, id).await?.ok_or_else(|| AppError::not_found("refund"))?;
         self.shop(actor, refund.shop_id).await.map_err(|_| AppError::not_found("refund"))?;
@@ -655,7 +657,7 @@ impl App {
         bank_name: &str,
         account_number: &str,
     ) -> AppResult<PayoutView> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let holder = bounded_text(holder_name, ENTITY_NAME_LENGTH_MAX)
             .ok_or_else(|| invalid("holder_name", "1-100 characters"))?;
         let bank = bounded_text(bank_name, BANK_NAME_LENGTH_MAX)
@@ -701,6 +703,7 @@ impl App {
     }
 
     pub async fn payout_account(&self, actor: &Actor, shop_id: i64) -> AppResult<Option<PayoutView>> {
+        actor.require_team_when_member(&[TeamRight::ViewMoney])?;
         let shop = self.shop(actor, shop_id).await?;
         let mut conn = self.db().read().await?;
         let row = rows::find_payout(&mut conn, shop.id).await?;

@@ -8,7 +8,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
-use domain::auth::Role;
 
 use crate::clock::{china_date, china_midnight};
 use crate::{Actor, App, AppError, AppResult, Clock, Ctx, ManualClock};
@@ -134,8 +133,7 @@ impl App {
         let user = store::users::find_user_by_username(&mut conn, username)
             .await?
             .ok_or_else(|| AppError::internal(&format!("demo user {username} is missing")))?;
-        let role = Role::parse(&user.role)?;
-        let actor = Actor { user_id: user.id, username: user.username, role, merchant_id: user.merchant_id };
+        let actor = Actor::of_user(&user)?;
         Ok(Ctx { actor, request_id: format!("demo-{username}") })
     }
 }

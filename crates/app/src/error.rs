@@ -79,6 +79,18 @@ error_codes! {
     ConfirmNameMismatch => "confirm_name_mismatch", "输入的店铺名称与店铺不一致", "The name typed does not match the shop's name";
     ForfeitNotAllowed => "forfeit_not_allowed", "仅严重违规的店铺可不予退还保证金", "Only a shop with a serious violation may forfeit its deposit";
     ReopenCooldown => "reopen_cooldown", "店铺注销退款完成 6 个月内不能开设新店", "A new shop may open only 6 months after the old shop's refund";
+    UnknownTeamRole => "unknown_team_role", "未知的团队角色", "Team roles are owner, operator, approver and finance";
+    LastOwner => "last_owner", "商家至少需要保留一名所有者", "A merchant keeps at least one owner";
+    VideoTooLarge => "video_too_large", "视频文件超过大小上限", "The video file is larger than the limit";
+    UnsupportedVideoType => "unsupported_video_type", "仅支持 MP4 或 MOV 视频文件", "Only MP4 or MOV video files are accepted";
+    CoverTooLarge => "cover_too_large", "封面图片超过 5 MiB", "The cover image is larger than 5 MiB";
+    UnsupportedCoverType => "unsupported_cover_type", "封面仅支持 JPEG 或 PNG 图片", "Only JPEG or PNG cover images are accepted";
+    UploadIncomplete => "upload_incomplete", "上传未完成", "The upload ended before its last byte";
+    VideoStatusConflict => "video_status_conflict", "当前视频状态不允许此操作", "The video's status does not allow this";
+    VideoIncomplete => "video_incomplete", "请先上传视频文件或填写外部链接", "Upload the video file or give its external address first";
+    InvalidPublishTime => "invalid_publish_time", "发布时间须晚于当前时间且在一年之内", "The publish time must be in the future and within a year";
+    AccountNotVerified => "account_not_verified", "仅已认证（蓝V）的企业号可置顶视频", "Only verified (blue V) accounts may pin videos";
+    PinLimitReached => "pin_limit_reached", "每个企业号最多置顶 3 个视频", "An account pins at most 3 videos";
     Internal => "internal", "服务器内部错误", "Internal error";
 }
 

@@ -33,10 +33,16 @@ pub enum JobKind {
     RefundRelease,
     /// A refund's due day passed undecided: raise the overdue alert (subject `refund:ID`).
     RefundOverdue,
+    /// A scheduled video's publish time: publish it unless it was rescheduled, published or
+    /// withdrawn meanwhile (subject `video:ID`, payload the publish time in ms).
+    VideoPublish,
+    /// The daily look at an account's publishing cadence: notify the merchant when it falls
+    /// behind or has nothing scheduled ahead, then plan tomorrow's (subject `enterprise_account:ID`).
+    VideoCadenceCheck,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 9] = [
+    pub const ALL: [JobKind; 11] = [
         JobKind::SessionsPurge,
         JobKind::AuditVerify,
         JobKind::VerificationChangesDeadline,
@@ -46,6 +52,8 @@ impl JobKind {
         JobKind::ClosureDue,
         JobKind::RefundRelease,
         JobKind::RefundOverdue,
+        JobKind::VideoPublish,
+        JobKind::VideoCadenceCheck,
     ];
 
     /// The recurring housekeeping jobs, one pending of each at all times.
@@ -62,6 +70,8 @@ impl JobKind {
             JobKind::ClosureDue => "closure.due",
             JobKind::RefundRelease => "refund.release",
             JobKind::RefundOverdue => "refund.overdue",
+            JobKind::VideoPublish => "video.publish",
+            JobKind::VideoCadenceCheck => "video.cadence_check",
         }
     }
 
@@ -165,6 +175,8 @@ impl App {
             JobKind::ClosureDue => self.run_closure_due(tx, job).await,
             JobKind::RefundRelease => self.run_refund_release(tx, job).await,
             JobKind::RefundOverdue => self.run_refund_overdue(tx, job).await,
+            JobKind::VideoPublish => self.run_video_publish(tx, job).await,
+            JobKind::VideoCadenceCheck => self.run_cadence_check(tx, job).await,
         }
     }
 

@@ -17,7 +17,10 @@ pub mod notifications;
 pub mod operations;
 pub mod secrets;
 pub mod shops;
+pub mod team;
+pub mod uploads;
 pub mod verification;
+pub mod videos;
 pub mod violations;
 
 use std::path::PathBuf;
@@ -82,6 +85,14 @@ pub struct AppConfig {
     pub verified_accounts_per_uscc_max: i64,
     /// Days before the badge expires on which the merchant is reminded.
     pub badge_reminder_days: Vec<i64>,
+    /// The largest video file accepted, in bytes.
+    pub video_bytes_max: u64,
+    /// The shopping festivals the publishing calendar shows.
+    pub festivals: Vec<domain::festivals::Festival>,
+    /// Days ahead the daily cadence check looks for a scheduled video.
+    pub cadence_lookahead_days: i64,
+    /// The hour of the day (China time) at which each account's cadence is checked.
+    pub cadence_check_hour: u32,
 }
 
 impl Default for AppConfig {
@@ -130,6 +141,10 @@ impl Default for AppConfig {
             verification_cooldown_days: 30,
             verified_accounts_per_uscc_max: 2,
             badge_reminder_days: vec![30, 7, 1],
+            video_bytes_max: domain::limits::VIDEO_BYTES_MAX_DEFAULT,
+            festivals: domain::festivals::default_festivals(),
+            cadence_lookahead_days: 3,
+            cadence_check_hour: 9,
         }
     }
 }

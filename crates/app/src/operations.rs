@@ -15,6 +15,7 @@ use domain::operations::{
     AfterSalesKind, CaseStatus, CommissionStatus, InvoiceStatus, OrderEvent, OrderStatus, ProductStatus,
     ShopStatus,
 };
+use domain::team::TeamRight;
 use domain::violation::bounded_text;
 use store::jobs::JobRow;
 use store::operations::{self as rows, ActivityRow, Counter, NewOrder};
@@ -124,7 +125,7 @@ impl App {
         title: &str,
         price_fen: i64,
     ) -> AppResult<ProductRow> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let title = text("title", title, PRODUCT_TITLE_LENGTH_MAX)?;
         let price = amount("price_fen", price_fen)?;
         let now_ms = self.clock().now_ms();
@@ -151,7 +152,7 @@ impl App {
     }
 
     pub async fn delist_product(&self, ctx: &Ctx, product_id: i64) -> AppResult<ProductRow> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let now_ms = self.clock().now_ms();
         let shop_id = self.product(&ctx.actor, product_id).await?.shop_id;
         let mut tx = self.db().begin().await?;
@@ -256,7 +257,7 @@ impl App {
 
     /// The merchant ships a paid order.
     pub async fn ship_order(&self, ctx: &Ctx, order_id: i64) -> AppResult<OrderRow> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         self.order_event(ctx, order_id, OrderEvent::Ship).await
     }
 
@@ -269,6 +270,7 @@ impl App {
     /// A paid order is cancelled before shipping (by the order system or the merchant).
     pub async fn cancel_order(&self, ctx: &Ctx, order_id: i64) -> AppResult<OrderRow> {
         ctx.actor.require(&[Role::Service, Role::Merchant])?;
+        ctx.actor.require_team_when_member(&[TeamRight::ManageMerchant])?;
         self.order_event(ctx, order_id, OrderEvent::Cancel).await
     }
 
@@ -389,6 +391,7 @@ impl App {
     }
 
     pub async fn settlement(&self, actor: &Actor, shop_id: i64) -> AppResult<SettlementView> {
+        actor.require_team_when_member(&[TeamRight::ViewMoney])?;
         let shop = self.shop(actor, shop_id).await?;
         let mut conn = self.db().read().await?;
         Ok(SettlementView {
@@ -415,7 +418,7 @@ impl App {
         amount_fen: i64,
         claim: IdempotencyClaim,
     ) -> Result<MoneyOutcome, BatchError> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let amount = Amount::parse(amount_fen)
             .map_err(|_| AppError::new(Code::InvalidAmount, "amount_fen must be a positive number of fen"))?;
         let now_ms = self.clock().now_ms();
@@ -549,6 +552,7 @@ impl App {
             CaseTable::Complaints => (Role::Reviewer, Counter::ComplaintsOpen, "complaint"),
         };
         ctx.actor.require(&[role])?;
+        ctx.actor.require_team_when_member(&[TeamRight::ManageMerchant])?;
         let resolution = text("resolution", resolution, MESSAGE_LENGTH_MAX)?;
         let shop_id = self.case(&ctx.actor, table, id).await?.shop_id;
         let now_ms = self.clock().now_ms();
@@ -628,7 +632,7 @@ impl App {
 
     /// The merchant replies; the conversation is answered.
     pub async fn reply(&self, ctx: &Ctx, conversation_id: i64, message: &str) -> AppResult<MessageRow> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::Reply])?;
         let message = text("text", message, MESSAGE_LENGTH_MAX)?;
         let shop_id = self.conversation(&ctx.actor, conversation_id).await?.conversation.shop_id;
         let now_ms = self.clock().now_ms();
@@ -719,7 +723,7 @@ impl App {
         id: i64,
         claim: IdempotencyClaim,
     ) -> Result<MoneyOutcome, BatchError> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let shop_id = self.due(&ctx.actor, DueTable::Commissions, id).await?.shop_id;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
@@ -796,7 +800,7 @@ impl App {
 
     /// The merchant records the number of the invoice issued.
     pub async fn issue_invoice(&self, ctx: &Ctx, id: i64, invoice_number: &str) -> AppResult<DueRow> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let number = text("invoice_number", invoice_number, INVOICE_NUMBER_LENGTH_MAX)?;
         let shop_id = self.due(&ctx.actor, DueTable::Invoices, id).await?.shop_id;
         let now_ms = self.clock().now_ms();

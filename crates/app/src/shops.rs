@@ -4,6 +4,7 @@ use domain::auth::Role;
 use domain::ledger::{AccountCode, Overdraft};
 use domain::limits::PAYMENT_REF_LENGTH_MAX;
 use domain::money::Amount;
+use domain::team::TeamRight;
 use domain::violation::{EntityName, EntityType, ShopName, bounded_text};
 use store::ledger::TransferRow;
 pub use store::shops::ShopRow;
@@ -128,8 +129,7 @@ fn csv_field(text: &str) -> String {
 impl App {
     /// Opens a shop for the caller's merchant, with its deposit account.
     pub async fn create_shop(&self, ctx: &Ctx, input: &NewShopInput) -> AppResult<ShopRow> {
-        ctx.actor.require(&[Role::Merchant])?;
-        let merchant_id = ctx.actor.merchant_id.ok_or_else(AppError::forbidden)?;
+        let merchant_id = ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let name = ShopName::parse(&input.name).ok_or_else(|| invalid("name", "1-30 characters"))?;
         let entity_type = EntityType::parse(&input.entity_type)
             .ok_or_else(|| invalid("entity_type", "enterprise or individual"))?;
@@ -204,6 +204,7 @@ impl App {
     }
 
     pub async fn deposit(&self, actor: &Actor, shop_id: i64) -> AppResult<DepositView> {
+        actor.require_team_when_member(&[TeamRight::ViewMoney])?;
         let shop = self.shop(actor, shop_id).await?;
         let mut conn = self.db().read().await?;
         let row = store::ledger::find_account(&mut conn, shop.deposit_account_id)
@@ -286,6 +287,7 @@ impl App {
         limit: Option<u32>,
         cursor: Option<i64>,
     ) -> AppResult<Page<DepositEntry>> {
+        actor.require_team_when_member(&[TeamRight::ViewMoney])?;
         let shop = self.shop(actor, shop_id).await?;
         let limit = page_size(limit);
         let mut conn = self.db().read().await?;
@@ -305,6 +307,7 @@ impl App {
 
     /// The whole statement as CSV (UTF-8 with a byte-order mark so that Excel reads Chinese), oldest first.
     pub async fn deposit_statement_csv(&self, actor: &Actor, shop_id: i64) -> AppResult<String> {
+        actor.require_team_when_member(&[TeamRight::ViewMoney])?;
         let shop = self.shop(actor, shop_id).await?;
         let mut conn = self.db().read().await?;
         let mut entries = Vec::new();

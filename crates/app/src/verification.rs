@@ -15,6 +15,7 @@ use domain::limits::{
     NOTE_LENGTH_MAX, PAYMENT_REF_LENGTH_MAX, PERSON_NAME_LENGTH_MAX,
 };
 use domain::money::Amount;
+use domain::team::TeamRight;
 use domain::validators::{Email, MobilePhone, ResidentId, Uscc, UsccCheck};
 use domain::verification::{
     DOCUMENT_MAGIC_BYTES, DocumentKind, DocumentType, Outcome, VerificationStatus, Warning, nickname_matches,
@@ -321,8 +322,7 @@ impl App {
         nickname: &str,
         bio: &str,
     ) -> AppResult<AccountRow> {
-        ctx.actor.require(&[Role::Merchant])?;
-        let merchant_id = ctx.actor.merchant_id.ok_or_else(AppError::forbidden)?;
+        let merchant_id = ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let nickname = bounded_text(nickname, NICKNAME_LENGTH_MAX)
             .ok_or_else(|| invalid("nickname", "1-30 characters, no control characters"))?;
         let bio = parse_bio(bio).ok_or_else(|| invalid("bio", "at most 500 characters"))?;
@@ -509,7 +509,7 @@ impl App {
         account_id: i64,
         input: &ApplicationInput,
     ) -> AppResult<VerificationView> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let parsed = self.parse_application(input)?;
         let account = self.enterprise_account(&ctx.actor, account_id).await?;
         let now_ms = self.clock().now_ms();
@@ -551,7 +551,7 @@ impl App {
         id: i64,
         input: &ApplicationInput,
     ) -> AppResult<VerificationView> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let parsed = self.parse_application(input)?;
         let existing = self.verification_row(&ctx.actor, id).await?;
         let mut tx = self.db().begin().await?;
@@ -767,7 +767,7 @@ impl App {
     /// Checks that the merchant may add a document to this application now, and opens the
     /// temporary file the upload is written to.
     pub async fn begin_document_upload(&self, actor: &Actor, id: i64) -> AppResult<DocumentUpload> {
-        actor.require(&[Role::Merchant])?;
+        actor.require_team(&[TeamRight::ManageMerchant])?;
         let row = self.verification_row(actor, id).await?;
         if !status_of(&row)?.editable() {
             return Err(conflict(&row, "add documents to"));
@@ -798,7 +798,7 @@ impl App {
         kind: &str,
         upload: DocumentUpload,
     ) -> AppResult<DocumentRow> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let kind = DocumentKind::parse(kind.trim()).ok_or_else(|| {
             invalid("kind", "business_licence, application_letter, authorization_letter or industry_permit")
         })?;
@@ -981,7 +981,7 @@ impl App {
     /// review should be done `review_target_workdays` and must be done `review_due_workdays`
     /// working days after the submission date (Asia/Shanghai).
     pub async fn submit_verification(&self, ctx: &Ctx, id: i64) -> AppResult<VerificationView> {
-        ctx.actor.require(&[Role::Merchant])?;
+        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let row = self.verification_row(&ctx.actor, id).await?;
         let now_ms = self.clock().now_ms();
         let today = china_date(self.clock().now());

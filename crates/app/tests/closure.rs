@@ -12,7 +12,6 @@ use app::shops::{NewShopInput, ShopRow};
 use app::violations::NewViolationInput;
 use app::{Actor, App, AppConfig, Code, Ctx, ManualClock};
 use chrono::{DateTime, Utc};
-use domain::auth::Role;
 use domain::closure::CheckCode;
 use test_support::{Backend, TestDb, both_backends};
 
@@ -37,8 +36,7 @@ async fn user(app: &App, username: &str, role: &str, merchant: Option<&str>) -> 
     app.create_user(&Ctx::system("test"), username, role, merchant, "correct horse battery").await.unwrap();
     let mut conn = app.db().read().await.unwrap();
     let row = store::users::find_user_by_username(&mut conn, username).await.unwrap().unwrap();
-    let role = Role::parse(&row.role).unwrap();
-    let actor = Actor { user_id: row.id, username: row.username, role, merchant_id: row.merchant_id };
+    let actor = Actor::of_user(&row).unwrap();
     Ctx { actor, request_id: format!("req-{username}") }
 }
 

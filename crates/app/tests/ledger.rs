@@ -8,7 +8,6 @@ use app::shops::{DepositEntry, DepositView, NewShopInput, ShopRow};
 use app::violations::NewViolationInput;
 use app::{Actor, App, AppConfig, AppResult, Code, Ctx, ManualClock};
 use chrono::{DateTime, Utc};
-use domain::auth::Role;
 use test_support::{Backend, TestDb, both_backends};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -34,12 +33,7 @@ async fn user(app: &App, username: &str, role: &str, merchant: Option<&str>) -> 
     app.create_user(&Ctx::system("test"), username, role, merchant, "correct horse battery").await.unwrap();
     let mut conn = app.db().read().await.unwrap();
     let row = store::users::find_user_by_username(&mut conn, username).await.unwrap().unwrap();
-    let actor = Actor {
-        user_id: row.id,
-        username: row.username,
-        role: Role::parse(&row.role).unwrap(),
-        merchant_id: row.merchant_id,
-    };
+    let actor = Actor::of_user(&row).unwrap();
     Ctx { actor, request_id: format!("req-{username}") }
 }
 

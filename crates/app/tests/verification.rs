@@ -29,12 +29,7 @@ async fn user(app: &App, username: &str, role: &str, merchant: Option<&str>) -> 
     app.create_user(&Ctx::system("test"), username, role, merchant, "correct horse battery").await.unwrap();
     let mut conn = app.db().read().await.unwrap();
     let row = store::users::find_user_by_username(&mut conn, username).await.unwrap().unwrap();
-    let actor = Actor {
-        user_id: row.id,
-        username: row.username,
-        role: Role::parse(&row.role).unwrap(),
-        merchant_id: row.merchant_id,
-    };
+    let actor = Actor::of_user(&row).unwrap();
     Ctx { actor, request_id: format!("req-{username}") }
 }
 
@@ -419,7 +414,8 @@ async fn demo_has_an_application_in_every_state(backend: Backend) {
     let app = App::new(db.open().await, clock.clone(), clock, config).await.unwrap();
     assert!(app.seed_demo().await.unwrap());
     assert!(!app.seed_demo().await.unwrap(), "a second run adds nothing");
-    let reviewer = Actor { user_id: 0, username: "r".into(), role: Role::Reviewer, merchant_id: None };
+    let reviewer =
+        Actor { user_id: 0, username: "r".into(), role: Role::Reviewer, merchant_id: None, team_role: None };
     let all = app.list_verifications(&reviewer, None, Some(200)).await.unwrap();
     for status in domain::verification::VerificationStatus::ALL {
         assert!(

@@ -60,3 +60,37 @@ pub const INVOICE_NUMBER_LENGTH_MAX: usize = 32;
 pub const BANK_NAME_LENGTH_MAX: usize = 50;
 /// Messages of one conversation shown at most.
 pub const CONVERSATION_MESSAGES_MAX: i64 = 200;
+/// Members one merchant's team may have (the owner included).
+pub const TEAM_MEMBERS_MAX: i64 = 200;
+/// Longest video title, in characters.
+pub const VIDEO_TITLE_LENGTH_MAX: usize = 55;
+/// Longest video description, in characters.
+pub const VIDEO_DESCRIPTION_LENGTH_MAX: usize = 1_000;
+/// Longest topic tag (话题), in characters, without its `#`.
+pub const TAG_LENGTH_MAX: usize = 20;
+/// Tags one video may carry.
+pub const TAGS_PER_VIDEO_MAX: usize = 10;
+/// Longest external video address, in bytes.
+pub const EXTERNAL_URL_LENGTH_MAX: usize = 2_000;
+/// The default largest video file, in bytes (2 GiB); `AppConfig::video_bytes_max` sets the limit.
+pub const VIDEO_BYTES_MAX_DEFAULT: u64 = 2 * 1024 * 1024 * 1024;
+/// Largest cover image, in bytes (5 MiB).
+pub const COVER_BYTES_MAX: u64 = 5 * 1024 * 1024;
+/// Longest comment of an approver on a video (approving or sending back), in characters.
+pub const VIDEO_COMMENT_LENGTH_MAX: usize = 500;
+/// Videos one enterprise account may hold (withdrawn ones included).
+pub const VIDEOS_PER_ACCOUNT_MAX: i64 = 100_000;
+/// Videos pinned on one account at most.
+pub const PINNED_VIDEOS_MAX: i64 = 3;
+/// How far ahead a video may be scheduled, in days.
+pub const SCHEDULE_HORIZON_DAYS_MAX: i64 = 365;
+/// The highest weekly publishing target an account may set.
+pub const VIDEOS_PER_WEEK_MAX: i64 = 100;
+/// Videos one calendar month shows at most per account.
+pub const CALENDAR_VIDEOS_MAX: i64 = 2_000;
+/// Festivals a configured list may hold.
+pub const FESTIVALS_MAX: usize = 100;
+/// Longest festival, in days.
+pub const FESTIVAL_DAYS_MAX: u32 = 60;
+/// Longest festival name, in characters.
+pub const FESTIVAL_NAME_LENGTH_MAX: usize = 30;

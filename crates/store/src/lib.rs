@@ -12,8 +12,10 @@ pub mod jobs;
 pub mod ledger;
 pub mod operations;
 pub mod shops;
+pub mod team;
 pub mod users;
 pub mod verification;
+pub mod videos;
 
 pub use db::{Backend, Db, WriteTx};
 

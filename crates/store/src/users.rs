@@ -12,6 +12,10 @@ pub struct UserRow {
     pub role: String,
     pub merchant_id: Option<i64>,
     pub created_at_ms: i64,
+    /// A merchant user's place in its merchant's team; `None` for other users.
+    pub team_role: Option<String>,
+    /// Set when the user was removed from its team: it can no longer log in.
+    pub disabled_at_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -20,6 +24,8 @@ pub struct SessionUserRow {
     pub username: String,
     pub role: String,
     pub merchant_id: Option<i64>,
+    pub team_role: Option<String>,
+    pub disabled_at_ms: Option<i64>,
     pub expires_at_ms: i64,
     pub revoked_at_ms: Option<i64>,
 }
@@ -62,18 +68,20 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub role: &'a str,
     pub merchant_id: Option<i64>,
+    pub team_role: Option<&'a str>,
     pub now_ms: i64,
 }
 
 pub async fn insert_user(conn: &mut Conn, user: &NewUser<'_>) -> StoreResult<i64> {
     let id = sqlx::query(
-        "INSERT INTO users (username, password_hash, role, merchant_id, created_at_ms) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO users (username, password_hash, role, merchant_id, team_role, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(user.username)
     .bind(user.password_hash)
     .bind(user.role)
     .bind(user.merchant_id)
+    .bind(user.team_role)
     .bind(user.now_ms)
     .fetch_one(conn)
     .await?
@@ -81,7 +89,8 @@ pub async fn insert_user(conn: &mut Conn, user: &NewUser<'_>) -> StoreResult<i64
     Ok(id)
 }
 
-const USER_COLUMNS: &str = "id, username, password_hash, role, merchant_id, created_at_ms";
+pub(crate) const USER_COLUMNS: &str =
+    "id, username, password_hash, role, merchant_id, created_at_ms, team_role, disabled_at_ms";
 
 pub async fn find_user_by_username(conn: &mut Conn, username: &str) -> StoreResult<Option<UserRow>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
@@ -115,8 +124,8 @@ pub async fn insert_session(
 
 pub async fn find_session(conn: &mut Conn, token_hash: &str) -> StoreResult<Option<SessionUserRow>> {
     Ok(sqlx::query_as(
-        "SELECT s.user_id, u.username, u.role, u.merchant_id, s.expires_at_ms, s.revoked_at_ms \
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+        "SELECT s.user_id, u.username, u.role, u.merchant_id, u.team_role, u.disabled_at_ms, s.expires_at_ms, \
+         s.revoked_at_ms FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(conn)

@@ -31,6 +31,32 @@ pub struct ServeArgs {
     /// Seconds between two looks for due jobs.
     #[arg(long, default_value_t = 1)]
     worker_interval_seconds: u64,
+    /// The largest video file accepted, in bytes (default 2 GiB).
+    #[arg(long, env = "XIAODIAN_VIDEO_BYTES_MAX", default_value_t = domain::limits::VIDEO_BYTES_MAX_DEFAULT)]
+    video_bytes_max: u64,
+    /// A file listing the shopping festivals the publishing calendar shows, replacing the default
+    /// list (format in `domain::festivals::parse_festivals`).
+    #[arg(long, env = "XIAODIAN_FESTIVALS")]
+    festivals: Option<std::path::PathBuf>,
+    /// Days ahead the daily cadence check looks for a scheduled video.
+    #[arg(long, env = "XIAODIAN_CADENCE_LOOKAHEAD_DAYS", default_value_t = 3)]
+    cadence_lookahead_days: u32,
+}
+
+impl ServeArgs {
+    /// The app settings: the common ones, then the content settings of `serve`.
+    fn config(&self) -> anyhow::Result<AppConfig> {
+        let mut config = self.db.config()?;
+        config.video_bytes_max = self.video_bytes_max;
+        config.cadence_lookahead_days = i64::from(self.cadence_lookahead_days.clamp(1, 60));
+        if let Some(path) = &self.festivals {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the festival list {}", path.display()))?;
+            config.festivals = domain::festivals::parse_festivals(&text)
+                .with_context(|| format!("the festival list {} does not parse", path.display()))?;
+        }
+        Ok(config)
+    }
 }
 
 fn parse_clock(text: &str) -> anyhow::Result<Arc<dyn Clock>> {
@@ -57,9 +83,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "auto" => clock.as_manual().is_none(),
         other => bail!("--worker takes auto, on or off, not {other:?}"),
     };
+    let config = args.config()?;
     let db =
         Db::connect(&args.db.db).await.with_context(|| format!("cannot open the database {}", args.db.db))?;
-    let config: AppConfig = args.db.config()?;
     let app = App::new(db, clock, Arc::new(SystemClock), config).await?;
     let seeded = if args.demo { app.seed_demo().await? } else { false };
     app.ensure_housekeeping_jobs().await?;

@@ -6,7 +6,9 @@ pub(crate) mod closure;
 mod operations;
 mod shops;
 mod system;
+mod team;
 mod verification;
+mod videos;
 
 use crate::openapi::Routes;
 
@@ -18,6 +20,8 @@ pub fn all() -> Routes {
     let routes = operations::add(routes);
     let routes = closure::add(routes);
     let routes = verification::add(routes);
+    let routes = team::add(routes);
+    let routes = videos::add(routes);
     calendar::add(routes)
 }
 

@@ -66,6 +66,7 @@ async fn login_handler(
         "token": outcome.token,
         "expires_at": outcome.expires_at.to_rfc3339(),
         "role": outcome.actor.role.as_str(),
+        "team_role": outcome.actor.team_role.map(|role| role.as_str()),
     })))
 }
 
@@ -84,5 +85,7 @@ async fn me(auth: Auth) -> axum::Json<Value> {
         "username": actor.username,
         "role": actor.role.as_str(),
         "merchant_id": actor.merchant_id,
+        "team_role": actor.team_role.map(|role| role.as_str()),
+        "team_rights": actor.team_role.map(|role| role.rights().iter().map(|r| r.as_str()).collect::<Vec<_>>()),
     }))
 }

@@ -29,7 +29,10 @@ async fn auth_roles_and_tokens(backend: Backend) {
 
     let admin = client.login("admin", &password("admin")).await;
     let me = admin.get("/api/v1/me").await;
-    assert_eq!(me.json, json!({"username": "admin", "role": "admin", "merchant_id": null}));
+    assert_eq!(
+        me.json,
+        json!({"username": "admin", "role": "admin", "merchant_id": null, "team_role": null, "team_rights": null})
+    );
 
     let merchant = client.login("m1", &password("m1")).await;
     let me = merchant.get("/api/v1/me").await;

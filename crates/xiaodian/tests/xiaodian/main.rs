@@ -8,6 +8,7 @@ mod console_closure;
 mod http;
 mod ledger;
 mod verification;
+mod videos;
 
 use std::path::Path;
 
