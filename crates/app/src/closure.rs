@@ -13,16 +13,16 @@ use domain::money::Amount;
 use domain::operations::ShopStatus;
 use domain::team::TeamRight;
 use domain::violation::{EntityType, Severity, ViolationStatus, bounded_text};
-use store::closure::{self as rows, PayoutRow, RefundDecision};
+use store::closure::{self as rows, FactCodes, PayoutRow, RefundDecision};
 pub use store::closure::{ClosureRow, RefundRow};
 use store::jobs::JobRow;
-use store::operations::ActivityRow;
 use store::shops::ShopRow;
 
 use crate::clock::{china_date, china_midnight};
 use crate::jobs::JobKind;
 use crate::ledger::{AccountRef, MoneyCommand, Movement, MovementOp};
 use crate::notifications::Notice;
+use crate::shops::can_see;
 use crate::{Actor, App, AppError, AppResult, Code, Ctx};
 
 /// The checks of a shop now, and the day it would close if asked today with every blocker cleared.
@@ -85,28 +85,23 @@ impl App {
         china_date(self.clock().now())
     }
 
-    /// What the checks look at, from the counters and the ledger (nothing here scans orders).
-    async fn shop_facts(
-        &self,
-        conn: &mut store::Conn,
-        shop: &ShopRow,
-        activity: &ActivityRow,
-    ) -> AppResult<ShopFacts> {
-        let balance = |row: Option<store::ledger::AccountRow>| {
-            row.map(|r| r.credits_posted - r.debits_posted).unwrap_or(0)
+    /// What the checks look at, from the counters and the ledger, with the shop: one statement
+    /// that reads rows by key (nothing here scans orders). Inside a write transaction, call it
+    /// after `lock_shop`, so no write that changes a counter can come in between.
+    async fn shop_facts(&self, conn: &mut store::Conn, shop_id: i64) -> AppResult<(ShopRow, ShopFacts)> {
+        let codes = FactCodes {
+            settling_account: AccountCode::ShopSettling.as_str(),
+            settlement_account: AccountCode::ShopSettlement.as_str(),
+            appealed: ViolationStatus::Appealed.as_str(),
         };
-        let deposit = store::ledger::find_account(conn, shop.deposit_account_id).await?;
-        let settling =
-            store::ledger::find_shop_account(conn, shop.id, AccountCode::ShopSettling.as_str()).await?;
-        let settled =
-            store::ledger::find_shop_account(conn, shop.id, AccountCode::ShopSettlement.as_str()).await?;
-        let appeals_pending =
-            store::shops::count_violations(conn, shop.id, ViolationStatus::Appealed.as_str()).await?;
+        let row =
+            rows::closure_facts(conn, shop_id, codes).await?.ok_or_else(|| AppError::not_found("shop"))?;
+        let activity = &row.activity;
         let last_order_closed_on = activity
             .last_order_closed_at_ms
             .and_then(chrono::DateTime::from_timestamp_millis)
             .map(china_date);
-        Ok(ShopFacts {
+        let facts = ShopFacts {
             products_listed: activity.products_listed,
             orders_unshipped: activity.orders_unshipped,
             orders_in_transit: activity.orders_in_transit,
@@ -114,21 +109,24 @@ impl App {
             after_sales_open: activity.after_sales_open,
             complaints_open: activity.complaints_open,
             conversations_unanswered: activity.conversations_unanswered,
-            settling_fen: balance(settling),
-            withdrawable_fen: balance(settled),
+            settling_fen: row.settling_fen,
+            withdrawable_fen: row.withdrawable_fen,
             commissions_owed: activity.commissions_owed,
             invoices_pending: activity.invoices_pending,
-            deposit_balance_fen: balance(deposit),
-            appeals_pending,
-        })
+            deposit_balance_fen: row.deposit_balance_fen,
+            appeals_pending: row.appeals_pending,
+        };
+        Ok((row.shop, facts))
     }
 
     /// Every closure check of a shop now.
     pub async fn closure_checks(&self, actor: &Actor, shop_id: i64) -> AppResult<ClosureReport> {
-        let shop = self.shop(actor, shop_id).await?;
         let mut conn = self.db().read().await?;
-        let activity = store::operations::activity(&mut conn, shop.id).await?.unwrap_or_default();
-        let facts = self.shop_facts(&mut conn, &shop, &activity).await?;
+        let (shop, facts) = self.shop_facts(&mut conn, shop_id).await?;
+        drop(conn);
+        if !can_see(actor, &shop) {
+            return Err(AppError::not_found("shop"));
+        }
         let today = self.today();
         let checks = closure::evaluate(&facts, today);
         let blocked = !closure::blockers(&checks).is_empty();
@@ -162,7 +160,7 @@ impl App {
         })?;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
-        let (shop, activity) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
+        let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
         if confirm_name.trim() != shop.name {
             return Err(AppError::new(Code::ConfirmNameMismatch, "type the shop's name exactly to confirm"));
         }
@@ -176,7 +174,7 @@ impl App {
             ));
         }
         let today = self.today();
-        let checks = closure::evaluate(&self.shop_facts(&mut tx, &shop, &activity).await?, today);
+        let checks = closure::evaluate(&self.shop_facts(&mut tx, shop.id).await?.1, today);
         let blockers = closure::blockers(&checks);
         if !blockers.is_empty() {
             return Ok(ClosureOutcome::Blocked(blockers));
@@ -246,13 +244,13 @@ impl App {
     pub(crate) async fn run_closure_due(&self, tx: &mut store::WriteTx, job: &JobRow) -> AppResult<String> {
         let shop_id = subject_id(job, "shop:")?;
         let now_ms = self.clock().now_ms();
-        let (shop, activity) = self.lock_shop(tx, &Actor::system("jobs"), shop_id).await?;
+        let (shop, _) = self.lock_shop(tx, &Actor::system("jobs"), shop_id).await?;
         let closure = rows::latest_closure(tx, shop.id).await?;
         let Some(closure) = closure.filter(|c| c.status == ShopStatus::NoticePeriod.as_str()) else {
             return Ok("no closure in notice".into());
         };
         let today = self.today();
-        let checks = closure::evaluate(&self.shop_facts(tx, &shop, &activity).await?, today);
+        let checks = closure::evaluate(&self.shop_facts(tx, shop.id).await?.1, today);
         let failing: Vec<&str> = checks.iter().filter(|c| !c.passed).map(|c| c.code.as_str()).collect();
         if !failing.is_empty() {
             let blockers = failing.join(",");
@@ -406,8 +404,7 @@ impl App {
         if violations.iter().any(|v| v.status != ViolationStatus::Overturned.as_str()) {
             reasons.push("violations");
         }
-        let activity = store::operations::activity(conn, shop.id).await?.unwrap_or_default();
-        let facts = self.shop_facts(conn, shop, &activity).await?;
+        let (_, facts) = self.shop_facts(conn, shop.id).await?;
         let open = [
             (facts.after_sales_open, "after_sales_open"),
             (facts.complaints_open, "complaints_open"),

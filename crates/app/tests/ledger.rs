@@ -158,6 +158,7 @@ both_backends!(top_ups_and_balance, idempotent_replay_and_key_reuse, penalty_bey
 both_backends!(consumer_compensation_needs_buyer_id, appeals_within_and_after_the_window);
 both_backends!(overturn_compensates_and_decides_once, concurrent_decisions_one_wins);
 both_backends!(statement_entries_and_csv, tampering_is_detected, authorization_matrix);
+both_backends!(closure_checks_read_the_counters_and_the_ledger);
 
 async fn top_ups_and_balance(backend: Backend) {
     let f = fixture(backend).await;
@@ -644,4 +645,60 @@ async fn authorization_matrix(backend: Backend) {
     assert_eq!(f.app.list_shops(&f.reviewer.actor, None, None).await.unwrap().items.len(), 2);
     assert_eq!(deposit(&f, theirs.id).await.balance_fen, 0);
     assert_eq!(assert_valid(&f.app).await, (2, 2), "refused requests moved nothing");
+}
+
+/// The closure checks of a shop, as (code, passed, count).
+async fn checks(f: &Fixture, actor: &Actor, shop: i64) -> Vec<(&'static str, bool, i64)> {
+    let report = f.app.closure_checks(actor, shop).await.unwrap();
+    report.checks.iter().map(|c| (c.code.as_str(), c.passed, c.count)).collect()
+}
+
+fn check(all: &[(&'static str, bool, i64)], code: &str) -> (bool, i64) {
+    let (_, passed, count) = all.iter().find(|(c, _, _)| *c == code).unwrap();
+    (*passed, *count)
+}
+
+/// What the checks read in one statement: the counters, the deposit, settling and settlement
+/// balances and the appeals, for the shop's own merchant and for platform roles only.
+async fn closure_checks_read_the_counters_and_the_ledger(backend: Backend) {
+    let f = fixture(backend).await;
+    let shop = open_shop(&f, &f.m1, "杭州一号店").await;
+    let fresh = checks(&f, &f.m1.actor, shop.id).await;
+    assert!(fresh.iter().all(|(_, passed, _)| *passed), "{fresh:?}");
+    assert_eq!(fresh.len(), 12);
+
+    top_up(&f, shop.id, 10_000, "k1").await.unwrap();
+    let penalty = record(&f, shop.id, &violation(30_000, "platform", None), "v1").await.unwrap();
+    let now = checks(&f, &f.m1.actor, shop.id).await;
+    assert_eq!(check(&now, "deposit_negative"), (false, 20_000));
+    assert_eq!(check(&now, "violation_appeal_pending"), (true, 0));
+    f.app.appeal_violation(&f.m1, penalty.subject_id.unwrap(), "快递揽收记录显示已按时发货").await.unwrap();
+    assert_eq!(check(&checks(&f, &f.m1.actor, shop.id).await, "violation_appeal_pending"), (false, 1));
+
+    let product = f.app.create_product(&f.m1, shop.id, "羊毛围巾", 9_900).await.unwrap();
+    let order = f.app.create_order(&f.service, shop.id, product.id, "buyer-1", 9_900).await.unwrap();
+    let now = checks(&f, &f.reviewer.actor, shop.id).await;
+    assert_eq!((check(&now, "products_listed"), check(&now, "unshipped_orders")), ((false, 1), (false, 1)));
+    f.app.ship_order(&f.m1, order.id).await.unwrap();
+    assert_eq!(check(&checks(&f, &f.m1.actor, shop.id).await, "orders_in_transit"), (false, 1));
+    f.app.complete_order(&f.service, order.id).await.unwrap();
+    f.app.open_after_sales(&f.service, order.id, "refund", "商品与描述不符").await.unwrap();
+    f.app.buyer_message(&f.service, shop.id, "buyer-1", "请问怎么退款？").await.unwrap();
+    let now = checks(&f, &f.m1.actor, shop.id).await;
+    assert_eq!(check(&now, "orders_in_transit"), (true, 0));
+    assert_eq!(check(&now, "unsettled_funds"), (false, 9_900), "settling");
+    assert_eq!(check(&now, "after_sales_open"), (false, 1));
+    assert_eq!(check(&now, "unanswered_messages"), (false, 1));
+    assert_eq!(check(&now, "last_order_recent"), (false, 1));
+
+    // Seven days on, the proceeds are withdrawable: still unsettled funds, in the other account.
+    f.clock.advance_ms(8 * DAY_MS);
+    f.app.run_due_jobs(&f.admin).await.unwrap();
+    assert_eq!(f.app.settlement(&f.m1.actor, shop.id).await.unwrap().withdrawable_fen, 9_900);
+    assert_eq!(check(&checks(&f, &f.m1.actor, shop.id).await, "unsettled_funds"), (false, 9_900));
+
+    // Another merchant's shop, or no shop at all, is not found.
+    assert_eq!(code(f.app.closure_checks(&f.m2.actor, shop.id).await), Code::NotFound);
+    assert_eq!(code(f.app.closure_checks(&f.admin.actor, shop.id + 1_000).await), Code::NotFound);
+    assert_valid(&f.app).await;
 }

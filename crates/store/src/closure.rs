@@ -248,3 +248,62 @@ pub async fn refunds_of_entity(conn: &mut Conn, entity_name: &str) -> StoreResul
     let sql = format!("SELECT {REFUND_COLUMNS} FROM deposit_refunds WHERE entity_name = $1 ORDER BY id");
     Ok(sqlx::query_as(&sql).bind(entity_name).fetch_all(conn).await?)
 }
+
+/// Everything the closure checks look at, read in one statement: the shop, its counters, the
+/// posted balances of its deposit, settling and settlement accounts, and its violations under
+/// appeal. Every part is found by key (nothing here reads the orders or any other list of a
+/// shop's records), and one statement is one round trip to the database.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ClosureFactsRow {
+    #[sqlx(flatten)]
+    pub shop: crate::shops::ShopRow,
+    /// All zero for a shop without counters (every shop has them: `create_shop` and the
+    /// migration insert them).
+    #[sqlx(flatten)]
+    pub activity: crate::operations::ActivityRow,
+    /// Zero when the account does not exist, like the three below.
+    pub deposit_balance_fen: i64,
+    pub settling_fen: i64,
+    pub withdrawable_fen: i64,
+    pub appeals_pending: i64,
+}
+
+/// The codes `closure_facts` reads: the shop's settling and settlement account codes and the
+/// violation status "under appeal".
+#[derive(Debug, Clone, Copy)]
+pub struct FactCodes<'a> {
+    pub settling_account: &'a str,
+    pub settlement_account: &'a str,
+    pub appealed: &'a str,
+}
+
+pub async fn closure_facts(
+    conn: &mut Conn,
+    shop_id: i64,
+    codes: FactCodes<'_>,
+) -> StoreResult<Option<ClosureFactsRow>> {
+    let balance = "SELECT credits_posted - debits_posted FROM ledger_accounts";
+    let sql = format!(
+        "SELECT s.id, s.merchant_id, s.name, s.entity_type, s.entity_name, s.category, s.status, \
+         s.deposit_account_id, s.created_at_ms, s.version, \
+         s.id AS shop_id, COALESCE(a.products_listed, 0) AS products_listed, \
+         COALESCE(a.orders_unshipped, 0) AS orders_unshipped, COALESCE(a.orders_in_transit, 0) AS orders_in_transit, \
+         COALESCE(a.after_sales_open, 0) AS after_sales_open, COALESCE(a.complaints_open, 0) AS complaints_open, \
+         COALESCE(a.conversations_unanswered, 0) AS conversations_unanswered, \
+         COALESCE(a.commissions_owed, 0) AS commissions_owed, COALESCE(a.invoices_pending, 0) AS invoices_pending, \
+         COALESCE(a.paid_orders_total, 0) AS paid_orders_total, COALESCE(a.gmv_total_fen, 0) AS gmv_total_fen, \
+         a.last_order_closed_at_ms, \
+         COALESCE(({balance} WHERE id = s.deposit_account_id), 0) AS deposit_balance_fen, \
+         COALESCE(({balance} WHERE shop_id = s.id AND code = $2), 0) AS settling_fen, \
+         COALESCE(({balance} WHERE shop_id = s.id AND code = $3), 0) AS withdrawable_fen, \
+         (SELECT COUNT(*) FROM violations WHERE shop_id = s.id AND status = $4) AS appeals_pending \
+         FROM shops s LEFT JOIN shop_activity a ON a.shop_id = s.id WHERE s.id = $1"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(shop_id)
+        .bind(codes.settling_account)
+        .bind(codes.settlement_account)
+        .bind(codes.appealed)
+        .fetch_optional(conn)
+        .await?)
+}

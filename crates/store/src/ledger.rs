@@ -64,12 +64,12 @@ pub struct IdempotencyRow {
 /// How parameters are written: `$N` on PostgreSQL; anonymous `?` on SQLite, which binds by
 /// position (numbered names make SQLite look each one up by name, quadratic in the count).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
+pub(crate) enum Style {
     Numbered,
     Positional,
 }
 
-fn style(conn: &Conn) -> Style {
+pub(crate) fn style(conn: &Conn) -> Style {
     if conn.backend_name().eq_ignore_ascii_case("sqlite") { Style::Positional } else { Style::Numbered }
 }
 
@@ -81,7 +81,7 @@ fn param(style: Style, number: usize) -> String {
 }
 
 /// "($1, $2), ($3, $4)" for `rows` rows of `columns` parameters, numbered from `first`.
-fn placeholders(style: Style, rows: usize, columns: usize, first: usize) -> String {
+pub(crate) fn placeholders(style: Style, rows: usize, columns: usize, first: usize) -> String {
     let mut out = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
         out.push_str(if row == 0 { "(" } else { ", (" });

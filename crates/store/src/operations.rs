@@ -154,8 +154,10 @@ pub async fn recount(conn: &mut Conn, shop_id: i64) -> StoreResult<ActivityRow> 
         count("SELECT COUNT(*) FROM commissions WHERE shop_id = $1 AND status = 'owed'"),
         count("SELECT COUNT(*) FROM invoice_requests WHERE shop_id = $1 AND status = 'pending'"),
         count("SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND status <> 'cancelled'"),
+        // SUM of a BIGINT is NUMERIC on PostgreSQL, which the Any driver cannot decode.
         count(
-            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM orders WHERE shop_id = $1 AND status <> 'cancelled'",
+            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM orders \
+             WHERE shop_id = $1 AND status <> 'cancelled'",
         ),
         count("SELECT COALESCE(MAX(closed_at_ms), -1) FROM orders WHERE shop_id = $1"),
     ];
@@ -696,4 +698,201 @@ pub async fn dues(conn: &mut Conn, table: DueTable, shop_id: i64, limit: i64) ->
         table.select()
     );
     Ok(sqlx::query_as(&sql).bind(shop_id).bind(limit).fetch_all(conn).await?)
+}
+
+// ----- bulk loading -----
+//
+// `xiaodian bench closure` builds a shop with a million orders; one use case per row would take
+// hours. These write the same rows into the same tables (and so the same indexes), many rows per
+// statement, in the caller's transaction. They leave the counters alone: the caller recounts and
+// sets them with `set_activity`.
+
+/// Rows per bulk statement, at most: 10 columns make 5,000 parameters, well under SQLite's 32,766
+/// and PostgreSQL's 65,535.
+const BULK_ROWS_MAX: usize = 500;
+
+/// An order as it stands after its life so far, for `bulk_insert_orders`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkOrder {
+    pub product_id: i64,
+    pub buyer_id: String,
+    pub amount_fen: i64,
+    pub status: &'static str,
+    pub created_at_ms: i64,
+    pub shipped_at_ms: Option<i64>,
+    pub closed_at_ms: Option<i64>,
+    pub settle_on: Option<String>,
+    pub settled_at_ms: Option<i64>,
+}
+
+/// Inserts orders of one shop; answers their ids in the order given.
+pub async fn bulk_insert_orders(
+    conn: &mut Conn,
+    shop_id: i64,
+    orders: &[BulkOrder],
+) -> StoreResult<Vec<i64>> {
+    let style = crate::ledger::style(conn);
+    let mut ids = Vec::with_capacity(orders.len());
+    for chunk in orders.chunks(BULK_ROWS_MAX) {
+        let sql = format!(
+            "INSERT INTO orders (shop_id, product_id, buyer_id, amount_fen, status, created_at_ms, shipped_at_ms, \
+             closed_at_ms, settle_on, settled_at_ms) VALUES {} RETURNING id",
+            crate::ledger::placeholders(style, chunk.len(), 10, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for order in chunk {
+            query = query
+                .bind(shop_id)
+                .bind(order.product_id)
+                .bind(order.buyer_id.as_str())
+                .bind(order.amount_fen)
+                .bind(order.status)
+                .bind(order.created_at_ms)
+                .bind(order.shipped_at_ms)
+                .bind(order.closed_at_ms)
+                .bind(order.settle_on.as_deref())
+                .bind(order.settled_at_ms);
+        }
+        let mut chunk_ids = Vec::with_capacity(chunk.len());
+        for row in query.fetch_all(&mut *conn).await? {
+            chunk_ids.push(row.try_get::<i64, _>(0)?);
+        }
+        assert_eq!(chunk_ids.len(), chunk.len(), "one id per inserted order");
+        // Both engines number the rows of one VALUES list in order; RETURNING may list them in
+        // any order, so sorting gives the ids in the order the orders were given.
+        chunk_ids.sort_unstable();
+        ids.extend(chunk_ids);
+    }
+    Ok(ids)
+}
+
+/// A buyer conversation with its messages, oldest first, for `bulk_insert_conversations`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkConversation {
+    pub buyer_id: String,
+    pub messages: Vec<BulkMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkMessage {
+    /// `buyer` or `merchant`.
+    pub sender: &'static str,
+    pub text: String,
+    pub at_ms: i64,
+}
+
+/// Inserts conversations of one shop with their messages. As `buyer_message` and `reply` keep it,
+/// a conversation is unanswered when its latest message is the buyer's, and its
+/// `last_message_at_ms` is that message's time.
+pub async fn bulk_insert_conversations(
+    conn: &mut Conn,
+    shop_id: i64,
+    conversations: &[BulkConversation],
+) -> StoreResult<()> {
+    let style = crate::ledger::style(conn);
+    for chunk in conversations.chunks(BULK_ROWS_MAX) {
+        let sql = format!(
+            "INSERT INTO conversations (shop_id, buyer_id, unanswered, last_message_at_ms) VALUES {} \
+             RETURNING id, buyer_id",
+            crate::ledger::placeholders(style, chunk.len(), 4, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for conversation in chunk {
+            let last = conversation.messages.last().expect("a conversation starts with a message");
+            query = query
+                .bind(shop_id)
+                .bind(conversation.buyer_id.as_str())
+                .bind(i64::from(last.sender == "buyer"))
+                .bind(last.at_ms);
+        }
+        let mut ids = std::collections::HashMap::with_capacity(chunk.len());
+        for row in query.fetch_all(&mut *conn).await? {
+            ids.insert(row.try_get::<String, _>(1)?, row.try_get::<i64, _>(0)?);
+        }
+        let mut messages = Vec::new();
+        for conversation in chunk {
+            let id = ids[&conversation.buyer_id];
+            messages.extend(conversation.messages.iter().map(|message| (id, message)));
+        }
+        for part in messages.chunks(BULK_ROWS_MAX) {
+            let sql = format!(
+                "INSERT INTO messages (conversation_id, sender, text, at_ms) VALUES {}",
+                crate::ledger::placeholders(style, part.len(), 4, 1)
+            );
+            let mut query = sqlx::query(&sql);
+            for (id, message) in part {
+                query = query.bind(*id).bind(message.sender).bind(message.text.as_str()).bind(message.at_ms);
+            }
+            query.execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// An after-sales case on one of the shop's shipped or completed orders, for
+/// `bulk_insert_after_sales`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkAfterSales {
+    pub order_id: i64,
+    pub kind: &'static str,
+    pub reason: String,
+    /// `open` or `resolved`.
+    pub status: &'static str,
+    pub resolution: Option<String>,
+    pub created_at_ms: i64,
+    pub resolved_at_ms: Option<i64>,
+}
+
+pub async fn bulk_insert_after_sales(
+    conn: &mut Conn,
+    shop_id: i64,
+    cases: &[BulkAfterSales],
+) -> StoreResult<()> {
+    let style = crate::ledger::style(conn);
+    for chunk in cases.chunks(BULK_ROWS_MAX) {
+        let sql = format!(
+            "INSERT INTO after_sales (order_id, shop_id, kind, reason, status, resolution, created_at_ms, \
+             resolved_at_ms) VALUES {}",
+            crate::ledger::placeholders(style, chunk.len(), 8, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for case in chunk {
+            query = query
+                .bind(case.order_id)
+                .bind(shop_id)
+                .bind(case.kind)
+                .bind(case.reason.as_str())
+                .bind(case.status)
+                .bind(case.resolution.as_deref())
+                .bind(case.created_at_ms)
+                .bind(case.resolved_at_ms);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Overwrites a shop's counters: after a bulk load, with what `recount` found in the rows.
+pub async fn set_activity(conn: &mut Conn, row: &ActivityRow) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE shop_activity SET products_listed = $1, orders_unshipped = $2, orders_in_transit = $3, \
+         after_sales_open = $4, complaints_open = $5, conversations_unanswered = $6, commissions_owed = $7, \
+         invoices_pending = $8, paid_orders_total = $9, gmv_total_fen = $10, last_order_closed_at_ms = $11 \
+         WHERE shop_id = $12",
+    )
+    .bind(row.products_listed)
+    .bind(row.orders_unshipped)
+    .bind(row.orders_in_transit)
+    .bind(row.after_sales_open)
+    .bind(row.complaints_open)
+    .bind(row.conversations_unanswered)
+    .bind(row.commissions_owed)
+    .bind(row.invoices_pending)
+    .bind(row.paid_orders_total)
+    .bind(row.gmv_total_fen)
+    .bind(row.last_order_closed_at_ms)
+    .bind(row.shop_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

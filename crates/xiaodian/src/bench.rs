@@ -1,6 +1,8 @@
-//! `xiaodian bench ledger`: top-ups from concurrent clients through the same use case the API
-//! calls (`App::top_up`, group-committed by the ledger engine), with durable commits.
+//! Benchmarks that print figures. `xiaodian bench ledger`: top-ups from concurrent clients through
+//! the same use case the API calls (`App::top_up`, group-committed by the ledger engine), with
+//! durable commits. `xiaodian bench closure`: the closure checks of one shop with a million orders.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,10 +10,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use app::ledger::IdempotencyClaim;
 use app::shops::NewShopInput;
-use app::{App, Ctx};
+use app::{Actor, App, Ctx};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use store::Db;
+use store::operations::{
+    self as rows, ActivityRow, BulkAfterSales, BulkConversation, BulkMessage, BulkOrder,
+};
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -28,6 +33,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000)]
         shops: u64,
     },
+    /// Latency of the closure checks of one shop with many orders, conversations and after-sales
+    /// cases (`App::closure_checks`, what `GET /api/v1/shops/{id}/closure/checks` runs).
+    Closure {
+        /// Database URL; a fresh temporary SQLite database when absent.
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: u64,
+        #[arg(long, default_value_t = 100_000)]
+        conversations: u64,
+        #[arg(long, default_value_t = 50_000)]
+        after_sales: u64,
+        /// How many times the checks run.
+        #[arg(long, default_value_t = 10_000)]
+        iterations: u64,
+    },
 }
 
 fn progress(total: u64) -> ProgressBar {
@@ -41,14 +62,27 @@ fn progress(total: u64) -> ProgressBar {
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Ledger { db, transfers, concurrency, shops } = command;
-    let temp = tempfile_dir()?;
+    match command {
+        BenchCommand::Ledger { db, transfers, concurrency, shops } => {
+            ledger(db, transfers, concurrency, shops).await
+        }
+        BenchCommand::Closure { db, orders, conversations, after_sales, iterations } => {
+            let sizes = Sizes { orders, conversations, after_sales };
+            closure(db, sizes, iterations).await
+        }
+    }
+}
+
+/// The app on the given database, or on a fresh SQLite file in `temp`.
+async fn open(db: Option<String>, temp: &std::path::Path) -> anyhow::Result<App> {
     let url = db.unwrap_or_else(|| format!("sqlite:{}/bench.db", temp.display()));
     let database = Db::connect(&url).await.with_context(|| format!("cannot open {url}"))?;
-    let backend = database.backend().as_str();
-    let app = App::with_system_clock(database).await?;
+    Ok(App::with_system_clock(database).await?)
+}
+
+/// A merchant and a service user, named after this process so that runs can share a database.
+async fn bench_users(app: &App, suffix: &str) -> anyhow::Result<(Actor, Actor)> {
     let admin = Ctx::system("bench");
-    let suffix = format!("{}", std::process::id());
     app.create_user(
         &admin,
         &format!("bench-merchant-{suffix}"),
@@ -60,6 +94,20 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
     app.create_user(&admin, &format!("bench-service-{suffix}"), "service", None, "bench-password").await?;
     let merchant = app.login(&format!("bench-merchant-{suffix}"), "bench-password", "bench").await?.actor;
     let service = app.login(&format!("bench-service-{suffix}"), "bench-password", "bench").await?.actor;
+    Ok((merchant, service))
+}
+
+async fn ledger(
+    db: Option<String>,
+    transfers: u64,
+    concurrency: u64,
+    shops: u64,
+) -> anyhow::Result<ExitCode> {
+    let temp = tempfile_dir()?;
+    let app = open(db, &temp).await?;
+    let backend = app.db().backend().as_str();
+    let suffix = format!("{}", std::process::id());
+    let (merchant, service) = bench_users(&app, &suffix).await?;
     let merchant_ctx = Ctx { actor: merchant, request_id: "bench".into() };
     let mut shop_ids = Vec::new();
     for index in 0..shops.max(1) {
@@ -135,4 +183,388 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("xiaodian-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+// ----- bench closure -----
+
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
+/// The shop's orders spread over its last two years.
+const HISTORY_DAYS: i64 = 730;
+/// Orders generated and written per transaction (and per step of the progress bar).
+const LOAD_BATCH_ROWS: u64 = 10_000;
+/// The figure the issue sets for the checks.
+const TARGET_P99_MS: f64 = 5.0;
+
+/// How much data the benchmark's shop has.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    orders: u64,
+    conversations: u64,
+    after_sales: u64,
+}
+
+/// A small deterministic generator (SplitMix64): the same sizes always give the same shop.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`.
+    fn below(&mut self, n: i64) -> i64 {
+        (self.next() % n.max(1) as u64) as i64
+    }
+}
+
+/// What the bulk load added to each counter, to compare with the recount.
+#[derive(Debug, Default)]
+struct Tally {
+    orders_unshipped: i64,
+    orders_in_transit: i64,
+    after_sales_open: i64,
+    conversations_unanswered: i64,
+    paid_orders: i64,
+    gmv_fen: i64,
+    last_order_closed_at_ms: Option<i64>,
+    messages: u64,
+    /// Paid orders and their amount by China month, for `shop_monthly_sales`.
+    months: BTreeMap<String, (i64, i64)>,
+}
+
+fn china_day(at_ms: i64) -> chrono::NaiveDate {
+    app::clock::china_date(chrono::DateTime::from_timestamp_millis(at_ms).unwrap_or_default())
+}
+
+/// Order `index` of `count`, created evenly over the history: recent orders are still paid or
+/// shipped, older ones completed (95%) or cancelled (5%).
+fn order_row(rng: &mut Rng, index: u64, count: u64, now_ms: i64, products: &[i64]) -> BulkOrder {
+    let span_ms = HISTORY_DAYS * DAY_MS - HOUR_MS;
+    let created = now_ms - HISTORY_DAYS * DAY_MS
+        + (i128::from(span_ms) * i128::from(index) / i128::from(count.max(1))) as i64;
+    let age_days = (now_ms - created) / DAY_MS;
+    let roll = rng.below(1000);
+    let status = match age_days {
+        0..3 if roll < 300 => "paid",
+        0..3 if roll < 600 => "shipped",
+        3..15 if roll < 10 => "paid",
+        3..15 if roll < 100 => "shipped",
+        _ if roll < 950 => "completed",
+        _ => "cancelled",
+    };
+    let shipped = (status == "shipped" || status == "completed")
+        .then(|| (created + 4 * HOUR_MS + rng.below(44 * HOUR_MS)).min(now_ms));
+    let closed = match (status, shipped) {
+        ("completed", Some(shipped)) => Some((shipped + 2 * DAY_MS + rng.below(5 * DAY_MS)).min(now_ms)),
+        ("cancelled", _) => Some((created + HOUR_MS + rng.below(23 * HOUR_MS)).min(now_ms)),
+        _ => None,
+    };
+    let settle_at = closed.filter(|_| status == "completed").map(|closed| closed + 7 * DAY_MS);
+    BulkOrder {
+        product_id: products[rng.below(products.len() as i64) as usize],
+        buyer_id: format!("buyer-{}", rng.below(400_000)),
+        amount_fen: 990 + rng.below(49_000),
+        status,
+        created_at_ms: created,
+        shipped_at_ms: shipped,
+        closed_at_ms: closed,
+        settle_on: settle_at.map(|at| china_day(at).to_string()),
+        settled_at_ms: settle_at.filter(|at| *at <= now_ms),
+    }
+}
+
+/// Conversation `index`: one to four messages, buyer and merchant in turn; about 5% end with the
+/// buyer, unanswered.
+fn conversation_row(rng: &mut Rng, index: u64, now_ms: i64) -> BulkConversation {
+    let messages = if rng.below(100) < 5 { 1 + 2 * rng.below(2) } else { 2 + 2 * rng.below(2) };
+    let mut at_ms = now_ms - HOUR_MS - rng.below(365 * DAY_MS);
+    let texts = ["请问什么时候发货？", "您好，今天下午发出。", "收到了，谢谢！", "不客气，欢迎再来。"];
+    let messages = (0..messages as usize)
+        .map(|n| {
+            at_ms = (at_ms + 60_000 + rng.below(HOUR_MS)).min(now_ms);
+            let sender = if n % 2 == 0 { "buyer" } else { "merchant" };
+            BulkMessage { sender, text: texts[n].to_owned(), at_ms }
+        })
+        .collect();
+    BulkConversation { buyer_id: format!("buyer-{index}"), messages }
+}
+
+/// An after-sales case on a shipped or completed order; about 3% still open (and every case too
+/// recent to be resolved yet).
+fn after_sales_row(rng: &mut Rng, order_id: i64, shipped_at_ms: i64, now_ms: i64) -> BulkAfterSales {
+    let kinds = [("refund", "商品与描述不符"), ("return", "尺码不合适"), ("exchange", "收到的商品有破损")];
+    let (kind, reason) = kinds[rng.below(3) as usize];
+    let created = (shipped_at_ms + DAY_MS + rng.below(4 * DAY_MS)).min(now_ms);
+    let resolved = created + HOUR_MS + rng.below(3 * DAY_MS);
+    let resolved = (rng.below(100) >= 3 && resolved <= now_ms).then_some(resolved);
+    BulkAfterSales {
+        order_id,
+        kind,
+        reason: reason.to_owned(),
+        status: if resolved.is_some() { "resolved" } else { "open" },
+        resolution: resolved.map(|_| "已与买家协商处理完毕".to_owned()),
+        created_at_ms: created,
+        resolved_at_ms: resolved,
+    }
+}
+
+/// Writes the bulk rows of one shop in transactions of `LOAD_BATCH_ROWS` rows; answers what they
+/// add to the counters.
+async fn bulk_load(
+    app: &App,
+    shop_id: i64,
+    products: &[i64],
+    sizes: Sizes,
+    bar: &ProgressBar,
+) -> anyhow::Result<Tally> {
+    let now_ms = app.clock().now_ms();
+    let mut rng = Rng(0x5EED_C105_u64);
+    let mut tally = Tally::default();
+    // Shipped or completed orders, with their shipping time: the ones a buyer can open a case on.
+    let mut shipped_orders: Vec<(i64, i64)> = Vec::new();
+    let mut start = 0;
+    while start < sizes.orders {
+        let end = (start + LOAD_BATCH_ROWS).min(sizes.orders);
+        let batch: Vec<BulkOrder> =
+            (start..end).map(|index| order_row(&mut rng, index, sizes.orders, now_ms, products)).collect();
+        let mut tx = app.db().begin().await?;
+        let ids = rows::bulk_insert_orders(&mut tx, shop_id, &batch).await?;
+        tx.commit().await?;
+        for (id, order) in ids.into_iter().zip(&batch) {
+            match order.status {
+                "paid" => tally.orders_unshipped += 1,
+                "shipped" => tally.orders_in_transit += 1,
+                _ => {}
+            }
+            if order.status != "cancelled" {
+                tally.paid_orders += 1;
+                tally.gmv_fen += order.amount_fen;
+                let month = china_day(order.created_at_ms).format("%Y-%m").to_string();
+                let entry = tally.months.entry(month).or_default();
+                entry.0 += 1;
+                entry.1 += order.amount_fen;
+            }
+            tally.last_order_closed_at_ms = tally.last_order_closed_at_ms.max(order.closed_at_ms);
+            if let Some(shipped) = order.shipped_at_ms {
+                shipped_orders.push((id, shipped));
+            }
+        }
+        bar.inc(end - start);
+        start = end;
+    }
+    let mut start = 0;
+    while start < sizes.conversations {
+        let end = (start + LOAD_BATCH_ROWS).min(sizes.conversations);
+        let batch: Vec<BulkConversation> =
+            (start..end).map(|index| conversation_row(&mut rng, index, now_ms)).collect();
+        let mut tx = app.db().begin().await?;
+        rows::bulk_insert_conversations(&mut tx, shop_id, &batch).await?;
+        tx.commit().await?;
+        for conversation in &batch {
+            tally.messages += conversation.messages.len() as u64;
+            if conversation.messages.last().is_some_and(|m| m.sender == "buyer") {
+                tally.conversations_unanswered += 1;
+            }
+        }
+        bar.inc(end - start);
+        start = end;
+    }
+    anyhow::ensure!(
+        sizes.after_sales <= shipped_orders.len() as u64,
+        "{} after-sales cases need as many shipped or completed orders; there are {}",
+        sizes.after_sales,
+        shipped_orders.len()
+    );
+    let mut start = 0;
+    while start < sizes.after_sales {
+        let end = (start + LOAD_BATCH_ROWS).min(sizes.after_sales);
+        let batch: Vec<BulkAfterSales> = (start..end)
+            .map(|index| {
+                // Spread evenly over the shipped orders, one case per order.
+                let pick = (index as usize * shipped_orders.len()) / sizes.after_sales.max(1) as usize;
+                let (order_id, shipped_at_ms) = shipped_orders[pick];
+                after_sales_row(&mut rng, order_id, shipped_at_ms, now_ms)
+            })
+            .collect();
+        let mut tx = app.db().begin().await?;
+        rows::bulk_insert_after_sales(&mut tx, shop_id, &batch).await?;
+        tx.commit().await?;
+        tally.after_sales_open += batch.iter().filter(|case| case.status == "open").count() as i64;
+        bar.inc(end - start);
+        start = end;
+    }
+    let mut tx = app.db().begin().await?;
+    for (month, (orders, gmv_fen)) in &tally.months {
+        rows::record_sale(&mut tx, shop_id, month, *orders, *gmv_fen).await?;
+    }
+    tx.commit().await?;
+    Ok(tally)
+}
+
+/// Activity through the use cases themselves, so the ledger accounts and counters the checks
+/// read hold real movements: a deposit top-up, products (a few delisted), one order paid,
+/// shipped and completed (its proceeds settling), an after-sales case on it and a buyer's
+/// message. Answers the shop's products.
+async fn live_activity(
+    app: &App,
+    merchant: &Ctx,
+    service: &Ctx,
+    shop_id: i64,
+    suffix: &str,
+) -> anyhow::Result<Vec<i64>> {
+    let key = format!("bench-closure-{suffix}");
+    let body = format!("{{\"amount_fen\":500000,\"payment_ref\":\"{key}\"}}");
+    let path = format!("/api/v1/shops/{shop_id}/deposit/top-ups");
+    let scope = format!("user:{}", service.actor.user_id);
+    let claim = IdempotencyClaim::parse(scope, Some(&key), "POST", &path, body.as_bytes())?;
+    app.top_up(service, shop_id, 500_000, &key, claim).await?;
+    let mut products = Vec::new();
+    for index in 0..20 {
+        let product =
+            app.create_product(merchant, shop_id, &format!("压测商品{index}"), 1_990 + index * 100).await?;
+        products.push(product.id);
+    }
+    for &product in &products[15..] {
+        app.delist_product(merchant, product).await?;
+    }
+    let order = app.create_order(service, shop_id, products[0], "buyer-live", 9_900).await?;
+    app.ship_order(merchant, order.id).await?;
+    app.complete_order(service, order.id).await?;
+    app.open_after_sales(service, order.id, "return", "尺码不合适，申请退货").await?;
+    app.buyer_message(service, shop_id, "buyer-live", "请问退货地址是哪里？").await?;
+    Ok(products)
+}
+
+/// The counters before the bulk load plus what it added: what the recount must find.
+fn expected_counters(before: &ActivityRow, tally: &Tally) -> ActivityRow {
+    ActivityRow {
+        orders_unshipped: before.orders_unshipped + tally.orders_unshipped,
+        orders_in_transit: before.orders_in_transit + tally.orders_in_transit,
+        after_sales_open: before.after_sales_open + tally.after_sales_open,
+        conversations_unanswered: before.conversations_unanswered + tally.conversations_unanswered,
+        paid_orders_total: before.paid_orders_total + tally.paid_orders,
+        gmv_total_fen: before.gmv_total_fen + tally.gmv_fen,
+        last_order_closed_at_ms: before.last_order_closed_at_ms.max(tally.last_order_closed_at_ms),
+        ..before.clone()
+    }
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+async fn closure(db: Option<String>, sizes: Sizes, iterations: u64) -> anyhow::Result<ExitCode> {
+    let temp = tempfile_dir()?;
+    let app = open(db, &temp).await?;
+    let backend = app.db().backend().as_str();
+    let suffix = format!("{}", std::process::id());
+    let started = Instant::now();
+    let (merchant, service) = bench_users(&app, &suffix).await?;
+    let merchant = Ctx { actor: merchant, request_id: "bench".into() };
+    let service = Ctx { actor: service, request_id: "bench".into() };
+    let input = NewShopInput {
+        name: format!("注销压测店{suffix}"),
+        entity_type: "enterprise".into(),
+        entity_name: format!("注销压测公司{suffix}"),
+        category: "other".into(),
+    };
+    let shop_id = app.create_shop(&merchant, &input).await?.id;
+    let products = live_activity(&app, &merchant, &service, shop_id, &suffix).await?;
+    let before = rows::activity(&mut *app.db().read().await?, shop_id)
+        .await?
+        .context("the shop has no activity row")?;
+
+    let bar = progress(sizes.orders + sizes.conversations + sizes.after_sales);
+    let loading = Instant::now();
+    let tally = bulk_load(&app, shop_id, &products, sizes, &bar).await?;
+    let load_time = loading.elapsed();
+    bar.finish_and_clear();
+
+    // The counters are what the rows say: recount them (this scans the shop's orders, which the
+    // checks never do), compare with what the load wrote, and store them.
+    let recounting = Instant::now();
+    let mut tx = app.db().begin().await?;
+    rows::lock_activity(&mut tx, app.db().backend(), shop_id).await?;
+    let recount = rows::recount(&mut tx, shop_id).await?;
+    let expected = expected_counters(&before, &tally);
+    anyhow::ensure!(recount == expected, "the recount {recount:?} differs from the loaded rows {expected:?}");
+    rows::set_activity(&mut tx, &recount).await?;
+    tx.commit().await?;
+    let recount_time = recounting.elapsed();
+    let build_time = started.elapsed();
+    println!(
+        "{backend}: built {} orders, {} conversations ({} messages), {} after-sales cases in {:.1} s \
+         (bulk load {:.1} s, recount {:.1} s)",
+        sizes.orders,
+        sizes.conversations,
+        tally.messages,
+        sizes.after_sales,
+        build_time.as_secs_f64(),
+        load_time.as_secs_f64(),
+        recount_time.as_secs_f64()
+    );
+    println!(
+        "counters equal the recount: orders_unshipped {}, orders_in_transit {}, after_sales_open {}, \
+         conversations_unanswered {}, paid_orders_total {}",
+        recount.orders_unshipped,
+        recount.orders_in_transit,
+        recount.after_sales_open,
+        recount.conversations_unanswered,
+        recount.paid_orders_total
+    );
+
+    let bar = progress(iterations);
+    let first = app.closure_checks(&merchant.actor, shop_id).await?;
+    let mut latencies = Vec::with_capacity(iterations as usize);
+    for _ in 0..iterations {
+        let one = Instant::now();
+        let report = app.closure_checks(&merchant.actor, shop_id).await?;
+        latencies.push(one.elapsed());
+        anyhow::ensure!(report == first, "the checks changed while nothing was written");
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    latencies.sort_unstable();
+    let quantile =
+        |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q) as usize).copied().unwrap_or_default();
+    let mean = latencies.iter().sum::<Duration>() / latencies.len().max(1) as u32;
+    let p99 = ms(quantile(0.99));
+    println!(
+        "{backend}: closure checks x{}: mean {:.3} ms, p50 {:.3} ms, p99 {p99:.3} ms, max {:.3} ms \
+         (target p99 < {TARGET_P99_MS} ms: {})",
+        latencies.len(),
+        ms(mean),
+        ms(quantile(0.50)),
+        ms(latencies.last().copied().unwrap_or_default()),
+        if p99 < TARGET_P99_MS { "pass" } else { "missed" }
+    );
+    println!(
+        "checks: {}, earliest close on {}",
+        if first.blocked { "blocked" } else { "not blocked" },
+        first.earliest_close_on
+    );
+    for check in &first.checks {
+        let clears_on = check.clears_on.map(|day| format!(" clears on {day}")).unwrap_or_default();
+        println!(
+            "  {:<26} {:<7} count {}{clears_on}",
+            check.code.as_str(),
+            if check.passed { "passed" } else { "failed" },
+            check.count
+        );
+    }
+    match app.verify_ledger().await? {
+        app::ledger::LedgerReport::Valid { transfers, .. } => {
+            eprintln!("ledger verify: ok ({transfers} transfers)")
+        }
+        app::ledger::LedgerReport::Broken(why) => {
+            anyhow::bail!("ledger verify failed after the benchmark: {why}")
+        }
+    }
+    let _ = std::fs::remove_dir_all(&temp);
+    Ok(ExitCode::SUCCESS)
 }

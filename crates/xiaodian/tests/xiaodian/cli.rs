@@ -1,7 +1,7 @@
-//! The command line: calendar, user, migrate and audit verify.
+//! The command line: calendar, user, migrate, audit verify, check and bench closure.
 
-use test_support::TestDb;
 use test_support::server::run;
+use test_support::{Backend, TestDb, both_backends};
 
 use crate::binary;
 
@@ -147,4 +147,36 @@ fn check_prints_one_word_and_exits_zero_only_when_valid() {
     check("resident-id", "110105194912310021", "checksum_mismatch", 1);
     check("resident-id", "110105194902300023", "invalid_birth_date", 1);
     check("resident-id", "1101051949123100", "invalid_format", 1);
+}
+
+both_backends!(bench_closure_runs_with_tiny_sizes);
+
+/// `bench closure` builds its shop, checks its counters against the recount, and prints the
+/// figures and the checks; piped, it draws no progress bar. SQLite runs on its own temporary file.
+async fn bench_closure_runs_with_tiny_sizes(backend: Backend) {
+    let db = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(TestDb::postgres().await),
+    };
+    let mut args = vec!["bench", "closure", "--orders", "2000", "--conversations", "200"];
+    args.extend(["--after-sales", "100", "--iterations", "50"]);
+    if let Some(db) = &db {
+        args.extend(["--db", db.url.as_str()]);
+    }
+    let (code, out, err) = xiaodian(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("built 2000 orders, 200 conversations"), "{out}");
+    assert!(out.contains("100 after-sales cases"), "{out}");
+    assert!(out.contains("counters equal the recount"), "{out}");
+    assert!(out.contains("closure checks x50: mean") && out.contains("p99"), "{out}");
+    let check = |code: &str| out.lines().find(|l| l.trim_start().starts_with(code)).unwrap_or_default();
+    assert!(
+        check("products_listed").contains("failed") && check("products_listed").contains("count 15"),
+        "{out}"
+    );
+    assert!(check("unanswered_messages").contains("failed"), "{out}");
+    assert!(check("after_sales_open").contains("failed"), "{out}");
+    assert!(check("last_order_recent").contains("clears on"), "{out}");
+    assert!(check("deposit_negative").contains("passed"), "{out}");
+    assert!(err.lines().all(|l| l.starts_with("ledger verify: ok")), "no progress bar when piped: {err}");
 }
