@@ -10,6 +10,7 @@ use domain::closure::{
 use domain::ledger::{AccountCode, Overdraft};
 use domain::limits::{BANK_NAME_LENGTH_MAX, ENTITY_NAME_LENGTH_MAX, NOTE_LENGTH_MAX};
 use domain::money::Amount;
+use domain::notifications::NoticeKind;
 use domain::operations::ShopStatus;
 use domain::team::TeamRight;
 use domain::violation::{EntityType, Severity, ViolationStatus, bounded_text};
@@ -340,7 +341,7 @@ impl App {
             .await?;
         let notice = Notice {
             merchant_id: shop.merchant_id,
-            kind: "shop_closed",
+            kind: NoticeKind::ShopClosed,
             text_zh: format!(
                 "店铺「{}」已注销，保证金 {} 元冻结待退，最早 {release_on} 退还",
                 shop.name,
@@ -623,7 +624,7 @@ impl App {
         self.audit_for(tx, ctx, "refund.decide", &reference, &detail, Some(shop.merchant_id)).await?;
         let notice = Notice {
             merchant_id: shop.merchant_id,
-            kind: "refund_decided",
+            kind: NoticeKind::RefundDecided,
             text_zh: format!(
                 "店铺「{}」保证金退款：{}，退还 {} 元",
                 shop.name,

@@ -22,6 +22,7 @@ pub mod uploads;
 pub mod verification;
 pub mod videos;
 pub mod violations;
+pub mod webhooks;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, RwLock};

@@ -3,6 +3,7 @@
 //! the data directory, the review fee through the ledger, submission with working-day review dates,
 //! the reviewers' claim and decision, the badge with its reminders and expiry, and renewal.
 
+use domain::notifications::NoticeKind;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -1128,7 +1129,7 @@ impl App {
                 let due_text = date_text(china_date(due));
                 let notice = Notice {
                     merchant_id: row.merchant_id,
-                    kind: "verification.changes_requested",
+                    kind: NoticeKind::VerificationChangesRequested,
                     text_zh: format!("认证申请 #{} 需要修改材料，请在 {due_text} 前修改并重新提交。", row.id),
                     text_en: format!(
                         "Application #{} needs changes; correct and resubmit by {due_text}.",
@@ -1141,7 +1142,7 @@ impl App {
             VerificationStatus::Rejected => {
                 let notice = Notice {
                     merchant_id: row.merchant_id,
-                    kind: "verification.rejected",
+                    kind: NoticeKind::VerificationRejected,
                     text_zh: format!("认证申请 #{} 未通过（{reasons_text}），可修改后重新提交。", row.id),
                     text_en: format!(
                         "Application #{} was rejected ({reasons_text}); you may correct and resubmit.",
@@ -1173,7 +1174,7 @@ impl App {
             DateTime::from_timestamp_millis(until_ms).map(china_date).map(date_text).unwrap_or_default();
         let notice = Notice {
             merchant_id: row.merchant_id,
-            kind: "verification.failed",
+            kind: NoticeKind::VerificationFailed,
             text_zh: format!("认证申请 #{} 未通过认证，{until} 起可重新申请。", row.id),
             text_en: format!("Application #{} failed; a new application may start on {until}.", row.id),
             link: format!("/console/verifications/{}", row.id),
@@ -1235,7 +1236,7 @@ impl App {
         .await?;
         let notice = Notice {
             merchant_id: account.merchant_id,
-            kind: "verification.approved",
+            kind: NoticeKind::VerificationApproved,
             text_zh: format!("企业号「{}」已通过蓝V认证，有效期至 {until_text}。", account.nickname),
             text_en: format!("Account \"{}\" is verified until {until_text}.", account.nickname),
             link: format!("/console/enterprise-accounts/{}", account.id),
@@ -1280,7 +1281,7 @@ impl App {
         }
         let notice = Notice {
             merchant_id: account.merchant_id,
-            kind: "badge.expiring",
+            kind: NoticeKind::BadgeExpiring,
             text_zh: format!(
                 "企业号「{}」的蓝V认证将于 {until} 到期（还有 {days} 天），请及时申请年审。",
                 account.nickname
@@ -1309,7 +1310,7 @@ impl App {
         }
         let notice = Notice {
             merchant_id: account.merchant_id,
-            kind: "badge.expired",
+            kind: NoticeKind::BadgeExpired,
             text_zh: format!("企业号「{}」的蓝V认证已到期，重新认证后恢复。", account.nickname),
             text_en: format!("The badge of \"{}\" expired; verify again to get it back.", account.nickname),
             link: format!("/console/enterprise-accounts/{}", account.id),

@@ -5,6 +5,7 @@
 //! statutory holidays and shopping festivals. Team rights: `edit_content` writes,
 //! `approve_content` decides, every member reads.
 
+use domain::notifications::NoticeKind;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -475,7 +476,7 @@ impl App {
         self.audit_video(&mut tx, ctx, "video.submit", &video, "").await?;
         let notice = Notice {
             merchant_id: video.merchant_id,
-            kind: "video.submitted",
+            kind: NoticeKind::VideoSubmitted,
             text_zh: format!("视频「{}」已提交，等待审批。", video.title),
             text_en: format!("Video \"{}\" was submitted and awaits approval.", video.title),
             link: format!("/console/videos/{id}"),
@@ -530,7 +531,7 @@ impl App {
             let comment = comment.unwrap_or_default();
             let notice = Notice {
                 merchant_id: video.merchant_id,
-                kind: "video.sent_back",
+                kind: NoticeKind::VideoSentBack,
                 text_zh: format!("视频「{}」被退回修改：{comment}", video.title),
                 text_en: format!("Video \"{}\" was sent back: {comment}", video.title),
                 link: format!("/console/videos/{id}"),
@@ -621,7 +622,7 @@ impl App {
             .await?;
         let notice = Notice {
             merchant_id: video.merchant_id,
-            kind: "video.published",
+            kind: NoticeKind::VideoPublished,
             text_zh: format!("视频「{}」已按计划发布。", video.title),
             text_en: format!("Video \"{}\" was published as scheduled.", video.title),
             link: format!("/console/videos/{id}"),
@@ -791,7 +792,7 @@ impl App {
             }
             let notice = Notice {
                 merchant_id: account.merchant_id,
-                kind: "video.cadence",
+                kind: NoticeKind::VideoCadence,
                 text_zh: format!("企业号「{}」{}。", account.nickname, zh.join("，")),
                 text_en: format!("Account \"{}\" {}.", account.nickname, en.join(" and ")),
                 link: format!("/console/enterprise-accounts/{account_id}/calendar"),

@@ -1,10 +1,10 @@
 //! The page frame: head, navigation by role, language switch, logout, and message boxes.
 
-use app::Actor;
 use domain::auth::Role;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::i18n::{Lang, t};
+use crate::session::Viewer;
 
 const STYLE: &str = "
 body{font-family:system-ui,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0;color:#1f2329;background:#f5f6f7}
@@ -29,6 +29,7 @@ progress{width:260px}.overdue-row td{background:#fff7f6}
 .badge.passed{background:#f6ffed;color:#389e0d}.badge.failing{background:#fff1f0;color:#cf1322}.passed{color:#389e0d}.failing{color:#cf1322}
 form.inline{display:inline}button.small{font:inherit;font-size:13px;padding:3px 10px;border:1px solid #ccc;border-radius:4px;background:#fff;cursor:pointer}
 label.radio{display:inline-block;margin-right:16px}.shop-nav a,.shop-nav strong{margin-right:14px}
+.count{display:inline-block;min-width:18px;padding:0 5px;border-radius:9px;background:#fe2c55;color:#fff;font-size:12px;text-align:center}
 .message{margin:10px 0;padding:8px 12px;border-radius:6px;max-width:70%}.from-buyer{background:#f5f6f7}.from-merchant{background:#e6f4ff;margin-left:auto}
 ";
 
@@ -37,7 +38,7 @@ pub fn role_name(lang: Lang, role: Role) -> &'static str {
 }
 
 /// A whole page. `viewer` is None on the login page.
-pub fn page(lang: Lang, title: &str, viewer: Option<(&Actor, &str)>, here: &str, body: Markup) -> Markup {
+pub fn page(lang: Lang, title: &str, viewer: Option<(&Viewer, &str)>, here: &str, body: Markup) -> Markup {
     let switch_href = format!("/console/lang?to={}&back={}", lang.other().code(), here);
     html! {
         (DOCTYPE)
@@ -51,9 +52,15 @@ pub fn page(lang: Lang, title: &str, viewer: Option<(&Actor, &str)>, here: &str,
             body {
                 header {
                     span.brand { (t(lang, "app_name")) }
-                    @if let Some((actor, csrf)) = viewer {
+                    @if let Some((viewer, csrf)) = viewer {
+                        @let actor = &viewer.ctx.actor;
                         @for (href, key) in nav(actor.role) {
-                            a href=(href) { (t(lang, key)) }
+                            a href=(href) {
+                                (t(lang, key))
+                                @if key == "notifications" && viewer.unread.unwrap_or(0) > 0 {
+                                    " " span #unread-badge .count { (viewer.unread.unwrap_or(0)) }
+                                }
+                            }
                         }
                         span.spacer {}
                         span #whoami { (actor.username) " · " (role_name(lang, actor.role)) }

@@ -14,6 +14,7 @@ mod operations;
 mod pages;
 mod session;
 mod verification;
+mod webhooks;
 
 use app::App;
 use axum::Router;
@@ -71,6 +72,10 @@ pub fn router(app: App) -> Router {
         .route("/console/fees", get(verification::fees).post(verification::confirm_fee))
         .route("/console/notifications", get(verification::notifications))
         .route("/console/notifications/{id}/read", post(verification::mark_read))
+        .route("/console/webhook", get(webhooks::webhook_page).post(webhooks::set_webhook))
+        .route("/console/webhook/delete", post(webhooks::delete_webhook))
+        .route("/console/webhook/ping", post(webhooks::ping_webhook))
+        .route("/console/webhook/deliveries/{id}", get(webhooks::delivery_page))
         .route(verification::SCRIPT_PATH, get(verification::script))
         .route(
             "/console/shops/{id}/products",

@@ -144,7 +144,7 @@ pub(crate) fn render(
 ) -> Response {
     let lang = lang(&jar);
     let (jar, csrf) = csrf(jar);
-    let markup = page(lang, title, Some((&viewer.ctx.actor, &csrf)), here, body(lang, &csrf));
+    let markup = page(lang, title, Some((viewer, &csrf)), here, body(lang, &csrf));
     html_page(StatusCode::OK, jar, markup)
 }
 

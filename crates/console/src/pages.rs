@@ -33,7 +33,7 @@ pub(crate) fn html_page(status: StatusCode, jar: CookieJar, markup: Markup) -> R
 fn viewer_page(jar: CookieJar, viewer: &Viewer, title_key: &str, here: &str, body: Markup) -> Response {
     let lang = lang(&jar);
     let (jar, csrf) = csrf(jar);
-    let markup = page(lang, t(lang, title_key), Some((&viewer.ctx.actor, &csrf)), here, body);
+    let markup = page(lang, t(lang, title_key), Some((viewer, &csrf)), here, body);
     html_page(StatusCode::OK, jar, markup)
 }
 
@@ -353,7 +353,7 @@ pub async fn clock_page(State(state): State<ConsoleState>, jar: CookieJar, heade
     html_page(
         StatusCode::OK,
         jar,
-        page(lang, t(lang, "clock_jobs"), Some((&viewer.ctx.actor, &csrf)), "/console/admin/clock", body),
+        page(lang, t(lang, "clock_jobs"), Some((&viewer, &csrf)), "/console/admin/clock", body),
     )
 }
 
@@ -386,7 +386,7 @@ async fn admin_action(
     html_page(
         StatusCode::OK,
         jar,
-        page(lang, t(lang, "clock_jobs"), Some((&viewer.ctx.actor, &csrf)), "/console/admin/clock", body),
+        page(lang, t(lang, "clock_jobs"), Some((&viewer, &csrf)), "/console/admin/clock", body),
     )
 }
 

@@ -58,11 +58,14 @@ pub fn request_id(headers: &HeaderMap) -> String {
 pub struct Viewer {
     pub ctx: Ctx,
     pub token: String,
+    /// A merchant user's unread notifications (the badge in the navigation).
+    pub unread: Option<i64>,
 }
 
 pub async fn viewer(state: &ConsoleState, jar: &CookieJar, headers: &HeaderMap) -> Result<Viewer, Response> {
     let to_login = || Redirect::to("/console/login").into_response();
     let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()).ok_or_else(to_login)?;
     let actor = state.app.authenticate(&token).await.map_err(|_| to_login())?;
-    Ok(Viewer { ctx: Ctx { actor, request_id: request_id(headers) }, token })
+    let unread = state.app.unread_notifications(&actor).await.ok();
+    Ok(Viewer { ctx: Ctx { actor, request_id: request_id(headers) }, token, unread })
 }

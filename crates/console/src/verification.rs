@@ -1701,11 +1701,13 @@ pub async fn notifications(
     };
     let note = notice(lang(&jar), query.notice.as_deref());
     let title = t(lang(&jar), "notifications");
+    let manages_webhook = viewer.ctx.actor.may(domain::team::TeamRight::ManageMerchant);
     render(jar, &viewer, title, here, |lang, csrf| {
         html! {
             @if let Some(note) = note { (note) }
             div.card {
                 h1 { (title) }
+                @if manages_webhook { p { a #webhook-link href="/console/webhook" { (t(lang, "webhook")) " →" } } }
                 @if page.items.is_empty() {
                     p.muted #no-notifications { (t(lang, "no_notifications")) }
                 } @else {

@@ -94,3 +94,11 @@ pub const FESTIVALS_MAX: usize = 100;
 pub const FESTIVAL_DAYS_MAX: u32 = 60;
 /// Longest festival name, in characters.
 pub const FESTIVAL_NAME_LENGTH_MAX: usize = 30;
+/// Longest webhook address, in bytes.
+pub const WEBHOOK_URL_LENGTH_MAX: usize = 2_000;
+/// Attempts to deliver one webhook event before it is given up as failed.
+pub const WEBHOOK_ATTEMPTS_MAX: i64 = 8;
+/// Deliveries one run of the webhook sender takes at most.
+pub const WEBHOOK_DELIVERIES_PER_RUN_MAX: i64 = 50;
+/// Longest response text kept in a delivery log entry, in bytes.
+pub const WEBHOOK_RESPONSE_KEPT_BYTES_MAX: usize = 500;

@@ -10,12 +10,14 @@ pub mod closure;
 pub mod db;
 pub mod jobs;
 pub mod ledger;
+pub mod notifications;
 pub mod operations;
 pub mod shops;
 pub mod team;
 pub mod users;
 pub mod verification;
 pub mod videos;
+pub mod webhooks;
 
 pub use db::{Backend, Db, WriteTx};
 

@@ -1,4 +1,4 @@
-//! Enterprise accounts, verification applications, their documents, and notifications.
+//! Enterprise accounts, verification applications and their documents.
 
 use sqlx::Row;
 
@@ -501,70 +501,4 @@ pub async fn documents(conn: &mut Conn, verification_id: i64) -> StoreResult<Vec
 pub async fn find_document(conn: &mut Conn, id: i64) -> StoreResult<Option<DocumentRow>> {
     let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM verification_documents WHERE id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct NotificationRow {
-    pub id: i64,
-    pub merchant_id: i64,
-    pub kind: String,
-    pub text_zh: String,
-    pub text_en: String,
-    pub link: String,
-    pub created_at_ms: i64,
-    pub read_at_ms: Option<i64>,
-}
-
-pub async fn insert_notification(conn: &mut Conn, n: &NotificationRow) -> StoreResult<i64> {
-    Ok(sqlx::query(
-        "INSERT INTO notifications (merchant_id, kind, text_zh, text_en, link, created_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(n.merchant_id)
-    .bind(&n.kind)
-    .bind(&n.text_zh)
-    .bind(&n.text_en)
-    .bind(&n.link)
-    .bind(n.created_at_ms)
-    .fetch_one(conn)
-    .await?
-    .try_get(0)?)
-}
-
-/// A merchant's notifications, newest first, before id `before_id`.
-pub async fn notifications(
-    conn: &mut Conn,
-    merchant_id: i64,
-    unread_only: bool,
-    before_id: i64,
-    limit: i64,
-) -> StoreResult<Vec<NotificationRow>> {
-    Ok(sqlx::query_as(
-        "SELECT id, merchant_id, kind, text_zh, text_en, link, created_at_ms, read_at_ms FROM notifications \
-         WHERE merchant_id = $1 AND id < $2 AND ($3 = 0 OR read_at_ms IS NULL) ORDER BY id DESC LIMIT $4",
-    )
-    .bind(merchant_id)
-    .bind(before_id)
-    .bind(i64::from(unread_only))
-    .bind(limit)
-    .fetch_all(conn)
-    .await?)
-}
-
-pub async fn find_notification(conn: &mut Conn, id: i64) -> StoreResult<Option<NotificationRow>> {
-    Ok(sqlx::query_as(
-        "SELECT id, merchant_id, kind, text_zh, text_en, link, created_at_ms, read_at_ms FROM notifications WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?)
-}
-
-pub async fn mark_notification_read(conn: &mut Conn, id: i64, now_ms: i64) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE notifications SET read_at_ms = $1 WHERE id = $2 AND read_at_ms IS NULL")
-        .bind(now_ms)
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
 }

@@ -1,4 +1,4 @@
-//! `xiaodian serve`: the HTTP server, the job worker and graceful shutdown.
+//! `xiaodian serve`: the HTTP server, the job worker, the webhook sender and graceful shutdown.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -98,6 +98,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if worker_on {
         tokio::spawn(worker(app.clone(), Duration::from_secs(args.worker_interval_seconds.max(1))));
     }
+    tokio::spawn(webhook_sender(app.clone()));
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
     app.db().close().await;
     tracing::info!("stopped");
@@ -126,6 +127,19 @@ async fn worker(app: App, interval: Duration) {
             Err(error) => tracing::error!(%error, "job worker"),
         }
         tokio::time::sleep(interval).await;
+    }
+}
+
+/// Posts due webhook events, apart from the job worker so that a slow endpoint delays nothing else.
+/// It runs on every clock: a retry waits for the app clock (on a manual clock, for the admin to move it).
+async fn webhook_sender(app: App) {
+    loop {
+        match app.send_due_webhooks().await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "webhook events sent"),
+            Err(error) => tracing::error!(%error, "webhook sender"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

@@ -1,4 +1,4 @@
-//! Enterprise accounts, blue-V verification (applications, documents, fee, review) and notifications.
+//! Enterprise accounts and blue-V verification (applications, documents, fee, review).
 
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
@@ -15,7 +15,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query, money_request};
 use crate::openapi::{Doc, Method, Routes};
 use app::Code;
-use app::notifications::NotificationRow;
 use app::verification::{AccountRow, ApplicationInput, DocumentRow, VerificationView};
 
 /// The upload route's body limit: above the largest document, so that a somewhat larger upload is
@@ -131,18 +130,6 @@ pub fn add(routes: Routes) -> Routes {
                 .body(r#"{"outcome":"request_changes","reasons":["licence_unreadable"],"note":"请上传清晰的彩色扫描件"}"#),
             post_decision,
         )
-        .add(
-            Method::Get,
-            "/api/v1/notifications",
-            Doc::new("notifications", "The merchant's notifications, newest first (unread, limit, cursor)").roles(MERCHANT),
-            list_notifications,
-        )
-        .add(
-            Method::Post,
-            "/api/v1/notifications/{id}/read",
-            Doc::new("notifications", "Mark a notification read").roles(MERCHANT),
-            post_notification_read,
-        )
 }
 
 pub fn account_json(account: &AccountRow) -> Value {
@@ -232,19 +219,6 @@ pub fn verification_json(v: &VerificationView) -> Value {
         body["legal_rep_id_number"] = json!(number);
     }
     body
-}
-
-fn notification_json(n: &NotificationRow) -> Value {
-    json!({
-        "id": n.id,
-        "kind": n.kind,
-        "text_zh": n.text_zh,
-        "text_en": n.text_en,
-        "link": n.link,
-        "created_at": china_time(n.created_at_ms),
-        "read": n.read_at_ms.is_some(),
-        "read_at": n.read_at_ms.and_then(china_time),
-    })
 }
 
 #[derive(Deserialize)]
@@ -531,32 +505,4 @@ async fn post_decision(
 ) -> ApiResult<axum::Json<Value>> {
     let view = state.app.decide_verification(&auth.0, id, &body.outcome, &body.reasons, &body.note).await?;
     Ok(axum::Json(verification_json(&view)))
-}
-
-#[derive(Deserialize)]
-struct NotificationQuery {
-    unread: Option<bool>,
-    limit: Option<u32>,
-    cursor: Option<i64>,
-}
-
-async fn list_notifications(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(query): Query<NotificationQuery>,
-) -> ApiResult<axum::Json<Value>> {
-    let page = state
-        .app
-        .notifications(auth.actor(), query.unread.unwrap_or(false), query.limit, query.cursor)
-        .await?;
-    let items: Vec<Value> = page.items.iter().map(notification_json).collect();
-    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
-}
-
-async fn post_notification_read(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(notification_json(&state.app.mark_notification_read(&auth.0, id).await?)))
 }

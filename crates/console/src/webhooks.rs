@@ -1,0 +1,290 @@
+//! The merchant's webhook page: the endpoint with its signing secret (shown once, when set), a ping,
+//! and the delivery log with every attempt of each event. Owners only (the `manage_merchant` right).
+
+use app::webhooks::{DeliveryLog, DeliveryRow, WebhookSecret, WebhookView};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::ConsoleState;
+use crate::i18n::{Lang, t};
+use crate::money::{at, error_note, error_page, is_refusal, notice_of, parse_id, refusal, render};
+use crate::pages::{form_viewer, not_found_page};
+use crate::session::{Viewer, viewer};
+
+const HERE: &str = "/console/webhook";
+/// Notices a redirect may ask this page to show.
+const NOTICES: [&str; 2] = ["webhook_deleted", "webhook_pinged"];
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WebhookQuery {
+    cursor: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UrlForm {
+    csrf: String,
+    url: String,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// What the page shows above the log: a notice, an error with the URL typed, or the new secret.
+#[derive(Default)]
+struct Outcome {
+    note: Option<Markup>,
+    typed_url: Option<String>,
+    secret: Option<WebhookSecret>,
+}
+
+pub async fn webhook_page(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Query(query): Query<WebhookQuery>,
+) -> Response {
+    let viewer = match viewer(&state, &jar, &headers).await {
+        Ok(viewer) => viewer,
+        Err(redirect) => return redirect,
+    };
+    let note = notice_of(crate::session::lang(&jar), query.notice.as_deref(), &NOTICES);
+    let cursor = query.cursor.as_deref().and_then(parse_id);
+    respond(&state, jar, &viewer, Outcome { note, ..Outcome::default() }, cursor).await
+}
+
+async fn respond(
+    state: &ConsoleState,
+    jar: CookieJar,
+    viewer: &Viewer,
+    outcome: Outcome,
+    cursor: Option<i64>,
+) -> Response {
+    let actor = &viewer.ctx.actor;
+    let webhook = match state.app.webhook(actor).await {
+        Ok(webhook) => webhook,
+        Err(error) if is_refusal(&error) => return refusal(jar, &error),
+        Err(error) => return error_page(jar, viewer, "webhook", HERE, &error),
+    };
+    let log = match state.app.webhook_deliveries(actor, Some(50), cursor).await {
+        Ok(log) => log,
+        Err(error) => return error_page(jar, viewer, "webhook", HERE, &error),
+    };
+    let title = t(crate::session::lang(&jar), "webhook");
+    render(jar, viewer, title, HERE, |lang, csrf| {
+        html! {
+            @if let Some(note) = &outcome.note { (note) }
+            div.card {
+                h1 { (title) }
+                p.muted { (t(lang, "webhook_intro")) }
+                @if let Some(set) = &outcome.secret { (secret_box(lang, set)) }
+                (endpoint(lang, csrf, webhook.as_ref(), outcome.typed_url.as_deref()))
+            }
+            div.card {
+                h2 { (t(lang, "webhook_deliveries")) }
+                (deliveries(lang, &log.items))
+                @if let Some(next) = &log.next_cursor {
+                    p { a href={ (HERE) "?cursor=" (next) } { (t(lang, "next_page")) " →" } }
+                }
+            }
+        }
+    })
+}
+
+fn secret_box(lang: Lang, set: &WebhookSecret) -> Markup {
+    html! {
+        div.notice #webhook-secret role="status" {
+            (t(lang, "webhook_secret_once")) br;
+            code #secret { (set.secret) }
+            p.muted { (t(lang, "webhook_signature_help")) " " code { (app::webhooks::SIGNATURE_HEADER) } }
+        }
+    }
+}
+
+fn endpoint(lang: Lang, csrf: &str, webhook: Option<&WebhookView>, typed: Option<&str>) -> Markup {
+    let value = typed.or(webhook.map(|w| w.url.as_str())).unwrap_or("");
+    html! {
+        @match webhook {
+            Some(w) => p #webhook-url { (t(lang, "webhook_current")) ": " code { (w.url) } " " span.muted { (at(w.updated_at_ms)) } },
+            None => p.muted #webhook-none { (t(lang, "webhook_none")) },
+        }
+        form #webhook-form method="post" action=(HERE) {
+            input type="hidden" name="csrf" value=(csrf);
+            label for="url" { (t(lang, "webhook_url")) }
+            input #url type="url" name="url" value=(value) size="60" required maxlength="2000"
+                placeholder="https://hooks.example.com/xiaodian";
+            br;
+            button.primary type="submit" { (t(lang, if webhook.is_some() { "webhook_replace" } else { "webhook_set" })) }
+        }
+        @if webhook.is_some() {
+            form.inline method="post" action={ (HERE) "/ping" } {
+                input type="hidden" name="csrf" value=(csrf);
+                button.small #ping type="submit" { (t(lang, "webhook_ping")) }
+            }
+            " "
+            form.inline method="post" action={ (HERE) "/delete" } {
+                input type="hidden" name="csrf" value=(csrf);
+                button.small #delete-webhook type="submit" { (t(lang, "webhook_delete")) }
+            }
+        }
+    }
+}
+
+fn status_badge(lang: Lang, status: &str) -> Markup {
+    let class = match status {
+        "delivered" => "passed",
+        "failed" => "failing",
+        _ => "",
+    };
+    html! { span.badge.(class) { (t(lang, &format!("delivery_{status}"))) } }
+}
+
+fn deliveries(lang: Lang, items: &[DeliveryRow]) -> Markup {
+    html! {
+        @if items.is_empty() {
+            p.muted #no-deliveries { (t(lang, "no_deliveries")) }
+        } @else {
+            table #deliveries {
+                tr { th { "#" } th { (t(lang, "event")) } th { (t(lang, "status")) } th { (t(lang, "attempts")) }
+                     th { (t(lang, "last_answer")) } th { (t(lang, "created_at")) } th { (t(lang, "next_attempt")) } }
+                @for d in items {
+                    tr.delivery data-status=(d.status) {
+                        td { a href={ (HERE) "/deliveries/" (d.id) } { (d.id) } }
+                        td { code { (d.event) } }
+                        td { (status_badge(lang, &d.status)) }
+                        td { (d.attempts) }
+                        td { (answer(d.last_status_code, d.last_error.as_deref())) }
+                        td { (at(d.created_at_ms)) }
+                        td { @if d.status == "pending" { (at(d.next_attempt_at_ms)) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn answer(status_code: Option<i64>, error: Option<&str>) -> String {
+    match (status_code, error) {
+        (Some(code), _) => format!("HTTP {code}"),
+        (None, Some(error)) => error.to_owned(),
+        (None, None) => String::new(),
+    }
+}
+
+pub async fn set_webhook(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<UrlForm>,
+) -> Response {
+    let viewer = match form_viewer(&state, &jar, &headers, &form.csrf).await {
+        Ok(viewer) => viewer,
+        Err(refusal) => return refusal,
+    };
+    let outcome = match state.app.set_webhook(&viewer.ctx, &form.url).await {
+        Ok(set) => Outcome { secret: Some(set), ..Outcome::default() },
+        Err(error) if is_refusal(&error) => return refusal(jar, &error),
+        Err(error) => Outcome {
+            note: Some(error_note(crate::session::lang(&jar), &error)),
+            typed_url: Some(form.url),
+            secret: None,
+        },
+    };
+    respond(&state, jar, &viewer, outcome, None).await
+}
+
+pub async fn delete_webhook(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    act(&state, jar, &headers, &form.csrf, Button::Delete).await
+}
+
+pub async fn ping_webhook(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    act(&state, jar, &headers, &form.csrf, Button::Ping).await
+}
+
+enum Button {
+    Delete,
+    Ping,
+}
+
+/// A button's action: done, back to the page with a notice; refused, the page with the error.
+async fn act(
+    state: &ConsoleState,
+    jar: CookieJar,
+    headers: &HeaderMap,
+    csrf: &str,
+    button: Button,
+) -> Response {
+    let viewer = match form_viewer(state, &jar, headers, csrf).await {
+        Ok(viewer) => viewer,
+        Err(refusal) => return refusal,
+    };
+    let (done, notice) = match button {
+        Button::Delete => (state.app.delete_webhook(&viewer.ctx).await, "webhook_deleted"),
+        Button::Ping => (state.app.ping_webhook(&viewer.ctx).await.map(|_| ()), "webhook_pinged"),
+    };
+    match done {
+        Ok(()) => Redirect::to(&format!("{HERE}?notice={notice}")).into_response(),
+        Err(error) if is_refusal(&error) => refusal(jar, &error),
+        Err(error) => {
+            let note = error_note(crate::session::lang(&jar), &error);
+            respond(state, jar, &viewer, Outcome { note: Some(note), ..Outcome::default() }, None).await
+        }
+    }
+}
+
+pub async fn delivery_page(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let viewer = match viewer(&state, &jar, &headers).await {
+        Ok(viewer) => viewer,
+        Err(redirect) => return redirect,
+    };
+    let Some(id) = parse_id(&id) else { return not_found_page(jar) };
+    let log: DeliveryLog = match state.app.webhook_delivery(&viewer.ctx.actor, id).await {
+        Ok(log) => log,
+        Err(error) if is_refusal(&error) => return refusal(jar, &error),
+        Err(error) => return error_page(jar, &viewer, "webhook", HERE, &error),
+    };
+    let here = format!("{HERE}/deliveries/{id}");
+    let title = format!("{} #{id}", t(crate::session::lang(&jar), "webhook_delivery"));
+    render(jar, &viewer, &title, &here, |lang, _| {
+        let d = &log.delivery;
+        html! {
+            div.card {
+                h1 { (title) }
+                p { code { (d.event) } " " (status_badge(lang, &d.status)) " · " (t(lang, "attempts")) " " (d.attempts) }
+                @if d.status == "pending" { p { (t(lang, "next_attempt")) ": " (at(d.next_attempt_at_ms)) } }
+                table #attempts {
+                    tr { th { (t(lang, "attempt")) } th { (t(lang, "created_at")) } th { (t(lang, "last_answer")) } th { "ms" } }
+                    @for a in &log.attempts {
+                        tr { td { (a.attempt) } td { (at(a.at_ms)) } td { (answer(a.status_code, a.error.as_deref())) } td { (a.duration_ms) } }
+                    }
+                }
+                h2 { (t(lang, "payload")) }
+                pre #payload style="white-space:pre-wrap" { (d.payload) }
+                p { a href=(HERE) { "← " (t(lang, "webhook")) } }
+            }
+        }
+    })
+}
