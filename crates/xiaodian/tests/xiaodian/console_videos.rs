@@ -61,6 +61,35 @@ fn mp4_bytes(total: usize) -> Vec<u8> {
     bytes
 }
 
+/// Sends one of the editor's upload forms (`file` or `cover`) from a script: a file of `size` bytes
+/// starting with `head`, with or without the CSRF token, asking for JSON or not (a plain form).
+/// Answers the status, final URL and text.
+async fn send_upload(
+    browser: &Browser,
+    what: &str,
+    head: &[u8],
+    size: usize,
+    with_csrf: bool,
+    json: bool,
+) -> serde_json::Value {
+    let script = r#"
+        const [what, head, size, withCsrf, json] = arguments;
+        const done = arguments[arguments.length - 1];
+        const form = document.getElementById(what + '-upload-form');
+        const bytes = new Uint8Array(size);
+        bytes.set(head);
+        const body = new FormData();
+        body.append('csrf', withCsrf ? form.querySelector('input[name=csrf]').value : 'forged');
+        body.append('file', new File([bytes], 'upload.bin'));
+        const headers = json ? { 'Accept': 'application/json' } : {};
+        fetch(form.action, { method: 'POST', body, headers })
+            .then(r => r.text().then(text => done({ status: r.status, url: r.url, text })))
+            .catch(e => done({ status: 0, error: String(e) }));
+    "#;
+    let args = vec![json!(what), json!(head), json!(size), json!(with_csrf), json!(json)];
+    browser.page.execute_async(script, args).await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn video_story_in_chromium() {
     let db = TestDb::sqlite();
@@ -70,7 +99,16 @@ async fn video_story_in_chromium() {
     // Tuesday 28 April 2026, three days before the Labour Day holiday.
     let server = Server::start(
         binary(),
-        &["--db", &db.url, "--data-dir", &data, "--clock", "manual=2026-04-28T10:00:00+08:00"],
+        &[
+            "--db",
+            &db.url,
+            "--data-dir",
+            &data,
+            "--clock",
+            "manual=2026-04-28T10:00:00+08:00",
+            "--video-bytes-max",
+            "65536",
+        ],
     );
     let base = server.base.as_str();
     let owner = login(&server, "m1").await;
@@ -144,6 +182,28 @@ async fn video_story_in_chromium() {
     assert_eq!(text(&browser, "#video-file-bytes").await, "6000");
     let stored = owner.get(&format!("/api/v1/videos/{video}")).await;
     assert_eq!(stored.json["file"]["bytes"], 6000, "{}", stored.text);
+
+    // Without the script a plain form redirects; files are judged by content and size, and the
+    // form needs its CSRF token. Only what was accepted is kept.
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+    let plain = send_upload(&browser, "cover", PNG, 3_000, true, false).await;
+    assert_eq!(plain["status"], 200, "{plain}");
+    assert!(plain["url"].as_str().unwrap().contains("notice=cover_uploaded"), "{plain}");
+    let pdf = send_upload(&browser, "file", b"%PDF-1.7", 3_000, true, true).await;
+    assert_eq!(pdf["status"], 415, "{pdf}");
+    assert!(pdf["text"].as_str().unwrap().contains("unsupported_video_type"), "{pdf}");
+    let shown = send_upload(&browser, "file", b"%PDF-1.7", 3_000, true, false).await;
+    assert!(shown["text"].as_str().unwrap().contains("仅支持 MP4 或 MOV 视频文件"), "the page shows why");
+    let large = send_upload(&browser, "file", &mp4_bytes(64), 100_000, true, true).await;
+    assert_eq!(large["status"], 413, "{large}");
+    assert!(large["text"].as_str().unwrap().contains("video_too_large"), "{large}");
+    let forged = send_upload(&browser, "file", &mp4_bytes(64), 3_000, false, true).await;
+    assert_eq!(forged["status"], 403, "{forged}");
+    let kept = |dir: &str| std::fs::read_dir(data_dir.path().join(dir)).map_or(0, |files| files.count());
+    assert_eq!((kept("videos"), kept("covers")), (1, 1));
+    page.refresh().await.unwrap();
+    assert_eq!(count(&browser, "#video-cover img.cover").await, 1);
+    assert_eq!(text(&browser, "#video-file-bytes").await, "6000", "the refused uploads changed nothing");
 
     click(&browser, "#submit-video").await;
     assert_eq!(wait_for_notice(&browser, "video_submitted").await, "已提交审批。");
