@@ -1,6 +1,8 @@
 //! The page frame: head, navigation by role, language switch, logout, and message boxes.
 
+use app::Actor;
 use domain::auth::Role;
+use domain::team::TeamRight;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::i18n::{Lang, t};
@@ -30,6 +32,11 @@ progress{width:260px}.overdue-row td{background:#fff7f6}
 form.inline{display:inline}button.small{font:inherit;font-size:13px;padding:3px 10px;border:1px solid #ccc;border-radius:4px;background:#fff;cursor:pointer}
 label.radio{display:inline-block;margin-right:16px}.shop-nav a,.shop-nav strong{margin-right:14px}
 .count{display:inline-block;min-width:18px;padding:0 5px;border-radius:9px;background:#fe2c55;color:#fff;font-size:12px;text-align:center}
+.upload-status.ok{color:#389e0d}.upload-status.bad{color:#cf1322}.cal .today{outline:2px solid #fe2c55}
+.cal .festival{display:inline-block;margin-top:2px;padding:0 6px;border-radius:8px;background:#fff0f6;color:#c41d7f;font-size:12px}
+.day-videos{margin:4px 0 0;padding:0;list-style:none;font-size:12px}.day-videos li{margin:2px 0}.badge.tag{background:#f0f5ff;color:#1d39c4}
+.status-in_review,.status-scheduled{background:#fffbe6;color:#ad6800}.status-published{background:#f6ffed;color:#389e0d}.status-withdrawn{background:#f5f5f5;color:#8a8f99}
+.decision form{margin:4px 0}
 .message{margin:10px 0;padding:8px 12px;border-radius:6px;max-width:70%}.from-buyer{background:#f5f6f7}.from-merchant{background:#e6f4ff;margin-left:auto}
 ";
 
@@ -54,7 +61,7 @@ pub fn page(lang: Lang, title: &str, viewer: Option<(&Viewer, &str)>, here: &str
                     span.brand { (t(lang, "app_name")) }
                     @if let Some((viewer, csrf)) = viewer {
                         @let actor = &viewer.ctx.actor;
-                        @for (href, key) in nav(actor.role) {
+                        @for (href, key) in nav(actor) {
                             a href=(href) {
                                 (t(lang, key))
                                 @if key == "notifications" && viewer.unread.unwrap_or(0) > 0 {
@@ -80,13 +87,21 @@ pub fn page(lang: Lang, title: &str, viewer: Option<(&Viewer, &str)>, here: &str
     }
 }
 
-/// Navigation entries by role: (href, text key).
-fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
+/// Navigation entries by role, and for merchant users by team rights: (href, text key).
+fn nav(actor: &Actor) -> Vec<(&'static str, &'static str)> {
+    let role = actor.role;
     let mut entries = vec![("/console/home", "home")];
     match role {
         Role::Merchant => {
             entries.push(("/console/shops", "shops"));
             entries.push(("/console/enterprise-accounts", "enterprise_accounts"));
+            entries.push(("/console/videos", "videos"));
+            if actor.may(TeamRight::ApproveContent) {
+                entries.push(("/console/approvals", "approvals"));
+            }
+            if actor.may(TeamRight::ManageTeam) {
+                entries.push(("/console/team", "team"));
+            }
             entries.push(("/console/notifications", "notifications"));
         }
         Role::Reviewer | Role::Admin => {

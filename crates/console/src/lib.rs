@@ -3,8 +3,9 @@
 //! like the API; only this crate knows HTML. `pages.rs` holds the foundation pages, `money.rs` the
 //! shops, deposits, violations and appeals, `operations.rs` a shop's operations (products, orders,
 //! after-sales, complaints, conversations, settlement, invoices), `closure.rs` the closure page,
-//! the payout account and the refund queue, and `verification.rs` the enterprise accounts, blue-V
-//! applications, the review queue, fees and notifications.
+//! the payout account and the refund queue, `verification.rs` the enterprise accounts, blue-V
+//! applications, the review queue, fees and notifications, and `videos.rs` the content calendar,
+//! videos, the approval queue and the team.
 
 mod closure;
 mod i18n;
@@ -14,6 +15,7 @@ mod operations;
 mod pages;
 mod session;
 mod verification;
+mod videos;
 mod webhooks;
 
 use app::App;
@@ -33,6 +35,7 @@ pub struct ConsoleState {
 
 /// Every console route, with its security headers.
 pub fn router(app: App) -> Router {
+    let video_body_bytes_max = videos::video_body_bytes_max(&app);
     Router::new()
         .route("/console", get(pages::root))
         .route("/console/", get(pages::root))
@@ -104,6 +107,37 @@ pub fn router(app: App) -> Router {
         .route("/console/refunds", get(closure::refunds))
         .route("/console/refunds/{id}", get(closure::refund_page))
         .route("/console/refunds/{id}/decision", post(closure::decide_refund))
+        .route("/console/enterprise-accounts/{id}/calendar", get(videos::calendar_page))
+        .route("/console/enterprise-accounts/{id}/cadence", post(videos::set_cadence))
+        .route(
+            "/console/enterprise-accounts/{id}/videos",
+            get(videos::account_videos).post(videos::create_video),
+        )
+        .route("/console/videos", get(videos::all_videos))
+        .route("/console/videos/{id}", get(videos::video_page).post(videos::update_video))
+        .route(
+            "/console/videos/{id}/file",
+            post(videos::upload_file).layer(DefaultBodyLimit::max(video_body_bytes_max)),
+        )
+        .route(
+            "/console/videos/{id}/cover",
+            get(videos::cover)
+                .post(videos::upload_cover)
+                .layer(DefaultBodyLimit::max(videos::COVER_BODY_BYTES_MAX)),
+        )
+        .route("/console/videos/{id}/submit", post(videos::submit))
+        .route("/console/videos/{id}/approve", post(videos::approve))
+        .route("/console/videos/{id}/send-back", post(videos::send_back))
+        .route("/console/videos/{id}/schedule", post(videos::schedule))
+        .route("/console/videos/{id}/publish", post(videos::publish))
+        .route("/console/videos/{id}/withdraw", post(videos::withdraw))
+        .route("/console/videos/{id}/pin", post(videos::pin))
+        .route("/console/videos/{id}/unpin", post(videos::unpin))
+        .route("/console/approvals", get(videos::approvals))
+        .route("/console/team", get(videos::team).post(videos::add_member))
+        .route("/console/team/{id}/role", post(videos::change_role))
+        .route("/console/team/{id}/remove", post(videos::remove_member))
+        .route(videos::SCRIPT_PATH, get(videos::script))
         .route("/console/{*rest}", get(pages::not_found))
         .layer(middleware::from_fn(security_headers))
         .with_state(ConsoleState { app })

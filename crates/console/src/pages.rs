@@ -258,7 +258,7 @@ pub async fn calendar(
     viewer_page(jar, &viewer, "calendar", "/console/calendar", body)
 }
 
-fn day_class(kind: DayKind) -> &'static str {
+pub(crate) fn day_class(kind: DayKind) -> &'static str {
     match kind {
         DayKind::Workday => "work",
         DayKind::Weekend | DayKind::Holiday => "off",

@@ -124,13 +124,13 @@ fn document_url(document: &DocumentRow) -> String {
     format!("/console/verifications/{}/documents/{}", document.verification_id, document.id)
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
 /// A refusal answered to the page's script: problem+json like the API's errors, with the message in
 /// the viewer's language (`title`, also `message`) and the stable `code`.
-fn json_refusal(lang: Lang, error: &AppError) -> Response {
+pub(crate) fn json_refusal(lang: Lang, error: &AppError) -> Response {
     let status = json_status(error.code);
     let text = error_text(lang, error);
     let body = json!({
@@ -149,9 +149,12 @@ fn json_status(code: Code) -> StatusCode {
         Code::NotFound => StatusCode::NOT_FOUND,
         Code::Forbidden | Code::CsrfFailed => StatusCode::FORBIDDEN,
         Code::Unauthorized => StatusCode::UNAUTHORIZED,
-        Code::DocumentTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        Code::UnsupportedDocumentType | Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        Code::VerificationStatusConflict => StatusCode::CONFLICT,
+        Code::DocumentTooLarge | Code::VideoTooLarge | Code::CoverTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Code::UnsupportedDocumentType
+        | Code::UnsupportedMediaType
+        | Code::UnsupportedVideoType
+        | Code::UnsupportedCoverType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Code::VerificationStatusConflict | Code::VideoStatusConflict => StatusCode::CONFLICT,
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     }
@@ -368,6 +371,11 @@ async fn account_response(
             div.card {
                 p.muted { a href="/console/enterprise-accounts" { "← " (t(lang, "back_to_accounts")) } }
                 h1 #account-nickname { (account.nickname) }
+                p #account-content {
+                    a #account-videos href={ "/console/enterprise-accounts/" (account.id) "/videos" } { (t(lang, "videos")) }
+                    " · "
+                    a #account-calendar href={ "/console/enterprise-accounts/" (account.id) "/calendar" } { (t(lang, "content_calendar")) }
+                }
                 table {
                     tr { th { (t(lang, "enterprise_account")) } td { "#" (account.id) } }
                     tr { th { (t(lang, "bio")) } td { (account.bio) } }
@@ -1104,7 +1112,7 @@ enum UploadFailure {
 }
 
 /// Reads a short text field, refusing more than `UPLOAD_TEXT_FIELD_BYTES_MAX` bytes.
-async fn read_text_field(mut field: Field<'_>) -> AppResult<String> {
+pub(crate) async fn read_text_field(mut field: Field<'_>) -> AppResult<String> {
     let mut text = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         text.extend_from_slice(&chunk);
@@ -1125,7 +1133,7 @@ fn multipart_error(error: MultipartError) -> AppError {
 
 /// Reads the rest of a refused upload, discarding it, so the answer goes out on a clean connection
 /// (stops at the route's body limit).
-async fn drain(multipart: &mut Multipart) {
+pub(crate) async fn drain(multipart: &mut Multipart) {
     while let Ok(Some(mut next)) = multipart.next_field().await {
         while let Ok(Some(_)) = next.chunk().await {}
     }

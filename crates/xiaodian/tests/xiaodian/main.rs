@@ -5,6 +5,7 @@ mod cli;
 mod closure;
 mod console;
 mod console_closure;
+mod console_videos;
 mod http;
 mod ledger;
 mod verification;
