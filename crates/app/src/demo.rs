@@ -3,11 +3,14 @@
 //! the jobs that fall due on the way (`demo_closure.rs` writes the shops' stories). Nothing is
 //! inserted behind the use cases' back: a closed shop is closed by its closure job, a refund is
 //! released or sent to review by its release job. `demo_verification.rs` then adds the enterprise
-//! accounts with a blue-V application in every state.
+//! accounts with a blue-V application in every state; `demo_content.rs` plays a verified account's videos
+//! inside the same walk.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
+
+pub use crate::demo_content::DEMO_MEMBERS;
 
 use crate::clock::{china_date, china_midnight};
 use crate::{Actor, App, AppError, AppResult, Clock, Ctx, ManualClock};
@@ -47,6 +50,8 @@ pub(crate) struct DemoHistory {
     end_day: NaiveDate,
     days_ago: i64,
     jobs: Ctx,
+    /// The enterprise account's content, played a day at a time during the walk.
+    content: crate::demo_content::ContentStory,
 }
 
 impl DemoHistory {
@@ -61,6 +66,7 @@ impl DemoHistory {
             end_day,
             days_ago: days,
             jobs: Ctx::system("demo-worker"),
+            content: crate::demo_content::ContentStory::default(),
         };
         history.clock.set(history.moment(days));
         history
@@ -86,6 +92,8 @@ impl DemoHistory {
             self.days_ago -= 1;
             self.clock.set(self.moment(self.days_ago).min(self.end));
             self.app.run_due_jobs(&self.jobs).await?;
+            let day = self.day(self.days_ago);
+            self.content.day(&self.app, self.days_ago, day).await?;
         }
         Ok(())
     }

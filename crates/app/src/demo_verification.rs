@@ -1,6 +1,7 @@
 //! Demo data for blue-V verification: eight enterprise accounts of the demo merchant with an
 //! application in every state (draft, submitted, claimed, changes requested, approved with the
 //! badge, rejected, failed), the warnings a reviewer must weigh, and the notifications they caused.
+//! The approved one, 小店科技, is verified months earlier inside the history walk (`demo_content.rs`).
 
 use domain::validators::{ResidentId, Uscc};
 
@@ -99,16 +100,6 @@ impl App {
         education.operator_is_legal_rep = false;
         let cases = vec![
             case(
-                "小店科技",
-                "杭州的小店，服饰与生活好物",
-                "杭州小店科技有限公司",
-                Some("小店"),
-                "91350100M000100Y43".to_owned(),
-                ("张三", zhang.clone()),
-                "apparel",
-                Stage::Approved,
-            ),
-            case(
                 "小店图书",
                 "好书推荐与读书会",
                 "杭州小店图书有限公司",
@@ -172,9 +163,30 @@ impl App {
             ),
         ];
         for (number, case) in cases.into_iter().enumerate() {
-            self.seed_demo_case(&merchant, &reviewer, &service, number, case).await?;
+            self.seed_demo_case(&merchant, &reviewer, &service, number + 1, case).await?;
         }
         Ok(())
+    }
+
+    /// 小店科技, verified through the real flow (the content story runs it months before now); answers
+    /// the account's id.
+    pub(crate) async fn seed_demo_verified_account(&self) -> AppResult<i64> {
+        let merchant = self.demo_ctx("merchant").await?;
+        let reviewer = self.demo_ctx("reviewer").await?;
+        let service = self.demo_ctx("service").await?;
+        let case = DemoCase {
+            nickname: "小店科技",
+            bio: "杭州的小店，服饰与生活好物",
+            company_name: "杭州小店科技有限公司",
+            brand_name: Some("小店"),
+            uscc: "91350100M000100Y43".to_owned(),
+            legal_rep_name: "张三",
+            legal_rep_id_number: resident_id("11010519491231002")?,
+            industry: "apparel",
+            operator_is_legal_rep: true,
+            stage: Stage::Approved,
+        };
+        self.seed_demo_case(&merchant, &reviewer, &service, 0, case).await
     }
 
     async fn seed_demo_document(&self, merchant: &Ctx, id: i64, kind: &str, bytes: &[u8]) -> AppResult<()> {
@@ -191,7 +203,7 @@ impl App {
         service: &Ctx,
         number: usize,
         case: DemoCase,
-    ) -> AppResult<()> {
+    ) -> AppResult<i64> {
         let account = self.create_enterprise_account(merchant, case.nickname, case.bio).await?;
         let input = ApplicationInput {
             company_name: case.company_name.to_owned(),
@@ -208,7 +220,7 @@ impl App {
         let id = view.row.id;
         self.seed_demo_document(merchant, id, "business_licence", LICENCE_PNG).await?;
         if case.stage == Stage::Draft {
-            return Ok(());
+            return Ok(account.id);
         }
         self.seed_demo_document(merchant, id, "application_letter", LETTER_PDF).await?;
         if !case.operator_is_legal_rep {
@@ -275,6 +287,6 @@ impl App {
                 }
             }
         }
-        Ok(())
+        Ok(account.id)
     }
 }

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod closure;
 pub mod demo;
 mod demo_closure;
+mod demo_content;
 mod demo_verification;
 pub mod error;
 pub mod jobs;

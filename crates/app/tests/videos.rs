@@ -759,3 +759,62 @@ async fn cadence_check_and_calendar(backend: Backend) {
     let subject = format!("enterprise_account:{}", account.id);
     assert!(store::jobs::pending_for_subject(&mut conn, &subject).await.unwrap().is_empty());
 }
+
+both_backends!(demo_has_a_verified_account_with_months_of_videos);
+
+/// `serve --demo` leaves a verified account with four months of videos made by its team through the
+/// use cases (published at once or by the evening job), pins, one video in each unfinished state, and
+/// the cadence behind at the end.
+async fn demo_has_a_verified_account_with_months_of_videos(backend: Backend) {
+    let f = fixture(backend, "2026-11-23T10:00:00+08:00").await;
+    // The fixture's users are not the demo's: seed a fresh app on the same clock and data directory.
+    let db = TestDb::new(backend).await;
+    let config = AppConfig { data_dir: f.data.path().to_path_buf(), ..AppConfig::default() };
+    let app = App::new(db.open().await, f.clock.clone(), f.clock.clone(), config).await.unwrap();
+    assert!(app.seed_demo().await.unwrap());
+    let owner = ctx_of(&app, "merchant").await;
+    let account = app
+        .enterprise_accounts(&owner.actor)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.nickname == "小店科技")
+        .unwrap();
+    assert_eq!(account.verified, 1);
+    let mut videos = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = app.videos(&owner.actor, Some(account.id), None, Some(200), cursor).await.unwrap();
+        videos.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next.parse().unwrap()),
+            None => break,
+        }
+    }
+    let count = |status: &str| videos.iter().filter(|v| v.status == status).count();
+    assert!(count("published") >= 45, "three a week for four months: {}", count("published"));
+    assert_eq!((count("in_review"), count("draft"), count("scheduled")), (1, 1, 1));
+    let now_ms = f.clock.now_ms();
+    let first = videos.iter().filter_map(|v| v.published_at_ms).min().unwrap();
+    assert!(now_ms - first > 100 * 86_400_000, "the first video is months old");
+    let last = videos.iter().filter_map(|v| v.published_at_ms).max().unwrap();
+    assert!(now_ms - last > 6 * 86_400_000, "nothing published in the last days");
+    assert!(videos.iter().all(|v| v.created_by == "yunying"), "the operator drafts");
+    assert_eq!(videos.iter().filter(|v| v.pinned_at_ms.is_some()).count(), 2);
+    let scheduled = videos.iter().find(|v| v.status == "scheduled").unwrap();
+    assert!(scheduled.publish_at_ms.unwrap() > now_ms);
+    let cadence = app.cadence(&owner.actor, account.id).await.unwrap();
+    assert_eq!(cadence.videos_per_week, 3);
+    assert_eq!(cadence.published_last_7_days, 0);
+    let kinds: Vec<String> = app
+        .notifications(&owner.actor, false, Some(200), None)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|n| n.kind)
+        .collect();
+    assert!(kinds.iter().any(|k| k == "video.cadence"), "the cadence warning was raised: {kinds:?}");
+    let approver = ctx_of(&app, "shenpi").await;
+    assert_eq!(approver.actor.team_role, Some(domain::team::TeamRole::Approver));
+}

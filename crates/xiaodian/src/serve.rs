@@ -115,6 +115,10 @@ fn print_banner(address: &str, demo: bool, seeded: bool) {
         for login in app::demo::DEMO_LOGINS {
             println!("    {:<10} {:<22} {}", login.username, login.password, login.role);
         }
+        println!("  the demo merchant's team members (team role):");
+        for (username, password, team_role) in app::demo::DEMO_MEMBERS {
+            println!("    {username:<10} {password:<22} merchant ({team_role})");
+        }
     }
 }
 
