@@ -10,6 +10,7 @@ mod http;
 mod ledger;
 mod verification;
 mod videos;
+mod webhooks;
 
 use std::path::Path;
 
