@@ -256,6 +256,9 @@ impl App {
         if !failing.is_empty() {
             let blockers = failing.join(",");
             rows::set_closure_blockers(tx, closure.id, &blockers).await?;
+            if blockers != closure.blockers {
+                self.notify_closure_held(tx, &shop, &checks).await?;
+            }
             let tomorrow = today.checked_add_days(Days::new(1)).unwrap_or(today);
             let subject = format!("shop:{}", shop.id);
             self.enqueue_job(
@@ -276,6 +279,36 @@ impl App {
         rows::set_shop_status(tx, shop.id, ShopStatus::Closed.as_str()).await?;
         let refund = self.open_refund(tx, &shop, today, now_ms).await?;
         Ok(format!("closed; refund={} held_fen={}", refund.id, refund.amount_fen))
+    }
+
+    /// Tells the merchant's finance members that the closing day found blockers (once per set of them:
+    /// the daily re-check stays quiet while nothing changes).
+    async fn notify_closure_held(
+        &self,
+        tx: &mut store::WriteTx,
+        shop: &ShopRow,
+        checks: &[closure::Check],
+    ) -> AppResult<()> {
+        let failing = checks.iter().filter(|c| !c.passed);
+        let zh: Vec<&str> = failing.clone().map(|c| c.code.name_zh()).collect();
+        let en: Vec<&str> = failing.map(|c| c.code.as_str()).collect();
+        let notice = Notice {
+            merchant_id: shop.merchant_id,
+            kind: NoticeKind::ClosureHeld,
+            text_zh: format!(
+                "店铺「{}」到期未能注销，仍需处理：{}；处理后次日自动重新检查",
+                shop.name,
+                zh.join("、")
+            ),
+            text_en: format!(
+                "Shop {} could not close on its day; still to clear: {} (checked again daily)",
+                shop.name,
+                en.join(", ")
+            ),
+            link: format!("/console/shops/{}/closure", shop.id),
+        };
+        self.notify(tx, notice).await?;
+        Ok(())
     }
 
     /// Holds the whole remaining deposit for the refund and schedules its release and due days.

@@ -271,6 +271,11 @@ async fn closure_story_with_automatic_refund(backend: Backend) {
     let waiting = f.app.closure(&f.merchant.actor, s.id).await.unwrap().unwrap();
     assert_eq!((waiting.status.as_str(), waiting.blockers.as_str()), ("notice_period", "after_sales_open"));
     assert_eq!(f.app.shop(&f.merchant.actor, s.id).await.unwrap().status, "notice_period");
+    let held = f.app.notifications(&f.merchant.actor, true, None, None).await.unwrap().items;
+    let held: Vec<&str> =
+        held.iter().filter(|n| n.kind == "closure.held").map(|n| n.text_zh.as_str()).collect();
+    assert_eq!(held.len(), 1, "the merchant is told once");
+    assert!(held[0].contains("仍有未完结的售后"), "{held:?}");
     f.app.resolve_case(&f.merchant, CaseTable::AfterSales, case.id, "已退货退款").await.unwrap();
 
     // The daily re-check closes the shop on 2026-09-29 and holds the whole deposit.
