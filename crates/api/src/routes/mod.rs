@@ -3,6 +3,7 @@
 mod admin;
 pub(crate) mod calendar;
 pub(crate) mod closure;
+mod comments;
 mod operations;
 mod shops;
 mod system;
@@ -22,6 +23,7 @@ pub fn all() -> Routes {
     let routes = verification::add(routes);
     let routes = team::add(routes);
     let routes = videos::add(routes);
+    let routes = comments::add(routes);
     calendar::add(routes)
 }
 
