@@ -14,14 +14,14 @@ use domain::comments::{
     check_comment_id, check_comment_time, parse_comment_text, response_times, working_ms_between,
 };
 use domain::limits::{
-    COMMENT_BATCH_BYTES_MAX, COMMENT_BATCH_LINES_MAX, COMMENT_KEYWORD_LENGTH_MAX, COMMENT_REJECTIONS_LISTED_MAX,
-    COMMENT_STATS_DAYS_MAX, COMMENT_STATS_SAMPLE_MAX,
+    COMMENT_BATCH_BYTES_MAX, COMMENT_BATCH_LINES_MAX, COMMENT_KEYWORD_LENGTH_MAX,
+    COMMENT_REJECTIONS_LISTED_MAX, COMMENT_STATS_DAYS_MAX, COMMENT_STATS_SAMPLE_MAX,
 };
 use domain::team::TeamRight;
 use rand::RngCore;
 use serde::Deserialize;
-pub use store::comments::{CommentCounts, CommentRow};
 use store::comments::{self as rows, CommentFilter, NewComment, NewReply};
+pub use store::comments::{CommentCounts, CommentRow};
 
 use crate::audit::{Page, page_size};
 use crate::notifications::Notice;
@@ -178,7 +178,11 @@ fn keyword_pattern(keyword: &str) -> AppResult<Option<String>> {
 
 fn changed(updated: bool, comment: &CommentRow) -> AppResult<()> {
     // The row is locked by this transaction, so the update cannot miss.
-    if updated { Ok(()) } else { Err(AppError::internal(&format!("comment {} changed under its lock", comment.id))) }
+    if updated {
+        Ok(())
+    } else {
+        Err(AppError::internal(&format!("comment {} changed under its lock", comment.id)))
+    }
 }
 
 fn hidden_refused() -> AppError {
@@ -349,7 +353,12 @@ impl App {
 
     /// A comment of the caller's merchant, locked for a change, after checking the caller holds
     /// `reply` (a member without it hears `forbidden` before anything is looked up).
-    async fn comment_to_change(&self, tx: &mut store::WriteTx, actor: &Actor, id: i64) -> AppResult<CommentRow> {
+    async fn comment_to_change(
+        &self,
+        tx: &mut store::WriteTx,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<CommentRow> {
         let merchant_id = actor.require_team(REPLY_RIGHTS)?;
         rows::lock_comment(tx, self.db().backend(), id)
             .await?
@@ -400,8 +409,15 @@ impl App {
         };
         let reply_id = rows::insert_reply(&mut tx, &reply).await?;
         let answered = parent.awaits_reply() && rows::mark_answered(&mut tx, parent.id, now_ms).await?;
-        rows::add_to_counters(&mut tx, parent.account_id, parent.merchant_id, 1, -i64::from(answered), now_ms)
-            .await?;
+        rows::add_to_counters(
+            &mut tx,
+            parent.account_id,
+            parent.merchant_id,
+            1,
+            -i64::from(answered),
+            now_ms,
+        )
+        .await?;
         let detail = format!("reply={reply_id} first={answered}");
         self.audit_comment(&mut tx, ctx, "comment.reply", &parent, &detail).await?;
         let reply = self.reload_comment(&mut tx, reply_id).await?;
@@ -429,7 +445,8 @@ impl App {
             let after = self.reload_comment(&mut tx, id).await?;
             let delta = i64::from(after.awaits_reply()) - i64::from(comment.awaits_reply());
             if delta != 0 {
-                rows::add_to_counters(&mut tx, comment.account_id, comment.merchant_id, 0, delta, now_ms).await?;
+                rows::add_to_counters(&mut tx, comment.account_id, comment.merchant_id, 0, delta, now_ms)
+                    .await?;
             }
             let action = if hide { "comment.hide" } else { "comment.unhide" };
             let detail = if hide && comment.pinned_at_ms.is_some() { "unpinned" } else { "" };
@@ -482,7 +499,12 @@ impl App {
     /// An account's comments awaiting a reply, and the median and p90 working time (09:00–18:00
     /// China time on working days of the live calendar) from a comment to the account's first
     /// reply, over comments answered within the last `days` days (30 when not given).
-    pub async fn comment_stats(&self, actor: &Actor, account_id: i64, days: Option<i64>) -> AppResult<CommentStats> {
+    pub async fn comment_stats(
+        &self,
+        actor: &Actor,
+        account_id: i64,
+        days: Option<i64>,
+    ) -> AppResult<CommentStats> {
         let days = days.unwrap_or(COMMENT_STATS_DAYS_DEFAULT);
         if !(1..=COMMENT_STATS_DAYS_MAX).contains(&days) {
             return Err(invalid("days", "1 to 366"));
@@ -494,7 +516,8 @@ impl App {
         let pairs = rows::first_responses(&mut conn, account.id, since_ms, COMMENT_STATS_SAMPLE_MAX).await?;
         drop(conn);
         let calendar = self.calendar();
-        let times = pairs.iter().map(|(created, answered)| working_ms_between(&calendar, *created, *answered));
+        let times =
+            pairs.iter().map(|(created, answered)| working_ms_between(&calendar, *created, *answered));
         Ok(CommentStats {
             account_id: account.id,
             counts,
@@ -527,14 +550,38 @@ mod tests {
         let check = |line: &str, expect: LineError| assert_eq!(code_of(line), Some(expect), "{line}");
         check("not json", LineError::Malformed);
         check(r#"{"video_id":1}"#, LineError::Malformed);
-        check(r#"{"video_id":"1","comment_id":"c","author_id":"u","text":"t","created_at":"2026-03-02T09:00:00Z"}"#, LineError::Malformed);
-        check(r#"{"video_id":1,"comment_id":"c","author_id":"u","text":"t","created_at":"2026-03-02T09:00:00Z","x":1}"#, LineError::Malformed);
-        check(r#"{"video_id":1,"comment_id":"","author_id":"u","text":"t","created_at":"2026-03-02T09:00:00Z"}"#, LineError::InvalidCommentId);
-        check(r#"{"video_id":1,"comment_id":"c","author_id":"u v","text":"t","created_at":"2026-03-02T09:00:00Z"}"#, LineError::InvalidAuthorId);
-        check(r#"{"video_id":1,"comment_id":"c","author_id":"u","text":"  ","created_at":"2026-03-02T09:00:00Z"}"#, LineError::InvalidText);
-        check(r#"{"video_id":1,"comment_id":"c","author_id":"u","text":"t","created_at":"yesterday"}"#, LineError::InvalidTime);
-        check(r#"{"video_id":1,"comment_id":"c","author_id":"u","text":"t","created_at":"2027-03-02T09:00:00Z"}"#, LineError::InvalidTime);
-        check(r#"{"video_id":1,"comment_id":"c","author_id":"u","text":"t","created_at":"2026-03-02T09:00:00Z","parent_id":"c"}"#, LineError::InvalidParent);
+        check(
+            r#"{"video_id":"1","comment_id":"c","author_id":"u","text":"t","created_at":"2026-03-02T09:00:00Z"}"#,
+            LineError::Malformed,
+        );
+        check(
+            r#"{"video_id":1,"comment_id":"c","author_id":"u","text":"t","created_at":"2026-03-02T09:00:00Z","x":1}"#,
+            LineError::Malformed,
+        );
+        check(
+            r#"{"video_id":1,"comment_id":"","author_id":"u","text":"t","created_at":"2026-03-02T09:00:00Z"}"#,
+            LineError::InvalidCommentId,
+        );
+        check(
+            r#"{"video_id":1,"comment_id":"c","author_id":"u v","text":"t","created_at":"2026-03-02T09:00:00Z"}"#,
+            LineError::InvalidAuthorId,
+        );
+        check(
+            r#"{"video_id":1,"comment_id":"c","author_id":"u","text":"  ","created_at":"2026-03-02T09:00:00Z"}"#,
+            LineError::InvalidText,
+        );
+        check(
+            r#"{"video_id":1,"comment_id":"c","author_id":"u","text":"t","created_at":"yesterday"}"#,
+            LineError::InvalidTime,
+        );
+        check(
+            r#"{"video_id":1,"comment_id":"c","author_id":"u","text":"t","created_at":"2027-03-02T09:00:00Z"}"#,
+            LineError::InvalidTime,
+        );
+        check(
+            r#"{"video_id":1,"comment_id":"c","author_id":"u","text":"t","created_at":"2026-03-02T09:00:00Z","parent_id":"c"}"#,
+            LineError::InvalidParent,
+        );
     }
 
     #[test]

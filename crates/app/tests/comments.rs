@@ -73,7 +73,8 @@ async fn fixture_with(backend: Backend, config: AppConfig) -> Fixture {
     let start = at("2026-03-02T10:00:00+08:00");
     let clock = Arc::new(ManualClock::new(start));
     let config = AppConfig { data_dir: data.path().to_path_buf(), ..config };
-    let app = App::new(db.open().await, clock.clone(), Arc::new(ManualClock::new(start)), config).await.unwrap();
+    let app =
+        App::new(db.open().await, clock.clone(), Arc::new(ManualClock::new(start)), config).await.unwrap();
     let owner = user(&app, "m1", "merchant", Some("一号商家")).await;
     let account = app.create_enterprise_account(&owner, "一号企业号", "").await.unwrap();
     let videos = [
@@ -160,7 +161,9 @@ async fn batches_refuse_lines_and_never_store_twice(backend: Backend) {
         line(a, "c5", "我也想知道", t, Some("c1")),
         line(a, "c6", "时间不对", "2027-01-01T00:00:00+08:00", None),
         line(a, "c 7", "坏的 ID", t, None),
-        format!("{{\"video_id\":{a},\"comment_id\":\"c8\",\"author_id\":\"u\",\"text\":\"t\",\"created_at\":\"{t}\",\"extra\":1}}"),
+        format!(
+            "{{\"video_id\":{a},\"comment_id\":\"c8\",\"author_id\":\"u\",\"text\":\"t\",\"created_at\":\"{t}\",\"extra\":1}}"
+        ),
         line(a, "c9", "回复自己", t, Some("c9")),
         line(a, "c10", "回复回复", t, Some("c5")),
     ];
@@ -198,7 +201,10 @@ async fn batches_refuse_lines_and_never_store_twice(backend: Backend) {
     // Only the platform sends comments; the bounds hold before anything is written.
     assert_eq!(code(f.app.ingest_comments(&f.owner, b"").await), Code::Forbidden);
     let too_many = "x\n".repeat(domain::limits::COMMENT_BATCH_LINES_MAX + 1);
-    assert_eq!(code(f.app.ingest_comments(&f.service, too_many.as_bytes()).await), Code::CommentBatchTooLarge);
+    assert_eq!(
+        code(f.app.ingest_comments(&f.service, too_many.as_bytes()).await),
+        Code::CommentBatchTooLarge
+    );
     let empty = f.app.ingest_comments(&f.service, b"\n\n").await.unwrap();
     assert_eq!((empty.lines, empty.accepted), (0, 0));
     assert_eq!(counts(&f).await.comments, 4);
@@ -300,7 +306,11 @@ async fn inbox_replies_hiding_and_pins(backend: Backend) {
         let actor = f.owner.actor.clone();
         async move {
             let page = app.comments(&actor, account, &CommentQuery::default()).await.unwrap();
-            page.items.iter().filter(|c| c.pinned_at_ms.is_some()).map(|c| c.external_id.clone()).collect::<Vec<_>>()
+            page.items
+                .iter()
+                .filter(|c| c.pinned_at_ms.is_some())
+                .map(|c| c.external_id.clone())
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(pinned(&f).await, ["c4", "c2"]);
@@ -322,7 +332,10 @@ async fn merchants_and_roles(backend: Backend) {
     ingest(&f, &[line(a, "c1", "多少钱？", "2026-03-02T09:00:00+08:00", None)]).await;
     let c1 = by_platform_id(&f, "c1").await;
     // Another merchant hears "not found" for everything of this merchant's.
-    assert_eq!(code(f.app.comments(&f.other.actor, f.account.id, &CommentQuery::default()).await), Code::NotFound);
+    assert_eq!(
+        code(f.app.comments(&f.other.actor, f.account.id, &CommentQuery::default()).await),
+        Code::NotFound
+    );
     assert_eq!(code(f.app.comment_stats(&f.other.actor, f.account.id, None).await), Code::NotFound);
     assert_eq!(code(f.app.comment(&f.other.actor, c1.id).await), Code::NotFound);
     assert_eq!(code(f.app.reply_to_comment(&f.other, c1.id, "你好").await), Code::NotFound);

@@ -139,7 +139,11 @@ pub struct ResponseTimes {
 /// The median and p90 (nearest rank) of response times given in any order.
 pub fn response_times(mut values: Vec<i64>) -> ResponseTimes {
     values.sort_unstable();
-    ResponseTimes { count: values.len(), median_ms: nearest_rank(&values, 50), p90_ms: nearest_rank(&values, 90) }
+    ResponseTimes {
+        count: values.len(),
+        median_ms: nearest_rank(&values, 50),
+        p90_ms: nearest_rank(&values, 90),
+    }
 }
 
 #[cfg(test)]
@@ -224,7 +228,10 @@ mod tests {
         assert_eq!(parse_comment_text("  好看！\n多少钱？ "), Some("好看！\n多少钱？"));
         assert_eq!(parse_comment_text("   "), None);
         assert_eq!(parse_comment_text("a\u{7}b"), None);
-        assert_eq!(parse_comment_text(&"评".repeat(COMMENT_LENGTH_MAX)).map(|t| t.chars().count()), Some(COMMENT_LENGTH_MAX));
+        assert_eq!(
+            parse_comment_text(&"评".repeat(COMMENT_LENGTH_MAX)).map(|t| t.chars().count()),
+            Some(COMMENT_LENGTH_MAX)
+        );
         assert_eq!(parse_comment_text(&"评".repeat(COMMENT_LENGTH_MAX + 1)), None);
         assert_eq!(check_comment_id("c-123"), Ok(()));
         let long = "x".repeat(COMMENT_ID_LENGTH_MAX + 1);

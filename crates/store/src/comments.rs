@@ -223,7 +223,8 @@ pub async fn set_pinned(conn: &mut Conn, id: i64, pinned_at_ms: Option<i64>) -> 
 
 /// The comment pinned on a video, if any.
 pub async fn pinned_of_video(conn: &mut Conn, video_id: i64) -> StoreResult<Option<CommentRow>> {
-    let sql = format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE video_id = $1 AND pinned_at_ms IS NOT NULL");
+    let sql =
+        format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE video_id = $1 AND pinned_at_ms IS NOT NULL");
     Ok(sqlx::query_as(&sql).bind(video_id).fetch_optional(conn).await?)
 }
 

@@ -610,7 +610,8 @@ fn comment_batch(suffix: &str, first: u64, lines: u64, video_ids: &[i64], now_ms
             .unwrap_or_default()
             .with_timezone(&app::clock::china_offset())
             .to_rfc3339();
-        let parent = if n % 10 == 9 { format!(",\"parent_id\":\"b{suffix}-{}\"", n - 1) } else { String::new() };
+        let parent =
+            if n % 10 == 9 { format!(",\"parent_id\":\"b{suffix}-{}\"", n - 1) } else { String::new() };
         let line = format!(
             "{{\"video_id\":{video_id},\"comment_id\":\"b{suffix}-{n}\",\"author_id\":\"u{}\",\"text\":\"{} #{n}\",\"created_at\":\"{created_at}\"{parent}}}\n",
             n % 50_000,
@@ -656,7 +657,11 @@ async fn comments(db: Option<String>, count: u64, batch: u64, videos: u64) -> an
         let elapsed = one.elapsed();
         ingest_time += elapsed;
         latencies.push(elapsed);
-        anyhow::ensure!(outcome.rejected_count == 0, "the batch at {first} refused lines: {:?}", outcome.rejected);
+        anyhow::ensure!(
+            outcome.rejected_count == 0,
+            "the batch at {first} refused lines: {:?}",
+            outcome.rejected
+        );
         stored += outcome.stored() as u64;
         bar.inc(lines);
         first += lines;
@@ -664,14 +669,19 @@ async fn comments(db: Option<String>, count: u64, batch: u64, videos: u64) -> an
     bar.finish_and_clear();
 
     // The same first batch again: every line is a duplicate, nothing is stored twice.
-    let replay = app.ingest_comments(&service, &comment_batch(&suffix, 0, batch.min(count), &video_ids, now_ms)).await?;
+    let replay = app
+        .ingest_comments(&service, &comment_batch(&suffix, 0, batch.min(count), &video_ids, now_ms))
+        .await?;
     anyhow::ensure!(replay.stored() == 0, "a replayed batch stored {} comments again", replay.stored());
     let mut conn = app.db().read().await?;
     let counters = store::comments::counters(&mut conn, account.id).await?;
     let recount = store::comments::recount(&mut conn, account.id).await?;
     drop(conn);
     anyhow::ensure!(counters == recount, "the counters {counters:?} differ from the recount {recount:?}");
-    anyhow::ensure!(counters.comments as u64 == stored && stored == count, "stored {stored} of {count} comments");
+    anyhow::ensure!(
+        counters.comments as u64 == stored && stored == count,
+        "stored {stored} of {count} comments"
+    );
 
     latencies.sort_unstable();
     let quantile =

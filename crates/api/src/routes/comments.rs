@@ -186,7 +186,10 @@ async fn post_comment(
     let line = serde_json::to_vec(&body).map_err(|error| AppError::internal(&error))?;
     let outcome = state.app.ingest_comments(&auth.0, &line).await?;
     if let Some(rejected) = outcome.rejected.first() {
-        return Err(ApiError::new(Code::InvalidField, format!("the comment is refused: {}", rejected.code.as_str())));
+        return Err(ApiError::new(
+            Code::InvalidField,
+            format!("the comment is refused: {}", rejected.code.as_str()),
+        ));
     }
     let status = if outcome.duplicates == 0 { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, axum::Json(batch_json(&outcome))))
@@ -258,7 +261,11 @@ async fn post_reply(
     Ok((StatusCode::CREATED, axum::Json(comment_json(&reply))))
 }
 
-async fn post_hide(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<axum::Json<Value>> {
+async fn post_hide(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
     Ok(axum::Json(comment_json(&state.app.hide_comment(&auth.0, id).await?)))
 }
 
@@ -270,10 +277,18 @@ async fn post_unhide(
     Ok(axum::Json(comment_json(&state.app.unhide_comment(&auth.0, id).await?)))
 }
 
-async fn post_pin(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<axum::Json<Value>> {
+async fn post_pin(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
     Ok(axum::Json(comment_json(&state.app.pin_comment(&auth.0, id).await?)))
 }
 
-async fn post_unpin(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<axum::Json<Value>> {
+async fn post_unpin(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
     Ok(axum::Json(comment_json(&state.app.unpin_comment(&auth.0, id).await?)))
 }

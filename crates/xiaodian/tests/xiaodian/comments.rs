@@ -30,12 +30,15 @@ async fn platform_batches_and_the_merchant_inbox(backend: Backend) {
         async move { client.login(name, &password(name)).await }
     };
     let (owner, other, service) = (login("m1").await, login("m2").await, login("svc").await);
-    let account = ok(owner.post("/api/v1/enterprise-accounts", &json!({"nickname": "一号企业号"})).await, "account")
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let account =
+        ok(owner.post("/api/v1/enterprise-accounts", &json!({"nickname": "一号企业号"})).await, "account")
+            .await["id"]
+            .as_i64()
+            .unwrap();
     let video = ok(
-        owner.post(&format!("/api/v1/enterprise-accounts/{account}/videos"), &json!({"title": "春节上新"})).await,
+        owner
+            .post(&format!("/api/v1/enterprise-accounts/{account}/videos"), &json!({"title": "春节上新"}))
+            .await,
         "video",
     )
     .await["id"]
@@ -52,7 +55,8 @@ async fn platform_batches_and_the_merchant_inbox(backend: Backend) {
     .join("\n")
         + "\n";
     let path = "/api/v1/comments:batch";
-    let answer = ok(service.post_raw(path, "application/x-ndjson", batch.clone().into_bytes()).await, "batch").await;
+    let answer =
+        ok(service.post_raw(path, "application/x-ndjson", batch.clone().into_bytes()).await, "batch").await;
     assert_eq!(
         answer,
         json!({
@@ -60,7 +64,10 @@ async fn platform_batches_and_the_merchant_inbox(backend: Backend) {
             "rejected": [{"line": 2, "code": "malformed_line"}, {"line": 5, "code": "unknown_video"}],
         })
     );
-    service.post_raw(path, "application/json", batch.clone().into_bytes()).await.assert_problem(415, "unsupported_media_type");
+    service
+        .post_raw(path, "application/json", batch.clone().into_bytes())
+        .await
+        .assert_problem(415, "unsupported_media_type");
     owner.post_raw(path, "application/x-ndjson", batch.into_bytes()).await.assert_problem(403, "forbidden");
     // One comment alone: 201 when stored, 200 when already stored.
     let single = json!({"video_id": video, "comment_id": "p4", "author_id": "u-2", "text": "已下单", "created_at": "2026-01-05T13:00:00+08:00"});
@@ -71,18 +78,26 @@ async fn platform_batches_and_the_merchant_inbox(backend: Backend) {
 
     let inbox = format!("/api/v1/enterprise-accounts/{account}/comments");
     let listed = ok(owner.get(&inbox).await, "inbox").await;
-    let ids: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|c| c["comment_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        listed["items"].as_array().unwrap().iter().map(|c| c["comment_id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["p4", "p2", "p1"]);
     assert_eq!(listed["items"][1]["created_at"], "2026-01-05T11:00:00+08:00");
-    let found = ok(owner.get(&format!("{inbox}?q=xl&unanswered=true&video_id={video}")).await, "search").await;
+    let found =
+        ok(owner.get(&format!("{inbox}?q=xl&unanswered=true&video_id={video}")).await, "search").await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
     other.get(&inbox).await.assert_problem(404, "not_found");
 
     let p1 = listed["items"][2]["id"].as_i64().unwrap();
     let reply = owner.post(&format!("/api/v1/comments/{p1}/replies"), &json!({"text": "99 元"})).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
-    assert_eq!((reply.json["by_account"].as_bool(), reply.json["parent_id"].as_str()), (Some(true), Some("p1")));
-    other.post(&format!("/api/v1/comments/{p1}/replies"), &json!({"text": "抢答"})).await.assert_problem(404, "not_found");
+    assert_eq!(
+        (reply.json["by_account"].as_bool(), reply.json["parent_id"].as_str()),
+        (Some(true), Some("p1"))
+    );
+    other
+        .post(&format!("/api/v1/comments/{p1}/replies"), &json!({"text": "抢答"}))
+        .await
+        .assert_problem(404, "not_found");
     let pinned = ok(owner.post(&format!("/api/v1/comments/{p1}/pin"), &json!({})).await, "pin").await;
     assert_eq!(pinned["pinned"], true);
     let unanswered = ok(owner.get(&format!("{inbox}?unanswered=true")).await, "unanswered").await;
