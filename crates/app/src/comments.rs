@@ -132,10 +132,10 @@ fn parse_line(bytes: &[u8], line: usize, now_ms: i64) -> Result<ValidLine<'_>, L
         .map_err(|_| LineError::InvalidTime)?
         .timestamp_millis();
     check_comment_time(created_at_ms, now_ms)?;
-    if let Some(parent) = &parsed.parent_id {
-        if check_comment_id(parent).is_err() || *parent == parsed.comment_id {
-            return Err(LineError::InvalidParent);
-        }
+    if let Some(parent) = &parsed.parent_id
+        && (check_comment_id(parent).is_err() || *parent == parsed.comment_id)
+    {
+        return Err(LineError::InvalidParent);
     }
     Ok(ValidLine {
         line,
