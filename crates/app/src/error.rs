@@ -91,6 +91,8 @@ error_codes! {
     InvalidPublishTime => "invalid_publish_time", "发布时间须晚于当前时间且在一年之内", "The publish time must be in the future and within a year";
     AccountNotVerified => "account_not_verified", "仅已认证（蓝V）的企业号可置顶视频", "Only verified (blue V) accounts may pin videos";
     PinLimitReached => "pin_limit_reached", "每个企业号最多置顶 3 个视频", "An account pins at most 3 videos";
+    CommentHidden => "comment_hidden", "评论已隐藏，请先取消隐藏", "The comment is hidden: unhide it first";
+    CommentBatchTooLarge => "comment_batch_too_large", "评论批次行数超过上限", "A comment batch carries too many lines";
     Internal => "internal", "服务器内部错误", "Internal error";
 }
 

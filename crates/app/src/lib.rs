@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar;
 pub mod clock;
 pub mod closure;
+pub mod comments;
 pub mod demo;
 mod demo_closure;
 mod demo_content;
@@ -95,6 +96,9 @@ pub struct AppConfig {
     pub cadence_lookahead_days: i64,
     /// The hour of the day (China time) at which each account's cadence is checked.
     pub cadence_check_hour: u32,
+    /// Comments awaiting a reply at which an account's merchant is notified (when a batch brings the
+    /// count from below to at or above it); 0 turns the notification off.
+    pub comments_unanswered_alert: i64,
 }
 
 impl Default for AppConfig {
@@ -147,6 +151,7 @@ impl Default for AppConfig {
             festivals: domain::festivals::default_festivals(),
             cadence_lookahead_days: 3,
             cadence_check_hour: 9,
+            comments_unanswered_alert: 100,
         }
     }
 }

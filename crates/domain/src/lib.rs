@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod closure;
+pub mod comments;
 pub mod festivals;
 pub mod ledger;
 pub mod limits;

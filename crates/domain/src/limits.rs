@@ -102,3 +102,21 @@ pub const WEBHOOK_ATTEMPTS_MAX: i64 = 8;
 pub const WEBHOOK_DELIVERIES_PER_RUN_MAX: i64 = 50;
 /// Longest response text kept in a delivery log entry, in bytes.
 pub const WEBHOOK_RESPONSE_KEPT_BYTES_MAX: usize = 500;
+/// Longest comment (or reply) text, in characters.
+pub const COMMENT_LENGTH_MAX: usize = 1_000;
+/// Longest platform comment id, in bytes.
+pub const COMMENT_ID_LENGTH_MAX: usize = 64;
+/// Longest platform author id, in bytes.
+pub const AUTHOR_ID_LENGTH_MAX: usize = 64;
+/// Largest NDJSON comment batch body, in bytes (16 MiB).
+pub const COMMENT_BATCH_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// Lines one comment batch may carry.
+pub const COMMENT_BATCH_LINES_MAX: usize = 20_000;
+/// Refused lines a batch answer lists at most (the count is always whole).
+pub const COMMENT_REJECTIONS_LISTED_MAX: usize = 1_000;
+/// Longest keyword of the comment inbox's search, in characters.
+pub const COMMENT_KEYWORD_LENGTH_MAX: usize = 50;
+/// Answered comments the first-response statistics look at, most recent first.
+pub const COMMENT_STATS_SAMPLE_MAX: i64 = 10_000;
+/// The longest period the first-response statistics cover, in days.
+pub const COMMENT_STATS_DAYS_MAX: i64 = 366;

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod closure;
+pub mod comments;
 pub mod db;
 pub mod jobs;
 pub mod ledger;

@@ -1,6 +1,7 @@
 //! Benchmarks that print figures. `xiaodian bench ledger`: top-ups from concurrent clients through
 //! the same use case the API calls (`App::top_up`, group-committed by the ledger engine), with
 //! durable commits. `xiaodian bench closure`: the closure checks of one shop with a million orders.
+//! `xiaodian bench comments`: NDJSON comment batches ingested through `App::ingest_comments`.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -49,6 +50,21 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10_000)]
         iterations: u64,
     },
+    /// Comments ingested per second: NDJSON batches through `App::ingest_comments` (what
+    /// `POST /api/v1/comments:batch` runs), one transaction per batch.
+    Comments {
+        /// Database URL; a fresh temporary SQLite database when absent.
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        /// Lines per batch (at most 20,000).
+        #[arg(long, default_value_t = 10_000)]
+        batch: u64,
+        /// Videos of the account the comments are spread over.
+        #[arg(long, default_value_t = 20)]
+        videos: u64,
+    },
 }
 
 fn progress(total: u64) -> ProgressBar {
@@ -70,6 +86,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             let sizes = Sizes { orders, conversations, after_sales };
             closure(db, sizes, iterations).await
         }
+        BenchCommand::Comments { db, count, batch, videos } => comments(db, count, batch, videos).await,
     }
 }
 
@@ -565,6 +582,123 @@ async fn closure(db: Option<String>, sizes: Sizes, iterations: u64) -> anyhow::R
             anyhow::bail!("ledger verify failed after the benchmark: {why}")
         }
     }
+    let _ = std::fs::remove_dir_all(&temp);
+    Ok(ExitCode::SUCCESS)
+}
+
+// ----- bench comments -----
+
+/// The figure the issue sets for comment ingest.
+const TARGET_COMMENTS_PER_SECOND: f64 = 50_000.0;
+const COMMENT_TEXTS: [&str; 6] = [
+    "这件衣服多少钱？",
+    "已下单，期待发货！",
+    "主播身上那件有 XL 吗",
+    "质量怎么样，会起球吗？",
+    "Is there free shipping to Hong Kong?",
+    "上次买的很好用，回购了",
+];
+
+/// One NDJSON batch of `lines` comments numbered from `first`, spread over the videos and the last
+/// 30 days; every tenth comment answers the one before it.
+fn comment_batch(suffix: &str, first: u64, lines: u64, video_ids: &[i64], now_ms: i64) -> Vec<u8> {
+    let mut body = Vec::with_capacity(lines as usize * 200);
+    for n in first..first + lines {
+        let video_id = video_ids[(n % video_ids.len() as u64) as usize];
+        let created_at_ms = now_ms - 30 * DAY_MS + (n as i64 * 7_919) % (30 * DAY_MS);
+        let created_at = chrono::DateTime::from_timestamp_millis(created_at_ms)
+            .unwrap_or_default()
+            .with_timezone(&app::clock::china_offset())
+            .to_rfc3339();
+        let parent =
+            if n % 10 == 9 { format!(",\"parent_id\":\"b{suffix}-{}\"", n - 1) } else { String::new() };
+        let line = format!(
+            "{{\"video_id\":{video_id},\"comment_id\":\"b{suffix}-{n}\",\"author_id\":\"u{}\",\"text\":\"{} #{n}\",\"created_at\":\"{created_at}\"{parent}}}\n",
+            n % 50_000,
+            COMMENT_TEXTS[(n % COMMENT_TEXTS.len() as u64) as usize],
+        );
+        body.extend_from_slice(line.as_bytes());
+    }
+    body
+}
+
+async fn comments(db: Option<String>, count: u64, batch: u64, videos: u64) -> anyhow::Result<ExitCode> {
+    let batch = batch.clamp(1, domain::limits::COMMENT_BATCH_LINES_MAX as u64);
+    let temp = tempfile_dir()?;
+    let app = open(db, &temp).await?;
+    let backend = app.db().backend().as_str();
+    let suffix = format!("{}", std::process::id());
+    let (merchant, service) = bench_users(&app, &suffix).await?;
+    let merchant = Ctx { actor: merchant, request_id: "bench".into() };
+    let service = Ctx { actor: service, request_id: "bench".into() };
+    let account = app.create_enterprise_account(&merchant, &format!("评论压测{suffix}"), "").await?;
+    let mut video_ids = Vec::new();
+    for index in 0..videos.max(1) {
+        let input = app::videos::VideoInput {
+            title: format!("评论压测视频{index}"),
+            description: String::new(),
+            tags: Vec::new(),
+            external_url: Some(format!("https://v.example.com/bench/{index}")),
+        };
+        video_ids.push(app.create_video(&merchant, account.id, &input).await?.id);
+    }
+    let now_ms = app.clock().now_ms();
+
+    let bar = progress(count);
+    let mut ingest_time = Duration::ZERO;
+    let mut latencies = Vec::new();
+    let mut stored = 0_u64;
+    let mut first = 0;
+    while first < count {
+        let lines = batch.min(count - first);
+        let body = comment_batch(&suffix, first, lines, &video_ids, now_ms);
+        let one = Instant::now();
+        let outcome = app.ingest_comments(&service, &body).await?;
+        let elapsed = one.elapsed();
+        ingest_time += elapsed;
+        latencies.push(elapsed);
+        anyhow::ensure!(
+            outcome.rejected_count == 0,
+            "the batch at {first} refused lines: {:?}",
+            outcome.rejected
+        );
+        stored += outcome.stored() as u64;
+        bar.inc(lines);
+        first += lines;
+    }
+    bar.finish_and_clear();
+
+    // The same first batch again: every line is a duplicate, nothing is stored twice.
+    let replay = app
+        .ingest_comments(&service, &comment_batch(&suffix, 0, batch.min(count), &video_ids, now_ms))
+        .await?;
+    anyhow::ensure!(replay.stored() == 0, "a replayed batch stored {} comments again", replay.stored());
+    let mut conn = app.db().read().await?;
+    let counters = store::comments::counters(&mut conn, account.id).await?;
+    let recount = store::comments::recount(&mut conn, account.id).await?;
+    drop(conn);
+    anyhow::ensure!(counters == recount, "the counters {counters:?} differ from the recount {recount:?}");
+    anyhow::ensure!(
+        counters.comments as u64 == stored && stored == count,
+        "stored {stored} of {count} comments"
+    );
+
+    latencies.sort_unstable();
+    let quantile =
+        |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q) as usize).copied().unwrap_or_default();
+    let rate = count as f64 / ingest_time.as_secs_f64();
+    println!(
+        "{backend}: ingested {count} comments in {:.1} s: {rate:.0} comments/s (batches of {batch} lines: \
+         p50 {:.1} ms, p99 {:.1} ms; target >= {TARGET_COMMENTS_PER_SECOND:.0}/s: {})",
+        ingest_time.as_secs_f64(),
+        ms(quantile(0.50)),
+        ms(quantile(0.99)),
+        if rate >= TARGET_COMMENTS_PER_SECOND { "pass" } else { "missed" }
+    );
+    println!(
+        "counters equal the recount: comments {}, unanswered {}; a replayed batch: {} duplicates, 0 stored",
+        counters.comments, counters.unanswered, replay.duplicates
+    );
     let _ = std::fs::remove_dir_all(&temp);
     Ok(ExitCode::SUCCESS)
 }

@@ -41,6 +41,9 @@ pub struct ServeArgs {
     /// Days ahead the daily cadence check looks for a scheduled video.
     #[arg(long, env = "XIAODIAN_CADENCE_LOOKAHEAD_DAYS", default_value_t = 3)]
     cadence_lookahead_days: u32,
+    /// Comments awaiting a reply at which an account's merchant is notified (0: never).
+    #[arg(long, env = "XIAODIAN_COMMENTS_UNANSWERED_ALERT", default_value_t = 100)]
+    comments_unanswered_alert: u32,
 }
 
 impl ServeArgs {
@@ -49,6 +52,7 @@ impl ServeArgs {
         let mut config = self.db.config()?;
         config.video_bytes_max = self.video_bytes_max;
         config.cadence_lookahead_days = i64::from(self.cadence_lookahead_days.clamp(1, 60));
+        config.comments_unanswered_alert = i64::from(self.comments_unanswered_alert);
         if let Some(path) = &self.festivals {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the festival list {}", path.display()))?;

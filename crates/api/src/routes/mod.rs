@@ -3,6 +3,7 @@
 mod admin;
 pub(crate) mod calendar;
 pub(crate) mod closure;
+mod comments;
 mod notifications;
 mod operations;
 mod shops;
@@ -24,6 +25,7 @@ pub fn all() -> Routes {
     let routes = team::add(routes);
     let routes = videos::add(routes);
     let routes = notifications::add(routes);
+    let routes = comments::add(routes);
     calendar::add(routes)
 }
 

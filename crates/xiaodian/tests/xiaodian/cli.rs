@@ -1,4 +1,4 @@
-//! The command line: calendar, user, migrate, audit verify, check and bench closure.
+//! The command line: calendar, user, migrate, audit verify, check, bench closure and bench comments.
 
 use test_support::server::run;
 use test_support::{Backend, TestDb, both_backends};
@@ -179,4 +179,17 @@ async fn bench_closure_runs_with_tiny_sizes(backend: Backend) {
     assert!(check("last_order_recent").contains("clears on"), "{out}");
     assert!(check("deposit_negative").contains("passed"), "{out}");
     assert!(err.lines().all(|l| l.starts_with("ledger verify: ok")), "no progress bar when piped: {err}");
+}
+
+/// `bench comments` ingests its batches through the use case, checks the counters against the
+/// recount and that a replayed batch stores nothing, and prints its figure; piped, no progress bar.
+#[test]
+fn bench_comments_runs_and_prints_its_figure() {
+    let (code, out, err) = xiaodian(&["bench", "comments", "--count", "20000", "--batch", "5000"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("sqlite: ingested 20000 comments in"), "{out}");
+    assert!(out.contains("comments/s (batches of 5000 lines"), "{out}");
+    assert!(out.contains("counters equal the recount: comments 20000"), "{out}");
+    assert!(out.contains("a replayed batch: 5000 duplicates, 0 stored"), "{out}");
+    assert!(err.trim().is_empty(), "no progress bar when piped: {err}");
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod closure;
+mod comments;
 mod console;
 mod console_closure;
 mod console_videos;

@@ -1,0 +1,294 @@
+//! Comments on enterprise accounts' videos: NDJSON batches from the platform, one comment from
+//! the platform, the account's inbox and statistics, replies, hiding and pinning.
+
+use app::comments::{BatchOutcome, CommentQuery, CommentRow, CommentStats};
+use app::{AppError, Code};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use domain::limits::COMMENT_BATCH_BYTES_MAX;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ANY_ROLE, MERCHANT, SERVICE, china_time};
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Json, Path, Query};
+use crate::openapi::{Doc, Method, Routes};
+
+const REPLY: &[&str] = &["reply"];
+
+pub fn add(routes: Routes) -> Routes {
+    let line = r#"{"video_id":1,"comment_id":"7301","author_id":"u-88","text":"多少钱？","created_at":"2026-03-02T10:00:00+08:00","parent_id":null}"#;
+    routes
+        .add_with_limit(
+            Method::Post,
+            "/api/v1/comments:batch",
+            Doc::new("comments", "Ingest comments from the platform: an NDJSON body (Content-Type: application/x-ndjson), one comment a line, at most 20,000 lines; refused lines are listed by 1-based number and code, the rest stored; a repeated comment_id counts as accepted and as a duplicate, stored once")
+                .roles(SERVICE)
+                .body(line),
+            post_batch,
+            COMMENT_BATCH_BYTES_MAX,
+        )
+        .add(
+            Method::Post,
+            "/api/v1/comments",
+            Doc::new("comments", "Ingest one comment from the platform (201 when stored, 200 when its comment_id was already stored)")
+                .roles(SERVICE)
+                .status(201)
+                .body(line),
+            post_comment,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/enterprise-accounts/{id}/comments",
+            Doc::new("comments", "The account's comment inbox, newest first (unanswered=true, video_id, q keyword, limit, cursor)")
+                .roles(ANY_ROLE),
+            list_comments,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/enterprise-accounts/{id}/comments/stats",
+            Doc::new("comments", "Comments awaiting a reply, and first-response median and p90 in working hours (09:00-18:00 China time on working days) over comments answered in the last `days` days (default 30)")
+                .roles(ANY_ROLE),
+            get_stats,
+        )
+        .add(Method::Get, "/api/v1/comments/{id}", Doc::new("comments", "One comment").roles(ANY_ROLE), get_comment)
+        .add(
+            Method::Post,
+            "/api/v1/comments/{id}/replies",
+            Doc::new("comments", "Reply as the account (a reply to a reply too); the first reply marks a comment answered")
+                .roles(MERCHANT)
+                .team_rights(REPLY)
+                .status(201)
+                .body(r#"{"text":"感谢关注，链接在橱窗第一个"}"#),
+            post_reply,
+        )
+        .add(
+            Method::Post,
+            "/api/v1/comments/{id}/hide",
+            Doc::new("comments", "Hide a comment (unpins it; it no longer awaits a reply)").roles(MERCHANT).team_rights(REPLY),
+            post_hide,
+        )
+        .add(
+            Method::Post,
+            "/api/v1/comments/{id}/unhide",
+            Doc::new("comments", "Show a hidden comment again").roles(MERCHANT).team_rights(REPLY),
+            post_unhide,
+        )
+        .add(
+            Method::Post,
+            "/api/v1/comments/{id}/pin",
+            Doc::new("comments", "Pin a comment on its video: one per video, pinning another replaces it")
+                .roles(MERCHANT)
+                .team_rights(REPLY),
+            post_pin,
+        )
+        .add(
+            Method::Post,
+            "/api/v1/comments/{id}/unpin",
+            Doc::new("comments", "Unpin a comment").roles(MERCHANT).team_rights(REPLY),
+            post_unpin,
+        )
+}
+
+pub fn comment_json(c: &CommentRow) -> Value {
+    json!({
+        "id": c.id,
+        "account_id": c.account_id,
+        "merchant_id": c.merchant_id,
+        "video_id": c.video_id,
+        "comment_id": c.external_id,
+        "parent_id": c.parent_external_id,
+        "author_id": c.author_id,
+        "by_account": c.by_account == 1,
+        "replied_by": c.replied_by,
+        "text": c.text,
+        "created_at": china_time(c.created_at_ms),
+        "received_at": china_time(c.received_at_ms),
+        "awaiting_reply": c.awaits_reply(),
+        "answered_at": c.answered_at_ms.and_then(china_time),
+        "hidden": c.hidden_at_ms.is_some(),
+        "hidden_at": c.hidden_at_ms.and_then(china_time),
+        "pinned": c.pinned_at_ms.is_some(),
+        "pinned_at": c.pinned_at_ms.and_then(china_time),
+        "sentiment": c.sentiment,
+        "sentiment_score": c.sentiment_score,
+    })
+}
+
+fn batch_json(outcome: &BatchOutcome) -> Value {
+    let rejected: Vec<Value> =
+        outcome.rejected.iter().map(|r| json!({ "line": r.line, "code": r.code.as_str() })).collect();
+    json!({
+        "lines": outcome.lines,
+        "accepted": outcome.accepted,
+        "duplicates": outcome.duplicates,
+        "stored": outcome.stored(),
+        "rejected_count": outcome.rejected_count,
+        "rejected": rejected,
+    })
+}
+
+fn stats_json(s: &CommentStats) -> Value {
+    let hours = |ms: Option<i64>| ms.map(|ms| (ms as f64 / 36_000.0).round() / 100.0);
+    json!({
+        "account_id": s.account_id,
+        "comments": s.counts.comments,
+        "unanswered": s.counts.unanswered,
+        "days": s.days,
+        "working_hours": format!("{:02}:00-{:02}:00", s.working_hours.0, s.working_hours.1),
+        "first_response": {
+            "answered": s.first_response.count,
+            "median_working_ms": s.first_response.median_ms,
+            "p90_working_ms": s.first_response.p90_ms,
+            "median_working_hours": hours(s.first_response.median_ms),
+            "p90_working_hours": hours(s.first_response.p90_ms),
+        },
+    })
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        let code = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Code::PayloadTooLarge
+        } else {
+            Code::MalformedJson
+        };
+        ApiError::new(code, rejection.body_text())
+    })
+}
+
+async fn post_batch(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<axum::Json<Value>> {
+    auth.actor().require(&[domain::auth::Role::Service])?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !(content_type.starts_with("application/x-ndjson") || content_type.starts_with("application/jsonl")) {
+        return Err(ApiError::new(Code::UnsupportedMediaType, "send Content-Type: application/x-ndjson"));
+    }
+    let body = body_bytes(body)?;
+    let outcome = state.app.ingest_comments(&auth.0, &body).await?;
+    Ok(axum::Json(batch_json(&outcome)))
+}
+
+async fn post_comment(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<Value>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    auth.actor().require(&[domain::auth::Role::Service])?;
+    // One compact line: the batch's rules and codes apply to it unchanged.
+    let line = serde_json::to_vec(&body).map_err(|error| AppError::internal(&error))?;
+    let outcome = state.app.ingest_comments(&auth.0, &line).await?;
+    if let Some(rejected) = outcome.rejected.first() {
+        return Err(ApiError::new(
+            Code::InvalidField,
+            format!("the comment is refused: {}", rejected.code.as_str()),
+        ));
+    }
+    let status = if outcome.duplicates == 0 { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, axum::Json(batch_json(&outcome))))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    unanswered: bool,
+    video_id: Option<i64>,
+    q: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+async fn list_comments(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(account_id): Path<i64>,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    let query = CommentQuery {
+        video_id: query.video_id,
+        unanswered: query.unanswered,
+        keyword: query.q,
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let page = state.app.comments(auth.actor(), account_id, &query).await?;
+    let items: Vec<Value> = page.items.iter().map(comment_json).collect();
+    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+}
+
+#[derive(Deserialize)]
+struct StatsQuery {
+    days: Option<i64>,
+}
+
+async fn get_stats(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(account_id): Path<i64>,
+    Query(query): Query<StatsQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(stats_json(&state.app.comment_stats(auth.actor(), account_id, query.days).await?)))
+}
+
+async fn get_comment(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(comment_json(&state.app.comment(auth.actor(), id).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyBody {
+    text: String,
+}
+
+async fn post_reply(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(body): Json<ReplyBody>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let reply = state.app.reply_to_comment(&auth.0, id, &body.text).await?;
+    Ok((StatusCode::CREATED, axum::Json(comment_json(&reply))))
+}
+
+async fn post_hide(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(comment_json(&state.app.hide_comment(&auth.0, id).await?)))
+}
+
+async fn post_unhide(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(comment_json(&state.app.unhide_comment(&auth.0, id).await?)))
+}
+
+async fn post_pin(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(comment_json(&state.app.pin_comment(&auth.0, id).await?)))
+}
+
+async fn post_unpin(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(comment_json(&state.app.unpin_comment(&auth.0, id).await?)))
+}
