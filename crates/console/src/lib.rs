@@ -8,6 +8,7 @@
 //! videos, the approval queue and the team.
 
 mod closure;
+mod comments;
 mod i18n;
 mod layout;
 mod money;
@@ -75,6 +76,12 @@ pub fn router(app: App) -> Router {
         .route("/console/fees", get(verification::fees).post(verification::confirm_fee))
         .route("/console/notifications", get(verification::notifications))
         .route("/console/notifications/{id}/read", post(verification::mark_read))
+        .route("/console/enterprise-accounts/{id}/comments", get(comments::inbox))
+        .route("/console/comments/{id}/reply", post(comments::reply))
+        .route("/console/comments/{id}/hide", post(comments::hide))
+        .route("/console/comments/{id}/unhide", post(comments::unhide))
+        .route("/console/comments/{id}/pin", post(comments::pin))
+        .route("/console/comments/{id}/unpin", post(comments::unpin))
         .route("/console/webhook", get(webhooks::webhook_page).post(webhooks::set_webhook))
         .route("/console/webhook/delete", post(webhooks::delete_webhook))
         .route("/console/webhook/ping", post(webhooks::ping_webhook))

@@ -375,6 +375,8 @@ async fn account_response(
                     a #account-videos href={ "/console/enterprise-accounts/" (account.id) "/videos" } { (t(lang, "videos")) }
                     " · "
                     a #account-calendar href={ "/console/enterprise-accounts/" (account.id) "/calendar" } { (t(lang, "content_calendar")) }
+                    " · "
+                    a #account-comments href={ "/console/enterprise-accounts/" (account.id) "/comments" } { (t(lang, "comment_inbox")) }
                 }
                 table {
                     tr { th { (t(lang, "enterprise_account")) } td { "#" (account.id) } }

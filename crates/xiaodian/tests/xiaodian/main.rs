@@ -6,6 +6,7 @@ mod closure;
 mod comments;
 mod console;
 mod console_closure;
+mod console_comments;
 mod console_videos;
 mod http;
 mod ledger;
