@@ -3,11 +3,14 @@
 //! weekly cadence, videos on Mondays, Wednesdays and Fridays (drafted by the operator, approved by the
 //! approver, published at once or by the publish job in the evening), two pins, and at the end one
 //! video in the approval queue, one draft and one scheduled ahead, with the last days left behind the
-//! cadence so its warning shows.
+//! cadence so its warning shows. Every day the platform sends comments on the newest videos (as an
+//! NDJSON batch, some negative, some replies to others); the operator answers most of them at 10:00,
+//! apologising to the unhappy ones, and leaves the last days' comments waiting in the inbox.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use crate::clock::china_midnight;
+use crate::comments::CommentQuery;
 use crate::videos::VideoInput;
 use crate::{App, AppResult, Ctx};
 
@@ -38,6 +41,26 @@ const TITLES: [&str; 12] = [
     "老顾客回访：穿了三年的外套",
 ];
 
+/// Comments the platform sends: (text, whether a reply by the account apologises).
+const COMMENTS: [(&str, bool); 16] = [
+    ("这件卫衣好看，已下单！", false),
+    ("什么时候发货？", false),
+    ("有没有大码的？", false),
+    ("质量太差了，洗一次就起球，退货", true),
+    ("面料很舒服，回购第三次了", false),
+    ("客服半天不回消息，差评", true),
+    ("颜色和视频里不一样，有点失望", true),
+    ("主播讲得很清楚，支持", false),
+    ("价格能再便宜点吗", false),
+    ("快递太慢了，等了一周", true),
+    ("穿上很显瘦，推荐", false),
+    ("尺码偏小，建议拍大一码", false),
+    ("包装破了，衣服也脏了，什么质量", true),
+    ("已关注，期待直播", false),
+    ("这个颜色还有货吗？", false),
+    ("假货吧，和专柜差太多", true),
+];
+
 const TAGS: [&[&str]; 6] = [
     &["秋冬穿搭", "好物推荐"],
     &["直播预告"],
@@ -53,6 +76,8 @@ pub(crate) struct ContentStory {
     cast: Option<Cast>,
     published: Vec<i64>,
     made: usize,
+    comments_sent: usize,
+    service: Option<Ctx>,
 }
 
 struct Cast {
@@ -71,7 +96,8 @@ impl ContentStory {
         if self.cast.is_none() {
             self.cast = Some(begin(app).await?);
         }
-        let Some(cast) = &self.cast else { return Ok(()) };
+        let Some(owned) = self.cast.take() else { return Ok(()) };
+        let cast = &owned;
         let made = &mut self.made;
         let video_day = matches!(day.weekday(), Weekday::Mon | Weekday::Wed | Weekday::Fri);
         match days_ago {
@@ -104,7 +130,64 @@ impl ContentStory {
             }
             _ => {}
         }
+        let sent = self.comments(app, cast, days_ago, day).await;
+        self.cast = Some(owned);
+        sent
+    }
+
+    /// The day's comments on the three newest published videos, sent as one NDJSON batch: one from the
+    /// evening before and one from this morning each, and now and then a buyer answering another.
+    /// The operator replies at 10:00, except in the last three days.
+    async fn comments(&mut self, app: &App, cast: &Cast, days_ago: i64, day: NaiveDate) -> AppResult<()> {
+        let videos: Vec<i64> = self.published.iter().rev().take(3).copied().collect();
+        // Today's walk step may be before 10:00 (the demo ends at the app's now): no comment from later.
+        if videos.is_empty() || days_ago < 1 {
+            return Ok(());
+        }
+        let evening = china_midnight(day) - Duration::hours(3);
+        let morning = china_midnight(day) + Duration::hours(9);
+        let mut lines = String::new();
+        for (slot, video) in videos.iter().enumerate() {
+            for (half, at) in [evening, morning].into_iter().enumerate() {
+                let n = self.comments_sent;
+                self.comments_sent += 1;
+                let at = at + Duration::minutes(i64::try_from(7 * slot + 13 * half).unwrap_or(0));
+                let (text, _) = COMMENTS[(n * 7 + slot) % COMMENTS.len()];
+                let parent = (n % 9 == 8).then(|| format!("demo-{}", n - 1));
+                let line = serde_json::json!({
+                    "video_id": video,
+                    "comment_id": format!("demo-{n}"),
+                    "author_id": format!("fan-{}", 1000 + (n * 37) % 500),
+                    "text": text,
+                    "created_at": at.to_rfc3339(),
+                    "parent_id": parent,
+                });
+                lines.push_str(&line.to_string());
+                lines.push('\n');
+            }
+        }
+        app.ingest_comments(&self.service(app).await?, lines.as_bytes()).await?;
+        if days_ago <= 3 {
+            return Ok(());
+        }
+        let query = CommentQuery { unanswered: true, limit: Some(50), ..CommentQuery::default() };
+        for comment in app.comments(&cast.owner.actor, cast.account_id, &query).await?.items {
+            let sorry = COMMENTS.iter().any(|(text, sorry)| *sorry && *text == comment.text);
+            let reply = if sorry {
+                "非常抱歉给您带来不好的体验，已私信您处理退换，请留意消息。"
+            } else {
+                "感谢支持！有任何问题欢迎私信小店客服～"
+            };
+            app.reply_to_comment(&cast.operator, comment.id, reply).await?;
+        }
         Ok(())
+    }
+
+    async fn service(&mut self, app: &App) -> AppResult<Ctx> {
+        if self.service.is_none() {
+            self.service = Some(app.demo_ctx("service").await?);
+        }
+        self.service.clone().ok_or_else(|| crate::AppError::internal(&"the demo service user is missing"))
     }
 }
 

@@ -817,4 +817,25 @@ async fn demo_has_a_verified_account_with_months_of_videos(backend: Backend) {
     assert!(kinds.iter().any(|k| k == "video.cadence"), "the cadence warning was raised: {kinds:?}");
     let approver = ctx_of(&app, "shenpi").await;
     assert_eq!(approver.actor.team_role, Some(domain::team::TeamRole::Approver));
+
+    // Comments every day, answered at 10:00 but for the last three days'; some unhappy, apologised to.
+    let stats = app.comment_stats(&owner.actor, account.id, Some(90)).await.unwrap();
+    assert!(stats.counts.comments > 600, "{:?}", stats.counts);
+    assert_eq!(stats.counts.unanswered, 18, "six comments a day for the last three days wait");
+    assert!(stats.first_response.count > 200 && stats.first_response.median_ms.unwrap() > 0);
+    let query =
+        app::comments::CommentQuery { keyword: Some("退货".into()), limit: Some(5), ..Default::default() };
+    let unhappy = app.comments(&owner.actor, account.id, &query).await.unwrap().items;
+    assert!(!unhappy.is_empty(), "negative comments are there");
+    let all = app::comments::CommentQuery { limit: Some(200), ..Default::default() };
+    let replies: Vec<String> = app
+        .comments(&owner.actor, account.id, &all)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|c| c.by_account == 1)
+        .map(|c| c.text)
+        .collect();
+    assert!(replies.iter().any(|r| r.contains("非常抱歉")), "the unhappy ones got an apology");
 }
