@@ -3,9 +3,12 @@
 
 CREATE TABLE comments (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    merchant_id BIGINT NOT NULL REFERENCES merchants(id),
-    account_id BIGINT NOT NULL REFERENCES enterprise_accounts(id),
-    video_id BIGINT NOT NULL REFERENCES videos(id),
+    -- No foreign keys: a batch reads its videos' owners in its own transaction and writes these
+    -- from them, and videos and accounts are never deleted. On PostgreSQL the three key checks
+    -- (a FOR KEY SHARE lookup per key and row) cost three quarters of the ingest time.
+    merchant_id BIGINT NOT NULL,
+    account_id BIGINT NOT NULL,
+    video_id BIGINT NOT NULL,
     -- The platform's comment id ('xd:' and our id for a reply written here); a repeat is ignored.
     external_id TEXT NOT NULL UNIQUE,
     -- The platform id of the comment this one answers (replies to replies too); it may arrive later.
