@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod limits;
 pub mod money;
 pub mod operations;
+pub mod sentiment;
 pub mod team;
 pub mod validators;
 pub mod verification;

@@ -7,6 +7,7 @@ mod console;
 mod console_closure;
 mod http;
 mod ledger;
+mod sentiment;
 mod verification;
 mod videos;
 
