@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Subcommand;
-use domain::sentiment::features::{FeatureConfig, Features, Featurizer};
+use domain::sentiment::features::{FeatureConfig, Features};
 use domain::sentiment::train::{self, TrainOptions};
 use domain::sentiment::{Classifier, NEUTRAL_HIGH, NEUTRAL_LOW};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -88,7 +88,8 @@ fn load(model: Option<&Path>) -> anyhow::Result<Classifier> {
         None => Ok(Classifier::builtin()?),
         Some(path) => {
             let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            Classifier::from_model_bytes(&bytes).with_context(|| format!("{} is not a usable model", path.display()))
+            Classifier::from_model_bytes(&bytes)
+                .with_context(|| format!("{} is not a usable model", path.display()))
         }
     }
 }
@@ -124,7 +125,11 @@ fn read_lines(path: &Path) -> anyhow::Result<String> {
 
 fn train_command(args: TrainArgs) -> anyhow::Result<()> {
     if !(domain::sentiment::model::BITS_MIN..=domain::sentiment::model::BITS_MAX).contains(&args.bits) {
-        anyhow::bail!("--bits must lie in {}..={}", domain::sentiment::model::BITS_MIN, domain::sentiment::model::BITS_MAX);
+        anyhow::bail!(
+            "--bits must lie in {}..={}",
+            domain::sentiment::model::BITS_MIN,
+            domain::sentiment::model::BITS_MAX
+        );
     }
     if args.ngram_max > domain::sentiment::model::NGRAM_MAX {
         anyhow::bail!("--ngram-max must be at most {}", domain::sentiment::model::NGRAM_MAX);
@@ -144,15 +149,23 @@ fn train_command(args: TrainArgs) -> anyhow::Result<()> {
     };
     let count = examples.len() as u64;
     let positives = examples.iter().filter(|example| example.1).count();
-    println!("{} examples ({} positive, {} negative) after removing duplicates", count, positives, count as usize - positives);
-    let featurizer = Featurizer::new(options.config);
+    println!(
+        "{} examples ({} positive, {} negative) after removing duplicates",
+        count,
+        positives,
+        count as usize - positives
+    );
     let started = Instant::now();
     if let Some(folds) = args.folds {
+        let (_, featurizer) = train::featurizer(&examples, options.config);
         let bar = progress(count, "features");
         let data = train::featurize(&featurizer, &examples, &mut |n| bar.inc(n));
         bar.finish_and_clear();
         let folds = folds.max(2);
-        let bar = progress(count * (folds as u64 - 1) / folds as u64 * u64::from(options.epochs) * folds as u64, "folds");
+        let bar = progress(
+            count * (folds as u64 - 1) / folds as u64 * u64::from(options.epochs) * folds as u64,
+            "folds",
+        );
         let accuracies = train::cross_validate(&data, folds, &options, &mut |n| bar.inc(n));
         bar.finish_and_clear();
         for (fold, accuracy) in accuracies.iter().enumerate() {
@@ -164,12 +177,17 @@ fn train_command(args: TrainArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let bar = progress(count * (1 + u64::from(options.epochs)), "training");
-    let model = train::train(&featurizer, &examples, &options, &mut |n| bar.inc(n));
+    let model = train::train(&examples, &options, &mut |n| bar.inc(n));
     bar.finish_and_clear();
     let bytes = model.to_bytes();
     std::fs::write(&args.out, &bytes).with_context(|| format!("cannot write {}", args.out.display()))?;
     println!("{}", options.describe());
-    println!("wrote {} ({} bytes) in {:.1} s", args.out.display(), bytes.len(), started.elapsed().as_secs_f64());
+    println!(
+        "wrote {} ({} bytes) in {:.1} s",
+        args.out.display(),
+        bytes.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -193,7 +211,9 @@ fn read_labelled(path: &Path) -> anyhow::Result<Vec<(bool, String)>> {
         let label = match record.get(label_column).map(str::trim) {
             Some("1") => true,
             Some("0") => false,
-            other => anyhow::bail!("{}: row {}: label {:?} is neither 0 nor 1", path.display(), index + 2, other),
+            other => {
+                anyhow::bail!("{}: row {}: label {:?} is neither 0 nor 1", path.display(), index + 2, other)
+            }
         };
         rows.push((label, record.get(review_column).unwrap_or("").to_owned()));
     }
@@ -209,10 +229,12 @@ fn eval(file: &Path, model: Option<&Path>) -> anyhow::Result<()> {
     let mut features = Features::default();
     let mut scores = Vec::with_capacity(rows.len());
     let started = Instant::now();
+    let cpu_started = thread_cpu_seconds();
     for (_, review) in &rows {
         scores.push(classifier.classify_with(review, &mut features).score);
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = thread_cpu_seconds().zip(cpu_started).map(|(end, start)| end - start);
     let (mut tp, mut fp, mut tn, mut fn_, mut neutral) = (0u64, 0u64, 0u64, 0u64, 0u64);
     for ((label, _), &score) in rows.iter().zip(&scores) {
         match (score >= 0.5, *label) {
@@ -234,10 +256,21 @@ fn eval(file: &Path, model: Option<&Path>) -> anyhow::Result<()> {
     println!("rows={total} positive={} negative={}", tp + fn_, tn + fp);
     println!("predicted positive (score >= 0.5)={} negative={}", tp + fp, tn + fn_);
     println!("neutral band [{NEUTRAL_LOW}, {NEUTRAL_HIGH}]={:.4}", ratio(neutral, total));
-    println!("comments_per_second={:.0} (one thread, {} characters per comment on average)", total as f64 / seconds, characters / rows.len());
+    println!(
+        "comments_per_second={:.0} (one thread, {} characters per comment on average)",
+        total as f64 / seconds,
+        characters / rows.len()
+    );
     println!("precision={precision:.4}");
     println!("recall={recall:.4}");
     println!("f1={f1:.4}");
     println!("accuracy={:.4}", ratio(tp + tn, total));
     Ok(())
+}
+
+/// This thread's CPU time so far, from `/proc/thread-self/schedstat` (Linux; None elsewhere).
+fn thread_cpu_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanoseconds: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(nanoseconds as f64 / 1e9)
 }

@@ -97,16 +97,26 @@ const NS_DEGREE_WEAK: u64 = 4;
 const NS_NGRAM: u64 = 16;
 
 impl Featurizer {
+    /// A featurizer over jieba's full default dictionary plus the lexicon's words (what
+    /// `train::dictionary` segments the corpus with).
     pub fn new(config: FeatureConfig) -> Self {
-        let mut jieba = Jieba::new();
-        for word in lexicon::words_to_keep_whole() {
-            jieba.add_word(word, None, None);
-        }
+        Self::with_jieba(config, full_jieba().0)
+    }
+
+    /// A featurizer over a dictionary in jieba's format (`word freq` lines), as a model carries.
+    pub fn with_dictionary(config: FeatureConfig, dictionary: &str) -> Result<Self, jieba_rs::Error> {
+        let jieba = Jieba::with_dict(&mut std::io::BufReader::new(dictionary.as_bytes()))?;
+        Ok(Self::with_jieba(config, jieba))
+    }
+
+    fn with_jieba(config: FeatureConfig, jieba: Jieba) -> Self {
         let mut kinds: HashMap<&'static str, WordKind, BuildFnv> = HashMap::default();
         for &word in lexicon::NEGATORS {
             kinds.entry(word).or_default().negator = true;
         }
-        for (words, namespace) in [(lexicon::DEGREE_STRONG, NS_DEGREE_STRONG), (lexicon::DEGREE_WEAK, NS_DEGREE_WEAK)] {
+        for (words, namespace) in
+            [(lexicon::DEGREE_STRONG, NS_DEGREE_STRONG), (lexicon::DEGREE_WEAK, NS_DEGREE_WEAK)]
+        {
             for &word in words {
                 kinds.entry(word).or_default().degree = Some(namespace);
             }
@@ -208,8 +218,24 @@ impl Featurizer {
     }
 }
 
+/// jieba with its default dictionary and the lexicon's multi-character words, and the frequency
+/// its dictionary sums to.
+pub(super) fn full_jieba() -> (Jieba, usize) {
+    let mut jieba = Jieba::new();
+    let mut total = JIEBA_DEFAULT_TOTAL;
+    for word in lexicon::words_to_keep_whole() {
+        if !jieba.has_word(word) {
+            total += jieba.add_word(word, None, None);
+        }
+    }
+    (jieba, total)
+}
+
+/// The sum of the frequencies in jieba-rs 0.7's default dictionary (`src/data/dict.txt`).
+const JIEBA_DEFAULT_TOTAL: usize = 60_101_964;
+
 /// Punctuation and spaces end a negation scope and are no words.
-fn is_boundary(word: &str) -> bool {
+pub(super) fn is_boundary(word: &str) -> bool {
     word.chars().all(|c| c.is_whitespace() || c.is_ascii_punctuation() || is_cjk_punctuation(c))
 }
 

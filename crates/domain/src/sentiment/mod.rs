@@ -72,17 +72,14 @@ impl Classifier {
 
     /// Parses a model file (see `model.rs` for the format).
     pub fn from_model_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
-        Ok(Self::new(Model::from_bytes(bytes)?))
+        Self::new(Model::from_bytes(bytes)?)
     }
 
-    pub fn new(model: Model) -> Self {
-        Classifier { featurizer: Featurizer::new(model.config), model }
-    }
-
-    /// A classifier over an already built featurizer (whose configuration must be the model's).
-    pub fn with_featurizer(featurizer: Featurizer, model: Model) -> Self {
-        assert_eq!(featurizer.config(), model.config, "the featurizer must match the model");
-        Classifier { featurizer, model }
+    /// The classifier of a model: builds the segmenter over the model's dictionary.
+    pub fn new(model: Model) -> Result<Self, ModelError> {
+        let featurizer = Featurizer::with_dictionary(model.config, &model.dictionary)
+            .map_err(|error| ModelError::Dictionary(error.to_string()))?;
+        Ok(Classifier { featurizer, model })
     }
 
     pub fn model(&self) -> &Model {
@@ -108,23 +105,39 @@ impl Classifier {
 
 #[cfg(test)]
 mod tests {
-    use super::train::{TrainOptions, examples, featurize, fit, train};
+    use super::train::{TrainOptions, examples, featurize, featurizer, fit, train};
     use super::*;
 
     fn tiny_corpus() -> (Vec<&'static str>, Vec<&'static str>) {
         let positive = vec![
-            "质量很好，非常满意", "物流很快，好评", "很喜欢，推荐购买", "性价比高，满意", "包装精美，质量不错",
-            "味道很好，还会回购", "服务态度好，喜欢", "非常好用，推荐",
+            "质量很好，非常满意",
+            "物流很快，好评",
+            "很喜欢，推荐购买",
+            "性价比高，满意",
+            "包装精美，质量不错",
+            "味道很好，还会回购",
+            "服务态度好，喜欢",
+            "非常好用，推荐",
         ];
         let negative = vec![
-            "质量很差，失望", "物流太慢，差评", "不喜欢，退货了", "太贵了，不值", "包装破损，质量差",
-            "味道难吃，不会再买", "服务态度差，生气", "不好用，垃圾",
+            "质量很差，失望",
+            "物流太慢，差评",
+            "不喜欢，退货了",
+            "太贵了，不值",
+            "包装破损，质量差",
+            "味道难吃，不会再买",
+            "服务态度差，生气",
+            "不好用，垃圾",
         ];
         (positive, negative)
     }
 
     fn small_options() -> TrainOptions {
-        TrainOptions { config: FeatureConfig { bits: 16, ngram_max: 2, words: true }, epochs: 20, ..TrainOptions::default() }
+        TrainOptions {
+            config: FeatureConfig { bits: 16, ngram_max: 2, words: true },
+            epochs: 20,
+            ..TrainOptions::default()
+        }
     }
 
     #[test]
@@ -149,9 +162,10 @@ mod tests {
         let (positive, negative) = tiny_corpus();
         let list = examples(&positive, &negative);
         let options = small_options();
-        let featurizer = Featurizer::new(options.config);
-        let model = train(&featurizer, &list, &options, &mut |_| {});
-        let classifier = Classifier::with_featurizer(featurizer, model);
+        let model = train(&list, &options, &mut |_| {});
+        let classifier = Classifier::new(model.clone()).unwrap();
+        let bytes = model.to_bytes();
+        assert_eq!(Model::from_bytes(&bytes).unwrap(), model);
         for (text, label) in &list {
             let sentiment = classifier.classify(text);
             assert_eq!(sentiment.score >= 0.5, *label, "{text}: {sentiment:?}");
@@ -164,7 +178,7 @@ mod tests {
         let (positive, negative) = tiny_corpus();
         let list = examples(&positive, &negative);
         let options = small_options();
-        let featurizer = Featurizer::new(options.config);
+        let (_, featurizer) = featurizer(&list, options.config);
         let data = featurize(&featurizer, &list, &mut |_| {});
         let indices: Vec<usize> = (0..data.len()).collect();
         let first = fit(&data, &indices, &options, &mut |_| {});
@@ -179,7 +193,7 @@ mod tests {
         let (positive, negative) = tiny_corpus();
         let list = examples(&positive, &negative);
         let options = small_options();
-        let featurizer = Featurizer::new(options.config);
+        let (_, featurizer) = featurizer(&list, options.config);
         let data = featurize(&featurizer, &list, &mut |_| {});
         let accuracies = train::cross_validate(&data, 4, &options, &mut |_| {});
         assert_eq!(accuracies.len(), 4);
@@ -191,26 +205,38 @@ mod tests {
         let (positive, negative) = tiny_corpus();
         let list = examples(&positive, &negative);
         let options = small_options();
-        let featurizer = Featurizer::new(options.config);
-        let classifier = Classifier::with_featurizer(featurizer, train(&Featurizer::new(options.config), &list, &options, &mut |_| {}));
+        let classifier = Classifier::new(train(&list, &options, &mut |_| {})).unwrap();
         assert!(classifier.classify("绝绝子👍").score > 0.5);
         assert!(classifier.classify("踩雷了💩").score < 0.5);
     }
 
     #[test]
     fn empty_comments_are_neutral() {
-        let classifier = Classifier::new(Model::zero(FeatureConfig { bits: 8, ngram_max: 1, words: false }));
+        let classifier =
+            Classifier::new(Model::zero(FeatureConfig { bits: 8, ngram_max: 1, words: false })).unwrap();
         assert_eq!(classifier.classify("  "), Sentiment { label: Label::Neutral, score: 0.5 });
     }
 
     #[test]
     fn the_builtin_model_loads_and_reads_known_comments() {
         let classifier = Classifier::builtin().unwrap();
-        for text in ["你们的产品太棒了", "不错", "质量很好，物流也快，五星好评", "绝绝子，yyds", "真香👍"] {
-            assert_eq!(classifier.classify(text).label, Label::Positive, "{text}: {:?}", classifier.classify(text));
+        for text in ["你们的产品太棒了", "不错", "质量很好，物流也快，五星好评", "绝绝子，yyds", "真香👍"]
+        {
+            assert_eq!(
+                classifier.classify(text).label,
+                Label::Positive,
+                "{text}: {:?}",
+                classifier.classify(text)
+            );
         }
-        for text in ["垃圾，退货", "质量不好", "太失望了，再也不买了", "踩雷了，智商税", "拉胯👎"] {
-            assert_eq!(classifier.classify(text).label, Label::Negative, "{text}: {:?}", classifier.classify(text));
+        for text in ["垃圾，退货", "质量不好", "太失望了，再也不买了", "踩雷了，智商税", "拉胯👎"]
+        {
+            assert_eq!(
+                classifier.classify(text).label,
+                Label::Negative,
+                "{text}: {:?}",
+                classifier.classify(text)
+            );
         }
     }
 }

