@@ -11,6 +11,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use jieba_rs::Jieba;
 
 use super::lexicon;
+use super::segment::{DictionaryError, Segmenter};
 
 /// The bias feature: always 1.
 pub const FIXED_BIAS: u32 = 0;
@@ -66,9 +67,10 @@ impl Features {
     }
 }
 
-/// Turns text into features. Owns the jieba segmenter (slow to build: build one and keep it).
+/// Turns text into features. Owns the segmenter (built from the model's dictionary: build one
+/// featurizer and keep it).
 pub struct Featurizer {
-    jieba: Jieba,
+    segmenter: Segmenter,
     config: FeatureConfig,
     /// Every lexicon word with what it is (one hash lookup per word instead of list scans).
     kinds: HashMap<&'static str, WordKind, BuildFnv>,
@@ -97,19 +99,12 @@ const NS_DEGREE_WEAK: u64 = 4;
 const NS_NGRAM: u64 = 16;
 
 impl Featurizer {
-    /// A featurizer over jieba's full default dictionary plus the lexicon's words (what
-    /// `train::dictionary` segments the corpus with).
-    pub fn new(config: FeatureConfig) -> Self {
-        Self::with_jieba(config, full_jieba().0)
-    }
-
     /// A featurizer over a dictionary in jieba's format (`word freq` lines), as a model carries.
-    pub fn with_dictionary(config: FeatureConfig, dictionary: &str) -> Result<Self, jieba_rs::Error> {
-        let jieba = Jieba::with_dict(&mut std::io::BufReader::new(dictionary.as_bytes()))?;
-        Ok(Self::with_jieba(config, jieba))
+    pub fn with_dictionary(config: FeatureConfig, dictionary: &str) -> Result<Self, DictionaryError> {
+        Ok(Self::with_segmenter(config, Segmenter::new(dictionary)?))
     }
 
-    fn with_jieba(config: FeatureConfig, jieba: Jieba) -> Self {
+    fn with_segmenter(config: FeatureConfig, segmenter: Segmenter) -> Self {
         let mut kinds: HashMap<&'static str, WordKind, BuildFnv> = HashMap::default();
         for &word in lexicon::NEGATORS {
             kinds.entry(word).or_default().negator = true;
@@ -126,7 +121,7 @@ impl Featurizer {
                 kinds.entry(word).or_default().polarity = Some(polarity);
             }
         }
-        Featurizer { jieba, config, kinds }
+        Featurizer { segmenter, config, kinds }
     }
 
     fn kind(&self, word: &str) -> WordKind {
@@ -151,7 +146,9 @@ impl Featurizer {
         if self.config.words {
             self.words(&normal, mask, out, &mut positive, &mut negative);
         } else {
-            for word in self.jieba.cut(&normal, false) {
+            let mut words = Vec::new();
+            self.segmenter.cut(&normal, &mut words);
+            for word in words {
                 match self.kind(word).polarity {
                     Some(true) => positive += 1,
                     Some(false) => negative += 1,
@@ -175,16 +172,20 @@ impl Featurizer {
         out.fixed.push((FIXED_LENGTH + bucket as u32, 1.0));
     }
 
-    /// The jieba words of a normalised text, as the features use them (for tests and tools).
+    /// The words of a normalised text, as the features use them (for tests and tools).
     pub fn words_of<'a>(&self, normal: &'a str) -> Vec<&'a str> {
-        self.jieba.cut(normal, false)
+        let mut words = Vec::new();
+        self.segmenter.cut(normal, &mut words);
+        words
     }
 
     fn words(&self, normal: &str, mask: u64, out: &mut Features, positive: &mut u32, negative: &mut u32) {
         // Words left in the current negation scope, and the degree mark for the next word.
         let mut negation_left = 0usize;
         let mut degree: Option<u64> = None;
-        for word in self.jieba.cut(normal, false) {
+        let mut words = Vec::with_capacity(normal.len() / 3);
+        self.segmenter.cut(normal, &mut words);
+        for word in words {
             if is_boundary(word) {
                 negation_left = 0;
                 degree = None;
@@ -253,7 +254,7 @@ pub fn normalize(text: &str) -> String {
         let c = match c {
             '\u{FE0F}' | '\u{FE0E}' | '\u{200D}' | '\u{FEFF}' => continue,
             '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c).to_ascii_lowercase(),
             c if c.is_whitespace() => ' ',
             c => c.to_ascii_lowercase(),
         };
@@ -342,6 +343,13 @@ fn bucket(h: u64, mask: u64) -> u32 {
 mod tests {
     use super::*;
 
+    /// A featurizer whose dictionary holds the words of a few sentences.
+    fn featurizer(config: FeatureConfig) -> Featurizer {
+        let dictionary =
+            crate::sentiment::train::dictionary(&["不喜欢，非常满意，有点贵，质量不好用，不是不喜欢"]);
+        Featurizer::with_dictionary(config, &dictionary).unwrap()
+    }
+
     #[test]
     fn normalize_folds_width_case_repeats_and_spaces() {
         assert_eq!(normalize("  ＡＢＣ　好好好好！！！！ 👍\u{FE0F}  "), "abc 好好!! 👍");
@@ -366,7 +374,7 @@ mod tests {
 
     #[test]
     fn negation_scope_changes_the_word_features() {
-        let featurizer = Featurizer::new(FeatureConfig { bits: 20, ngram_max: 0, words: true });
+        let featurizer = featurizer(FeatureConfig { bits: 20, ngram_max: 0, words: true });
         let mask = (1u64 << 20) - 1;
         let mut features = Features::default();
         featurizer.features("质量不好用", &mut features);
@@ -385,7 +393,7 @@ mod tests {
 
     #[test]
     fn degree_words_mark_the_next_word() {
-        let featurizer = Featurizer::new(FeatureConfig { bits: 20, ngram_max: 0, words: true });
+        let featurizer = featurizer(FeatureConfig { bits: 20, ngram_max: 0, words: true });
         let mask = (1u64 << 20) - 1;
         let mut features = Features::default();
         featurizer.features("非常 满意", &mut features);
@@ -396,10 +404,10 @@ mod tests {
 
     #[test]
     fn lexicon_hits_and_negated_hits() {
-        let featurizer = Featurizer::new(FeatureConfig::default());
+        let featurizer = featurizer(FeatureConfig::default());
         let mut features = Features::default();
         featurizer.features("绝绝子👍👍", &mut features);
-        assert!(features.fixed.contains(&(FIXED_LEX_POS, 2.0)), "{:?}", features.fixed);
+        assert!(features.fixed.contains(&(FIXED_LEX_POS, 3.0)), "{:?}", features.fixed);
         featurizer.features("这次翻车了💩", &mut features);
         assert!(features.fixed.contains(&(FIXED_LEX_NEG, 2.0)), "{:?}", features.fixed);
         featurizer.features("一点都不拉胯", &mut features);
@@ -409,7 +417,7 @@ mod tests {
     #[test]
     fn features_are_sorted_distinct_and_bounded() {
         let config = FeatureConfig { bits: 12, ngram_max: 3, words: true };
-        let featurizer = Featurizer::new(config);
+        let featurizer = featurizer(config);
         let mut features = Features::default();
         featurizer.features("好好好，真的好好好，非常好！", &mut features);
         assert!(features.hashed.windows(2).all(|pair| pair[0] < pair[1]));

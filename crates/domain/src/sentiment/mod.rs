@@ -14,6 +14,7 @@
 pub mod features;
 pub mod lexicon;
 pub mod model;
+pub mod segment;
 pub mod train;
 
 use features::{FeatureConfig, Features, Featurizer};
