@@ -33,7 +33,7 @@ fn parse_line(line: &str) -> (String, f64) {
 
 #[test]
 fn classify_prints_one_label_and_score_per_line() {
-    let input = "你们的产品太棒了\n垃圾，退货\n\n质量不好\n不错\n";
+    let input = "质量很好，物流也快\n垃圾，退货\n\n质量不好\n不错\n";
     let (code, out, err) = xiaodian(&["sentiment", "classify"], Some(input));
     assert_eq!(code, 0, "{err}");
     let lines: Vec<(String, f64)> = out.lines().map(parse_line).collect();
