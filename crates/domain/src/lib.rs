@@ -17,6 +17,7 @@ pub mod limits;
 pub mod money;
 pub mod notifications;
 pub mod operations;
+pub mod sentiment;
 pub mod team;
 pub mod validators;
 pub mod verification;

@@ -3,6 +3,7 @@
 mod bench;
 mod check;
 mod commands;
+mod sentiment;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -70,13 +71,18 @@ enum Command {
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Sentiment of comments: classify, train the model, evaluate it.
+    #[command(subcommand)]
+    Sentiment(sentiment::SentimentCommand),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if let Command::Check(command) = cli.command {
-        return check::run(command);
-    }
+    let command = match cli.command {
+        Command::Check(command) => return check::run(command),
+        Command::Sentiment(command) => return sentiment::run(command),
+        command => command,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -85,7 +91,7 @@ fn main() -> std::process::ExitCode {
         }
     };
     let outcome = runtime.block_on(async {
-        match cli.command {
+        match command {
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(db) => commands::migrate(&db).await,
             Command::User(command) => commands::user(command).await,
@@ -93,7 +99,7 @@ fn main() -> std::process::ExitCode {
             Command::Audit(command) => commands::audit(command).await,
             Command::Ledger(command) => commands::ledger(command).await,
             Command::Bench(command) => bench::run(command).await,
-            Command::Check(_) => Ok(std::process::ExitCode::SUCCESS),
+            Command::Check(_) | Command::Sentiment(_) => Ok(std::process::ExitCode::SUCCESS),
         }
     });
     match outcome {

@@ -10,6 +10,7 @@ mod console_comments;
 mod console_videos;
 mod http;
 mod ledger;
+mod sentiment;
 mod verification;
 mod videos;
 mod webhooks;
