@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use chrono::DateTime;
 use domain::auth::Role;
@@ -18,6 +19,8 @@ use domain::limits::{
     COMMENT_REJECTIONS_LISTED_MAX, COMMENT_STATS_DAYS_MAX, COMMENT_STATS_SAMPLE_MAX,
 };
 use domain::notifications::NoticeKind;
+use domain::sentiment::features::Features;
+use domain::sentiment::{Classifier, Sentiment};
 use domain::team::TeamRight;
 use rand::RngCore;
 use serde::Deserialize;
@@ -117,6 +120,39 @@ pub struct CommentStats {
 
 fn invalid(field: &str, rule: &str) -> AppError {
     AppError::new(Code::InvalidField, format!("{field}: {rule}"))
+}
+
+/// The comment classifier, loaded once per process (`serve` loads it at start-up).
+pub fn classifier() -> &'static Classifier {
+    static CLASSIFIER: OnceLock<Classifier> = OnceLock::new();
+    CLASSIFIER.get_or_init(|| {
+        Classifier::builtin().expect("the built-in sentiment model loads (a domain test checks it)")
+    })
+}
+
+/// Classifies a batch's texts off the async runtime, split over the machine's cores.
+async fn classify_all(texts: Vec<String>) -> AppResult<Vec<Sentiment>> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
+    let chunk = texts.len().div_ceil(threads).max(1);
+    tokio::task::spawn_blocking(move || {
+        let classifier = classifier();
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = texts
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut features = Features::default();
+                        part.iter()
+                            .map(|text| classifier.classify_with(text, &mut features))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts.into_iter().flat_map(|part| part.join().unwrap_or_default()).collect()
+        })
+    })
+    .await
+    .map_err(|error| AppError::internal(&format!("sentiment classification: {error}")))
 }
 
 /// Parses and checks one non-blank line.
@@ -225,6 +261,7 @@ impl App {
                 Err(code) => rejected.push(RejectedLine { line: index + 1, code }),
             }
         }
+        let sentiments = classify_all(valid.iter().map(|line| line.text.to_string()).collect()).await?;
         let mut video_ids: Vec<i64> = valid.iter().map(|line| line.video_id).collect();
         video_ids.sort_unstable();
         video_ids.dedup();
@@ -236,7 +273,7 @@ impl App {
             .map(|owner| (owner.video_id, owner))
             .collect();
         let mut comments = Vec::with_capacity(valid.len());
-        for line in &valid {
+        for (line, sentiment) in valid.iter().zip(&sentiments) {
             match owners.get(&line.video_id) {
                 Some(owner) => comments.push(NewComment {
                     merchant_id: owner.merchant_id,
@@ -247,6 +284,8 @@ impl App {
                     author_id: &line.author_id,
                     text: &line.text,
                     created_at_ms: line.created_at_ms,
+                    sentiment: sentiment.label.as_str(),
+                    sentiment_score: f64::from(sentiment.score),
                 }),
                 None => rejected.push(RejectedLine { line: line.line, code: LineError::UnknownVideo }),
             }

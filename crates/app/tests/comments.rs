@@ -145,6 +145,7 @@ async fn audit_actions(f: &Fixture, action: &str) -> Vec<String> {
 
 both_backends!(batches_refuse_lines_and_never_store_twice, inbox_replies_hiding_and_pins);
 both_backends!(merchants_and_roles, first_response_in_working_hours, many_unanswered_notify_the_merchant);
+both_backends!(every_comment_is_classified_at_ingest);
 
 async fn batches_refuse_lines_and_never_store_twice(backend: Backend) {
     let f = fixture(backend).await;
@@ -440,4 +441,27 @@ async fn many_unanswered_notify_the_merchant(backend: Backend) {
     ingest(&f, &[line(a, "c6", "六", t, None)]).await;
     assert_eq!(alerts(&f).await.len(), 2);
     counts(&f).await;
+}
+
+/// The classifier labels each comment as it is stored (the model's own tests cover its quality).
+async fn every_comment_is_classified_at_ingest(backend: Backend) {
+    let f = fixture(backend).await;
+    let a = f.videos[0].id;
+    let t = "2026-03-02T09:00:00+08:00";
+    let lines = vec![
+        line(a, "s1", "质量太差了，做工粗糙，退货！", t, None),
+        line(a, "s2", "非常好用，物流很快，好评", t, None),
+        line(a, "s3", "不错", t, None),
+    ];
+    assert_eq!(ingest(&f, &lines).await.stored(), 3);
+    for (id, expected, positive) in
+        [("s1", "negative", false), ("s2", "positive", true), ("s3", "positive", true)]
+    {
+        let comment = by_platform_id(&f, id).await;
+        assert_eq!(comment.sentiment.as_deref(), Some(expected), "{}", comment.text);
+        let score = comment.sentiment_score.unwrap();
+        assert_eq!(score > 0.5, positive, "{} scored {score}", comment.text);
+        let again = app::comments::classifier().classify(&comment.text);
+        assert!((f64::from(again.score) - score).abs() < 1e-6, "the stored score is the classifier's");
+    }
 }

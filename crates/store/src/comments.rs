@@ -77,7 +77,7 @@ pub async fn video_owners(conn: &mut Conn, video_ids: &[i64]) -> StoreResult<Vec
 }
 
 /// A comment from the platform, borrowed from the batch it came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NewComment<'a> {
     pub merchant_id: i64,
     pub account_id: i64,
@@ -87,6 +87,9 @@ pub struct NewComment<'a> {
     pub author_id: &'a str,
     pub text: &'a str,
     pub created_at_ms: i64,
+    /// The classifier's label (`positive`, `neutral`, `negative`) and probability of positive.
+    pub sentiment: &'a str,
+    pub sentiment_score: f64,
 }
 
 /// Inserts platform comments, many rows per statement; a comment whose `external_id` is already
@@ -103,7 +106,8 @@ pub async fn bulk_insert_comments(
         let sql_of = |rows: usize| {
             format!(
                 "INSERT INTO comments (merchant_id, account_id, video_id, external_id, parent_external_id, author_id, \
-                 text, created_at_ms, by_account, received_at_ms) VALUES {} ON CONFLICT (external_id) DO NOTHING",
+                 text, created_at_ms, sentiment, sentiment_score, by_account, received_at_ms) VALUES {} \
+                 ON CONFLICT (external_id) DO NOTHING",
                 values_with_constants(style, rows, received_at_ms)
             )
         };
@@ -122,17 +126,19 @@ pub async fn bulk_insert_comments(
                 .bind(comment.parent_external_id)
                 .bind(comment.author_id)
                 .bind(comment.text)
-                .bind(comment.created_at_ms);
+                .bind(comment.created_at_ms)
+                .bind(comment.sentiment)
+                .bind(comment.sentiment_score);
         }
         inserted += query.execute(&mut *conn).await?.rows_affected();
     }
     Ok(inserted)
 }
 
-/// "(?, ..., ?, 0, received), ..." for the eight bound columns of a platform comment, then the two
+/// "(?, ..., ?, 0, received), ..." for the ten bound columns of a platform comment, then the two
 /// constants of every row of a batch (integers, written into the statement).
 fn values_with_constants(style: Style, rows: usize, received_at_ms: i64) -> String {
-    let bound = placeholders(style, rows, 8, 1);
+    let bound = placeholders(style, rows, 10, 1);
     let tail = format!(", 0, {received_at_ms})");
     bound.replace(')', &tail)
 }

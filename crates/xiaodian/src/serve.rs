@@ -91,6 +91,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let db =
         Db::connect(&args.db.db).await.with_context(|| format!("cannot open the database {}", args.db.db))?;
     let app = App::new(db, clock, Arc::new(SystemClock), config).await?;
+    // The sentiment model is parsed once, now, rather than by the first comment batch.
+    tokio::task::spawn_blocking(app::comments::classifier).await?;
     let seeded = if args.demo { app.seed_demo().await? } else { false };
     app.ensure_housekeeping_jobs().await?;
     let router = api::router(app.clone(), console::router(app.clone()));
