@@ -1,6 +1,7 @@
 //! Every route of the API, grouped by area; each area adds itself to the registrar.
 
 mod admin;
+mod campaigns;
 pub(crate) mod calendar;
 pub(crate) mod closure;
 mod notifications;
@@ -24,6 +25,7 @@ pub fn all() -> Routes {
     let routes = team::add(routes);
     let routes = videos::add(routes);
     let routes = notifications::add(routes);
+    let routes = campaigns::add(routes);
     calendar::add(routes)
 }
 
