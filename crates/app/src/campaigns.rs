@@ -119,8 +119,11 @@ fn invalid(field: &str, rule: &str) -> AppError {
 
 /// A `YYYY-MM-DD` date, or `invalid_date` naming the field.
 pub fn parse_day(field: &str, text: &str) -> AppResult<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::new(Code::InvalidDate, format!("{field}: {text:?} is not a date YYYY-MM-DD")))
+    let text = text.trim();
+    Some(text)
+        .filter(|t| t.len() == 10)
+        .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+        .ok_or_else(|| AppError::new(Code::InvalidDate, format!("{field}: {text:?} is not a date YYYY-MM-DD")))
 }
 
 fn range_error(error: RangeError, what: &str) -> AppError {

@@ -180,7 +180,8 @@ pub fn propose(
                 md(last)
             ),
             reason_en: format!(
-                "{en}: statutory holiday from {first} to {last} ({n} days), when people travel and spend; start promoting {HOLIDAY_LEAD_DAYS} days before."
+                "{en}: statutory holiday from {first} to {last} ({n} {}), when people travel and spend; start promoting {HOLIDAY_LEAD_DAYS} days before.",
+                if n == 1 { "day" } else { "days" }
             ),
             name_zh: zh,
             name_en: en,
