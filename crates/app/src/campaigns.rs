@@ -8,8 +8,8 @@
 use chrono::{DateTime, Duration, NaiveDate};
 use domain::auth::Role;
 use domain::campaigns::{
-    CampaignGoal, CampaignStatus, RangeError, Suggestion, TopicHeat, check_campaign_dates, check_planner_range,
-    propose, uplift_bp, window_before,
+    CampaignGoal, CampaignStatus, RangeError, Suggestion, TopicHeat, check_campaign_dates,
+    check_planner_range, propose, uplift_bp, window_before,
 };
 use domain::limits::{
     CAMPAIGN_BUDGET_FEN_MAX, CAMPAIGN_NAME_LENGTH_MAX, CAMPAIGN_VIDEOS_MAX, CAMPAIGNS_PER_ACCOUNT_MAX,
@@ -18,8 +18,8 @@ use domain::limits::{
 use domain::team::TeamRight;
 use domain::videos::{TagError, parse_tags};
 use domain::violation::bounded_text;
-pub use store::campaigns::{CampaignRow, Engagement, TopicRow};
 use store::campaigns::{self as rows, CampaignContent};
+pub use store::campaigns::{CampaignRow, Engagement, TopicRow};
 
 use crate::clock::{china_date, china_midnight};
 use crate::{Actor, App, AppError, AppResult, Code, Ctx};
@@ -123,7 +123,9 @@ pub fn parse_day(field: &str, text: &str) -> AppResult<NaiveDate> {
     Some(text)
         .filter(|t| t.len() == 10)
         .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
-        .ok_or_else(|| AppError::new(Code::InvalidDate, format!("{field}: {text:?} is not a date YYYY-MM-DD")))
+        .ok_or_else(|| {
+            AppError::new(Code::InvalidDate, format!("{field}: {text:?} is not a date YYYY-MM-DD"))
+        })
 }
 
 fn range_error(error: RangeError, what: &str) -> AppError {
@@ -201,11 +203,14 @@ impl App {
     }
 
     fn campaign_view(&self, campaign: CampaignRow, video_ids: Vec<i64>) -> AppResult<CampaignView> {
-        let goal = CampaignGoal::parse(&campaign.goal)
-            .ok_or_else(|| AppError::internal(&format!("campaign {} has goal {}", campaign.id, campaign.goal)))?;
-        let starts_on = parse_day("starts_on", &campaign.starts_on).map_err(|e| AppError::internal(&e.detail))?;
+        let goal = CampaignGoal::parse(&campaign.goal).ok_or_else(|| {
+            AppError::internal(&format!("campaign {} has goal {}", campaign.id, campaign.goal))
+        })?;
+        let starts_on =
+            parse_day("starts_on", &campaign.starts_on).map_err(|e| AppError::internal(&e.detail))?;
         let ends_on = parse_day("ends_on", &campaign.ends_on).map_err(|e| AppError::internal(&e.detail))?;
-        let status = CampaignStatus::on(starts_on, ends_on, campaign.cancelled_at_ms.is_some(), self.campaign_today());
+        let status =
+            CampaignStatus::on(starts_on, ends_on, campaign.cancelled_at_ms.is_some(), self.campaign_today());
         Ok(CampaignView { campaign, goal, status, video_ids })
     }
 
@@ -219,7 +224,12 @@ impl App {
 
     /// A campaign of the caller's merchant, locked for a change and still open (planned or
     /// running), after checking the caller holds `edit_content`.
-    async fn campaign_to_change(&self, tx: &mut store::WriteTx, actor: &Actor, id: i64) -> AppResult<CampaignView> {
+    async fn campaign_to_change(
+        &self,
+        tx: &mut store::WriteTx,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<CampaignView> {
         let merchant_id = actor.require_team(CAMPAIGN_EDIT_RIGHTS)?;
         let campaign = rows::lock_campaign(tx, self.db().backend(), id)
             .await?
@@ -236,7 +246,14 @@ impl App {
         Ok(view)
     }
 
-    async fn audit_campaign(&self, tx: &mut store::Conn, ctx: &Ctx, action: &str, campaign: &CampaignRow, detail: &str) -> AppResult<()> {
+    async fn audit_campaign(
+        &self,
+        tx: &mut store::Conn,
+        ctx: &Ctx,
+        action: &str,
+        campaign: &CampaignRow,
+        detail: &str,
+    ) -> AppResult<()> {
         let subject = format!("campaign:{}", campaign.id);
         self.audit_for(tx, ctx, action, &subject, detail, Some(campaign.merchant_id)).await
     }
@@ -244,7 +261,12 @@ impl App {
     // ----- campaigns -----
 
     /// Starts a campaign on one of the merchant's enterprise accounts. It may not end before today.
-    pub async fn create_campaign(&self, ctx: &Ctx, account_id: i64, input: &CampaignInput) -> AppResult<CampaignView> {
+    pub async fn create_campaign(
+        &self,
+        ctx: &Ctx,
+        account_id: i64,
+        input: &CampaignInput,
+    ) -> AppResult<CampaignView> {
         let merchant_id = ctx.actor.require_team(CAMPAIGN_EDIT_RIGHTS)?;
         let parsed = parse_input(input)?;
         if parsed.ends_on < self.campaign_today() {
@@ -268,9 +290,16 @@ impl App {
             tags: &parsed.tags,
         };
         let now_ms = self.clock().now_ms();
-        let id = rows::insert_campaign(&mut tx, merchant_id, account.id, &content, &ctx.actor.username, now_ms).await?;
+        let id =
+            rows::insert_campaign(&mut tx, merchant_id, account.id, &content, &ctx.actor.username, now_ms)
+                .await?;
         let view = self.load_view(&mut tx, id).await?;
-        let detail = format!("account={} goal={} {starts_on}..{ends_on} budget_fen={}", account.id, parsed.goal.as_str(), parsed.budget_fen);
+        let detail = format!(
+            "account={} goal={} {starts_on}..{ends_on} budget_fen={}",
+            account.id,
+            parsed.goal.as_str(),
+            parsed.budget_fen
+        );
         self.audit_campaign(&mut tx, ctx, "campaign.create", &view.campaign, &detail).await?;
         tx.commit().await?;
         Ok(view)
@@ -278,7 +307,12 @@ impl App {
 
     /// Rewrites a planned or running campaign (the fields given). A running campaign keeps its
     /// first day; no campaign is moved to end before today.
-    pub async fn update_campaign(&self, ctx: &Ctx, id: i64, patch: &CampaignPatch) -> AppResult<CampaignView> {
+    pub async fn update_campaign(
+        &self,
+        ctx: &Ctx,
+        id: i64,
+        patch: &CampaignPatch,
+    ) -> AppResult<CampaignView> {
         ctx.actor.require_team(CAMPAIGN_EDIT_RIGHTS)?;
         let mut tx = self.db().begin().await?;
         let view = self.campaign_to_change(&mut tx, &ctx.actor, id).await?;
@@ -293,7 +327,10 @@ impl App {
         };
         let parsed = parse_input(&input)?;
         if parsed.ends_on < self.campaign_today() {
-            return Err(AppError::new(Code::InvalidDate, "ends_on: a campaign may not be moved to end before today"));
+            return Err(AppError::new(
+                Code::InvalidDate,
+                "ends_on: a campaign may not be moved to end before today",
+            ));
         }
         let (name, starts_on, ends_on) = parsed.content();
         if view.status == CampaignStatus::Running && starts_on != view.campaign.starts_on {
@@ -310,7 +347,8 @@ impl App {
         if !rows::update_campaign(&mut tx, id, &content, self.clock().now_ms()).await? {
             return Err(AppError::internal(&format!("campaign {id} changed under its lock")));
         }
-        let detail = format!("goal={} {starts_on}..{ends_on} budget_fen={}", parsed.goal.as_str(), parsed.budget_fen);
+        let detail =
+            format!("goal={} {starts_on}..{ends_on} budget_fen={}", parsed.goal.as_str(), parsed.budget_fen);
         self.audit_campaign(&mut tx, ctx, "campaign.update", &view.campaign, &detail).await?;
         let view = self.load_view(&mut tx, id).await?;
         tx.commit().await?;
@@ -354,7 +392,14 @@ impl App {
             return Err(invalid("video_id", "a campaign links at most 200 videos"));
         }
         rows::link_video(&mut tx, id, video_id, &ctx.actor.username, self.clock().now_ms()).await?;
-        self.audit_campaign(&mut tx, ctx, "campaign.link_video", &view.campaign, &format!("video={video_id}")).await?;
+        self.audit_campaign(
+            &mut tx,
+            ctx,
+            "campaign.link_video",
+            &view.campaign,
+            &format!("video={video_id}"),
+        )
+        .await?;
         let view = self.load_view(&mut tx, id).await?;
         tx.commit().await?;
         Ok(view)
@@ -368,7 +413,14 @@ impl App {
         if !rows::unlink_video(&mut tx, id, video_id).await? {
             return Err(AppError::not_found("linked video"));
         }
-        self.audit_campaign(&mut tx, ctx, "campaign.unlink_video", &view.campaign, &format!("video={video_id}")).await?;
+        self.audit_campaign(
+            &mut tx,
+            ctx,
+            "campaign.unlink_video",
+            &view.campaign,
+            &format!("video={video_id}"),
+        )
+        .await?;
         let view = self.load_view(&mut tx, id).await?;
         tx.commit().await?;
         Ok(view)
@@ -426,7 +478,8 @@ impl App {
             return Err(invalid("observed_at", "not more than a day ahead of now"));
         }
         let mut tx = self.db().begin().await?;
-        let id = rows::insert_topic(&mut tx, &topic, heat, observed_at_ms, &ctx.actor.username, now_ms).await?;
+        let id =
+            rows::insert_topic(&mut tx, &topic, heat, observed_at_ms, &ctx.actor.username, now_ms).await?;
         let detail = format!("heat={heat} observed_at_ms={observed_at_ms}");
         self.audit(&mut tx, ctx, "trending_topic.push", &format!("trending_topic:{id}"), &detail).await?;
         tx.commit().await?;
@@ -435,7 +488,12 @@ impl App {
 
     /// Trending topics observed on the China dates `from..=to` (the last 7 days by default),
     /// each once at its highest heat, hottest first.
-    pub async fn trending_topics(&self, actor: &Actor, from: Option<&str>, to: Option<&str>) -> AppResult<Vec<TopicRow>> {
+    pub async fn trending_topics(
+        &self,
+        actor: &Actor,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> AppResult<Vec<TopicRow>> {
         if actor.role == Role::Merchant && actor.merchant_id.is_none() {
             return Err(AppError::forbidden());
         }
@@ -458,7 +516,13 @@ impl App {
     /// The planner: proposed campaign dates on `from..=to` for an account, from the statutory
     /// holidays of the live calendar, the configured shopping festivals, and the hottest topics of
     /// the last 7 days.
-    pub async fn campaign_suggestions(&self, actor: &Actor, account_id: i64, from: &str, to: &str) -> AppResult<Plan> {
+    pub async fn campaign_suggestions(
+        &self,
+        actor: &Actor,
+        account_id: i64,
+        from: &str,
+        to: &str,
+    ) -> AppResult<Plan> {
         let from = parse_day("from", from)?;
         let to = parse_day("to", to)?;
         check_planner_range(from, to).map_err(|error| range_error(error, "to"))?;
@@ -487,7 +551,13 @@ impl App {
         let ends_on = parse_day("ends_on", &campaign.ends_on)?;
         let (before_starts_on, before_ends_on) = window_before(starts_on, ends_on);
         let mut conn = self.db().read().await?;
-        let now = rows::account_engagement(&mut conn, campaign.account_id, &day_text(starts_on), &day_text(ends_on)).await?;
+        let now = rows::account_engagement(
+            &mut conn,
+            campaign.account_id,
+            &day_text(starts_on),
+            &day_text(ends_on),
+        )
+        .await?;
         let before = rows::account_engagement(
             &mut conn,
             campaign.account_id,
@@ -499,8 +569,13 @@ impl App {
         let one = Duration::days(1);
         let (orders, gmv_fen) =
             rows::merchant_sales(&mut conn, campaign.merchant_id, ms(starts_on), ms(ends_on + one)).await?;
-        let (orders_before, gmv_before) =
-            rows::merchant_sales(&mut conn, campaign.merchant_id, ms(before_starts_on), ms(before_ends_on + one)).await?;
+        let (orders_before, gmv_before) = rows::merchant_sales(
+            &mut conn,
+            campaign.merchant_id,
+            ms(before_starts_on),
+            ms(before_ends_on + one),
+        )
+        .await?;
         let engagement = |e: &Engagement| e.likes + e.comments + e.shares;
         Ok(CampaignResults {
             campaign_id: campaign.id,

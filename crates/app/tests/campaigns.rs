@@ -140,7 +140,10 @@ async fn campaigns_story(backend: Backend) {
         (refused(|i| i.ends_on = "10/07/2026".into()), Code::InvalidDate),
         (refused(|i| i.ends_on = "2026-09-30".into()), Code::InvalidDate),
         (refused(|i| i.ends_on = "2027-10-02".into()), Code::InvalidDate),
-        (refused(|i| (i.starts_on, i.ends_on) = ("2026-09-01".into(), "2026-09-19".into())), Code::InvalidDate),
+        (
+            refused(|i| (i.starts_on, i.ends_on) = ("2026-09-01".into(), "2026-09-19".into())),
+            Code::InvalidDate,
+        ),
     ];
     for (input, expect) in cases {
         assert_eq!(code(app.create_campaign(&f.operator, account.id, &input).await), expect, "{input:?}");
@@ -207,7 +210,8 @@ async fn campaigns_story(backend: Backend) {
     assert_eq!(cancelled.status.as_str(), "cancelled");
     assert_eq!(code(app.cancel_campaign(&f.operator, flash.campaign.id).await), Code::StatusConflict);
     assert_eq!(code(app.update_campaign(&f.operator, flash.campaign.id, &patch).await), Code::StatusConflict);
-    let listed: Vec<i64> = app.campaigns(&f.owner.actor, account.id).await.unwrap().iter().map(|c| c.campaign.id).collect();
+    let listed: Vec<i64> =
+        app.campaigns(&f.owner.actor, account.id).await.unwrap().iter().map(|c| c.campaign.id).collect();
     assert_eq!(listed, [flash.campaign.id, id]);
 
     // Trending topics: only services push them; bad input is refused.
@@ -234,13 +238,16 @@ async fn campaigns_story(backend: Backend) {
     assert_eq!(code(app.trending_topics(&f.owner.actor, Some("2026-09"), None).await), Code::InvalidDate);
 
     // The planner: 国庆 (holiday and festival), 中秋, 双11 and the recent topics, hottest first.
-    let plan = app.campaign_suggestions(&f.approver.actor, account.id, "2026-09-20", "2026-11-30").await.unwrap();
+    let plan =
+        app.campaign_suggestions(&f.approver.actor, account.id, "2026-09-20", "2026-11-30").await.unwrap();
     let got: Vec<(String, String, &str, &str)> = plan
         .suggestions
         .iter()
         .map(|s| (s.starts_on.to_string(), s.ends_on.to_string(), s.source.as_str(), s.name_zh.as_str()))
         .collect();
-    let row = |a: &str, b: &str, source: &'static str, name: &'static str| (a.to_owned(), b.to_owned(), source, name);
+    let row = |a: &str, b: &str, source: &'static str, name: &'static str| {
+        (a.to_owned(), b.to_owned(), source, name)
+    };
     assert_eq!(
         got,
         [
@@ -255,9 +262,12 @@ async fn campaigns_story(backend: Backend) {
     );
     let national = &plan.suggestions[4];
     assert_eq!((national.lead_days, national.promote_from.to_string()), (7, "2026-09-24".to_owned()));
-    assert!(national.reason_zh.starts_with("国庆节法定假期") && national.reason_en.starts_with("National Day"));
+    assert!(
+        national.reason_zh.starts_with("国庆节法定假期") && national.reason_en.starts_with("National Day")
+    );
     assert_eq!(plan.suggestions[0].heat, Some(98_000));
-    for (from, to) in [("2026-09-20", "2027-09-22"), ("2026-10-01", "2026-09-30"), ("2026-9-1", "2026-10-01")] {
+    for (from, to) in [("2026-09-20", "2027-09-22"), ("2026-10-01", "2026-09-30"), ("2026-9-1", "2026-10-01")]
+    {
         assert_eq!(
             code(app.campaign_suggestions(&f.owner.actor, account.id, from, to).await),
             Code::InvalidDate,
@@ -306,22 +316,43 @@ async fn campaigns_story(backend: Backend) {
     ] {
         store::campaigns::add_account_day(&mut tx, account.id, merchant_id, day, &c).await.unwrap();
     }
-    store::campaigns::add_account_day(&mut tx, second.id, merchant_id, "2026-10-02", &counts(5_555, 5, 5, 5, 5, 5))
-        .await
-        .unwrap();
-    store::campaigns::add_video_day(&mut tx, clip.id, account.id, merchant_id, "2026-10-01", &counts(2_000, 100, 30, 20, 40, 300_000))
-        .await
-        .unwrap();
+    store::campaigns::add_account_day(
+        &mut tx,
+        second.id,
+        merchant_id,
+        "2026-10-02",
+        &counts(5_555, 5, 5, 5, 5, 5),
+    )
+    .await
+    .unwrap();
+    store::campaigns::add_video_day(
+        &mut tx,
+        clip.id,
+        account.id,
+        merchant_id,
+        "2026-10-01",
+        &counts(2_000, 100, 30, 20, 40, 300_000),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
-    let window = store::campaigns::account_engagement(&mut app.db().read().await.unwrap(), account.id, "2026-10-07", "2026-10-07")
-        .await
-        .unwrap();
+    let window = store::campaigns::account_engagement(
+        &mut app.db().read().await.unwrap(),
+        account.id,
+        "2026-10-07",
+        "2026-10-07",
+    )
+    .await
+    .unwrap();
     assert_eq!(window, counts(500, 10, 5, 5, 5, 0));
 
     f.clock.set(at("2026-10-08T09:00:00+08:00"));
     let results = app.campaign_results(&f.finance.actor, id).await.unwrap();
     let metric = |current, before, uplift_bp| Metric { current, before, uplift_bp };
-    assert_eq!((results.before_starts_on.to_string(), results.before_ends_on.to_string()), ("2026-09-24".into(), "2026-09-30".into()));
+    assert_eq!(
+        (results.before_starts_on.to_string(), results.before_ends_on.to_string()),
+        ("2026-09-24".into(), "2026-09-30".into())
+    );
     assert_eq!(results.views, metric(2_500, 2_000, Some(2_500)));
     // Likes, comments and shares: now 100+30+20 + 10+5+5 = 170; before 60+15+5 + 40+5+5 = 130;
     // 40/130 = 30.77%. No followers before: no uplift.

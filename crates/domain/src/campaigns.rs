@@ -69,7 +69,8 @@ pub enum RangeError {
 }
 
 fn in_years(date: NaiveDate) -> bool {
-    (NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(date)..=NaiveDate::from_ymd_opt(2100, 12, 31).unwrap_or(date))
+    (NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(date)
+        ..=NaiveDate::from_ymd_opt(2100, 12, 31).unwrap_or(date))
         .contains(&date)
 }
 
@@ -138,7 +139,9 @@ fn days_text(first: NaiveDate, last: NaiveDate) -> i64 {
 }
 
 /// Consecutive days carrying the same name, as (name, first day, last day).
-fn spans<T: PartialEq + Clone>(days: impl IntoIterator<Item = (NaiveDate, T)>) -> Vec<(T, NaiveDate, NaiveDate)> {
+fn spans<T: PartialEq + Clone>(
+    days: impl IntoIterator<Item = (NaiveDate, T)>,
+) -> Vec<(T, NaiveDate, NaiveDate)> {
     let mut spans: Vec<(T, NaiveDate, NaiveDate)> = Vec::new();
     for (date, name) in days {
         match spans.iter_mut().find(|(n, _, last)| *n == name && *last + Duration::days(1) == date) {
@@ -162,7 +165,8 @@ pub fn propose(
     to: NaiveDate,
     today: NaiveDate,
 ) -> Vec<Suggestion> {
-    let promote_from = |starts_on: NaiveDate, lead_days: i64| (starts_on - Duration::days(lead_days)).max(today);
+    let promote_from =
+        |starts_on: NaiveDate, lead_days: i64| (starts_on - Duration::days(lead_days)).max(today);
     let mut out = Vec::new();
     let holiday_days = from
         .iter_days()
@@ -190,9 +194,8 @@ pub fn propose(
             heat: None,
         });
     }
-    let festival_days = festival_days(festivals, from, to)
-        .into_iter()
-        .map(|day| (day.date, (day.name_zh, day.name_en)));
+    let festival_days =
+        festival_days(festivals, from, to).into_iter().map(|day| (day.date, (day.name_zh, day.name_en)));
     for ((zh, en), first, last) in spans(festival_days) {
         let n = days_text(first, last);
         let when_zh = if n == 1 { md(first) } else { format!("{}至{}", md(first), md(last)) };
@@ -222,7 +225,10 @@ pub fn propose(
                 source: SuggestionSource::Topic,
                 name_zh: topic.topic.clone(),
                 name_en: topic.topic.clone(),
-                reason_zh: format!("热点话题「{}」（热度 {}），热度消退快，建议立即跟进。", topic.topic, topic.heat),
+                reason_zh: format!(
+                    "热点话题「{}」（热度 {}），热度消退快，建议立即跟进。",
+                    topic.topic, topic.heat
+                ),
                 reason_en: format!(
                     "Trending topic \"{}\" (heat {}); topics fade fast, follow it at once.",
                     topic.topic, topic.heat
@@ -319,14 +325,27 @@ mod tests {
     }
 
     fn brief(s: &Suggestion) -> (String, String, &'static str, String, String) {
-        (s.starts_on.to_string(), s.ends_on.to_string(), s.source.as_str(), s.name_zh.clone(), s.promote_from.to_string())
+        (
+            s.starts_on.to_string(),
+            s.ends_on.to_string(),
+            s.source.as_str(),
+            s.name_zh.clone(),
+            s.promote_from.to_string(),
+        )
     }
 
     #[test]
     fn proposals_from_holidays_festivals_and_topics() {
         let calendar = Calendar::builtin();
         let topics = [TopicHeat { topic: "秋日穿搭".into(), heat: 98_000 }];
-        let got = propose(&calendar, &default_festivals(), &topics, d("2026-09-20"), d("2026-11-15"), d("2026-09-20"));
+        let got = propose(
+            &calendar,
+            &default_festivals(),
+            &topics,
+            d("2026-09-20"),
+            d("2026-11-15"),
+            d("2026-09-20"),
+        );
         let got: Vec<_> = got.iter().map(brief).collect();
         let row = |a: &str, b: &str, source: &'static str, name: &str, promote: &str| {
             (a.to_owned(), b.to_owned(), source, name.to_owned(), promote.to_owned())

@@ -129,7 +129,13 @@ pub async fn count_campaigns(conn: &mut Conn, account_id: i64) -> StoreResult<i6
 }
 
 /// Links a video; `false` when it was linked already.
-pub async fn link_video(conn: &mut Conn, campaign_id: i64, video_id: i64, by: &str, now_ms: i64) -> StoreResult<bool> {
+pub async fn link_video(
+    conn: &mut Conn,
+    campaign_id: i64,
+    video_id: i64,
+    by: &str,
+    now_ms: i64,
+) -> StoreResult<bool> {
     let done = sqlx::query(
         "INSERT INTO campaign_videos (campaign_id, video_id, linked_by, linked_at_ms) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (campaign_id, video_id) DO NOTHING",
@@ -155,10 +161,12 @@ pub async fn unlink_video(conn: &mut Conn, campaign_id: i64, video_id: i64) -> S
 
 /// The ids of a campaign's linked videos, in linking order.
 pub async fn linked_videos(conn: &mut Conn, campaign_id: i64) -> StoreResult<Vec<i64>> {
-    let rows = sqlx::query("SELECT video_id FROM campaign_videos WHERE campaign_id = $1 ORDER BY linked_at_ms, video_id")
-        .bind(campaign_id)
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT video_id FROM campaign_videos WHERE campaign_id = $1 ORDER BY linked_at_ms, video_id",
+    )
+    .bind(campaign_id)
+    .fetch_all(conn)
+    .await?;
     rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
 }
 
@@ -321,7 +329,12 @@ pub async fn account_engagement(
 
 /// The merchant's orders (every shop) created in `[from_ms, to_ms)` and not cancelled: their
 /// count and amount in fen.
-pub async fn merchant_sales(conn: &mut Conn, merchant_id: i64, from_ms: i64, to_ms: i64) -> StoreResult<(i64, i64)> {
+pub async fn merchant_sales(
+    conn: &mut Conn,
+    merchant_id: i64,
+    from_ms: i64,
+    to_ms: i64,
+) -> StoreResult<(i64, i64)> {
     let row = sqlx::query(
         "SELECT COUNT(*), COALESCE(CAST(SUM(o.amount_fen) AS BIGINT), 0) FROM orders o \
          JOIN shops s ON s.id = o.shop_id \

@@ -291,7 +291,11 @@ async fn get_suggestions(
     Ok(axum::Json(plan_json(&plan)))
 }
 
-async fn get_campaign(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<axum::Json<Value>> {
+async fn get_campaign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
     Ok(axum::Json(campaign_json(&state.app.campaign(auth.actor(), id).await?)))
 }
 
@@ -353,11 +357,19 @@ async fn unlink_video(
     Ok(axum::Json(campaign_json(&state.app.unlink_campaign_video(&auth.0, id, video_id).await?)))
 }
 
-async fn cancel_campaign(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<axum::Json<Value>> {
+async fn cancel_campaign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
     Ok(axum::Json(campaign_json(&state.app.cancel_campaign(&auth.0, id).await?)))
 }
 
-async fn get_results(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<axum::Json<Value>> {
+async fn get_results(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
     Ok(axum::Json(results_json(&state.app.campaign_results(auth.actor(), id).await?)))
 }
 
@@ -367,7 +379,14 @@ mod tests {
 
     #[test]
     fn percentages_from_basis_points() {
-        for (bp, text) in [(5_000, "50.00"), (-3_333, "-33.33"), (5, "0.05"), (-5, "-0.05"), (0, "0.00"), (12_345, "123.45")] {
+        for (bp, text) in [
+            (5_000, "50.00"),
+            (-3_333, "-33.33"),
+            (5, "0.05"),
+            (-5, "-0.05"),
+            (0, "0.00"),
+            (12_345, "123.45"),
+        ] {
             assert_eq!(percent_text(bp), text, "{bp}");
         }
     }

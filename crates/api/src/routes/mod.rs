@@ -1,8 +1,8 @@
 //! Every route of the API, grouped by area; each area adds itself to the registrar.
 
 mod admin;
-mod campaigns;
 pub(crate) mod calendar;
+mod campaigns;
 pub(crate) mod closure;
 mod notifications;
 mod operations;
