@@ -888,6 +888,20 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("notice_member_added", "成员已添加。", "The member was added."),
     ("notice_role_changed", "团队角色已修改。", "The team role was changed."),
     ("notice_member_removed", "成员已移除。", "The member was removed."),
+    ("campaign_planner", "营销活动策划", "Campaign planner"),
+    ("campaigns", "营销活动", "Campaigns"),
+    ("campaigns_none", "还没有营销活动。", "No campaigns yet."),
+    ("campaign_name", "名称", "Name"),
+    ("campaign_dates", "日期", "Dates"),
+    ("campaign_status", "状态", "Status"),
+    ("campaign_budget", "预算", "Budget"),
+    ("campaign_suggestions", "建议日期", "Proposed dates"),
+    ("campaign_suggestions_none", "该时间段内没有建议日期。", "No proposed dates in this range."),
+    ("campaign_from", "从", "From"),
+    ("campaign_to", "到", "To"),
+    ("campaign_propose", "生成建议", "Propose dates"),
+    ("campaign_source", "来源", "Source"),
+    ("campaign_reason", "理由", "Reason"),
 ];
 
 pub fn t(lang: Lang, key: &str) -> &'static str {
