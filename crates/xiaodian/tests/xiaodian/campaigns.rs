@@ -114,6 +114,21 @@ async fn campaign_over_http(backend: Backend) {
     let listed = owner.get(&format!("/api/v1/enterprise-accounts/{account_id}/campaigns")).await;
     assert_eq!(listed.json["items"][0]["id"], id);
 
+    // The console's planner page shows the campaign and the proposed dates with their reasons.
+    let page = |client: &test_support::Client, path: String| {
+        let cookie = format!("xd_session={}", client.token.clone().unwrap());
+        let url = format!("{}{path}", server.base);
+        async move { reqwest::Client::new().get(url).header("cookie", cookie).send().await.unwrap() }
+    };
+    let path = format!("/console/enterprise-accounts/{account_id}/campaigns?from=2026-09-20&to=2026-11-30");
+    let planner = page(&owner, path.clone()).await;
+    assert_eq!(planner.status(), 200);
+    let html = planner.text().await.unwrap();
+    for wanted in ["国庆焕新季", "秋日穿搭", "国庆节法定假期", "双11"] {
+        assert!(html.contains(wanted), "{wanted} missing from the planner page");
+    }
+    assert_eq!(page(&other, path).await.status(), 404);
+
     let cancelled = owner.post(&format!("/api/v1/campaigns/{id}/cancel"), &json!({})).await;
     assert_eq!(cancelled.json["status"], "cancelled", "{}", cancelled.text);
     owner
