@@ -902,6 +902,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("campaign_propose", "生成建议", "Propose dates"),
     ("campaign_source", "来源", "Source"),
     ("campaign_reason", "理由", "Reason"),
+    ("campaign_use_date", "使用此日期", "Use this date"),
+    ("campaign_new", "新建营销活动", "New campaign"),
+    ("campaign_goal", "目标", "Goal"),
+    ("campaign_tags", "话题标签（空格分隔）", "Tags (separated by spaces)"),
+    ("campaign_create", "创建活动", "Create campaign"),
+    ("notice_campaign_created", "营销活动已创建。", "The campaign was created."),
 ];
 
 pub fn t(lang: Lang, key: &str) -> &'static str {

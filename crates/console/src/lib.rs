@@ -109,7 +109,10 @@ pub fn router(app: App) -> Router {
         .route("/console/refunds/{id}", get(closure::refund_page))
         .route("/console/refunds/{id}/decision", post(closure::decide_refund))
         .route("/console/enterprise-accounts/{id}/calendar", get(videos::calendar_page))
-        .route("/console/enterprise-accounts/{id}/campaigns", get(campaigns::planner_page))
+        .route(
+            "/console/enterprise-accounts/{id}/campaigns",
+            get(campaigns::planner_page).post(campaigns::create_campaign),
+        )
         .route("/console/enterprise-accounts/{id}/cadence", post(videos::set_cadence))
         .route(
             "/console/enterprise-accounts/{id}/videos",

@@ -127,7 +127,40 @@ async fn campaign_over_http(backend: Backend) {
     for wanted in ["国庆焕新季", "秋日穿搭", "国庆节法定假期", "双11"] {
         assert!(html.contains(wanted), "{wanted} missing from the planner page");
     }
-    assert_eq!(page(&other, path).await.status(), 404);
+    assert_eq!(page(&other, path.clone()).await.status(), 404);
+    assert!(
+        html.contains("starts_on=2026-10-01&amp;ends_on=2026-10-07"),
+        "a use-this-date link pre-fills the form"
+    );
+    let prefilled =
+        page(&owner, format!("{path}&starts_on=2026-11-01&ends_on=2026-11-11")).await.text().await.unwrap();
+    assert!(prefilled.contains(r#"value="2026-11-01""#) && prefilled.contains(r#"value="2026-11-11""#));
+    let cookie = format!("xd_session={}; xd_csrf=tok", owner.token.clone().unwrap());
+    let form = [
+        ("csrf", "tok"),
+        ("name", "双11 大促"),
+        ("goal", "sales"),
+        ("starts_on", "2026-11-01"),
+        ("ends_on", "2026-11-11"),
+        ("budget_yuan", "1200.50"),
+        ("tags", "双11 #大促"),
+    ];
+    let url = format!("{}/console/enterprise-accounts/{account_id}/campaigns", server.base);
+    let posted =
+        reqwest::Client::new().post(&url).header("cookie", &cookie).form(&form).send().await.unwrap();
+    let landed = posted.text().await.unwrap();
+    assert!(landed.contains("营销活动已创建") && landed.contains("双11 大促"), "{landed}");
+    let listed = owner.get(&format!("/api/v1/enterprise-accounts/{account_id}/campaigns")).await;
+    assert_eq!(listed.json["items"][0]["budget_fen"], 120050);
+    assert_eq!(listed.json["items"][0]["tags"], json!(["双11", "大促"]));
+    let forged = reqwest::Client::new()
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&[("csrf", "other")])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(forged.status(), 200);
 
     let cancelled = owner.post(&format!("/api/v1/campaigns/{id}/cancel"), &json!({})).await;
     assert_eq!(cancelled.json["status"], "cancelled", "{}", cancelled.text);
