@@ -7,6 +7,7 @@
 //! applications, the review queue, fees and notifications, and `videos.rs` the content calendar,
 //! videos, the approval queue and the team.
 
+mod campaigns;
 mod closure;
 mod comments;
 mod i18n;
@@ -115,6 +116,10 @@ pub fn router(app: App) -> Router {
         .route("/console/refunds/{id}", get(closure::refund_page))
         .route("/console/refunds/{id}/decision", post(closure::decide_refund))
         .route("/console/enterprise-accounts/{id}/calendar", get(videos::calendar_page))
+        .route(
+            "/console/enterprise-accounts/{id}/campaigns",
+            get(campaigns::planner_page).post(campaigns::create_campaign),
+        )
         .route("/console/enterprise-accounts/{id}/cadence", post(videos::set_cadence))
         .route(
             "/console/enterprise-accounts/{id}/videos",

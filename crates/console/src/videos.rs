@@ -325,6 +325,7 @@ async fn calendar_response(
                 p.muted {
                     a href={ "/console/enterprise-accounts/" (account_id) } { "← " (data.nickname) }
                     " · " a #account-videos href={ "/console/enterprise-accounts/" (account_id) "/videos" } { (t(lang, "videos")) }
+                    " · " a #account-campaigns href={ "/console/enterprise-accounts/" (account_id) "/campaigns" } { (t(lang, "campaign_planner")) }
                 }
                 h1 { (title) }
                 p #calendar-nav {

@@ -9,6 +9,7 @@ mod text_enum;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod campaigns;
 pub mod closure;
 pub mod comments;
 pub mod festivals;

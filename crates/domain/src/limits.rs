@@ -120,3 +120,21 @@ pub const COMMENT_KEYWORD_LENGTH_MAX: usize = 50;
 pub const COMMENT_STATS_SAMPLE_MAX: i64 = 10_000;
 /// The longest period the first-response statistics cover, in days.
 pub const COMMENT_STATS_DAYS_MAX: i64 = 366;
+/// Longest campaign name, in characters.
+pub const CAMPAIGN_NAME_LENGTH_MAX: usize = 50;
+/// Longest campaign, in days (first and last day included).
+pub const CAMPAIGN_DAYS_MAX: i64 = 366;
+/// Largest campaign budget, in fen (一亿元).
+pub const CAMPAIGN_BUDGET_FEN_MAX: i64 = 10_000_000_000;
+/// Campaigns one enterprise account may hold (cancelled ones included).
+pub const CAMPAIGNS_PER_ACCOUNT_MAX: i64 = 10_000;
+/// Videos linked to one campaign at most.
+pub const CAMPAIGN_VIDEOS_MAX: i64 = 200;
+/// Longest planning range of the campaign planner and the trending-topic list, in days (`to - from`).
+pub const PLANNER_RANGE_DAYS_MAX: i64 = 366;
+/// Longest trending topic, in characters.
+pub const TOPIC_LENGTH_MAX: usize = 50;
+/// Highest heat score of a trending topic.
+pub const TOPIC_HEAT_MAX: i64 = 1_000_000_000_000;
+/// Trending topics one list (and the planner) shows at most.
+pub const TOPICS_LISTED_MAX: i64 = 50;

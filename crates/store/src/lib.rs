@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod campaigns;
 pub mod closure;
 pub mod comments;
 pub mod db;

@@ -2,6 +2,7 @@
 
 mod admin;
 pub(crate) mod calendar;
+mod campaigns;
 pub(crate) mod closure;
 mod comments;
 mod notifications;
@@ -26,6 +27,7 @@ pub fn all() -> Routes {
     let routes = videos::add(routes);
     let routes = notifications::add(routes);
     let routes = comments::add(routes);
+    let routes = campaigns::add(routes);
     calendar::add(routes)
 }
 
