@@ -5,10 +5,12 @@
 //! video in the approval queue, one draft and one scheduled ahead, with the last days left behind the
 //! cadence so its warning shows. Every day the platform sends comments on the newest videos (as an
 //! NDJSON batch, some negative, some replies to others); the operator answers most of them at 10:00,
-//! apologising to the unhappy ones, and leaves the last days' comments waiting in the inbox.
+//! apologising to the unhappy ones, and leaves the last days' comments waiting in the inbox. Two
+//! campaigns: a past one with the videos of its window, and one planned after trending topics came in.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
+use crate::campaigns::CampaignInput;
 use crate::clock::china_midnight;
 use crate::comments::CommentQuery;
 use crate::videos::VideoInput;
@@ -78,6 +80,7 @@ pub(crate) struct ContentStory {
     made: usize,
     comments_sent: usize,
     service: Option<Ctx>,
+    past_campaign: Option<i64>,
 }
 
 struct Cast {
@@ -130,6 +133,7 @@ impl ContentStory {
             }
             _ => {}
         }
+        self.campaigns(app, cast, days_ago, day).await?;
         let sent = self.comments(app, cast, days_ago, day).await;
         self.cast = Some(owned);
         sent
@@ -179,6 +183,62 @@ impl ContentStory {
                 "感谢支持！有任何问题欢迎私信小店客服～"
             };
             app.reply_to_comment(&cast.operator, comment.id, reply).await?;
+        }
+        Ok(())
+    }
+
+    /// Two campaigns: a past one (created 50 days ago for days 45 to 31, linked to the videos of its
+    /// window as they come out) and one planned after the platform pushed two trending topics.
+    async fn campaigns(&mut self, app: &App, cast: &Cast, days_ago: i64, day: NaiveDate) -> AppResult<()> {
+        let input =
+            |name: &str, goal: &str, starts: NaiveDate, ends: NaiveDate, budget_fen, tags: &[&str]| {
+                CampaignInput {
+                    name: name.to_owned(),
+                    goal: goal.to_owned(),
+                    starts_on: starts.to_string(),
+                    ends_on: ends.to_string(),
+                    budget_fen,
+                    tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+                }
+            };
+        match days_ago {
+            50 => {
+                let new = input(
+                    "秋冬上新周",
+                    "sales",
+                    day + Duration::days(5),
+                    day + Duration::days(19),
+                    2_000_000,
+                    &["秋冬穿搭", "好物推荐"],
+                );
+                self.past_campaign =
+                    Some(app.create_campaign(&cast.owner, cast.account_id, &new).await?.campaign.id);
+            }
+            31..=45 => {
+                if let (Some(campaign), Some(video)) = (self.past_campaign, self.published.last()) {
+                    if !app.campaign(&cast.owner.actor, campaign).await?.video_ids.contains(video) {
+                        app.link_campaign_video(&cast.operator, campaign, *video).await?;
+                    }
+                }
+            }
+            6 => {
+                let service = self.service(app).await?;
+                let at = (china_midnight(day) + Duration::hours(8)).to_rfc3339();
+                app.push_trending_topic(&service, "冬季穿搭", 980_000, &at).await?;
+                app.push_trending_topic(&service, "围巾怎么系", 450_000, &at).await?;
+            }
+            5 => {
+                let new = input(
+                    "年终好物节",
+                    "followers",
+                    day + Duration::days(10),
+                    day + Duration::days(21),
+                    3_000_000,
+                    &["冬季穿搭", "年终好物"],
+                );
+                app.create_campaign(&cast.operator, cast.account_id, &new).await?;
+            }
+            _ => {}
         }
         Ok(())
     }

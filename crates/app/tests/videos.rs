@@ -838,4 +838,17 @@ async fn demo_has_a_verified_account_with_months_of_videos(backend: Backend) {
         .map(|c| c.text)
         .collect();
     assert!(replies.iter().any(|r| r.contains("非常抱歉")), "the unhappy ones got an apology");
+
+    // Two campaigns: a past one with the videos of its window, and a planned one.
+    let campaigns = app.campaigns(&owner.actor, account.id).await.unwrap();
+    let statuses: Vec<(&str, &str)> =
+        campaigns.iter().map(|c| (c.campaign.name.as_str(), c.status.as_str())).collect();
+    assert_eq!(statuses.len(), 2, "{statuses:?}");
+    assert!(statuses.contains(&("秋冬上新周", "ended")) && statuses.contains(&("年终好物节", "planned")));
+    let past = campaigns.iter().find(|c| c.campaign.name == "秋冬上新周").unwrap();
+    assert!(past.video_ids.len() >= 4, "the videos of its window: {:?}", past.video_ids);
+    let results = app.campaign_results(&owner.actor, past.campaign.id).await.unwrap();
+    assert_eq!((results.ends_on - results.starts_on).num_days(), 14);
+    let topics = app.trending_topics(&owner.actor, None, None).await.unwrap();
+    assert!(topics.iter().any(|t| t.topic == "冬季穿搭"));
 }
