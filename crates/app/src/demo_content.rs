@@ -215,10 +215,10 @@ impl ContentStory {
                     Some(app.create_campaign(&cast.owner, cast.account_id, &new).await?.campaign.id);
             }
             31..=45 => {
-                if let (Some(campaign), Some(video)) = (self.past_campaign, self.published.last()) {
-                    if !app.campaign(&cast.owner.actor, campaign).await?.video_ids.contains(video) {
-                        app.link_campaign_video(&cast.operator, campaign, *video).await?;
-                    }
+                if let (Some(campaign), Some(video)) = (self.past_campaign, self.published.last())
+                    && !app.campaign(&cast.owner.actor, campaign).await?.video_ids.contains(video)
+                {
+                    app.link_campaign_video(&cast.operator, campaign, *video).await?;
                 }
             }
             6 => {
