@@ -1,7 +1,8 @@
 //! The campaign planner page of an enterprise account: its campaigns with their status, and the
 //! proposed dates (statutory holidays, shopping festivals, trending topics) for a date range, each
 //! with its reason and a "use this date" link that pre-fills the new-campaign form (plain form,
-//! CSRF field, redirect back with a notice).
+//! CSRF field, redirect back with a notice); and one campaign's page: linked videos (link, unlink),
+//! its results against the same-length window before it, and cancelling.
 
 use app::campaigns::CampaignInput;
 use axum::extract::{Form, Path, Query, State};
@@ -130,7 +131,7 @@ pub async fn planner_page(
                         tr { th { (t(lang, "campaign_name")) } th { (t(lang, "campaign_dates")) } th { (t(lang, "campaign_status")) } th { (t(lang, "campaign_budget")) } }
                         @for c in &campaigns {
                             tr {
-                                td { (c.campaign.name) }
+                                td { a.campaign-link href={ "/console/campaigns/" (c.campaign.id) } { (c.campaign.name) } }
                                 td { (c.campaign.starts_on) " – " (c.campaign.ends_on) }
                                 td { (match lang { Lang::Zh => c.status.name_zh(), Lang::En => c.status.as_str() }) }
                                 td { (crate::money::money(c.campaign.budget_fen)) }
@@ -210,4 +211,199 @@ fn url_escape(text: &str) -> String {
             }
         })
         .collect()
+}
+
+// ----- one campaign -----
+
+/// What a campaign page's forms send.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CampaignAction {
+    csrf: String,
+    video_id: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+/// Notices a redirect may ask the campaign page to show.
+const CAMPAIGN_NOTICES: [&str; 3] =
+    ["campaign_video_linked", "campaign_video_unlinked", "campaign_cancelled"];
+
+/// One campaign: its facts, the linked videos (link and unlink), the results of its window against the
+/// same-length window before it, and cancelling.
+pub async fn campaign_page(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Response {
+    let viewer = match viewer(&state, &jar, &headers).await {
+        Ok(viewer) => viewer,
+        Err(redirect) => return redirect,
+    };
+    let Some(id) = parse_id(&id) else { return not_found_page(jar) };
+    let actor = &viewer.ctx.actor;
+    let loaded: app::AppResult<_> = async {
+        let view = state.app.campaign(actor, id).await?;
+        let results = state.app.campaign_results(actor, id).await?;
+        let videos =
+            state.app.videos(actor, Some(view.campaign.account_id), None, Some(200), None).await?.items;
+        Ok((view, results, videos))
+    }
+    .await;
+    let (view, results, videos) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => return refusal(jar, &error),
+    };
+    let here = format!("/console/campaigns/{id}");
+    let planner = format!("/console/enterprise-accounts/{}/campaigns", view.campaign.account_id);
+    let note = notice_of(lang(&jar), query.notice.as_deref(), &CAMPAIGN_NOTICES);
+    let may_edit = actor.may(TeamRight::EditContent) && matches!(view.status.as_str(), "planned" | "running");
+    let c = &view.campaign;
+    render(jar, &viewer, &c.name.clone(), &here, |lang: Lang, csrf| {
+        let linked: Vec<_> = videos.iter().filter(|v| view.video_ids.contains(&v.id)).collect();
+        let linkable: Vec<_> =
+            videos.iter().filter(|v| !view.video_ids.contains(&v.id) && v.status != "withdrawn").collect();
+        html! {
+            @if let Some(note) = note { (note) }
+            div.card {
+                p.muted { a href=(planner) { "← " (t(lang, "campaign_planner")) } }
+                h1 #campaign-name { (c.name) }
+                p {
+                    (c.starts_on) " – " (c.ends_on) " · "
+                    span #campaign-status { (match lang { Lang::Zh => view.status.name_zh(), Lang::En => view.status.as_str() }) }
+                    " · " (t(lang, "campaign_goal")) ": " (match lang { Lang::Zh => view.goal.name_zh(), Lang::En => view.goal.as_str() })
+                    " · " (t(lang, "campaign_budget")) ": " (crate::money::money(c.budget_fen))
+                }
+                @if !view.tags().is_empty() { p { @for tag in view.tags() { span.badge.tag { "#" (tag) } " " } } }
+            }
+            div.card {
+                h2 { (t(lang, "campaign_results")) }
+                p.muted { (t(lang, "campaign_window_before")) ": " (results.before_starts_on) " – " (results.before_ends_on) }
+                table #campaign-results {
+                    tr { th {} th { (t(lang, "campaign_window")) } th { (t(lang, "campaign_window_before")) } th { (t(lang, "campaign_uplift")) } }
+                    @for (key, metric, money) in [("metric_views", &results.views, false), ("metric_engagement", &results.engagement, false),
+                        ("metric_followers", &results.followers, false), ("metric_orders", &results.orders, false), ("metric_gmv", &results.gmv_fen, true)] {
+                        tr data-metric=(key) {
+                            th { (t(lang, key)) }
+                            td.current { @if money { (crate::money::money(metric.current)) } @else { (metric.current) } }
+                            td.before { @if money { (crate::money::money(metric.before)) } @else { (metric.before) } }
+                            td.uplift { (metric.uplift_bp.map_or("–".to_owned(), |bp| format!("{}%", domain::campaigns::percent_text(bp)))) }
+                        }
+                    }
+                }
+                p.muted { (t(lang, "campaign_results_note")) }
+            }
+            div.card {
+                h2 { (t(lang, "campaign_videos")) }
+                @if linked.is_empty() { p.muted #no-linked-videos { (t(lang, "campaign_videos_none")) } }
+                ul #linked-videos {
+                    @for v in &linked {
+                        li data-id=(v.id) {
+                            a href={ "/console/videos/" (v.id) } { (v.title) } " "
+                            @if may_edit {
+                                form.inline method="post" action={ (here) "/videos/" (v.id) "/unlink" } {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    button.small type="submit" { (t(lang, "campaign_unlink")) }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if may_edit && !linkable.is_empty() {
+                    form #link-video method="post" action={ (here) "/videos" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        select name="video_id" {
+                            @for v in &linkable { option value=(v.id) { "#" (v.id) " " (v.title) } }
+                        }
+                        " " button.small type="submit" { (t(lang, "campaign_link")) }
+                    }
+                }
+            }
+            @if may_edit {
+                form #cancel-campaign method="post" action={ (here) "/cancel" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    button.small type="submit" { (t(lang, "campaign_cancel")) }
+                }
+            }
+        }
+    })
+}
+
+/// What a campaign page's button does.
+#[derive(Clone, Copy)]
+enum Change {
+    Link,
+    Unlink(i64),
+    Cancel,
+}
+
+async fn change(
+    state: ConsoleState,
+    jar: CookieJar,
+    headers: HeaderMap,
+    id: String,
+    form: CampaignAction,
+    change: Change,
+) -> Response {
+    let viewer = match form_viewer(&state, &jar, &headers, &form.csrf).await {
+        Ok(viewer) => viewer,
+        Err(refusal) => return refusal,
+    };
+    let Some(id) = parse_id(&id) else { return not_found_page(jar) };
+    let ctx = &viewer.ctx;
+    let (done, notice) = match change {
+        Change::Link => match parse_id(&form.video_id) {
+            Some(video) => (state.app.link_campaign_video(ctx, id, video).await, "campaign_video_linked"),
+            None => (Err(app::AppError::new(app::Code::InvalidField, "video_id: a video")), ""),
+        },
+        Change::Unlink(video) => {
+            (state.app.unlink_campaign_video(ctx, id, video).await, "campaign_video_unlinked")
+        }
+        Change::Cancel => (state.app.cancel_campaign(ctx, id).await, "campaign_cancelled"),
+    };
+    let here = format!("/console/campaigns/{id}");
+    match done {
+        Ok(_) => Redirect::to(&format!("{here}?notice={notice}")).into_response(),
+        Err(error) if is_refusal(&error) => refusal(jar, &error),
+        Err(error) => render(jar, &viewer, "", &here, |lang, _| {
+            html! { div.card { (error_note(lang, &error)) p { a href=(here) { "←" } } } }
+        }),
+    }
+}
+
+pub async fn link_video(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<CampaignAction>,
+) -> Response {
+    change(state, jar, headers, id, form, Change::Link).await
+}
+
+pub async fn unlink_video(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path((id, video)): Path<(String, String)>,
+    Form(form): Form<CampaignAction>,
+) -> Response {
+    let Some(video) = parse_id(&video) else { return not_found_page(jar) };
+    change(state, jar, headers, id, form, Change::Unlink(video)).await
+}
+
+pub async fn cancel(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<CampaignAction>,
+) -> Response {
+    change(state, jar, headers, id, form, Change::Cancel).await
 }

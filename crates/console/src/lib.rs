@@ -120,6 +120,10 @@ pub fn router(app: App) -> Router {
             "/console/enterprise-accounts/{id}/campaigns",
             get(campaigns::planner_page).post(campaigns::create_campaign),
         )
+        .route("/console/campaigns/{id}", get(campaigns::campaign_page))
+        .route("/console/campaigns/{id}/videos", post(campaigns::link_video))
+        .route("/console/campaigns/{id}/videos/{video_id}/unlink", post(campaigns::unlink_video))
+        .route("/console/campaigns/{id}/cancel", post(campaigns::cancel))
         .route("/console/enterprise-accounts/{id}/cadence", post(videos::set_cadence))
         .route(
             "/console/enterprise-accounts/{id}/videos",

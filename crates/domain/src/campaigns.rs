@@ -250,6 +250,13 @@ pub fn window_before(starts_on: NaiveDate, ends_on: NaiveDate) -> (NaiveDate, Na
     (starts_on - Duration::days(days), starts_on - Duration::days(1))
 }
 
+/// Basis points as a percentage with two decimals, without floats: 3077 → "30.77", -3333 → "-33.33".
+pub fn percent_text(bp: i64) -> String {
+    let sign = if bp < 0 { "-" } else { "" };
+    let abs = bp.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
 /// The change from `before` to `now` in basis points (1% = 100), rounded half away from zero;
 /// `None` when `before` is zero (no base to compare with).
 pub fn uplift_bp(now: i64, before: i64) -> Option<i64> {

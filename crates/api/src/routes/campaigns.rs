@@ -134,19 +134,12 @@ fn topic_json(topic: &TopicRow) -> Value {
     json!({ "topic": topic.topic, "heat": topic.heat, "observed_at": china_time(topic.observed_at_ms) })
 }
 
-/// Basis points as a percentage with two decimals ("-33.33"), computed on integers.
-fn percent_text(bp: i64) -> String {
-    let sign = if bp < 0 { "-" } else { "" };
-    let abs = bp.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
-
 fn metric_json(metric: &Metric) -> Value {
     json!({
         "current": metric.current,
         "before": metric.before,
         "uplift_bp": metric.uplift_bp,
-        "uplift_percent": metric.uplift_bp.map(percent_text),
+        "uplift_percent": metric.uplift_bp.map(domain::campaigns::percent_text),
     })
 }
 
@@ -375,7 +368,7 @@ async fn get_results(
 
 #[cfg(test)]
 mod tests {
-    use super::percent_text;
+    use domain::campaigns::percent_text;
 
     #[test]
     fn percentages_from_basis_points() {

@@ -162,6 +162,37 @@ async fn campaign_over_http(backend: Backend) {
         .unwrap();
     assert_ne!(forged.status(), 200);
 
+    // The campaign's page: results against the window before, videos linked and unlinked, cancelled.
+    let created = listed.json["items"][0]["id"].as_i64().unwrap();
+    let campaign_page = page(&owner, format!("/console/campaigns/{created}")).await.text().await.unwrap();
+    assert!(campaign_page.contains("campaign-results") && campaign_page.contains("2026-10-21 – 2026-10-31"));
+    assert!(campaign_page.contains(&format!(r#"<option value="{video_id}">"#)), "the video can be linked");
+    assert_eq!(page(&other, format!("/console/campaigns/{created}")).await.status(), 404);
+    let console_post = |path: String, form: Vec<(&'static str, String)>| {
+        let url = format!("{}{path}", server.base);
+        let cookie = cookie.clone();
+        async move {
+            let answer =
+                reqwest::Client::new().post(url).header("cookie", cookie).form(&form).send().await.unwrap();
+            answer.text().await.unwrap()
+        }
+    };
+    let csrf = || ("csrf", "tok".to_owned());
+    let linked_page = console_post(
+        format!("/console/campaigns/{created}/videos"),
+        vec![csrf(), ("video_id", video_id.to_string())],
+    )
+    .await;
+    assert!(linked_page.contains("视频已关联"), "{linked_page}");
+    let api_view = owner.get(&format!("/api/v1/campaigns/{created}")).await;
+    assert_eq!(api_view.json["video_ids"], json!([video_id]));
+    let unlinked =
+        console_post(format!("/console/campaigns/{created}/videos/{video_id}/unlink"), vec![csrf()]).await;
+    assert!(unlinked.contains("已取消关联"), "{unlinked}");
+    let cancelled_page = console_post(format!("/console/campaigns/{created}/cancel"), vec![csrf()]).await;
+    assert!(cancelled_page.contains("活动已取消"), "{cancelled_page}");
+    assert_eq!(owner.get(&format!("/api/v1/campaigns/{created}")).await.json["status"], "cancelled");
+
     let cancelled = owner.post(&format!("/api/v1/campaigns/{id}/cancel"), &json!({})).await;
     assert_eq!(cancelled.json["status"], "cancelled", "{}", cancelled.text);
     owner
