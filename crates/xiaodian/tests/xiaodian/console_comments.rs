@@ -25,6 +25,20 @@ async fn count(browser: &Browser, css: &str) -> usize {
     browser.page.find_all(Locator::Css(css)).await.unwrap().len()
 }
 
+/// Waits until the page's address has `part` in its query and the page under it has loaded.
+async fn wait_for_query(browser: &Browser, part: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let url = browser.page.current_url().await.unwrap();
+        let ready = browser.page.execute("return document.readyState;", vec![]).await.unwrap();
+        if url.query().is_some_and(|q| q.contains(part)) && ready == json!("complete") {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "still on {url}, expected {part}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn comment_inbox_badge_and_webhook_in_chromium() {
     let db = TestDb::sqlite();
@@ -76,7 +90,7 @@ async fn comment_inbox_badge_and_webhook_in_chromium() {
     let q = page.find(Locator::Css("#comment-filter input[name=q]")).await.unwrap();
     q.send_keys("退货").await.unwrap();
     click(&browser, "#comment-filter button").await;
-    wait_for_path(&browser, "/comments").await;
+    wait_for_query(&browser, "q=").await;
     assert_eq!(count(&browser, "#comments li.comment").await, 1);
     let reply_box = page.find(Locator::Css("li.comment form.reply textarea")).await.unwrap();
     reply_box.send_keys("非常抱歉，已为您安排退换货。").await.unwrap();
@@ -106,7 +120,8 @@ async fn comment_inbox_badge_and_webhook_in_chromium() {
     assert!(text(&browser, "#webhook-none").await.contains("尚未设置"));
     page.find(Locator::Id("url")).await.unwrap().send_keys("http://127.0.0.1:9/hook").await.unwrap();
     click(&browser, "#webhook-form button").await;
-    let secret = text(&browser, "#secret").await;
+    let secret =
+        browser.page.wait().for_element(Locator::Css("#secret")).await.unwrap().text().await.unwrap();
     assert!(secret.starts_with("whsec_") && secret.len() == 54, "{secret}");
     click(&browser, "#ping").await;
     assert_eq!(wait_for_notice(&browser, "webhook_pinged").await, "测试事件已排队，稍后发送。");
