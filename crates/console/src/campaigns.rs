@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{error_note, is_refusal, notice_of, parse_id, parse_yuan, refusal, render};
+use crate::money::{error_note, is_refusal, notice_of, parse_id, parse_yuan, refusal, render, url_escape};
 use crate::pages::{form_viewer, not_found_page};
 use crate::session::{lang, viewer};
 
@@ -198,19 +198,6 @@ pub async fn planner_page(
             }
         }
     })
-}
-
-/// Percent-encodes a text for a query string.
-fn url_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 // ----- one campaign -----

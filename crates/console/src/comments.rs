@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{at, error_page, is_refusal, notice_of, parse_id, refusal, render};
+use crate::money::{at, error_page, is_refusal, notice_of, parse_id, refusal, render, url_escape};
 use crate::pages::{form_viewer, not_found_page};
 use crate::session::{lang, viewer};
 
@@ -47,20 +47,10 @@ impl InboxQuery {
             parts.push(format!("video_id={video}"));
         }
         if let Some(q) = self.q.as_deref().filter(|q| !q.trim().is_empty()) {
-            parts.push(format!("q={}", urlencode(q.trim())));
+            parts.push(format!("q={}", url_escape(q.trim())));
         }
         parts.join("&")
     }
-}
-
-/// Percent-encodes a query value (everything but unreserved ASCII).
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Working milliseconds as hours with one decimal, without floats.

@@ -96,7 +96,8 @@ pub(crate) fn placeholders(style: Style, rows: usize, columns: usize, first: usi
     out
 }
 
-fn id_list(style: Style, count: usize, first: usize) -> String {
+/// "$first, $first+1, ..." (or "?, ?") for `count` values.
+pub(crate) fn id_list(style: Style, count: usize, first: usize) -> String {
     (0..count).map(|i| param(style, first + i)).collect::<Vec<_>>().join(", ")
 }
 

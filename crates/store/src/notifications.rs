@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use crate::ledger::{Style, id_list};
 use crate::{Conn, StoreResult};
 
 /// A notification as one member sees it: `read_at_ms` is that member's read mark.
@@ -33,11 +34,6 @@ pub async fn insert_notification(conn: &mut Conn, n: &NotificationRow) -> StoreR
     .try_get(0)?)
 }
 
-/// `$first, $first+1, ...` for `count` values.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
-}
-
 const COLUMNS: &str =
     "n.id, n.merchant_id, n.kind, n.text_zh, n.text_en, n.link, n.created_at_ms, r.read_at_ms";
 
@@ -59,7 +55,7 @@ pub async fn notifications(
          LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = $2 \
          WHERE n.merchant_id = $1 AND n.id < $3 AND ($4 = 0 OR r.read_at_ms IS NULL) \
          AND n.kind IN ({}) ORDER BY n.id DESC LIMIT $5",
-        placeholders(6, kinds.len())
+        id_list(Style::Numbered, kinds.len(), 6)
     );
     let mut query = sqlx::query_as(&sql)
         .bind(merchant_id)
@@ -87,7 +83,7 @@ pub async fn unread_count(
         "SELECT COUNT(*) FROM notifications n \
          LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = $2 \
          WHERE n.merchant_id = $1 AND r.read_at_ms IS NULL AND n.kind IN ({})",
-        placeholders(3, kinds.len())
+        id_list(Style::Numbered, kinds.len(), 3)
     );
     let mut query = sqlx::query(&sql).bind(merchant_id).bind(user_id);
     for kind in kinds {
