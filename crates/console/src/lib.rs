@@ -153,7 +153,7 @@ pub fn router(app: App) -> Router {
         .route("/console/team", get(videos::team).post(videos::add_member))
         .route("/console/team/{id}/role", post(videos::change_role))
         .route("/console/team/{id}/remove", post(videos::remove_member))
-        .route(videos::SCRIPT_PATH, get(videos::script))
+        .route(money::UPLOAD_SCRIPT_PATH, get(money::upload_script))
         .route("/console/{*rest}", get(pages::not_found))
         .layer(middleware::from_fn(security_headers))
         .with_state(ConsoleState { app })

@@ -112,6 +112,15 @@ pub(crate) fn url_escape(text: &str) -> String {
         .collect()
 }
 
+/// The one upload script (progress bar, partial refresh) of every `form.xd-upload`; served as a file
+/// because the content security policy allows no inline script.
+const UPLOAD_SCRIPT: &str = include_str!("upload.js");
+pub(crate) const UPLOAD_SCRIPT_PATH: &str = "/console/static/upload.js";
+
+pub async fn upload_script() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8")], UPLOAD_SCRIPT).into_response()
+}
+
 pub(crate) fn parse_id(text: &str) -> Option<i64> {
     text.parse::<i64>().ok().filter(|id| *id > 0)
 }

@@ -1,4 +1,4 @@
-// Live validation of the blue-V application form and upload progress. Served as a file from
+// Live validation of the blue-V application form (upload progress is upload.js's). Served as a file from
 // /console/static/verification.js (the content security policy forbids inline scripts). Every form
 // also works without it: the server checks everything again and stays the authority.
 (function () {
@@ -72,80 +72,4 @@
       togglePermitNote(industry);
     }
   });
-
-  // ----- uploads with a progress bar -----
-
-  // Replaces parts of this page with their current version (after an upload). The page may be
-  // shown at a form's address after an error, so its own address comes from the form.
-  function refresh(page, ids) {
-    fetch(page, { credentials: 'same-origin' })
-      .then(function (response) { return response.text(); })
-      .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, 'text/html');
-        ids.forEach(function (id) {
-          var now = document.getElementById(id);
-          var next = fresh.getElementById(id);
-          if (now && next) now.replaceWith(next);
-        });
-      })
-      .catch(function () { /* the next page load shows it */ });
-  }
-
-  var uploadForm = document.getElementById('upload-form');
-  if (uploadForm && window.FormData && window.XMLHttpRequest) {
-    uploadForm.addEventListener('submit', function (event) {
-      event.preventDefault();
-      var file = uploadForm.querySelector('input[type="file"]');
-      var progress = document.getElementById('upload-progress');
-      var percent = document.getElementById('upload-percent');
-      var status = document.getElementById('upload-status');
-      var button = document.getElementById('upload-submit');
-      var setProgress = function (value) {
-        progress.value = value;
-        progress.textContent = value + '%';
-        percent.textContent = value + '%';
-      };
-      var say = function (state, text) {
-        status.className = state;
-        status.textContent = text;
-      };
-      if (!file.files.length) {
-        say('bad', uploadForm.getAttribute('data-msg-choose'));
-        return;
-      }
-      if (file.files[0].size > Number(uploadForm.getAttribute('data-bytes-max'))) {
-        say('bad', uploadForm.getAttribute('data-msg-too-large'));
-        return;
-      }
-      var request = new XMLHttpRequest();
-      request.open('POST', uploadForm.action);
-      request.setRequestHeader('Accept', 'application/json');
-      request.upload.addEventListener('progress', function (e) {
-        if (e.lengthComputable) setProgress(Math.min(99, Math.floor(e.loaded * 100 / e.total)));
-      });
-      request.addEventListener('load', function () {
-        button.disabled = false;
-        var answer;
-        try { answer = JSON.parse(request.responseText); } catch (error) { answer = null; }
-        if (answer && answer.ok) {
-          setProgress(100);
-          say('ok', answer.message);
-          file.value = '';
-          var stale = document.getElementById('incomplete');
-          if (stale) stale.remove();
-          refresh(uploadForm.getAttribute('data-page'), ['documents', 'checklist', 'timeline-card', 'summary']);
-        } else {
-          say('bad', answer && answer.message ? answer.message : uploadForm.getAttribute('data-msg-failed'));
-        }
-      });
-      request.addEventListener('error', function () {
-        button.disabled = false;
-        say('bad', uploadForm.getAttribute('data-msg-failed'));
-      });
-      setProgress(0);
-      say('', uploadForm.getAttribute('data-msg-uploading'));
-      button.disabled = true;
-      request.send(new FormData(uploadForm));
-    });
-  }
 })();

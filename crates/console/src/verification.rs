@@ -171,7 +171,7 @@ fn error_text(lang: Lang, error: &AppError) -> String {
 }
 
 fn script_tag() -> Markup {
-    html! { script src=(SCRIPT_PATH) defer {} }
+    html! { script src=(SCRIPT_PATH) defer {} script src=(crate::money::UPLOAD_SCRIPT_PATH) defer {} }
 }
 
 /// The script of the verification pages.
@@ -957,9 +957,10 @@ fn upload_card(lang: Lang, csrf: &str, view: &VerificationView) -> Markup {
         div.card #upload-card {
             h2 { (t(lang, "upload_document")) }
             // The CSRF field comes first: the server checks it before it reads the file.
-            form #upload-form method="post" enctype="multipart/form-data"
+            form.xd-upload #upload-form method="post" enctype="multipart/form-data"
                 action={ "/console/verifications/" (view.row.id) "/documents" }
                 data-page={ "/console/verifications/" (view.row.id) }
+                data-refresh="documents checklist timeline-card summary" data-remove="incomplete"
                 data-bytes-max=(DOCUMENT_BYTES_MAX)
                 data-msg-uploading=(t(lang, "uploading")) data-msg-failed=(t(lang, "upload_failed"))
                 data-msg-choose=(t(lang, "choose_file"))
@@ -977,8 +978,8 @@ fn upload_card(lang: Lang, csrf: &str, view: &VerificationView) -> Markup {
                 div { button.primary #upload-submit type="submit" { (t(lang, "upload")) } }
                 div.progress-row {
                     progress #upload-progress max="100" value="0" { "0%" }
-                    " " span #upload-percent { "" }
-                    " " span #upload-status role="status" aria-live="polite" {}
+                    " " span.upload-percent #upload-percent { "" }
+                    " " span.upload-status #upload-status role="status" aria-live="polite" {}
                 }
             }
         }

@@ -42,8 +42,6 @@ const APPROVAL_PAGES_MAX: usize = 5;
 const PUBLISH_AT_LENGTH_MAX: usize = 32;
 /// The script of the video editor: upload progress. Served from `/console/static` because the
 /// content security policy forbids inline scripts; every form works without it.
-const SCRIPT: &str = include_str!("videos.js");
-pub const SCRIPT_PATH: &str = "/console/static/videos.js";
 /// Notices a redirect may ask a page to show (`?notice=KEY`, text `notice_KEY`); others are ignored.
 const NOTICES: [&str; 16] = [
     "video_created",
@@ -72,11 +70,6 @@ fn notice(lang: Lang, key: Option<&str>) -> Option<Markup> {
 pub fn video_body_bytes_max(app: &app::App) -> usize {
     usize::try_from(app.config().video_bytes_max.saturating_add(UPLOAD_FORM_OVERHEAD_BYTES))
         .unwrap_or(usize::MAX)
-}
-
-/// The script of the video editor.
-pub async fn script() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], SCRIPT).into_response()
 }
 
 fn status_badge(lang: Lang, status: &str) -> Markup {
@@ -775,7 +768,7 @@ async fn video_response(
             } @else if !draft_status {
                 div.card { p.muted #only-drafts { (t(lang, "edit_only_draft")) } }
             }
-            script src=(SCRIPT_PATH) defer {}
+            script src=(crate::money::UPLOAD_SCRIPT_PATH) defer {}
         }
     })
 }
@@ -930,9 +923,10 @@ fn decision_forms(lang: Lang, csrf: &str, id: i64, back: &str) -> Markup {
 fn upload_form(lang: Lang, csrf: &str, video: &VideoRow, what: &str, bytes_max: u64, accept: &str) -> Markup {
     let too_large = if what == "file" { Code::VideoTooLarge } else { Code::CoverTooLarge };
     html! {
-        form.video-upload id={ (what) "-upload-form" } method="post" enctype="multipart/form-data"
+        form.xd-upload id={ (what) "-upload-form" } method="post" enctype="multipart/form-data"
             action={ "/console/videos/" (video.id) "/" (what) }
             data-page={ "/console/videos/" (video.id) }
+            data-refresh="video-summary video-actions"
             data-bytes-max=(bytes_max)
             data-msg-uploading=(t(lang, "uploading")) data-msg-failed=(t(lang, "upload_failed"))
             data-msg-choose=(t(lang, "choose_file"))

@@ -1,10 +1,13 @@
-// Upload progress of the video editor (the video file and the cover). Served as a file from
-// /console/static/videos.js (the content security policy forbids inline scripts). Every form also
-// works without it: a plain multipart form is answered with a redirect.
+// Upload progress for every `form.xd-upload` of the console (blue-V documents, video files, covers).
+// Served as a file from /console/static/upload.js (the content security policy forbids inline
+// scripts). Every form also works without it: a plain multipart form is answered with a redirect.
+// A form names what to refresh after an upload in `data-refresh` (ids, space-separated) and what to
+// remove in `data-remove`.
 (function () {
   'use strict';
 
-  // Replaces parts of this page with their current version (after an upload).
+  // Replaces parts of this page with their current version (after an upload). The page may be
+  // shown at a form's address after an error, so its own address comes from the form.
   function refresh(page, ids) {
     fetch(page, { credentials: 'same-origin' })
       .then(function (response) { return response.text(); })
@@ -20,7 +23,7 @@
   }
 
   if (!window.FormData || !window.XMLHttpRequest) return;
-  Array.prototype.forEach.call(document.querySelectorAll('form.video-upload'), function (form) {
+  Array.prototype.forEach.call(document.querySelectorAll('form.xd-upload'), function (form) {
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       var file = form.querySelector('input[type="file"]');
@@ -59,7 +62,9 @@
           setProgress(100);
           say('ok', answer.message);
           file.value = '';
-          refresh(form.getAttribute('data-page'), ['video-summary', 'video-actions']);
+          var stale = document.getElementById(form.getAttribute('data-remove') || '');
+          if (stale) stale.remove();
+          refresh(form.getAttribute('data-page'), (form.getAttribute('data-refresh') || '').split(' '));
         } else {
           say('bad', answer && answer.message ? answer.message : form.getAttribute('data-msg-failed'));
         }
