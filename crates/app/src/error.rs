@@ -93,6 +93,7 @@ error_codes! {
     PinLimitReached => "pin_limit_reached", "每个企业号最多置顶 3 个视频", "An account pins at most 3 videos";
     CommentHidden => "comment_hidden", "评论已隐藏，请先取消隐藏", "The comment is hidden: unhide it first";
     CommentBatchTooLarge => "comment_batch_too_large", "评论批次行数超过上限", "A comment batch carries too many lines";
+    EventBatchTooLarge => "event_batch_too_large", "事件批次行数超过上限", "An event batch carries too many lines";
     Internal => "internal", "服务器内部错误", "Internal error";
 }
 

@@ -6,6 +6,7 @@
 #[macro_use]
 mod text_enum;
 
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -18,6 +19,7 @@ pub mod limits;
 pub mod money;
 pub mod notifications;
 pub mod operations;
+pub mod sales;
 pub mod sentiment;
 pub mod team;
 pub mod validators;

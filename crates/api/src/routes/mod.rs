@@ -1,12 +1,14 @@
 //! Every route of the API, grouped by area; each area adds itself to the registrar.
 
 mod admin;
+pub(crate) mod analytics;
 pub(crate) mod calendar;
-mod campaigns;
+pub(crate) mod campaigns;
 pub(crate) mod closure;
-mod comments;
+pub(crate) mod comments;
 mod notifications;
 mod operations;
+mod sales;
 mod shops;
 mod system;
 mod team;
@@ -28,6 +30,8 @@ pub fn all() -> Routes {
     let routes = notifications::add(routes);
     let routes = comments::add(routes);
     let routes = campaigns::add(routes);
+    let routes = analytics::add(routes);
+    let routes = sales::add(routes);
     calendar::add(routes)
 }
 
