@@ -4,8 +4,10 @@
 use std::fmt::Write as _;
 
 use crate::chart::Chart;
-use crate::svg::{CHART_HEIGHT, CHART_WIDTH, FONT_FAMILY, PALETTE, chart_body, text};
-use crate::text::{Bilingual, fit_width, wrap};
+use crate::svg::{
+    CHART_HEIGHT, CHART_MARGIN, CHART_WIDTH, FONT_FAMILY, PALETTE, TextStyle, chart_body, fitted_text, text,
+};
+use crate::text::{Bilingual, wrap};
 
 /// An A4 page in PDF points (the SVG pages use the same units).
 pub const PAGE_WIDTH: f64 = 595.0;
@@ -17,9 +19,16 @@ const CONTENT_BOTTOM: f64 = PAGE_HEIGHT - 60.0;
 const BODY_SIZE: f64 = 10.5;
 const LINE_HEIGHT: f64 = 16.0;
 const FIGURE_HEIGHT: f64 = 20.0;
-const CHART_SCALE: f64 = CONTENT_WIDTH / CHART_WIDTH;
+/// Charts are scaled so that their content (inside their own margin) lines up with the page's text.
+const CHART_SCALE: f64 = CONTENT_WIDTH / (CHART_WIDTH - 2.0 * CHART_MARGIN);
+const CHART_LEFT: f64 = MARGIN - CHART_MARGIN * CHART_SCALE;
 const MUTED_COLOUR: &str = "#6b7280";
-const BODY_COLOUR: &str = "#1f2937";
+const INK_COLOUR: &str = "#111827";
+const TITLE: TextStyle = TextStyle::new(20.0, INK_COLOUR).bold();
+const TITLE_EN: TextStyle = TextStyle::new(12.0, MUTED_COLOUR);
+const HEADING: TextStyle = TextStyle::new(14.0, INK_COLOUR).bold();
+const BODY: TextStyle = TextStyle::new(BODY_SIZE, "#1f2937");
+const FOOTER: TextStyle = TextStyle::new(8.5, MUTED_COLOUR);
 
 /// A report: a title, a subtitle (who and when, e.g. "小店科技 · 2026-10") and its sections.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -70,7 +79,7 @@ impl Block<'_> {
             Block::Heading(_) => 32.0,
             Block::Line(_) => LINE_HEIGHT,
             Block::Figure(..) => FIGURE_HEIGHT,
-            Block::Chart(_) => CHART_HEIGHT * CHART_SCALE + 10.0,
+            Block::Chart(_) => CHART_HEIGHT * CHART_SCALE + 8.0,
             Block::Gap(height) => *height,
         }
     }
@@ -79,12 +88,11 @@ impl Block<'_> {
         match self {
             Block::Title(title, subtitle) => title_block(title, subtitle, y),
             Block::Heading(heading) => heading_block(heading, y),
-            Block::Line(line) => text(MARGIN, y + 12.0, BODY_SIZE, "start", BODY_COLOUR, line, ""),
+            Block::Line(line) => text(MARGIN, y + 12.0, BODY, line),
             Block::Figure(figure, shaded) => figure_block(figure, *shaded, y),
             Block::Chart(chart) => {
-                let scale = format!("{CHART_SCALE:.4}");
                 format!(
-                    "<g transform=\"translate({MARGIN} {y:.1}) scale({scale})\">{}</g>",
+                    "<g transform=\"translate({CHART_LEFT:.2} {y:.1}) scale({CHART_SCALE:.4})\">{}</g>",
                     chart_body(chart)
                 )
             }
@@ -94,66 +102,35 @@ impl Block<'_> {
 }
 
 fn title_block(title: &Bilingual, subtitle: &str, y: f64) -> String {
-    let bold = " font-weight=\"bold\"";
-    let mut out =
-        text(MARGIN, y + 22.0, 20.0, "start", "#111827", &fit_width(&title.zh, CONTENT_WIDTH, 20.0), bold);
-    out.push_str(&text(
-        MARGIN,
-        y + 42.0,
-        12.0,
-        "start",
-        MUTED_COLOUR,
-        &fit_width(&title.en, CONTENT_WIDTH, 12.0),
-        "",
-    ));
-    out.push_str(&text(
-        MARGIN,
-        y + 62.0,
-        BODY_SIZE,
-        "start",
-        BODY_COLOUR,
-        &fit_width(subtitle, CONTENT_WIDTH, BODY_SIZE),
-        "",
-    ));
-    let rule_y = y + 74.0;
+    let mut out = fitted_text(MARGIN, y + 22.0, TITLE, &title.zh, CONTENT_WIDTH);
+    out.push_str(&fitted_text(MARGIN, y + 42.0, TITLE_EN, &title.en, CONTENT_WIDTH));
+    out.push_str(&fitted_text(MARGIN, y + 62.0, BODY, subtitle, CONTENT_WIDTH));
+    let (rule_y, colour) = (y + 74.0, PALETTE[0]);
     let _ = write!(
         out,
-        "<rect x=\"{MARGIN}\" y=\"{rule_y:.1}\" width=\"{CONTENT_WIDTH}\" height=\"1.5\" fill=\"{}\"/>",
-        PALETTE[0]
+        "<rect x=\"{MARGIN}\" y=\"{rule_y:.1}\" width=\"{CONTENT_WIDTH}\" height=\"1.5\" fill=\"{colour}\"/>"
     );
     out
 }
 
 fn heading_block(heading: &str, y: f64) -> String {
-    let bar = format!(
-        "<rect x=\"{MARGIN}\" y=\"{:.1}\" width=\"3\" height=\"15\" fill=\"{}\"/>",
-        y + 10.0,
-        PALETTE[0]
-    );
-    let heading = fit_width(heading, CONTENT_WIDTH - 8.0, 14.0);
-    bar + &text(MARGIN + 8.0, y + 23.0, 14.0, "start", "#111827", &heading, " font-weight=\"bold\"")
+    let (bar_y, colour) = (y + 10.0, PALETTE[0]);
+    let bar = format!("<rect x=\"{MARGIN}\" y=\"{bar_y:.1}\" width=\"3\" height=\"15\" fill=\"{colour}\"/>");
+    bar + &fitted_text(MARGIN + 8.0, y + 23.0, HEADING, heading, CONTENT_WIDTH - 8.0)
 }
 
 fn figure_block(figure: &KeyFigure, shaded: bool, y: f64) -> String {
     let mut out = String::new();
     if shaded {
+        let (width, height) = (CONTENT_WIDTH, FIGURE_HEIGHT);
         let _ = write!(
             out,
-            "<rect x=\"{MARGIN}\" y=\"{y:.1}\" width=\"{CONTENT_WIDTH}\" height=\"{FIGURE_HEIGHT}\" fill=\"#f3f4f6\"/>"
+            "<rect x=\"{MARGIN}\" y=\"{y:.1}\" width=\"{width}\" height=\"{height}\" fill=\"#f3f4f6\"/>"
         );
     }
-    let value = fit_width(&figure.value, CONTENT_WIDTH * 0.4, BODY_SIZE);
-    let label = fit_width(&figure.label, CONTENT_WIDTH * 0.55, BODY_SIZE);
-    out.push_str(&text(MARGIN + 8.0, y + 14.0, BODY_SIZE, "start", BODY_COLOUR, &label, ""));
-    out.push_str(&text(
-        MARGIN + CONTENT_WIDTH - 8.0,
-        y + 14.0,
-        BODY_SIZE,
-        "end",
-        BODY_COLOUR,
-        &value,
-        " font-weight=\"bold\"",
-    ));
+    out.push_str(&fitted_text(MARGIN + 8.0, y + 14.0, BODY, &figure.label, CONTENT_WIDTH * 0.55));
+    let value_x = MARGIN + CONTENT_WIDTH - 8.0;
+    out.push_str(&fitted_text(value_x, y + 14.0, BODY.end().bold(), &figure.value, CONTENT_WIDTH * 0.4));
     out
 }
 
@@ -223,10 +200,9 @@ impl Report {
     fn page_svg(&self, placed: &[Placed<'_>], number: usize, count: usize) -> String {
         let mut body: String = placed.iter().map(|(y, block)| block.render(*y)).collect();
         let footer_y = PAGE_HEIGHT - 30.0;
-        let title = fit_width(&self.title.joined(), CONTENT_WIDTH * 0.6, 8.5);
-        body.push_str(&text(MARGIN, footer_y, 8.5, "start", MUTED_COLOUR, &title, ""));
+        body.push_str(&fitted_text(MARGIN, footer_y, FOOTER, &self.title.joined(), CONTENT_WIDTH * 0.6));
         let page = format!("第 {number} / {count} 页 · Page {number} of {count}");
-        body.push_str(&text(PAGE_WIDTH - MARGIN, footer_y, 8.5, "end", MUTED_COLOUR, &page, ""));
+        body.push_str(&text(PAGE_WIDTH - MARGIN, footer_y, FOOTER.end(), &page));
         svg_document(PAGE_HEIGHT, &body)
     }
 

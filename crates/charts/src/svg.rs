@@ -23,7 +23,9 @@ pub const FONT_FAMILY: &str =
 /// What a chart without data says.
 pub const NO_DATA: &str = "无数据 / No data";
 
-const MARGIN: f64 = 16.0;
+/// The space inside the chart around its content.
+pub(crate) const CHART_MARGIN: f64 = 16.0;
+const MARGIN: f64 = CHART_MARGIN;
 const TITLE_SIZE: f64 = 15.0;
 const LABEL_SIZE: f64 = 11.0;
 const LEGEND_ROW_HEIGHT: f64 = 16.0;
@@ -34,6 +36,10 @@ const POINT_MARKERS_MAX: usize = 40;
 const TEXT_COLOUR: &str = "#374151";
 const GRID_COLOUR: &str = "#e5e7eb";
 const AXIS_COLOUR: &str = "#9ca3af";
+const TITLE: TextStyle = TextStyle::new(TITLE_SIZE, "#111827").bold();
+const LABEL: TextStyle = TextStyle::new(LABEL_SIZE, TEXT_COLOUR);
+const PLACEHOLDER: TextStyle = TextStyle::new(14.0, AXIS_COLOUR).middle();
+const SHARE: TextStyle = TextStyle::new(LABEL_SIZE, "#ffffff").middle().bold();
 
 impl Chart {
     /// The chart as a self-contained SVG document (640 × 320 view box, `width="100%"` of its container),
@@ -51,13 +57,12 @@ impl Chart {
 /// The chart's elements in its own 640×320 coordinates, for placing inside another SVG.
 pub(crate) fn chart_body(chart: &Chart) -> String {
     let mut out = format!("<rect width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" fill=\"#ffffff\"/>");
-    let title = fit_width(&chart.title.joined(), CHART_WIDTH - 2.0 * MARGIN, TITLE_SIZE);
-    out.push_str(&text(MARGIN, 24.0, TITLE_SIZE, "start", "#111827", &title, " font-weight=\"bold\""));
+    out.push_str(&fitted_text(MARGIN, 24.0, TITLE, &chart.title.joined(), CHART_WIDTH - 2.0 * MARGIN));
     let has_data = chart.values().next().is_some();
     match chart.kind {
         ChartKind::Pie if has_data => pie(chart, &mut out),
         ChartKind::Line | ChartKind::Bar if has_data => cartesian(chart, &mut out),
-        _ => out.push_str(&text(CHART_WIDTH / 2.0, 175.0, 14.0, "middle", AXIS_COLOUR, NO_DATA, "")),
+        _ => out.push_str(&text(CHART_WIDTH / 2.0, 175.0, PLACEHOLDER, NO_DATA)),
     }
     out
 }
@@ -67,22 +72,49 @@ fn n(value: f64) -> String {
     format!("{:.1}", value + 0.0)
 }
 
-/// One `<text>` element; `content` is escaped here.
-pub(crate) fn text(
-    x: f64,
-    y: f64,
+/// How a text is drawn: size, colour, anchor and weight.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TextStyle {
     size: f64,
-    anchor: &str,
-    fill: &str,
-    content: &str,
-    extra: &str,
-) -> String {
+    fill: &'static str,
+    anchor: &'static str,
+    bold: bool,
+}
+
+impl TextStyle {
+    /// Left-aligned regular text.
+    pub(crate) const fn new(size: f64, fill: &'static str) -> Self {
+        Self { size, fill, anchor: "start", bold: false }
+    }
+
+    /// Right-aligned: `x` is where the text ends.
+    pub(crate) const fn end(self) -> Self {
+        Self { anchor: "end", ..self }
+    }
+
+    /// Centred on `x`.
+    pub(crate) const fn middle(self) -> Self {
+        Self { anchor: "middle", ..self }
+    }
+
+    pub(crate) const fn bold(self) -> Self {
+        Self { bold: true, ..self }
+    }
+}
+
+/// One `<text>` element with its baseline at `y`; `content` is escaped here.
+pub(crate) fn text(x: f64, y: f64, style: TextStyle, content: &str) -> String {
+    let TextStyle { size, fill, anchor, bold } = style;
+    let weight = if bold { " font-weight=\"bold\"" } else { "" };
+    let (x, y, content) = (n(x), n(y), escape_xml(content));
     format!(
-        "<text x=\"{}\" y=\"{}\" font-size=\"{size}\" text-anchor=\"{anchor}\" fill=\"{fill}\"{extra}>{}</text>",
-        n(x),
-        n(y),
-        escape_xml(content)
+        "<text x=\"{x}\" y=\"{y}\" font-size=\"{size}\" text-anchor=\"{anchor}\" fill=\"{fill}\"{weight}>{content}</text>"
     )
+}
+
+/// Like `text`, shortened with an ellipsis to fit in `width`.
+pub(crate) fn fitted_text(x: f64, y: f64, style: TextStyle, content: &str, width: f64) -> String {
+    text(x, y, style, &fit_width(content, width, style.size))
 }
 
 fn colour(index: usize) -> &'static str {
@@ -152,7 +184,7 @@ fn grid(plot: &Plot, ticks: &[f64], labels: &[String], out: &mut String) {
         let stroke = if tick == 0.0 { AXIS_COLOUR } else { GRID_COLOUR };
         let (left, right) = (n(plot.left), n(plot.right));
         let _ = write!(out, "<line x1=\"{left}\" y1=\"{y}\" x2=\"{right}\" y2=\"{y}\" stroke=\"{stroke}\"/>");
-        out.push_str(&text(plot.left - 6.0, plot.y(tick) + 4.0, LABEL_SIZE, "end", TEXT_COLOUR, label, ""));
+        out.push_str(&text(plot.left - 6.0, plot.y(tick) + 4.0, LABEL.end(), label));
     }
 }
 
@@ -165,15 +197,7 @@ fn x_labels(chart: &Chart, plot: &Plot, out: &mut String) {
     let room = (plot.band() * step as f64 - 4.0).min(X_LABEL_WIDTH_MAX);
     for (index, label) in chart.x_labels.iter().enumerate().step_by(step) {
         let label = fit_width(label, room, LABEL_SIZE);
-        out.push_str(&text(
-            plot.x_centre(index),
-            plot.bottom + 16.0,
-            LABEL_SIZE,
-            "middle",
-            TEXT_COLOUR,
-            &label,
-            "",
-        ));
+        out.push_str(&text(plot.x_centre(index), plot.bottom + 16.0, LABEL.middle(), &label));
     }
 }
 
@@ -239,15 +263,7 @@ fn legend(chart: &Chart, out: &mut String) -> usize {
         let advance = 14.0 + text_width(&name, LABEL_SIZE) + 14.0;
         if x + advance > CHART_WIDTH - MARGIN && x > MARGIN {
             if row + 1 == LEGEND_ROWS_MAX {
-                out.push_str(&text(
-                    x,
-                    42.0 + row as f64 * LEGEND_ROW_HEIGHT,
-                    LABEL_SIZE,
-                    "start",
-                    TEXT_COLOUR,
-                    "…",
-                    "",
-                ));
+                out.push_str(&text(x, 42.0 + row as f64 * LEGEND_ROW_HEIGHT, LABEL, "…"));
                 break;
             }
             (x, row) = (MARGIN, row + 1);
@@ -260,7 +276,7 @@ fn legend(chart: &Chart, out: &mut String) -> usize {
             n(y - 9.0),
             colour(s)
         );
-        out.push_str(&text(x + 14.0, y, LABEL_SIZE, "start", TEXT_COLOUR, &name, ""));
+        out.push_str(&text(x + 14.0, y, LABEL, &name));
         x += advance;
     }
     row + 1
@@ -274,7 +290,7 @@ const PIE_INNER_LABEL_PERMILLE_MIN: u32 = 50;
 fn pie(chart: &Chart, out: &mut String) {
     let slices = pie_slices(chart);
     if slices.is_empty() {
-        out.push_str(&text(CHART_WIDTH / 2.0, 175.0, 14.0, "middle", AXIS_COLOUR, NO_DATA, ""));
+        out.push_str(&text(CHART_WIDTH / 2.0, 175.0, PLACEHOLDER, NO_DATA));
         return;
     }
     let total: f64 = slices.iter().map(|slice| slice.value).sum();
@@ -319,7 +335,7 @@ fn pie_slice(chart: &Chart, slice: &Slice, index: usize, turns: (f64, f64), whol
     }
     if slice.share_permille >= PIE_INNER_LABEL_PERMILLE_MIN {
         let (x, y) = on_circle((turns.0 + turns.1) / 2.0, PIE_RADIUS * 0.62);
-        out.push_str(&text(x, y + 4.0, LABEL_SIZE, "middle", "#ffffff", &share, " font-weight=\"bold\""));
+        out.push_str(&text(x, y + 4.0, SHARE, &share));
     }
 }
 
@@ -333,14 +349,6 @@ fn pie_legend_row(chart: &Chart, slice: &Slice, index: usize, out: &mut String) 
     );
     let figures = format!("{} · {}", chart.format.text(slice.value), share_text(slice.share_permille));
     let room = CHART_WIDTH - MARGIN - 346.0 - text_width(&figures, LABEL_SIZE) - 8.0;
-    out.push_str(&text(
-        346.0,
-        y,
-        LABEL_SIZE,
-        "start",
-        TEXT_COLOUR,
-        &fit_width(&slice.label, room, LABEL_SIZE),
-        "",
-    ));
-    out.push_str(&text(CHART_WIDTH - MARGIN, y, LABEL_SIZE, "end", TEXT_COLOUR, &figures, ""));
+    out.push_str(&text(346.0, y, LABEL, &fit_width(&slice.label, room, LABEL_SIZE)));
+    out.push_str(&text(CHART_WIDTH - MARGIN, y, LABEL.end(), &figures));
 }
