@@ -1,4 +1,4 @@
-//! Writes a sample report (PDF, PNG, one SVG per page) and one chart of each kind (SVG, CSV) into the
+//! Writes a sample report (PDF, PNG, one SVG per page) and one chart of each kind (SVG, CSV, PNG) into the
 //! directory given as the only argument, and prints how long each rendering took:
 //! `cargo run -p charts --release --example sample -- /tmp/charts-sample`.
 
@@ -77,6 +77,7 @@ fn main() {
     {
         std::fs::write(directory.join(format!("{name}.svg")), chart.svg()).expect("write SVG");
         std::fs::write(directory.join(format!("{name}.csv")), chart.csv()).expect("write CSV");
+        std::fs::write(directory.join(format!("{name}.png")), chart.png()).expect("write PNG");
     }
     let report = report();
     for (index, page) in report.pages_svg().iter().enumerate() {

@@ -52,6 +52,16 @@ impl Chart {
             chart_body(self)
         )
     }
+
+    /// The chart as a PNG image of 1280 × 640 pixels (2 pixels per unit), drawn with the committed font.
+    pub fn png(&self) -> Vec<u8> {
+        let document = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" \
+             viewBox=\"0 0 {CHART_WIDTH} {CHART_HEIGHT}\" font-family=\"{FONT_FAMILY}\">{}</svg>",
+            chart_body(self)
+        );
+        crate::render::png(&document, 2.0)
+    }
 }
 
 /// The chart's elements in its own 640×320 coordinates, for placing inside another SVG.

@@ -203,3 +203,19 @@ fn text_the_font_lacks_and_control_characters_never_fail() {
     assert!(report.pdf().starts_with(b"%PDF-"));
     assert!(Pixmap::decode_png(&report.png()).is_ok());
 }
+
+#[test]
+fn a_chart_png_is_drawn() {
+    let bars = chart(ChartKind::Bar, &["一月", "二月"], &[("销售额", &[120.0, 80.0])], ValueFormat::Integer);
+    let image = Pixmap::decode_png(&bars.png()).expect("a PNG");
+    assert_eq!((image.width(), image.height()), (1280, 640));
+    let first_bar = image.pixel(370, 400).expect("inside the image");
+    assert_eq!(
+        (first_bar.red(), first_bar.green(), first_bar.blue()),
+        (0x4e, 0x79, 0xa7),
+        "the first palette colour"
+    );
+    let title = (16..40).flat_map(|y| (32..200).map(move |x| (x, y)));
+    let inked = title.filter(|&(x, y)| image.pixel(x, y).is_some_and(|p| p.red() < 128)).count();
+    assert!(inked > 100, "the Chinese title is drawn: {inked} dark pixels");
+}
