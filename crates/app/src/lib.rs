@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod notifications;
 pub mod operations;
+pub mod reports;
 pub mod sales;
 pub mod secrets;
 pub mod shops;
