@@ -146,6 +146,20 @@ pub struct Featurizer {
     /// Every lexicon word with what it is, by `hash_bytes` of the word (which the word's
     /// features need anyway): one lookup per word, no second pass over its bytes.
     kinds: HashMap<u64, (&'static str, WordKind), BuildMixed>,
+    /// One bit per lexicon word's hash (`KIND_FILTER_BITS` in all): most words are no lexicon
+    /// word and are told so without a table lookup.
+    kind_filter: Vec<u64>,
+}
+
+const KIND_FILTER_BITS: u32 = 1 << 14;
+
+fn kind_filter_bit(word_hash: u64) -> usize {
+    (fx(0, word_hash) >> (64 - KIND_FILTER_BITS.trailing_zeros() + 6)) as usize
+}
+
+fn kind_filter_mask(word_hash: u64) -> u64 {
+    // The six bits below those of `kind_filter_bit`.
+    1 << ((fx(0, word_hash) >> (64 - KIND_FILTER_BITS.trailing_zeros())) & 63)
 }
 
 /// What a lexicon word does to the features.
@@ -208,11 +222,18 @@ impl Featurizer {
             kind.polarity = Some(true);
             kind.praise = true;
         }
-        Featurizer { segmenter, config, kinds }
+        let mut kind_filter = vec![0u64; KIND_FILTER_BITS as usize / 64];
+        for &word_hash in kinds.keys() {
+            kind_filter[kind_filter_bit(word_hash)] |= kind_filter_mask(word_hash);
+        }
+        Featurizer { segmenter, config, kinds, kind_filter }
     }
 
     /// What the lexicon says of a word whose `hash_bytes` is `word_hash`.
     fn kind(&self, word: &str, word_hash: u64) -> WordKind {
+        if self.kind_filter[kind_filter_bit(word_hash)] & kind_filter_mask(word_hash) == 0 {
+            return WordKind::default();
+        }
         match self.kinds.get(&word_hash) {
             Some(&(known, kind)) if known == word => kind,
             _ => WordKind::default(),
@@ -235,19 +256,23 @@ impl Featurizer {
     }
 
     /// The logit of `text` under `weights` (a model's, of this featurizer's configuration), the
-    /// same as `Model::logit` of its features but without collecting them; `None` when the text
-    /// gives no hashed feature.
+    /// same as `Model::logit` of its features but without the fixed ones collected (`hashed` is
+    /// filled, `fixed` left as it was); `None` when the text gives no hashed feature.
     pub fn logit(&self, text: &str, features: &mut Features, weights: &[f32]) -> Option<(f32, Summary)> {
-        let hashed_weights = &weights[..1 << self.config.bits];
-        let (mut sum, mut count) = (0f32, 0u32);
-        let summary = self.visit(text, &mut features.buffers, &mut |index| {
-            sum += hashed_weights[index as usize];
-            count += 1;
-        })?;
-        if count == 0 {
+        let (hashed_weights, fixed_weights) = weights.split_at(1 << self.config.bits);
+        // The buckets first, then the weights: the reads of the weights, most of them cache
+        // misses, are then independent of each other and the processor overlaps them.
+        let Features { hashed, buffers, .. } = features;
+        hashed.clear();
+        let summary = self.visit(text, buffers, &mut |index| hashed.push(index))?;
+        if hashed.is_empty() {
             return None;
         }
-        let fixed_weights = &weights[1 << self.config.bits..];
+        let mut sum = 0f32;
+        for &index in hashed.iter() {
+            sum += hashed_weights[index as usize];
+        }
+        let count = hashed.len();
         let mut fixed = fixed_weights[FIXED_BIAS as usize];
         summary.each_fixed(|index, value| fixed += fixed_weights[index as usize] * value);
         Some((sum * (1.0 / (count as f32).sqrt()) + fixed, summary))
@@ -296,7 +321,8 @@ impl Featurizer {
         let mut negation_left = 0usize;
         let mut degree: Option<u64> = None;
         self.segmenter.each_word(normal, segment, &mut |word| {
-            if is_boundary(word) {
+            // The segmenter's words of more than one character are never punctuation.
+            if word.len() <= 3 && is_boundary(word) {
                 negation_left = 0;
                 degree = None;
                 return;
