@@ -3,7 +3,12 @@
 //!
 //! Words and n-grams are hashed into `2^bits` buckets (the hashing is part of the model format:
 //! changing it changes every model). A handful of fixed features (bias, lexicon counts, length
-//! bucket) live after the hashed buckets, so they never collide with anything.
+//! bucket, praise count) live after the hashed buckets, so they never collide with anything.
+//!
+//! Classification allocates nothing once the caller's `Features` buffers have grown: the
+//! normalised text is written into one of them, the segmenter calls back with each word instead
+//! of collecting them, and the buckets, duplicates included, are collected and then summed, with
+//! no sort.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

