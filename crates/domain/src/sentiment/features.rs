@@ -410,6 +410,8 @@ pub fn normalize_into(text: &str, out: &mut String) -> usize {
                     c.to_ascii_lowercase()
                 }
             }
+            // Chinese characters and the blocks up to U+FDFF: no spaces, nothing to fold or drop.
+            '\u{3400}'..='\u{FDFF}' => c,
             '\u{FE0F}' | '\u{FE0E}' | '\u{200D}' | '\u{FEFF}' => continue,
             '\u{3000}' => ' ',
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c).to_ascii_lowercase(),
