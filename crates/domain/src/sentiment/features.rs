@@ -357,7 +357,7 @@ impl Featurizer {
 
 /// Whether a normalised text ends as a question: `?`, or the particle `吗` or `呢` last.
 fn is_question(normal: &str) -> bool {
-    let trimmed = normal.trim_end_matches(|c: char| c == ' ' || c == '~' || c == '.');
+    let trimmed = normal.trim_end_matches([' ', '~', '.']);
     matches!(trimmed.chars().next_back(), Some('?' | '吗' | '呢'))
 }
 
