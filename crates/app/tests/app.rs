@@ -294,6 +294,22 @@ async fn demo_reaches_every_closure_state(backend: Backend) {
         assert_eq!(refund("小店美妆集合店"), ("in_review".into(), false), "{now}");
         assert_eq!(refund("小店数码配件店"), ("holding".into(), false), "{now}");
 
+        // Every chart of the dashboards has data: the account's, the flagship's and its closure report.
+        let empty = |charts: Vec<app::reports::KeyedChart>| {
+            charts.into_iter().filter(|c| !c.chart.values().any(|v| v > 0.0)).map(|c| c.key).collect::<Vec<_>>()
+        };
+        let accounts = app.enterprise_accounts(&admin).await.unwrap();
+        let account = accounts.iter().find(|a| a.nickname == "小店科技").expect("the demo account");
+        let period = app.analytics_period(None, None).unwrap();
+        let analytics = app.account_analytics(&admin, account.id, period).await.unwrap();
+        assert_eq!(empty(app::reports::account_charts(&analytics)), Vec::<&str>::new(), "{now}");
+        let flagship = shop("杭州小店旗舰店").id;
+        let year = app.analytics_period(Some(&(period.to - chrono::Duration::days(365)).to_string()), None).unwrap();
+        let sales = app.shop_analytics(&admin, flagship, year).await.unwrap();
+        assert_eq!(empty(app::reports::shop_charts(&sales)), Vec::<&str>::new(), "{now}");
+        let report = app.closure_report(&admin, flagship).await.unwrap();
+        assert_eq!(empty(app::reports::closure_report_charts(&report)), Vec::<&str>::new(), "{now}");
+
         let ledger = app.verify_ledger().await.unwrap();
         assert!(format!("{ledger:?}").starts_with("Valid"), "{ledger:?}");
         let audit = app.verify_audit().await.unwrap();
