@@ -70,7 +70,7 @@ pub(crate) async fn engagement_day(
         for n in 0..views {
             let seed = mixed((video as u64) << 32 ^ (start_ms as u64 / 1000) ^ n as u64);
             // Evenings are busiest: half of the views fall from 19:00 to 23:00.
-            let hour = if seed % 2 == 0 { 19 + (seed >> 8) % 4 } else { (seed >> 8) % 24 };
+            let hour = if seed.is_multiple_of(2) { 19 + (seed >> 8) % 4 } else { (seed >> 8) % 24 };
             let at_ms = (start_ms + hour as i64 * 3_600_000 + ((seed >> 16) % 3_600_000) as i64)
                 .max(published_at)
                 .min(start_ms + DAY_MS - 1);

@@ -347,7 +347,7 @@ fn standing_figure(label: &str, s: Option<&Standing>, value: fn(i64) -> String) 
         Some(s) => format!(
             "{}，位于同类目第 {} 百分位（中位数 {}）",
             value(s.value),
-            s.percentile_bp.map_or("—".into(), |bp| percent_text(bp)),
+            s.percentile_bp.map_or("—".into(), percent_text),
             s.median.map_or("—".into(), value)
         ),
         None => "—（无订单）".to_owned(),

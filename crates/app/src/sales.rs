@@ -74,11 +74,12 @@ fn month_start(date: NaiveDate, back: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1).unwrap_or(date)
 }
 
+/// Sales figures by day, or by month ("YYYY-MM").
+type ByDay = Vec<(NaiveDate, SalesFigures)>;
+type ByMonth = Vec<(String, SalesFigures)>;
+
 /// Days of `period` (zero-filled) and the months they make.
-fn by_day_and_month(
-    period: Period,
-    found: &BTreeMap<i64, SalesFigures>,
-) -> (Vec<(NaiveDate, SalesFigures)>, Vec<(String, SalesFigures)>) {
+fn by_day_and_month(period: Period, found: &BTreeMap<i64, SalesFigures>) -> (ByDay, ByMonth) {
     let first = (period.from - day_date(0)).num_days();
     let days: Vec<(NaiveDate, SalesFigures)> = (0..period.days())
         .map(|offset| {

@@ -296,7 +296,11 @@ async fn demo_reaches_every_closure_state(backend: Backend) {
 
         // Every chart of the dashboards has data: the account's, the flagship's and its closure report.
         let empty = |charts: Vec<app::reports::KeyedChart>| {
-            charts.into_iter().filter(|c| !c.chart.values().any(|v| v > 0.0)).map(|c| c.key).collect::<Vec<_>>()
+            charts
+                .into_iter()
+                .filter(|c| !c.chart.values().any(|v| v > 0.0))
+                .map(|c| c.key)
+                .collect::<Vec<_>>()
         };
         let accounts = app.enterprise_accounts(&admin).await.unwrap();
         let account = accounts.iter().find(|a| a.nickname == "小店科技").expect("the demo account");
@@ -304,7 +308,8 @@ async fn demo_reaches_every_closure_state(backend: Backend) {
         let analytics = app.account_analytics(&admin, account.id, period).await.unwrap();
         assert_eq!(empty(app::reports::account_charts(&analytics)), Vec::<&str>::new(), "{now}");
         let flagship = shop("杭州小店旗舰店").id;
-        let year = app.analytics_period(Some(&(period.to - chrono::Duration::days(365)).to_string()), None).unwrap();
+        let year =
+            app.analytics_period(Some(&(period.to - chrono::Duration::days(365)).to_string()), None).unwrap();
         let sales = app.shop_analytics(&admin, flagship, year).await.unwrap();
         assert_eq!(empty(app::reports::shop_charts(&sales)), Vec::<&str>::new(), "{now}");
         let report = app.closure_report(&admin, flagship).await.unwrap();

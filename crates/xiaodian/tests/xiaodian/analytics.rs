@@ -16,7 +16,7 @@ async fn ok(answer: test_support::http::Answer, what: &str) -> Value {
 
 /// An event of `video` an hour ago, in China time.
 fn event(video: i64, kind: &str, source: &str, extra: &str) -> String {
-    let at = (chrono::Utc::now() - chrono::Duration::hours(1))
+    let at = (app::Clock::now(&app::SystemClock) - chrono::Duration::hours(1))
         .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
         .to_rfc3339();
     format!(
