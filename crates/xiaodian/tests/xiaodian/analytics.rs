@@ -158,6 +158,26 @@ async fn events_dashboards_and_reports_over_http(backend: Backend) {
         assert_eq!(html.matches("download>").count(), charts, "{path}: one CSV link per chart");
         assert_eq!(page(&other, path.clone()).await.status(), 404, "{path} for another merchant");
     }
+    // The comment inbox filters by sentiment (API and console).
+    let comment = json!({"video_id": video, "comment_id": "s1", "author_id": "u-1", "text": "质量太差了，退货", "created_at": "2026-01-05T10:00:00+08:00"});
+    assert_eq!(service.post("/api/v1/comments", &comment).await.status, 201);
+    let inbox = format!("/api/v1/enterprise-accounts/{account}/comments");
+    let negative = ok(owner.get(&format!("{inbox}?sentiment=negative")).await, "negative").await;
+    assert_eq!(negative["items"][0]["comment_id"], "s1");
+    let positive = ok(owner.get(&format!("{inbox}?sentiment=positive")).await, "positive").await;
+    assert_eq!(positive["items"], json!([]));
+    owner.get(&format!("{inbox}?sentiment=angry")).await.assert_problem(400, "invalid_field");
+    let filtered =
+        page(&owner, format!("/console/enterprise-accounts/{account}/comments?sentiment=negative")).await;
+    let filtered = filtered.text().await.unwrap();
+    assert!(
+        filtered.contains("质量太差了") && filtered.contains(r#"<option value="negative" selected>"#),
+        "{filtered}"
+    );
+    let none =
+        page(&owner, format!("/console/enterprise-accounts/{account}/comments?sentiment=positive")).await;
+    assert!(!none.text().await.unwrap().contains("质量太差了"));
+
     let csv =
         page(&owner, format!("/console/enterprise-accounts/{account}/analytics.csv?chart=sources")).await;
     assert_eq!(csv.status(), 200);
