@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod notifications;
 pub mod operations;
+pub mod reputation;
 pub mod secrets;
 pub mod shops;
 pub mod team;

@@ -15,6 +15,7 @@ mod layout;
 mod money;
 mod operations;
 mod pages;
+mod reputation;
 mod session;
 mod verification;
 mod videos;
@@ -78,6 +79,11 @@ pub fn router(app: App) -> Router {
         .route("/console/notifications", get(verification::notifications))
         .route("/console/notifications/{id}/read", post(verification::mark_read))
         .route("/console/enterprise-accounts/{id}/comments", get(comments::inbox))
+        .route("/console/reputation", get(reputation::reputation_page))
+        .route("/console/reputation/{id}/keywords", post(reputation::save_keywords))
+        .route("/console/incidents/{id}", get(reputation::incident_page))
+        .route("/console/incidents/{id}/assign", post(reputation::assign))
+        .route("/console/incidents/{id}/resolve", post(reputation::resolve))
         .route("/console/comments/{id}/reply", post(comments::reply))
         .route("/console/comments/{id}/hide", post(comments::hide))
         .route("/console/comments/{id}/unhide", post(comments::unhide))

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod money;
 pub mod notifications;
 pub mod operations;
+pub mod reputation;
 pub mod sentiment;
 pub mod team;
 pub mod validators;

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod notifications;
 pub mod operations;
+pub mod reputation;
 pub mod shops;
 pub mod team;
 pub mod users;

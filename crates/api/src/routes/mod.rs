@@ -7,6 +7,7 @@ pub(crate) mod closure;
 mod comments;
 mod notifications;
 mod operations;
+mod reputation;
 mod shops;
 mod system;
 mod team;
@@ -28,6 +29,7 @@ pub fn all() -> Routes {
     let routes = notifications::add(routes);
     let routes = comments::add(routes);
     let routes = campaigns::add(routes);
+    let routes = reputation::add(routes);
     calendar::add(routes)
 }
 
