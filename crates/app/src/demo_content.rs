@@ -188,11 +188,8 @@ impl ContentStory {
             }
         }
         app.ingest_comments(&self.service(app).await?, lines.as_bytes()).await?;
-        let incident = if days_ago == REPUTATION_DAY {
-            self.burst(app, cast, videos[0], day).await?
-        } else {
-            None
-        };
+        let incident =
+            if days_ago == REPUTATION_DAY { self.burst(app, cast, videos[0], day).await? } else { None };
         if days_ago <= 3 {
             return Ok(());
         }
@@ -207,7 +204,8 @@ impl ContentStory {
             app.reply_to_comment(&cast.operator, comment.id, reply).await?;
         }
         if let Some(id) = incident {
-            let summary = "起球问题集中在 10 月第二批卫衣：已逐条回复并私信退换，该批次下架质检，客服排班增加一人。";
+            let summary =
+                "起球问题集中在 10 月第二批卫衣：已逐条回复并私信退换，该批次下架质检，客服排班增加一人。";
             app.resolve_incident(&cast.operator, id, summary).await?;
         }
         Ok(())
@@ -231,7 +229,13 @@ impl ContentStory {
         }
         app.ingest_comments(&self.service(app).await?, lines.as_bytes()).await?;
         let open = app
-            .incidents(&cast.owner.actor, cast.account_id, crate::reputation::IncidentFilter::Open, None, None)
+            .incidents(
+                &cast.owner.actor,
+                cast.account_id,
+                crate::reputation::IncidentFilter::Open,
+                None,
+                None,
+            )
             .await?;
         let Some(incident) = open.items.first() else { return Ok(None) };
         app.assign_incident(&cast.owner, incident.id, &cast.operator.actor.username).await?;

@@ -17,8 +17,8 @@ use domain::team::{TeamRight, TeamRole};
 use domain::violation::bounded_text;
 use store::comments::{CommentRow, NewComment};
 use store::jobs::JobRow;
-use store::reputation::{self as rows, NewIncident};
 pub use store::reputation::IncidentRow;
+use store::reputation::{self as rows, NewIncident};
 
 use crate::audit::{Page, page_size};
 use crate::jobs::JobKind;
@@ -186,7 +186,9 @@ impl App {
         let open = rows::lock_open_incident(tx, backend, account_id).await?;
         if open.is_none()
             && let Some(found) = &spike
-            && rows::latest_spike_hour(tx, account_id).await?.is_some_and(|hour_ms| hour_ms >= found.hour.hour_ms)
+            && rows::latest_spike_hour(tx, account_id)
+                .await?
+                .is_some_and(|hour_ms| hour_ms >= found.hour.hour_ms)
         {
             // The hour already opened an incident that is resolved now: late comments of it do
             // not open another.
@@ -223,7 +225,8 @@ impl App {
                     .unwrap_or(matched[0]);
                 let created_at_ms =
                     group.iter().find(|c| c.external_id == external_id).map_or(now_ms, |c| c.created_at_ms);
-                let hour = counted.iter().find(|h| h.hour_ms == hour_of(created_at_ms)).copied().unwrap_or_default();
+                let hour =
+                    counted.iter().find(|h| h.hour_ms == hour_of(created_at_ms)).copied().unwrap_or_default();
                 let new = NewIncident {
                     merchant_id,
                     account_id,
@@ -243,17 +246,25 @@ impl App {
             if room <= 0 {
                 break;
             }
-            room -= i64::from(rows::link_comment(tx, incident_id, *comment_id, merchant_id, "comment", now_ms).await?);
+            room -= i64::from(
+                rows::link_comment(tx, incident_id, *comment_id, merchant_id, "comment", now_ms).await?,
+            );
         }
         if let Some(spike) = &spike {
             let limit = room.min(spike.hour.negative);
-            rows::link_negative_of_hour(tx, incident_id, account_id, spike.hour.hour_ms, limit, now_ms).await?;
+            rows::link_negative_of_hour(tx, incident_id, account_id, spike.hour.hour_ms, limit, now_ms)
+                .await?;
         }
         Ok(())
     }
 
     /// Stores a new incident, schedules its deadline, notifies the team and audits it.
-    async fn open_incident(&self, tx: &mut store::WriteTx, ctx: &Ctx, new: &NewIncident<'_>) -> AppResult<i64> {
+    async fn open_incident(
+        &self,
+        tx: &mut store::WriteTx,
+        ctx: &Ctx,
+        new: &NewIncident<'_>,
+    ) -> AppResult<i64> {
         let id = rows::insert_incident(tx, new).await?;
         self.schedule_deadline(tx, id, new.merchant_id, new.deadline_at_ms).await?;
         let account = store::verification::find_account(tx, new.account_id)
@@ -262,7 +273,12 @@ impl App {
         let level = IncidentLevel::parse(new.level).unwrap_or(IncidentLevel::Blue);
         let why_zh = match new.keyword {
             Some(keyword) => format!("评论提到关键词「{keyword}」"),
-            None => format!("{} 时段负面评论 {} / {} 条", china_text(new.hour.hour_ms), new.hour.negative, new.hour.comments),
+            None => format!(
+                "{} 时段负面评论 {} / {} 条",
+                china_text(new.hour.hour_ms),
+                new.hour.negative,
+                new.hour.comments
+            ),
         };
         let why_en = match new.keyword {
             Some(keyword) => format!("a comment mentions \"{keyword}\""),
@@ -295,8 +311,15 @@ impl App {
             "account={} kind={} level={} hour_negative={} hour_comments={} baseline_rate={:.3}",
             new.account_id, new.kind, new.level, new.hour.negative, new.hour.comments, new.baseline_rate
         );
-        self.audit_for(tx, ctx, "reputation.incident.open", &format!("incident:{id}"), &detail, Some(new.merchant_id))
-            .await?;
+        self.audit_for(
+            tx,
+            ctx,
+            "reputation.incident.open",
+            &format!("incident:{id}"),
+            &detail,
+            Some(new.merchant_id),
+        )
+        .await?;
         Ok(id)
     }
 
@@ -316,11 +339,24 @@ impl App {
         else {
             return Ok(());
         };
-        rows::raise_incident(tx, open.id, level.as_str(), &spike.hour, spike.baseline.mean, deadline_at_ms, now_ms)
-            .await?;
+        rows::raise_incident(
+            tx,
+            open.id,
+            level.as_str(),
+            &spike.hour,
+            spike.baseline.mean,
+            deadline_at_ms,
+            now_ms,
+        )
+        .await?;
         if deadline_at_ms != open.deadline_at_ms {
-            store::jobs::cancel_pending(tx, JobKind::ReputationDeadline.as_str(), &format!("incident:{}", open.id), now_ms)
-                .await?;
+            store::jobs::cancel_pending(
+                tx,
+                JobKind::ReputationDeadline.as_str(),
+                &format!("incident:{}", open.id),
+                now_ms,
+            )
+            .await?;
             // An incident already overdue stays flagged; a new deadline in the past is flagged at once by its job.
             self.schedule_deadline(tx, open.id, open.merchant_id, deadline_at_ms).await?;
         }
@@ -348,9 +384,17 @@ impl App {
             link: format!("/console/incidents/{}", open.id),
         };
         self.notify(tx, notice).await?;
-        let detail = format!("from={} to={} hour_negative={}", open.level, level.as_str(), spike.hour.negative);
-        self.audit_for(tx, ctx, "reputation.incident.raise", &format!("incident:{}", open.id), &detail, Some(open.merchant_id))
-            .await
+        let detail =
+            format!("from={} to={} hour_negative={}", open.level, level.as_str(), spike.hour.negative);
+        self.audit_for(
+            tx,
+            ctx,
+            "reputation.incident.raise",
+            &format!("incident:{}", open.id),
+            &detail,
+            Some(open.merchant_id),
+        )
+        .await
     }
 
     async fn schedule_deadline(
@@ -363,8 +407,15 @@ impl App {
         let due = DateTime::from_timestamp_millis(deadline_at_ms)
             .ok_or_else(|| AppError::internal(&format!("deadline {deadline_at_ms} out of range")))?;
         let subject = format!("incident:{id}");
-        self.enqueue_job(tx, JobKind::ReputationDeadline, &subject, &deadline_at_ms.to_string(), due, Some(merchant_id))
-            .await?;
+        self.enqueue_job(
+            tx,
+            JobKind::ReputationDeadline,
+            &subject,
+            &deadline_at_ms.to_string(),
+            due,
+            Some(merchant_id),
+        )
+        .await?;
         Ok(())
     }
 
@@ -387,14 +438,20 @@ impl App {
 
     /// The deadline job: an incident still open at the deadline it was scheduled for is flagged
     /// overdue and the team is notified (a raised incident's earlier job was cancelled).
-    pub(crate) async fn run_reputation_deadline(&self, tx: &mut store::WriteTx, job: &JobRow) -> AppResult<String> {
+    pub(crate) async fn run_reputation_deadline(
+        &self,
+        tx: &mut store::WriteTx,
+        job: &JobRow,
+    ) -> AppResult<String> {
         let id: i64 = job
             .subject
             .strip_prefix("incident:")
             .and_then(|id| id.parse().ok())
             .ok_or_else(|| AppError::internal(&format!("job {} has a bad subject", job.id)))?;
-        let deadline_at_ms: i64 =
-            job.payload.parse().map_err(|_| AppError::internal(&format!("job {} has a bad payload", job.id)))?;
+        let deadline_at_ms: i64 = job
+            .payload
+            .parse()
+            .map_err(|_| AppError::internal(&format!("job {} has a bad payload", job.id)))?;
         let now_ms = self.clock().now_ms();
         let Some(incident) = rows::lock_incident(tx, self.db().backend(), id).await? else {
             return Ok("incident gone".into());
@@ -456,13 +513,16 @@ impl App {
         cursor: Option<&str>,
     ) -> AppResult<Page<IncidentRow>> {
         let before = match cursor.filter(|c| !c.is_empty()) {
-            Some(text) => Some(text.parse::<i64>().map_err(|_| invalid("cursor", "a next_cursor of the previous page"))?),
+            Some(text) => Some(
+                text.parse::<i64>().map_err(|_| invalid("cursor", "a next_cursor of the previous page"))?,
+            ),
             None => None,
         };
         let account = self.enterprise_account(actor, account_id).await?;
         let limit = page_size(limit);
         let mut conn = self.db().read().await?;
-        let items = rows::list_incidents(&mut conn, account.id, filter.status(), before, i64::from(limit)).await?;
+        let items =
+            rows::list_incidents(&mut conn, account.id, filter.status(), before, i64::from(limit)).await?;
         let next_cursor =
             (items.len() == limit as usize).then(|| items.last().map(|i| i.id.to_string())).flatten();
         Ok(Page { items, next_cursor })
@@ -470,7 +530,12 @@ impl App {
 
     /// An open incident of the caller's merchant, locked for a change, after checking the caller
     /// holds `reply`.
-    async fn incident_to_change(&self, tx: &mut store::WriteTx, actor: &Actor, id: i64) -> AppResult<IncidentRow> {
+    async fn incident_to_change(
+        &self,
+        tx: &mut store::WriteTx,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<IncidentRow> {
         let merchant_id = actor.require_team(REPUTATION_RIGHTS)?;
         let incident = rows::lock_incident(tx, self.db().backend(), id)
             .await?
@@ -483,7 +548,9 @@ impl App {
     }
 
     async fn reload_incident(&self, tx: &mut store::Conn, id: i64) -> AppResult<IncidentRow> {
-        rows::find_incident(tx, id).await?.ok_or_else(|| AppError::internal(&format!("incident {id} vanished")))
+        rows::find_incident(tx, id)
+            .await?
+            .ok_or_else(|| AppError::internal(&format!("incident {id} vanished")))
     }
 
     /// Assigns an open incident to a member of the merchant's team who may reply.
@@ -495,7 +562,11 @@ impl App {
         let member = store::users::find_user_by_username(&mut tx, assignee).await?.filter(|user| {
             user.merchant_id == Some(incident.merchant_id)
                 && user.disabled_at_ms.is_none()
-                && user.team_role.as_deref().and_then(TeamRole::parse).is_some_and(|r| r.holds(TeamRight::Reply))
+                && user
+                    .team_role
+                    .as_deref()
+                    .and_then(TeamRole::parse)
+                    .is_some_and(|r| r.holds(TeamRight::Reply))
         });
         let Some(member) = member else {
             return Err(AppError::new(
@@ -508,8 +579,15 @@ impl App {
             return Err(AppError::internal(&format!("incident {id} changed under its lock")));
         }
         let detail = format!("assignee={}", member.username);
-        self.audit_for(&mut tx, ctx, "reputation.incident.assign", &format!("incident:{id}"), &detail, Some(incident.merchant_id))
-            .await?;
+        self.audit_for(
+            &mut tx,
+            ctx,
+            "reputation.incident.assign",
+            &format!("incident:{id}"),
+            &detail,
+            Some(incident.merchant_id),
+        )
+        .await?;
         let incident = self.reload_incident(&mut tx, id).await?;
         tx.commit().await?;
         Ok(incident)
@@ -526,11 +604,23 @@ impl App {
         if !rows::resolve(&mut tx, id, &summary, &ctx.actor.username, now_ms).await? {
             return Err(AppError::internal(&format!("incident {id} changed under its lock")));
         }
-        store::jobs::cancel_pending(&mut tx, JobKind::ReputationDeadline.as_str(), &format!("incident:{id}"), now_ms)
-            .await?;
+        store::jobs::cancel_pending(
+            &mut tx,
+            JobKind::ReputationDeadline.as_str(),
+            &format!("incident:{id}"),
+            now_ms,
+        )
+        .await?;
         let detail = format!("level={} overdue={}", incident.level, incident.overdue_at_ms.is_some());
-        self.audit_for(&mut tx, ctx, "reputation.incident.resolve", &format!("incident:{id}"), &detail, Some(incident.merchant_id))
-            .await?;
+        self.audit_for(
+            &mut tx,
+            ctx,
+            "reputation.incident.resolve",
+            &format!("incident:{id}"),
+            &detail,
+            Some(incident.merchant_id),
+        )
+        .await?;
         let incident = self.reload_incident(&mut tx, id).await?;
         tx.commit().await?;
         Ok(incident)
@@ -571,8 +661,15 @@ impl App {
         let now_ms = self.clock().now_ms();
         if rows::set_violation(&mut tx, id, violation_id, now_ms).await? {
             let detail = format!("violation={violation_id} shop={}", shop.id);
-            self.audit_for(&mut tx, ctx, "reputation.incident.violation", &format!("incident:{id}"), &detail, Some(incident.merchant_id))
-                .await?;
+            self.audit_for(
+                &mut tx,
+                ctx,
+                "reputation.incident.violation",
+                &format!("incident:{id}"),
+                &detail,
+                Some(incident.merchant_id),
+            )
+            .await?;
         } else if self.reload_incident(&mut tx, id).await?.violation_id != Some(violation_id) {
             return Err(AppError::new(
                 Code::IncidentViolationExists,
@@ -606,10 +703,18 @@ impl App {
         }
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
-        rows::save_settings(&mut tx, account.id, account.merchant_id, settings, &ctx.actor.username, now_ms).await?;
-        let detail = format!("{settings:?}");
-        self.audit_for(&mut tx, ctx, "reputation.settings", &format!("enterprise_account:{}", account.id), &detail, Some(merchant_id))
+        rows::save_settings(&mut tx, account.id, account.merchant_id, settings, &ctx.actor.username, now_ms)
             .await?;
+        let detail = format!("{settings:?}");
+        self.audit_for(
+            &mut tx,
+            ctx,
+            "reputation.settings",
+            &format!("enterprise_account:{}", account.id),
+            &detail,
+            Some(merchant_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(*settings)
     }
@@ -622,9 +727,15 @@ impl App {
     }
 
     /// Replaces the account's keyword watch list (repeats ignoring case dropped).
-    pub async fn set_watch_keywords(&self, ctx: &Ctx, account_id: i64, keywords: &[String]) -> AppResult<Vec<String>> {
+    pub async fn set_watch_keywords(
+        &self,
+        ctx: &Ctx,
+        account_id: i64,
+        keywords: &[String],
+    ) -> AppResult<Vec<String>> {
         let merchant_id = ctx.actor.require_team(REPUTATION_RIGHTS)?;
-        let list = parse_watch_list(keywords).map_err(|error| AppError::new(Code::InvalidKeyword, error.to_string()))?;
+        let list = parse_watch_list(keywords)
+            .map_err(|error| AppError::new(Code::InvalidKeyword, error.to_string()))?;
         let account = self.enterprise_account(&ctx.actor, account_id).await?;
         if account.merchant_id != merchant_id {
             return Err(AppError::not_found("enterprise account"));
@@ -632,8 +743,15 @@ impl App {
         let mut tx = self.db().begin().await?;
         rows::replace_keywords(&mut tx, account.id, merchant_id, &list).await?;
         let detail = format!("keywords={}", list.len());
-        self.audit_for(&mut tx, ctx, "reputation.keywords", &format!("enterprise_account:{}", account.id), &detail, Some(merchant_id))
-            .await?;
+        self.audit_for(
+            &mut tx,
+            ctx,
+            "reputation.keywords",
+            &format!("enterprise_account:{}", account.id),
+            &detail,
+            Some(merchant_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(list)
     }
@@ -656,8 +774,13 @@ impl App {
         let settings = self.settings_of(&mut conn, account.id).await?;
         let stored = rows::hours_between(&mut conn, account.id, from_ms, to_ms).await?;
         let now_hour = hour_of(self.clock().now_ms());
-        let history =
-            rows::hours_between(&mut conn, account.id, now_hour - settings.baseline_hours * HOUR_MS, now_hour).await?;
+        let history = rows::hours_between(
+            &mut conn,
+            account.id,
+            now_hour - settings.baseline_hours * HOUR_MS,
+            now_hour,
+        )
+        .await?;
         let baseline = Baseline::learn(&history);
         let mut stored = stored.into_iter().peekable();
         let mut hours = Vec::new();

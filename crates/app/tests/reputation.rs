@@ -181,7 +181,10 @@ async fn a_burst_opens_an_incident_that_is_raised_flagged_and_resolved(backend: 
     let open = open_incidents(&f).await;
     assert_eq!(open.len(), 1);
     let incident = &open[0];
-    assert_eq!((incident.kind.as_str(), incident.level.as_str(), incident.status.as_str()), ("spike", "yellow", "open"));
+    assert_eq!(
+        (incident.kind.as_str(), incident.level.as_str(), incident.status.as_str()),
+        ("spike", "yellow", "open")
+    );
     assert_eq!(incident.deadline_at_ms, at("2026-03-02T12:30:00+08:00").timestamp_millis());
     assert_eq!((incident.hour_comments, incident.hour_negative), (50, 40));
     assert!((incident.baseline_rate - 0.12).abs() < 1e-9, "{}", incident.baseline_rate);
@@ -214,7 +217,10 @@ async fn a_burst_opens_an_incident_that_is_raised_flagged_and_resolved(backend: 
         code(f.app.incidents(&f.other.actor, f.account.id, IncidentFilter::All, None, None).await),
         Code::NotFound
     );
-    assert_eq!(code(f.app.assign_incident(&f.owner, raised.id, "m1-approver").await), Code::AssigneeNotMember);
+    assert_eq!(
+        code(f.app.assign_incident(&f.owner, raised.id, "m1-approver").await),
+        Code::AssigneeNotMember
+    );
     assert_eq!(code(f.app.assign_incident(&f.owner, raised.id, "m2").await), Code::AssigneeNotMember);
     let assigned = f.app.assign_incident(&f.owner, raised.id, "m1-operator").await.unwrap();
     assert_eq!(assigned.assignee.as_deref(), Some("m1-operator"));
@@ -287,8 +293,11 @@ async fn keywords_settings_and_the_series(backend: Backend) {
         Code::NotFound
     );
     assert!(f.app.watch_keywords(&f.owner.actor, f.account.id).await.unwrap().is_empty(), "nothing changed");
-    let saved =
-        f.app.set_watch_keywords(&f.operator, f.account.id, &words(&["XiaoDian", "张总", "xiaodian"])).await.unwrap();
+    let saved = f
+        .app
+        .set_watch_keywords(&f.operator, f.account.id, &words(&["XiaoDian", "张总", "xiaodian"]))
+        .await
+        .unwrap();
     assert_eq!(saved, ["XiaoDian", "张总"]);
 
     // One comment naming a watched keyword opens a blue keyword incident, 4 hours to respond.
@@ -308,7 +317,10 @@ async fn keywords_settings_and_the_series(backend: Backend) {
     assert_eq!(texts, ["xiaodian 的客服根本不理人", "听说张总要跑路了"]);
 
     // Settings: defaults, bounds, a change read back.
-    assert_eq!(f.app.reputation_settings(&f.owner.actor, f.account.id).await.unwrap(), ReputationSettings::default());
+    assert_eq!(
+        f.app.reputation_settings(&f.owner.actor, f.account.id).await.unwrap(),
+        ReputationSettings::default()
+    );
     let bad = ReputationSettings { negative_min: 0, ..ReputationSettings::default() };
     assert_eq!(
         code(f.app.set_reputation_settings(&f.owner, f.account.id, &bad).await),
@@ -338,7 +350,10 @@ async fn keywords_settings_and_the_series(backend: Backend) {
         code(f.app.reputation_series(&f.owner.actor, f.account.id, from, from + 32 * 24 * HOUR_MS).await),
         Code::InvalidField
     );
-    assert_eq!(code(f.app.reputation_series(&f.owner.actor, f.account.id, to, from).await), Code::InvalidField);
+    assert_eq!(
+        code(f.app.reputation_series(&f.owner.actor, f.account.id, to, from).await),
+        Code::InvalidField
+    );
     rollup_matches(&f).await;
 }
 

@@ -76,8 +76,10 @@ pub async fn reputation_page(
         let recent = state.app.incidents(actor, account_id, IncidentFilter::Resolved, Some(10), None).await?;
         let keywords = state.app.watch_keywords(actor, account_id).await?;
         let now_ms = state.app.clock().now_ms();
-        let series =
-            state.app.reputation_series(actor, account_id, now_ms - (SERIES_HOURS - 1) * HOUR_MS, now_ms).await?;
+        let series = state
+            .app
+            .reputation_series(actor, account_id, now_ms - (SERIES_HOURS - 1) * HOUR_MS, now_ms)
+            .await?;
         Ok(Some((account, open.items, recent.items, keywords, series)))
     }
     .await;
@@ -382,7 +384,8 @@ pub async fn save_keywords(
     let keywords: Vec<String> =
         form.keywords.lines().map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).collect();
     match state.app.set_watch_keywords(&viewer.ctx, account_id, &keywords).await {
-        Ok(_) => Redirect::to(&format!("/console/reputation?account={account_id}&notice=keywords_saved")).into_response(),
+        Ok(_) => Redirect::to(&format!("/console/reputation?account={account_id}&notice=keywords_saved"))
+            .into_response(),
         Err(error) if is_refusal(&error) => refusal(jar, &error),
         Err(error) => error_page(jar, &viewer, "reputation", "/console/reputation", &error),
     }

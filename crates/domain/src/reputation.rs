@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::limits::{WATCH_KEYWORDS_MAX, WATCH_KEYWORD_LENGTH_MAX};
+use crate::limits::{WATCH_KEYWORD_LENGTH_MAX, WATCH_KEYWORDS_MAX};
 
 /// One hour, in milliseconds.
 pub const HOUR_MS: i64 = 3_600_000;
@@ -373,7 +373,10 @@ mod tests {
     #[test]
     fn baselines() {
         let prior = Baseline::learn(&[hour(10, 1); 23]);
-        assert_eq!((prior.mean, prior.sigma, prior.hours, prior.learned), (PRIOR_RATE, PRIOR_SIGMA, 23, false));
+        assert_eq!(
+            (prior.mean, prior.sigma, prior.hours, prior.learned),
+            (PRIOR_RATE, PRIOR_SIGMA, 23, false)
+        );
         let steady = Baseline::learn(&[hour(10, 1); 24]);
         assert!(steady.learned && (steady.mean - 0.1).abs() < 1e-12 && steady.sigma < 1e-12);
         // Hours without comments carry no weight.
@@ -441,7 +444,8 @@ mod tests {
 
     #[test]
     fn watch_lists() {
-        let list = |words: &[&str]| parse_watch_list(&words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>());
+        let list =
+            |words: &[&str]| parse_watch_list(&words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>());
         assert_eq!(list(&[" 小店 ", "XiaoDian", "xiaodian", "张总"]).unwrap(), ["小店", "XiaoDian", "张总"]);
         assert_eq!(list(&["a", " "]), Err(KeywordError::Invalid(1)));
         assert_eq!(list(&[&"长".repeat(WATCH_KEYWORD_LENGTH_MAX + 1)]), Err(KeywordError::Invalid(0)));

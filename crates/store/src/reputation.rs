@@ -52,7 +52,12 @@ pub async fn recount_hour(conn: &mut Conn, account_id: i64, hour_ms: i64) -> Sto
 }
 
 /// Sets an hour's row to the counts given (after a recount).
-pub async fn set_hour(conn: &mut Conn, account_id: i64, merchant_id: i64, hour: &HourCount) -> StoreResult<()> {
+pub async fn set_hour(
+    conn: &mut Conn,
+    account_id: i64,
+    merchant_id: i64,
+    hour: &HourCount,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO comment_hourly_sentiment (account_id, merchant_id, hour_ms, comments, negative) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, hour_ms) DO UPDATE SET \
@@ -93,12 +98,11 @@ pub async fn hours_between(
 
 /// The hourly rows recomputed from the comments (tests compare them with the rollup).
 pub async fn recount_hours(conn: &mut Conn, account_id: i64) -> StoreResult<Vec<HourCount>> {
-    let rows = sqlx::query(
-        "SELECT created_at_ms, sentiment FROM comments WHERE account_id = $1 AND by_account = 0",
-    )
-    .bind(account_id)
-    .fetch_all(conn)
-    .await?;
+    let rows =
+        sqlx::query("SELECT created_at_ms, sentiment FROM comments WHERE account_id = $1 AND by_account = 0")
+            .bind(account_id)
+            .fetch_all(conn)
+            .await?;
     let mut pairs = Vec::with_capacity(rows.len());
     for row in &rows {
         let sentiment: Option<String> = row.try_get(1)?;
@@ -196,7 +200,10 @@ pub async fn replace_keywords(
     merchant_id: i64,
     keywords: &[String],
 ) -> StoreResult<()> {
-    sqlx::query("DELETE FROM reputation_keywords WHERE account_id = $1").bind(account_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM reputation_keywords WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
     for (position, keyword) in keywords.iter().enumerate() {
         sqlx::query(
             "INSERT INTO reputation_keywords (account_id, merchant_id, position, keyword) VALUES ($1, $2, $3, $4)",
@@ -282,7 +289,8 @@ pub async fn find_incident(conn: &mut Conn, id: i64) -> StoreResult<Option<Incid
 }
 
 pub async fn lock_incident(conn: &mut Conn, backend: Backend, id: i64) -> StoreResult<Option<IncidentRow>> {
-    let sql = format!("SELECT {INCIDENT_COLUMNS} FROM reputation_incidents WHERE id = $1{}", row_lock(backend));
+    let sql =
+        format!("SELECT {INCIDENT_COLUMNS} FROM reputation_incidents WHERE id = $1{}", row_lock(backend));
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
 }
 

@@ -293,9 +293,9 @@ struct SeriesQuery {
 }
 
 fn instant(name: &str, text: &str) -> Result<i64, ApiError> {
-    DateTime::parse_from_rfc3339(text.trim()).map(|t| t.timestamp_millis()).map_err(|_| {
-        ApiError::new(Code::InvalidDate, format!("{name} {text:?} is not an RFC 3339 time"))
-    })
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.timestamp_millis())
+        .map_err(|_| ApiError::new(Code::InvalidDate, format!("{name} {text:?} is not an RFC 3339 time")))
 }
 
 async fn get_series(

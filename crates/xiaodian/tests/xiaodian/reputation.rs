@@ -54,7 +54,8 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
         async move {
             let body = lines.join("\n").into_bytes();
             let answer =
-                ok(service.post_raw("/api/v1/comments:batch", "application/x-ndjson", body).await, "batch").await;
+                ok(service.post_raw("/api/v1/comments:batch", "application/x-ndjson", body).await, "batch")
+                    .await;
             assert_eq!(answer["rejected_count"], 0, "{answer}");
         }
     };
@@ -64,7 +65,11 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
     for hour in 0..24 {
         let (d, h) = if hour < 14 { (1, hour + 10) } else { (2, hour - 14) };
         for n in 0..20 {
-            let text = if n < 2 { "质量太差了，做工粗糙，退货！" } else { "非常好用，物流很快，好评" };
+            let text = if n < 2 {
+                "质量太差了，做工粗糙，退货！"
+            } else {
+                "非常好用，物流很快，好评"
+            };
             let at = format!("2026-03-0{d}T{h:02}:{n:02}:00+08:00");
             day.push(line(video, &format!("d{hour}-{n}"), text, &at));
         }
@@ -117,8 +122,14 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
     assert_eq!(series["baseline"]["learned"], true);
     let settings = format!("/api/v1/enterprise-accounts/{account}/reputation/settings");
     assert_eq!(ok(owner.get(&settings).await, "settings").await["red_minutes"], 30);
-    owner.put(&settings, &json!({"red_minutes": 500})).await.assert_problem(400, "invalid_reputation_settings");
-    assert_eq!(ok(owner.put(&settings, &json!({"blue_minutes": 300})).await, "put").await["blue_minutes"], 300);
+    owner
+        .put(&settings, &json!({"red_minutes": 500}))
+        .await
+        .assert_problem(400, "invalid_reputation_settings");
+    assert_eq!(
+        ok(owner.put(&settings, &json!({"blue_minutes": 300})).await, "put").await["blue_minutes"],
+        300
+    );
     let keywords = format!("/api/v1/enterprise-accounts/{account}/reputation/keywords");
     owner.put(&keywords, &json!({"keywords": [""]})).await.assert_problem(400, "invalid_keyword");
     let saved = ok(owner.put(&keywords, &json!({"keywords": ["一号", "张总"]})).await, "keywords").await;
@@ -129,27 +140,41 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
     ok(admin.put("/api/v1/admin/clock", &json!({"now": "2026-03-02T12:31:00+08:00"})).await, "clock").await;
     ok(admin.post("/api/v1/admin/jobs/run", &json!({})).await, "jobs").await;
     let flagged = ok(owner.get(&format!("/api/v1/incidents/{id}")).await, "flagged").await;
-    assert_eq!((flagged["overdue"].as_bool(), flagged["overdue_at"].as_str()), (Some(true), Some("2026-03-02T12:31:00+08:00")));
+    assert_eq!(
+        (flagged["overdue"].as_bool(), flagged["overdue_at"].as_str()),
+        (Some(true), Some("2026-03-02T12:31:00+08:00"))
+    );
 
-    let assigned = ok(owner.post(&format!("/api/v1/incidents/{id}/assign"), &json!({"assignee": "m1"})).await, "assign").await;
+    let assigned =
+        ok(owner.post(&format!("/api/v1/incidents/{id}/assign"), &json!({"assignee": "m1"})).await, "assign")
+            .await;
     assert_eq!(assigned["assignee"], "m1");
     owner
         .post(&format!("/api/v1/incidents/{id}/assign"), &json!({"assignee": "m2"}))
         .await
         .assert_problem(400, "assignee_not_member");
-    owner.post(&format!("/api/v1/incidents/{id}/resolve"), &json!({"summary": ""})).await.assert_problem(400, "invalid_field");
+    owner
+        .post(&format!("/api/v1/incidents/{id}/resolve"), &json!({"summary": ""}))
+        .await
+        .assert_problem(400, "invalid_field");
     let resolved = ok(
         owner.post(&format!("/api/v1/incidents/{id}/resolve"), &json!({"summary": "逐条回复并退换"})).await,
         "resolve",
     )
     .await;
-    assert_eq!((resolved["status"].as_str(), resolved["summary"].as_str()), (Some("resolved"), Some("逐条回复并退换")));
+    assert_eq!(
+        (resolved["status"].as_str(), resolved["summary"].as_str()),
+        (Some("resolved"), Some("逐条回复并退换"))
+    );
     owner
         .post(&format!("/api/v1/incidents/{id}/resolve"), &json!({"summary": "again"}))
         .await
         .assert_problem(409, "incident_resolved");
     assert_eq!(ok(owner.get(&format!("{incidents}?status=open")).await, "open").await["items"], json!([]));
-    assert_eq!(ok(owner.get(&format!("{incidents}?status=resolved")).await, "resolved").await["items"][0]["id"], id);
+    assert_eq!(
+        ok(owner.get(&format!("{incidents}?status=resolved")).await, "resolved").await["items"][0]["id"],
+        id
+    );
 
     // The console pages.
     let page = |client: &test_support::Client, path: String| {
@@ -158,13 +183,17 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
         async move { reqwest::Client::new().get(url).header("cookie", cookie).send().await.unwrap() }
     };
     let html = page(&owner, format!("/console/reputation?account={account}")).await.text().await.unwrap();
-    for wanted in ["舆情监测", "张总", "每小时负面评论率", "逐条回复并退换", "/console/reputation"] {
+    for wanted in ["舆情监测", "张总", "每小时负面评论率", "逐条回复并退换", "/console/reputation"]
+    {
         assert!(html.contains(wanted), "{wanted} missing from the reputation page");
     }
     let detail = page(&owner, format!("/console/incidents/{id}")).await;
     assert_eq!(detail.status(), 200);
     let detail = detail.text().await.unwrap();
-    assert!(detail.contains("黄色") && detail.contains("逐条回复并退换") && detail.contains("已超期"), "{detail}");
+    assert!(
+        detail.contains("黄色") && detail.contains("逐条回复并退换") && detail.contains("已超期"),
+        "{detail}"
+    );
     assert_eq!(page(&other, format!("/console/incidents/{id}")).await.status(), 404);
 
     // A reviewer turns it into a violation of the merchant's shop.
