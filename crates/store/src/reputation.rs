@@ -6,33 +6,42 @@ use domain::reputation::{HOUR_MS, HourCount, ReputationSettings};
 use sqlx::Row;
 
 use crate::db::row_lock;
-use crate::ledger::{id_list, style};
+use crate::ledger::{id_list, placeholders, style};
 use crate::{Backend, Conn, StoreResult};
 
 /// Ids per `IN (...)` list.
 const IDS_PER_QUERY_MAX: usize = 500;
 
-/// Adds comments to an account's hourly rows (one statement per hour touched).
+/// Hourly rows per multi-row upsert (5 parameters each).
+const HOURS_PER_STATEMENT_MAX: usize = 500;
+
+/// Adds comments to an account's hourly rows, many hours per statement (`hours` holds each hour
+/// once, as `count_by_hour` makes them).
 pub async fn add_to_hours(
     conn: &mut Conn,
     account_id: i64,
     merchant_id: i64,
     hours: &[HourCount],
 ) -> StoreResult<()> {
-    for hour in hours {
-        sqlx::query(
+    let style = style(conn);
+    for chunk in hours.chunks(HOURS_PER_STATEMENT_MAX) {
+        let sql = format!(
             "INSERT INTO comment_hourly_sentiment (account_id, merchant_id, hour_ms, comments, negative) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, hour_ms) DO UPDATE SET \
+             VALUES {} ON CONFLICT (account_id, hour_ms) DO UPDATE SET \
              comments = comment_hourly_sentiment.comments + excluded.comments, \
              negative = comment_hourly_sentiment.negative + excluded.negative",
-        )
-        .bind(account_id)
-        .bind(merchant_id)
-        .bind(hour.hour_ms)
-        .bind(hour.comments)
-        .bind(hour.negative)
-        .execute(&mut *conn)
-        .await?;
+            placeholders(style, chunk.len(), 5, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for hour in chunk {
+            query = query
+                .bind(account_id)
+                .bind(merchant_id)
+                .bind(hour.hour_ms)
+                .bind(hour.comments)
+                .bind(hour.negative);
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
