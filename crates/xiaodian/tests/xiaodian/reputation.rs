@@ -195,6 +195,24 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
         "{detail}"
     );
     assert_eq!(page(&other, format!("/console/incidents/{id}")).await.status(), 404);
+    // The watch-list form (CSRF field first), one keyword a line.
+    let cookie = format!("xd_session={}; xd_csrf=tok", owner.token.clone().unwrap());
+    let url = format!("{}/console/reputation/{account}/keywords", server.base);
+    let form = [("csrf", "tok"), ("keywords", "一号\n小店科技\n")];
+    let posted =
+        reqwest::Client::new().post(&url).header("cookie", &cookie).form(&form).send().await.unwrap();
+    let landed = posted.text().await.unwrap();
+    assert!(landed.contains("关键词已保存") && landed.contains("小店科技"), "{landed}");
+    let forged = reqwest::Client::new()
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&[("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let kept = ok(owner.get(&keywords).await, "keywords").await;
+    assert_eq!(kept["keywords"], json!(["一号", "小店科技"]));
 
     // A reviewer turns it into a violation of the merchant's shop.
     let shop = ok(
