@@ -54,7 +54,7 @@ pub fn status_of(code: Code) -> StatusCode {
         Code::VideoTooLarge | Code::CoverTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::UnsupportedVideoType | Code::UnsupportedCoverType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Code::CommentHidden => StatusCode::CONFLICT,
-        Code::CommentBatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Code::CommentBatchTooLarge | Code::EventBatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

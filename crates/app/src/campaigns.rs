@@ -81,7 +81,7 @@ pub struct Metric {
 }
 
 impl Metric {
-    fn of(current: i64, before: i64) -> Metric {
+    pub(crate) fn of(current: i64, before: i64) -> Metric {
         Metric { current, before, uplift_bp: uplift_bp(current, before) }
     }
 }
@@ -128,7 +128,7 @@ pub fn parse_day(field: &str, text: &str) -> AppResult<NaiveDate> {
         })
 }
 
-fn range_error(error: RangeError, what: &str) -> AppError {
+pub(crate) fn range_error(error: RangeError, what: &str) -> AppError {
     let detail = match error {
         RangeError::Reversed => format!("{what}: the last day is before the first"),
         RangeError::TooLong => format!("{what}: at most 366 days"),
@@ -137,7 +137,7 @@ fn range_error(error: RangeError, what: &str) -> AppError {
     AppError::new(Code::InvalidDate, detail)
 }
 
-fn day_text(date: NaiveDate) -> String {
+pub(crate) fn day_text(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 

@@ -151,6 +151,8 @@ impl ContentStory {
             _ => {}
         }
         self.campaigns(app, cast, days_ago, day).await?;
+        let service = self.service(app).await?;
+        crate::demo_analytics::engagement_day(app, &service, &self.published, day).await?;
         let sent = self.comments(app, cast, days_ago, day).await;
         self.cast = Some(owned);
         sent

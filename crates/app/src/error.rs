@@ -98,6 +98,7 @@ error_codes! {
     InvalidKeyword => "invalid_keyword", "关键词格式错误或数量超限", "A watched keyword is empty, too long, or the list is too long";
     InvalidReputationSettings => "invalid_reputation_settings", "舆情监测设置无效", "The reputation settings are out of bounds or out of order";
     AssigneeNotMember => "assignee_not_member", "负责人须为本商家可处理评论的成员", "The assignee must be a member of the merchant's team who may reply";
+    EventBatchTooLarge => "event_batch_too_large", "事件批次行数超过上限", "An event batch carries too many lines";
     Internal => "internal", "服务器内部错误", "Internal error";
 }
 

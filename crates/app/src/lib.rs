@@ -2,6 +2,7 @@
 //! and saves the outcome and its audit row in one transaction. `api` and `console` both call these;
 //! a rule is never written twice.
 
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -10,6 +11,7 @@ pub mod clock;
 pub mod closure;
 pub mod comments;
 pub mod demo;
+mod demo_analytics;
 mod demo_closure;
 mod demo_content;
 mod demo_verification;
@@ -19,6 +21,7 @@ pub mod ledger;
 pub mod notifications;
 pub mod operations;
 pub mod reputation;
+pub mod sales;
 pub mod secrets;
 pub mod shops;
 pub mod team;

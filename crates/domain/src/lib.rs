@@ -6,6 +6,7 @@
 #[macro_use]
 mod text_enum;
 
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -19,6 +20,7 @@ pub mod money;
 pub mod notifications;
 pub mod operations;
 pub mod reputation;
+pub mod sales;
 pub mod sentiment;
 pub mod team;
 pub mod validators;

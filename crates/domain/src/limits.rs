@@ -148,3 +148,19 @@ pub const INCIDENT_COMMENTS_MAX: i64 = 200;
 pub const REPUTATION_SERIES_HOURS_MAX: i64 = 31 * 24;
 /// Longest incident resolution summary, in characters.
 pub const INCIDENT_SUMMARY_LENGTH_MAX: usize = 2_000;
+/// Largest engagement event batch, in bytes.
+pub const EVENT_BATCH_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// Most lines one engagement event batch may carry.
+pub const EVENT_BATCH_LINES_MAX: usize = 100_000;
+/// Refused event lines an answer lists (all are counted).
+pub const EVENT_REJECTIONS_LISTED_MAX: usize = 1_000;
+/// The oldest event a batch may carry, in days before the app clock.
+pub const EVENT_AGE_DAYS_MAX: i64 = 400;
+/// The longest watch time one `watch` event may report (6 hours), in milliseconds.
+pub const EVENT_WATCH_MS_MAX: i64 = 6 * 3600 * 1000;
+/// The longest period one analytics request may cover, in days.
+pub const ANALYTICS_DAYS_MAX: i64 = 366;
+/// Topic tags an analytics answer lists.
+pub const ANALYTICS_TAGS_LISTED_MAX: usize = 20;
+/// The longest period an hourly series covers, in days (longer periods are by day only).
+pub const ANALYTICS_HOURLY_DAYS_MAX: i64 = 7;

@@ -4,6 +4,7 @@
 //! engines; a query differs per backend only where the dialect forces it (see `jobs::claim_due`).
 //! Integer columns are BIGINT on PostgreSQL so that every integer decodes as `i64` on both.
 
+pub mod analytics;
 pub mod audit;
 pub mod calendar;
 pub mod campaigns;
@@ -15,6 +16,7 @@ pub mod ledger;
 pub mod notifications;
 pub mod operations;
 pub mod reputation;
+pub mod sales;
 pub mod shops;
 pub mod team;
 pub mod users;

@@ -2,6 +2,7 @@
 //! the same use case the API calls (`App::top_up`, group-committed by the ledger engine), with
 //! durable commits. `xiaodian bench closure`: the closure checks of one shop with a million orders.
 //! `xiaodian bench comments`: NDJSON comment batches ingested through `App::ingest_comments`.
+//! `xiaodian bench analytics` lives in `bench_analytics.rs`.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -65,9 +66,27 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         videos: u64,
     },
+    /// Engagement events ingested per second (NDJSON batches through `App::ingest_events`, what
+    /// `POST /api/v1/events:batch` runs), then the account dashboard's latency over them.
+    Analytics {
+        /// Database URL; a fresh temporary SQLite database when absent.
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 10_000_000)]
+        count: u64,
+        /// Lines per batch (at most 100,000).
+        #[arg(long, default_value_t = 20_000)]
+        batch: u64,
+        /// Published videos of the account the events are spread over.
+        #[arg(long, default_value_t = 300)]
+        videos: u64,
+        /// How many times the dashboard is read.
+        #[arg(long, default_value_t = 200)]
+        iterations: u64,
+    },
 }
 
-fn progress(total: u64) -> ProgressBar {
+pub(crate) fn progress(total: u64) -> ProgressBar {
     // indicatif draws only on a terminal; piped output stays quiet.
     let bar = ProgressBar::new(total);
     bar.set_style(
@@ -87,18 +106,22 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             closure(db, sizes, iterations).await
         }
         BenchCommand::Comments { db, count, batch, videos } => comments(db, count, batch, videos).await,
+        BenchCommand::Analytics { db, count, batch, videos, iterations } => {
+            let sizes = crate::bench_analytics::Sizes { count, batch, videos, iterations };
+            crate::bench_analytics::run(db, sizes).await
+        }
     }
 }
 
 /// The app on the given database, or on a fresh SQLite file in `temp`.
-async fn open(db: Option<String>, temp: &std::path::Path) -> anyhow::Result<App> {
+pub(crate) async fn open(db: Option<String>, temp: &std::path::Path) -> anyhow::Result<App> {
     let url = db.unwrap_or_else(|| format!("sqlite:{}/bench.db", temp.display()));
     let database = Db::connect(&url).await.with_context(|| format!("cannot open {url}"))?;
     Ok(App::with_system_clock(database).await?)
 }
 
 /// A merchant and a service user, named after this process so that runs can share a database.
-async fn bench_users(app: &App, suffix: &str) -> anyhow::Result<(Actor, Actor)> {
+pub(crate) async fn bench_users(app: &App, suffix: &str) -> anyhow::Result<(Actor, Actor)> {
     let admin = Ctx::system("bench");
     app.create_user(
         &admin,
@@ -196,7 +219,7 @@ async fn ledger(
     Ok(ExitCode::SUCCESS)
 }
 
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+pub(crate) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("xiaodian-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
@@ -222,10 +245,10 @@ struct Sizes {
 }
 
 /// A small deterministic generator (SplitMix64): the same sizes always give the same shop.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -234,7 +257,7 @@ impl Rng {
     }
 
     /// A number in `0..n`.
-    fn below(&mut self, n: i64) -> i64 {
+    pub(crate) fn below(&mut self, n: i64) -> i64 {
         (self.next() % n.max(1) as u64) as i64
     }
 }
@@ -471,7 +494,7 @@ fn expected_counters(before: &ActivityRow, tally: &Tally) -> ActivityRow {
     }
 }
 
-fn ms(duration: Duration) -> f64 {
+pub(crate) fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 

@@ -1,6 +1,7 @@
 //! The `xiaodian` binary: command-line parsing, configuration and wiring of the crates.
 
 mod bench;
+mod bench_analytics;
 mod check;
 mod commands;
 mod sentiment;

@@ -134,7 +134,7 @@ fn topic_json(topic: &TopicRow) -> Value {
     json!({ "topic": topic.topic, "heat": topic.heat, "observed_at": china_time(topic.observed_at_ms) })
 }
 
-fn metric_json(metric: &Metric) -> Value {
+pub(crate) fn metric_json(metric: &Metric) -> Value {
     json!({
         "current": metric.current,
         "before": metric.before,

@@ -1,13 +1,15 @@
 //! Every route of the API, grouped by area; each area adds itself to the registrar.
 
 mod admin;
+pub(crate) mod analytics;
 pub(crate) mod calendar;
-mod campaigns;
+pub(crate) mod campaigns;
 pub(crate) mod closure;
-mod comments;
+pub(crate) mod comments;
 mod notifications;
 mod operations;
 mod reputation;
+mod sales;
 mod shops;
 mod system;
 mod team;
@@ -30,6 +32,8 @@ pub fn all() -> Routes {
     let routes = comments::add(routes);
     let routes = campaigns::add(routes);
     let routes = reputation::add(routes);
+    let routes = analytics::add(routes);
+    let routes = sales::add(routes);
     calendar::add(routes)
 }
 
