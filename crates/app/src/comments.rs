@@ -100,6 +100,8 @@ pub struct CommentQuery {
     pub unanswered: bool,
     /// A keyword the text contains (case-insensitive for Latin letters).
     pub keyword: Option<String>,
+    /// Only comments classified so: `positive`, `neutral` or `negative`.
+    pub sentiment: Option<String>,
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -376,6 +378,14 @@ impl App {
             None => None,
         };
         let before = query.cursor.as_deref().filter(|c| !c.is_empty()).map(parse_cursor).transpose()?;
+        let sentiment = match query.sentiment.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(text) => Some(
+                domain::sentiment::Label::parse(text)
+                    .ok_or_else(|| invalid("sentiment", "positive, neutral or negative"))?
+                    .as_str(),
+            ),
+            None => None,
+        };
         let account = self.enterprise_account(actor, account_id).await?;
         let limit = page_size(query.limit);
         let filter = CommentFilter {
@@ -383,6 +393,7 @@ impl App {
             video_id: query.video_id,
             unanswered: query.unanswered,
             pattern: pattern.as_deref(),
+            sentiment,
         };
         let mut conn = self.db().read().await?;
         let items = rows::list_comments(&mut conn, filter, before, i64::from(limit)).await?;

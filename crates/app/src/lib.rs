@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod notifications;
 pub mod operations;
 pub mod reputation;
+pub mod reports;
 pub mod sales;
 pub mod secrets;
 pub mod shops;

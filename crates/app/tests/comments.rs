@@ -237,6 +237,20 @@ async fn inbox_replies_hiding_and_pins(backend: Backend) {
     assert_eq!(inbox(&f, &f.owner, q(false, None, Some("XL"))).await, ["c4", "c2"]);
     assert_eq!(inbox(&f, &f.owner, q(false, None, Some("价"))).await, ["c3", "c1"]);
     assert_eq!(inbox(&f, &f.owner, q(false, None, Some("%"))).await, Vec::<String>::new());
+    // The sentiment filter: every comment listed carries the label asked for; together they are all.
+    let mut by_label = 0;
+    for label in ["positive", "neutral", "negative"] {
+        let query = CommentQuery { sentiment: Some(label.into()), ..CommentQuery::default() };
+        let page = f.app.comments(&f.owner.actor, f.account.id, &query).await.unwrap();
+        assert!(page.items.iter().all(|c| c.sentiment.as_deref() == Some(label)), "{label}");
+        by_label += page.items.len();
+    }
+    assert_eq!(by_label, 5);
+    let bad = CommentQuery { sentiment: Some("angry".into()), ..CommentQuery::default() };
+    assert_eq!(
+        f.app.comments(&f.owner.actor, f.account.id, &bad).await.unwrap_err().code,
+        Code::InvalidField
+    );
     // Pages of two, by cursor.
     let mut seen = Vec::new();
     let mut cursor = None;

@@ -181,6 +181,8 @@ struct ClosureView {
     closure: Option<ClosureRow>,
     payout: Option<PayoutView>,
     deposit: DepositView,
+    /// The closure-decision report: the last 12 months against the shops of the category.
+    decision: app::sales::ClosureReport,
 }
 
 #[derive(Deserialize, Default)]
@@ -224,6 +226,7 @@ pub(crate) async fn closure_response(
             closure: state.app.closure(actor, shop_id).await?,
             payout: state.app.payout_account(actor, shop_id).await?,
             deposit: state.app.deposit(actor, shop_id).await?,
+            decision: state.app.closure_report(actor, shop_id).await?,
         })
     };
     let empty = ClosureForm::default();
@@ -231,6 +234,7 @@ pub(crate) async fn closure_response(
     shop_section(state, jar, viewer, shop_id, Section::Closure, &here, note, load, |lang, csrf, shop, view| {
         let status = ShopStatus::parse(&shop.status);
         html! {
+            (decision_card(lang, shop, &view.decision))
             @match status {
                 Some(ShopStatus::Closed) => (closed_cards(lang, &view)),
                 Some(ShopStatus::NoticePeriod) => {
@@ -250,6 +254,26 @@ pub(crate) async fn closure_response(
         }
     })
     .await
+}
+
+/// The closure-decision report in brief, with the links to the whole report and its PDF.
+fn decision_card(lang: Lang, shop: &ShopRow, report: &app::sales::ClosureReport) -> Markup {
+    let percentile = |bp: Option<i64>| bp.map_or("—".to_owned(), domain::campaigns::percent_text);
+    html! {
+        div.card #closure-decision {
+            h2 { (t(lang, "closure_report")) }
+            p #decision-summary { (match lang { Lang::Zh => &report.summary_zh, Lang::En => &report.summary_en }) }
+            p.muted {
+                "GMV " (money(report.totals.gmv_fen)) " · P" (percentile(report.peers.gmv_fen.percentile_bp))
+                " (" (report.peers.shops) ")"
+            }
+            p {
+                a #decision-report href={ "/console/shops/" (shop.id) "/closure/report" } { (t(lang, "closure_report")) }
+                " · "
+                a #decision-pdf href={ "/console/shops/" (shop.id) "/closure/report.pdf" } { (t(lang, "download_pdf")) }
+            }
+        }
+    }
 }
 
 fn checks_card(lang: Lang, shop: &ShopRow, view: &ClosureView) -> Markup {

@@ -32,6 +32,7 @@ pub struct InboxQuery {
     unanswered: Option<String>,
     video_id: Option<String>,
     q: Option<String>,
+    sentiment: Option<String>,
     cursor: Option<String>,
     notice: Option<String>,
 }
@@ -48,6 +49,9 @@ impl InboxQuery {
         }
         if let Some(q) = self.q.as_deref().filter(|q| !q.trim().is_empty()) {
             parts.push(format!("q={}", url_escape(q.trim())));
+        }
+        if let Some(label) = self.sentiment.as_deref().and_then(domain::sentiment::Label::parse) {
+            parts.push(format!("sentiment={}", label.as_str()));
         }
         parts.join("&")
     }
@@ -85,6 +89,7 @@ pub async fn inbox(
             video_id: query.video_id.as_deref().and_then(parse_id),
             unanswered: query.unanswered.as_deref() == Some("1"),
             keyword: query.q.clone().filter(|q| !q.trim().is_empty()),
+            sentiment: query.sentiment.clone().filter(|s| !s.is_empty()),
             limit: Some(PAGE_SIZE),
             cursor: query.cursor.clone(),
         };
@@ -153,6 +158,15 @@ fn filter_form(lang: Lang, here: &str, query: &InboxQuery) -> Markup {
             input type="number" name="video_id" min="1" style="width:90px" value=(query.video_id.clone().unwrap_or_default());
             " "
             input type="search" name="q" maxlength="50" placeholder=(t(lang, "keyword")) value=(query.q.clone().unwrap_or_default());
+            " "
+            select #sentiment-filter name="sentiment" {
+                option value="" selected[query.sentiment.as_deref().unwrap_or("").is_empty()] { (t(lang, "sentiment_all")) }
+                @for label in domain::sentiment::Label::ALL {
+                    option value=(label.as_str()) selected[query.sentiment.as_deref() == Some(label.as_str())] {
+                        (t(lang, &format!("sentiment_{}", label.as_str())))
+                    }
+                }
+            }
             " "
             button.small type="submit" { (t(lang, "filter")) }
         }

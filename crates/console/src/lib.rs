@@ -7,6 +7,7 @@
 //! applications, the review queue, fees and notifications, and `videos.rs` the content calendar,
 //! videos, the approval queue and the team.
 
+mod analytics;
 mod campaigns;
 mod closure;
 mod comments;
@@ -84,6 +85,15 @@ pub fn router(app: App) -> Router {
         .route("/console/incidents/{id}", get(reputation::incident_page))
         .route("/console/incidents/{id}/assign", post(reputation::assign))
         .route("/console/incidents/{id}/resolve", post(reputation::resolve))
+        .route("/console/enterprise-accounts/{id}/analytics", get(analytics::account_page))
+        .route("/console/enterprise-accounts/{id}/analytics.csv", get(analytics::account_csv))
+        .route("/console/videos/{id}/analytics", get(analytics::video_page))
+        .route("/console/videos/{id}/analytics.csv", get(analytics::video_csv))
+        .route("/console/shops/{id}/analytics", get(analytics::shop_page))
+        .route("/console/shops/{id}/analytics.csv", get(analytics::shop_csv))
+        .route("/console/shops/{id}/closure/report", get(analytics::closure_report_page))
+        .route("/console/shops/{id}/closure/report.csv", get(analytics::closure_report_csv))
+        .route("/console/shops/{id}/closure/report.pdf", get(analytics::closure_report_pdf))
         .route("/console/comments/{id}/reply", post(comments::reply))
         .route("/console/comments/{id}/hide", post(comments::hide))
         .route("/console/comments/{id}/unhide", post(comments::unhide))

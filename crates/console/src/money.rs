@@ -415,6 +415,7 @@ fn shop_card(state: &ConsoleState, lang: Lang, shop: &ShopRow) -> Markup {
                 tr { th { (t(lang, "status")) } td #shop-status { (name(lang, "shop_status", &shop.status)) } }
                 tr { th { (t(lang, "created_at")) } td { (at(shop.created_at_ms)) } }
             }
+            p { a #shop-analytics href={ "/console/shops/" (shop.id) "/analytics" } { (t(lang, "shop_analytics")) } }
         }
     }
 }

@@ -377,6 +377,8 @@ async fn account_response(
                     a #account-calendar href={ "/console/enterprise-accounts/" (account.id) "/calendar" } { (t(lang, "content_calendar")) }
                     " · "
                     a #account-comments href={ "/console/enterprise-accounts/" (account.id) "/comments" } { (t(lang, "comment_inbox")) }
+                    " · "
+                    a #account-analytics href={ "/console/enterprise-accounts/" (account.id) "/analytics" } { (t(lang, "analytics")) }
                 }
                 table {
                     tr { th { (t(lang, "enterprise_account")) } td { "#" (account.id) } }

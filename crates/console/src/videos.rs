@@ -779,6 +779,7 @@ fn summary_card(lang: Lang, video: &VideoRow, account: &app::verification::Accou
             p.muted {
                 a href={ "/console/enterprise-accounts/" (account.id) "/videos" } { "← " (account.nickname) }
                 " · " a href={ "/console/enterprise-accounts/" (account.id) "/calendar" } { (t(lang, "content_calendar")) }
+                " · " a #video-analytics href={ "/console/videos/" (video.id) "/analytics" } { (t(lang, "analytics")) }
             }
             h1 { span #video-title-text { (video.title) } " " span #video-status { (status_badge(lang, &video.status)) }
                 @if video.pinned_at_ms.is_some() { " " span.badge.pinned #pinned { (t(lang, "pinned")) } } }

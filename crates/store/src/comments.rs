@@ -243,6 +243,8 @@ pub struct CommentFilter<'a> {
     pub unanswered: bool,
     /// A `LIKE` pattern over the lower-cased text (escaped with `\`).
     pub pattern: Option<&'a str>,
+    /// Only comments classified so: 'positive', 'neutral' or 'negative'.
+    pub sentiment: Option<&'a str>,
 }
 
 /// Comments newest first (by time, then id), after the cursor `(created_at_ms, id)` when given.
@@ -267,6 +269,10 @@ pub async fn list_comments(
         sql.push_str(&format!(" AND LOWER(text) LIKE ${next} ESCAPE '\\'"));
         next += 1;
     }
+    if filter.sentiment.is_some() {
+        sql.push_str(&format!(" AND sentiment = ${next}"));
+        next += 1;
+    }
     if before.is_some() {
         sql.push_str(&format!(
             " AND (created_at_ms < ${} OR (created_at_ms = ${} AND id < ${}))",
@@ -283,6 +289,9 @@ pub async fn list_comments(
     }
     if let Some(pattern) = filter.pattern {
         query = query.bind(pattern);
+    }
+    if let Some(sentiment) = filter.sentiment {
+        query = query.bind(sentiment);
     }
     if let Some((created_at_ms, id)) = before {
         query = query.bind(created_at_ms).bind(id);

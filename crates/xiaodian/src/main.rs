@@ -4,6 +4,7 @@ mod bench;
 mod bench_analytics;
 mod check;
 mod commands;
+mod report;
 mod sentiment;
 mod serve;
 
@@ -72,6 +73,8 @@ enum Command {
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// An account's or a shop's month, or a shop's closure-decision report, as a PDF or PNG file.
+    Report(report::ReportArgs),
     /// Sentiment of comments: classify, train the model, evaluate it.
     #[command(subcommand)]
     Sentiment(sentiment::SentimentCommand),
@@ -100,6 +103,7 @@ fn main() -> std::process::ExitCode {
             Command::Audit(command) => commands::audit(command).await,
             Command::Ledger(command) => commands::ledger(command).await,
             Command::Bench(command) => bench::run(command).await,
+            Command::Report(args) => report::run(args).await,
             Command::Check(_) | Command::Sentiment(_) => Ok(std::process::ExitCode::SUCCESS),
         }
     });

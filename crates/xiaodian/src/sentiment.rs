@@ -96,12 +96,19 @@ fn load(model: Option<&Path>) -> anyhow::Result<Classifier> {
 
 fn classify(model: Option<&Path>) -> anyhow::Result<()> {
     let classifier = load(model)?;
-    let stdin = std::io::stdin().lock();
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut stdin = std::io::stdin().lock();
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut features = Features::default();
-    for line in stdin.lines() {
-        let line = line.context("cannot read standard input (is it UTF-8?)")?;
-        let sentiment = classifier.classify_with(&line, &mut features);
+    // One line buffer for the whole input (`lines()` allocates a string per line).
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if stdin.read_line(&mut line).context("cannot read standard input (is it UTF-8?)")? == 0 {
+            break;
+        }
+        let text =
+            line.strip_suffix('\n').map_or(line.as_str(), |text| text.strip_suffix('\r').unwrap_or(text));
+        let sentiment = classifier.classify_with(text, &mut features);
         writeln!(out, "{}\t{:.4}", sentiment.label.as_str(), sentiment.score)?;
     }
     out.flush()?;

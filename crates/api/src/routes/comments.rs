@@ -43,7 +43,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/enterprise-accounts/{id}/comments",
-            Doc::new("comments", "The account's comment inbox, newest first (unanswered=true, video_id, q keyword, limit, cursor)")
+            Doc::new("comments", "The account's comment inbox, newest first (unanswered=true, video_id, q keyword, sentiment positive|neutral|negative, limit, cursor)")
                 .roles(ANY_ROLE),
             list_comments,
         )
@@ -201,6 +201,7 @@ struct ListQuery {
     unanswered: bool,
     video_id: Option<i64>,
     q: Option<String>,
+    sentiment: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -215,6 +216,7 @@ async fn list_comments(
         video_id: query.video_id,
         unanswered: query.unanswered,
         keyword: query.q,
+        sentiment: query.sentiment,
         limit: query.limit,
         cursor: query.cursor,
     };

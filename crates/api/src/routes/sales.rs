@@ -28,6 +28,13 @@ pub fn add(routes: Routes) -> Routes {
                 .roles(ANY_ROLE),
             get_report,
         )
+        .add(
+            Method::Get,
+            "/api/v1/shops/{id}/closure/report.pdf",
+            Doc::new("closure", "The closure-decision report as an A4 PDF document (the same numbers and charts)")
+                .roles(ANY_ROLE),
+            get_report_pdf,
+        )
 }
 
 pub(crate) fn figures_json(f: &SalesFigures) -> Value {
@@ -118,4 +125,22 @@ async fn get_report(
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Value>> {
     Ok(axum::Json(report_json(&state.app.closure_report(auth.actor(), id).await?)))
+}
+
+async fn get_report_pdf(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let report = state.app.closure_report(auth.actor(), id).await?;
+    let name = format!("closure-report-shop-{}.pdf", report.shop.id);
+    let pdf = tokio::task::spawn_blocking(move || app::reports::closure_document(&report).pdf())
+        .await
+        .map_err(|error| app::AppError::internal(&error))?;
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
+        (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+    ];
+    Ok((headers, pdf).into_response())
 }

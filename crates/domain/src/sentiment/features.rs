@@ -3,7 +3,12 @@
 //!
 //! Words and n-grams are hashed into `2^bits` buckets (the hashing is part of the model format:
 //! changing it changes every model). A handful of fixed features (bias, lexicon counts, length
-//! bucket) live after the hashed buckets, so they never collide with anything.
+//! bucket, praise count) live after the hashed buckets, so they never collide with anything.
+//!
+//! Classification allocates nothing once the caller's `Features` buffers have grown: the
+//! normalised text is written into one of them, the segmenter calls back with each word instead
+//! of collecting them, and the buckets, duplicates included, are collected and then summed, with
+//! no sort.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -11,7 +16,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use jieba_rs::Jieba;
 
 use super::lexicon;
-use super::segment::{DictionaryError, Segmenter};
+use super::segment::{DictionaryError, SegmentBuffers, Segmenter};
 
 /// The bias feature: always 1.
 pub const FIXED_BIAS: u32 = 0;
@@ -23,8 +28,10 @@ pub const FIXED_LEX_NEG: u32 = 2;
 pub const FIXED_LENGTH: u32 = 3;
 /// Upper bounds of the length buckets, in characters of normalised text.
 pub const LENGTH_BUCKETS: [usize; 6] = [5, 10, 20, 50, 100, 200];
+/// Count of praise words (`lexicon::PRAISE`, not negated), at most 3; its weight is set, not learnt.
+pub const FIXED_PRAISE: u32 = FIXED_LENGTH + LENGTH_BUCKETS.len() as u32 + 1;
 /// How many fixed features follow the hashed buckets.
-pub const FIXED_COUNT: u32 = FIXED_LENGTH + LENGTH_BUCKETS.len() as u32 + 1;
+pub const FIXED_COUNT: u32 = FIXED_PRAISE + 1;
 /// Lexicon counts are capped here.
 const LEXICON_COUNT_MAX: f32 = 3.0;
 
@@ -41,7 +48,7 @@ pub struct FeatureConfig {
 
 impl Default for FeatureConfig {
     fn default() -> Self {
-        FeatureConfig { bits: 20, ngram_max: 3, words: true }
+        FeatureConfig { bits: 18, ngram_max: 2, words: true }
     }
 }
 
@@ -52,18 +59,87 @@ impl FeatureConfig {
     }
 }
 
-/// The features of one comment: hashed buckets (binary, sorted, distinct; each scored with the
-/// same weight `1/sqrt(n)`) and fixed features with their values.
+/// The features of one comment: hashed buckets (each scored with the same weight `1/sqrt(n)`,
+/// `n` the number of entries; a bucket hit twice is listed twice) and fixed features with their
+/// values. Also the buffers classification reuses from one comment to the next: keep one
+/// `Features` per thread and pass it to every call.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Features {
     pub hashed: Vec<u32>,
     pub fixed: Vec<(u32, f32)>,
+    buffers: Buffers,
+}
+
+/// Buffers reused from one comment to the next.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Buffers {
+    normal: String,
+    segment: SegmentBuffers,
 }
 
 impl Features {
     /// The value every hashed feature carries: the hashed part has unit length.
     pub fn hashed_value(&self) -> f32 {
         if self.hashed.is_empty() { 0.0 } else { 1.0 / (self.hashed.len() as f32).sqrt() }
+    }
+
+    /// The features without the buffers (what training keeps per example).
+    pub fn without_buffers(&self) -> Features {
+        Features { hashed: self.hashed.clone(), fixed: self.fixed.clone(), buffers: Buffers::default() }
+    }
+}
+
+/// What a comment gives besides its hashed buckets: the fixed features' inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// Lexicon hits.
+    pub hits: Hits,
+    /// The index of the length bucket (`LENGTH_BUCKETS`).
+    pub length_bucket: u32,
+    /// The comment ends as a question (`?`, `吗`, `呢`).
+    pub question: bool,
+}
+
+impl Summary {
+    /// The fixed features after the bias, in the order `Features::fixed` lists them.
+    fn each_fixed(&self, mut visit: impl FnMut(u32, f32)) {
+        let count = |hits: u32| (hits as f32).min(LEXICON_COUNT_MAX);
+        if self.hits.positive > 0 {
+            visit(FIXED_LEX_POS, count(self.hits.positive));
+        }
+        if self.hits.negative > 0 {
+            visit(FIXED_LEX_NEG, count(self.hits.negative));
+        }
+        visit(FIXED_LENGTH + self.length_bucket, 1.0);
+        if self.hits.praise > 0 {
+            visit(FIXED_PRAISE, count(self.hits.praise));
+        }
+    }
+}
+
+/// Lexicon words found in a comment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hits {
+    /// Positive words (`lexicon::POSITIVE`) and negated negative words.
+    pub positive: u32,
+    /// Negative words and negated positive or praise words.
+    pub negative: u32,
+    /// Praise words (`lexicon::PRAISE`), not negated.
+    pub praise: u32,
+}
+
+impl Hits {
+    fn count(&mut self, kind: WordKind, negated: bool) {
+        match (kind.polarity, negated) {
+            (None, _) => {}
+            (Some(true), false) if kind.praise => self.praise += 1,
+            (Some(polarity), negated) if polarity != negated => self.positive += 1,
+            (Some(_), _) => self.negative += 1,
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.positive + self.negative + self.praise > 0
     }
 }
 
@@ -72,8 +148,23 @@ impl Features {
 pub struct Featurizer {
     segmenter: Segmenter,
     config: FeatureConfig,
-    /// Every lexicon word with what it is (one hash lookup per word instead of list scans).
-    kinds: HashMap<&'static str, WordKind, BuildFnv>,
+    /// Every lexicon word with what it is, by `hash_bytes` of the word (which the word's
+    /// features need anyway): one lookup per word, no second pass over its bytes.
+    kinds: HashMap<u64, (&'static str, WordKind), BuildMixed>,
+    /// One bit per lexicon word's hash (`KIND_FILTER_BITS` in all): most words are no lexicon
+    /// word and are told so without a table lookup.
+    kind_filter: Vec<u64>,
+}
+
+const KIND_FILTER_BITS: u32 = 1 << 14;
+
+fn kind_filter_bit(word_hash: u64) -> usize {
+    (fx(0, word_hash) >> (64 - KIND_FILTER_BITS.trailing_zeros() + 6)) as usize
+}
+
+fn kind_filter_mask(word_hash: u64) -> u64 {
+    // The six bits below those of `kind_filter_bit`.
+    1 << ((fx(0, word_hash) >> (64 - KIND_FILTER_BITS.trailing_zeros())) & 63)
 }
 
 /// What a lexicon word does to the features.
@@ -83,6 +174,8 @@ struct WordKind {
     /// `NS_DEGREE_STRONG` or `NS_DEGREE_WEAK` for degree words.
     degree: Option<u64>,
     polarity: Option<bool>,
+    /// A word of `lexicon::PRAISE` (polarity positive).
+    praise: bool,
 }
 
 impl std::fmt::Debug for Featurizer {
@@ -105,27 +198,51 @@ impl Featurizer {
     }
 
     fn with_segmenter(config: FeatureConfig, segmenter: Segmenter) -> Self {
-        let mut kinds: HashMap<&'static str, WordKind, BuildFnv> = HashMap::default();
+        let mut kinds: HashMap<u64, (&'static str, WordKind), BuildMixed> = HashMap::default();
+        fn entry<'a>(
+            kinds: &'a mut HashMap<u64, (&'static str, WordKind), BuildMixed>,
+            word: &'static str,
+        ) -> &'a mut WordKind {
+            let (known, kind) = kinds.entry(hash_bytes(word)).or_insert((word, WordKind::default()));
+            assert_eq!(*known, word, "two lexicon words with one hash");
+            kind
+        }
         for &word in lexicon::NEGATORS {
-            kinds.entry(word).or_default().negator = true;
+            entry(&mut kinds, word).negator = true;
         }
         for (words, namespace) in
             [(lexicon::DEGREE_STRONG, NS_DEGREE_STRONG), (lexicon::DEGREE_WEAK, NS_DEGREE_WEAK)]
         {
             for &word in words {
-                kinds.entry(word).or_default().degree = Some(namespace);
+                entry(&mut kinds, word).degree = Some(namespace);
             }
         }
         for (words, polarity) in [(lexicon::POSITIVE, true), (lexicon::NEGATIVE, false)] {
             for &word in words {
-                kinds.entry(word).or_default().polarity = Some(polarity);
+                entry(&mut kinds, word).polarity = Some(polarity);
             }
         }
-        Featurizer { segmenter, config, kinds }
+        for &word in lexicon::PRAISE {
+            let kind = entry(&mut kinds, word);
+            kind.polarity = Some(true);
+            kind.praise = true;
+        }
+        let mut kind_filter = vec![0u64; KIND_FILTER_BITS as usize / 64];
+        for &word_hash in kinds.keys() {
+            kind_filter[kind_filter_bit(word_hash)] |= kind_filter_mask(word_hash);
+        }
+        Featurizer { segmenter, config, kinds, kind_filter }
     }
 
-    fn kind(&self, word: &str) -> WordKind {
-        self.kinds.get(word).copied().unwrap_or_default()
+    /// What the lexicon says of a word whose `hash_bytes` is `word_hash`.
+    fn kind(&self, word: &str, word_hash: u64) -> WordKind {
+        if self.kind_filter[kind_filter_bit(word_hash)] & kind_filter_mask(word_hash) == 0 {
+            return WordKind::default();
+        }
+        match self.kinds.get(&word_hash) {
+            Some(&(known, kind)) if known == word => kind,
+            _ => WordKind::default(),
+        }
     }
 
     pub fn config(&self) -> FeatureConfig {
@@ -137,39 +254,57 @@ impl Featurizer {
         out.hashed.clear();
         out.fixed.clear();
         out.fixed.push((FIXED_BIAS, 1.0));
-        let normal = normalize(text);
-        if normal.is_empty() {
-            return;
+        let Features { hashed, fixed, buffers } = out;
+        if let Some(summary) = self.visit(text, buffers, &mut |index| hashed.push(index)) {
+            summary.each_fixed(|index, value| fixed.push((index, value)));
         }
-        let mask = (1u64 << self.config.bits) - 1;
-        let (mut positive, mut negative) = (0u32, 0u32);
+    }
+
+    /// The logit of `text` under `weights` (a model's, of this featurizer's configuration), the
+    /// same as `Model::logit` of its features but without the fixed ones collected (`hashed` is
+    /// filled, `fixed` left as it was); `None` when the text gives no hashed feature.
+    pub fn logit(&self, text: &str, features: &mut Features, weights: &[f32]) -> Option<(f32, Summary)> {
+        let (hashed_weights, fixed_weights) = weights.split_at(1 << self.config.bits);
+        // The buckets first, then the weights: the reads of the weights, most of them cache
+        // misses, are then independent of each other and the processor overlaps them.
+        let Features { hashed, buffers, .. } = features;
+        hashed.clear();
+        let summary = self.visit(text, buffers, &mut |index| hashed.push(index))?;
+        if hashed.is_empty() {
+            return None;
+        }
+        let mut sum = 0f32;
+        for &index in hashed.iter() {
+            sum += hashed_weights[index as usize];
+        }
+        let count = hashed.len();
+        let mut fixed = fixed_weights[FIXED_BIAS as usize];
+        summary.each_fixed(|index, value| fixed += fixed_weights[index as usize] * value);
+        Some((sum * (1.0 / (count as f32).sqrt()) + fixed, summary))
+    }
+
+    /// Normalises `text` and calls `hashed` with each hashed feature; `None` for a text with
+    /// nothing to read.
+    fn visit(&self, text: &str, buffers: &mut Buffers, hashed: &mut impl FnMut(u32)) -> Option<Summary> {
+        let Buffers { normal, segment } = buffers;
+        let length = normalize_into(text, normal);
+        if normal.is_empty() {
+            return None;
+        }
+        let bits = self.config.bits;
+        let mut hits = Hits::default();
         if self.config.words {
-            self.words(&normal, mask, out, &mut positive, &mut negative);
+            self.words(normal, segment, bits, hashed, &mut hits);
         } else {
-            let mut words = Vec::new();
-            self.segmenter.cut(&normal, &mut words);
-            for word in words {
-                match self.kind(word).polarity {
-                    Some(true) => positive += 1,
-                    Some(false) => negative += 1,
-                    None => {}
-                }
-            }
+            self.segmenter
+                .each_word(normal, segment, &mut |word| hits.count(self.kind(word, hash_bytes(word)), false));
         }
         if self.config.ngram_max > 0 {
-            ngrams(&normal, self.config.ngram_max as usize, mask, &mut out.hashed);
+            ngrams(normal, self.config.ngram_max as usize, bits, hashed);
         }
-        out.hashed.sort_unstable();
-        out.hashed.dedup();
-        if positive > 0 {
-            out.fixed.push((FIXED_LEX_POS, (positive as f32).min(LEXICON_COUNT_MAX)));
-        }
-        if negative > 0 {
-            out.fixed.push((FIXED_LEX_NEG, (negative as f32).min(LEXICON_COUNT_MAX)));
-        }
-        let length = normal.chars().count();
-        let bucket = LENGTH_BUCKETS.iter().position(|&max| length <= max).unwrap_or(LENGTH_BUCKETS.len());
-        out.fixed.push((FIXED_LENGTH + bucket as u32, 1.0));
+        let length_bucket =
+            LENGTH_BUCKETS.iter().position(|&max| length <= max).unwrap_or(LENGTH_BUCKETS.len()) as u32;
+        Some(Summary { hits, length_bucket, question: is_question(normal) })
     }
 
     /// The words of a normalised text, as the features use them (for tests and tools).
@@ -179,44 +314,51 @@ impl Featurizer {
         words
     }
 
-    fn words(&self, normal: &str, mask: u64, out: &mut Features, positive: &mut u32, negative: &mut u32) {
+    fn words(
+        &self,
+        normal: &str,
+        segment: &mut SegmentBuffers,
+        bits: u8,
+        hashed: &mut impl FnMut(u32),
+        hits: &mut Hits,
+    ) {
         // Words left in the current negation scope, and the degree mark for the next word.
         let mut negation_left = 0usize;
         let mut degree: Option<u64> = None;
-        let mut words = Vec::with_capacity(normal.len() / 3);
-        self.segmenter.cut(normal, &mut words);
-        for word in words {
-            if is_boundary(word) {
+        self.segmenter.each_word(normal, segment, &mut |word| {
+            // The segmenter's words of more than one character are never punctuation.
+            if word.len() <= 3 && is_boundary(word) {
                 negation_left = 0;
                 degree = None;
-                continue;
+                return;
             }
-            let kind = self.kind(word);
+            let word_hash = hash_bytes(word);
+            let kind = self.kind(word, word_hash);
             if kind.negator {
                 // A second negator inside a scope cancels it (不是不好).
                 negation_left = if negation_left > 0 { 0 } else { lexicon::NEGATION_SCOPE_WORDS };
-                out.hashed.push(hash_word(NS_WORD, word, mask));
-                continue;
+                hashed(word_bucket(NS_WORD, word_hash, bits));
+                return;
             }
             let negated = negation_left > 0;
-            if let Some(polarity) = kind.polarity {
-                if polarity != negated {
-                    *positive += 1;
-                } else {
-                    *negative += 1;
-                }
-            }
-            out.hashed.push(hash_word(if negated { NS_NEGATED } else { NS_WORD }, word, mask));
+            hits.count(kind, negated);
+            hashed(word_bucket(if negated { NS_NEGATED } else { NS_WORD }, word_hash, bits));
             if let Some(namespace) = degree.take() {
-                out.hashed.push(hash_word(namespace, word, mask));
+                hashed(word_bucket(namespace, word_hash, bits));
             }
             if kind.degree.is_some() {
                 degree = kind.degree;
             } else {
                 negation_left = negation_left.saturating_sub(1);
             }
-        }
+        });
     }
+}
+
+/// Whether a normalised text ends as a question: `?`, or the particle `吗` or `呢` last.
+fn is_question(normal: &str) -> bool {
+    let trimmed = normal.trim_end_matches([' ', '~', '.']);
+    matches!(trimmed.chars().next_back(), Some('?' | '吗' | '呢'))
 }
 
 /// jieba with its default dictionary and the lexicon's multi-character words, and the frequency
@@ -247,16 +389,34 @@ fn is_cjk_punctuation(c: char) -> bool {
 /// Lower-case ASCII, full-width forms to ASCII, spaces collapsed, emoji variation selectors and
 /// joiners dropped, a run of one character longer than two cut to two (哈哈哈哈 → 哈哈, ！！！ → !!).
 pub fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::new();
+    normalize_into(text, &mut out);
+    out
+}
+
+/// `normalize` into a reused buffer; returns the length of the result in characters.
+pub fn normalize_into(text: &str, out: &mut String) -> usize {
+    out.clear();
+    out.reserve(text.len());
     let mut last: Option<char> = None;
     let mut run = 0usize;
+    let mut length = 0usize;
     for c in text.chars() {
         let c = match c {
+            c if c.is_ascii() => {
+                if c.is_ascii_whitespace() || c == '\u{0B}' {
+                    ' '
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            }
+            // Chinese characters and the blocks up to U+FDFF: no spaces, nothing to fold or drop.
+            '\u{3400}'..='\u{FDFF}' => c,
             '\u{FE0F}' | '\u{FE0E}' | '\u{200D}' | '\u{FEFF}' => continue,
             '\u{3000}' => ' ',
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c).to_ascii_lowercase(),
             c if c.is_whitespace() => ' ',
-            c => c.to_ascii_lowercase(),
+            c => c,
         };
         if Some(c) == last {
             run += 1;
@@ -271,72 +431,107 @@ pub fn normalize(text: &str) -> String {
             continue;
         }
         out.push(c);
+        length += 1;
     }
     while out.ends_with(' ') {
         out.pop();
+        length -= 1;
     }
-    out
+    length
 }
 
-fn ngrams(normal: &str, n_max: usize, mask: u64, out: &mut Vec<u32>) {
-    let mut window = [0u64; 8];
-    let n_max = n_max.min(window.len());
-    for (i, c) in normal.chars().enumerate() {
+/// Character n-grams of length 1 to `n_max` (a lone space is no unigram), hashed into `2^bits`.
+fn ngrams(normal: &str, n_max: usize, bits: u8, out: &mut impl FnMut(u32)) {
+    let mut window = [0u64; NGRAM_WINDOW];
+    let n_max = n_max.min(NGRAM_WINDOW);
+    let mut seen = 0usize;
+    for c in normal.chars() {
         window.copy_within(0..n_max - 1, 1);
         window[0] = c as u64;
-        for n in 1..=n_max.min(i + 1) {
+        seen += 1;
+        for n in 1..=n_max.min(seen) {
             if n == 1 && c == ' ' {
                 continue;
             }
-            let mut h = mix(NS_NGRAM + n as u64, 0);
+            let mut h = NGRAM_SEEDS[n];
             for &code in window[..n].iter().rev() {
-                h = mix(h, code);
+                h = fx(h, code);
             }
-            out.push(bucket(h, mask));
+            out(bucket(h, bits));
         }
     }
 }
 
-/// FNV-1a: the lexicon map's hasher (short keys, no adversary: the words are ours).
-#[derive(Default)]
-struct Fnv(u64);
+/// The longest n-gram `ngrams` forms (`model::NGRAM_MAX` is within it).
+const NGRAM_WINDOW: usize = 8;
 
-impl Hasher for Fnv {
+/// The starting hash of each n-gram length: its namespace hashed.
+const NGRAM_SEEDS: [u64; NGRAM_WINDOW + 1] = {
+    let mut seeds = [0u64; NGRAM_WINDOW + 1];
+    let mut n = 0;
+    while n <= NGRAM_WINDOW {
+        seeds[n] = fx(fx(SEED, NS_NGRAM), n as u64);
+        n += 1;
+    }
+    seeds
+};
+
+const SEED: u64 = 0x243F_6A88_85A3_08D3;
+
+/// The lexicon map's hasher: its keys are `hash_bytes` already; one multiply spreads their
+/// bits (the table indexes by the low bits, which FNV mixes least).
+#[derive(Default)]
+struct Mixed(u64);
+
+impl Hasher for Mixed {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
         for &b in bytes {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
+            self.0 = fx(self.0, b as u64);
         }
-        self.0 = h;
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = fx(self.0, value ^ (value >> 32));
     }
 }
 
-type BuildFnv = BuildHasherDefault<Fnv>;
+type BuildMixed = BuildHasherDefault<Mixed>;
 
-fn hash_word(namespace: u64, word: &str, mask: u64) -> u32 {
-    // FNV-1a over the bytes, then mixed with the namespace.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// FNV-1a over a word's bytes.
+fn hash_bytes(word: &str) -> u64 {
+    let mut h = FNV_OFFSET;
     for &b in word.as_bytes() {
         h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
+        h = h.wrapping_mul(FNV_PRIME);
     }
-    bucket(mix(mix(namespace, 0), h), mask)
+    h
 }
 
-fn mix(h: u64, x: u64) -> u64 {
-    (h ^ x).wrapping_add(0x9E37_79B9_7F4A_7C15).wrapping_mul(0xBF58_476D_1CE4_E5B9).rotate_left(29)
+/// The bucket of a word (its `hash_bytes`) in a namespace.
+fn word_bucket(namespace: u64, word_hash: u64, bits: u8) -> u32 {
+    bucket(fx(fx(SEED, namespace), word_hash), bits)
 }
 
-fn bucket(h: u64, mask: u64) -> u32 {
-    let mut h = h ^ (h >> 33);
-    h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
-    h ^= h >> 33;
-    (h & mask) as u32
+#[cfg(test)]
+fn hash_word(namespace: u64, word: &str, bits: u8) -> u32 {
+    word_bucket(namespace, hash_bytes(word), bits)
+}
+
+/// One step of the Fx hash (rustc's): rotate, xor, multiply.
+const fn fx(h: u64, x: u64) -> u64 {
+    (h.rotate_left(5) ^ x).wrapping_mul(0x517C_C1B7_2722_0A95)
+}
+
+/// The top `bits` bits of a hash: after a multiply, the best mixed.
+fn bucket(h: u64, bits: u8) -> u32 {
+    (h >> (64 - bits as u32)) as u32
 }
 
 #[cfg(test)]
@@ -358,48 +553,70 @@ mod tests {
         assert_eq!(normalize(" \t\n"), "");
     }
 
+    fn ngrams_of(normal: &str, n_max: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        ngrams(normal, n_max, 20, &mut |index| out.push(index));
+        out
+    }
+
     #[test]
     fn ngrams_cover_one_to_three_characters() {
-        let mut out = Vec::new();
-        ngrams("好用", 3, (1 << 20) - 1, &mut out);
+        let mut out = ngrams_of("好用", 3);
         // 好, 用, 好用.
         assert_eq!(out.len(), 3);
-        let mut again = Vec::new();
-        ngrams("用好", 3, (1 << 20) - 1, &mut again);
+        let mut again = ngrams_of("用好", 3);
         out.sort_unstable();
         again.sort_unstable();
         // Same unigrams, different bigram.
         assert_ne!(out, again);
+        // 好, 用, 吗, 好用, 用吗 (and 好用吗 with trigrams).
+        assert_eq!(ngrams_of("好用吗", 2).len(), 5);
+        assert_eq!(ngrams_of("好用吗", 3).len(), 6);
+        // A lone space is no unigram, but n-grams run across it.
+        assert_eq!(ngrams_of("好 用", 2).len(), 4);
+    }
+
+    #[test]
+    fn questions_are_told_by_their_end() {
+        for (text, question) in [
+            ("还有货吗?", true),
+            ("什么时候发货呢", true),
+            ("好用吗 ", true),
+            ("好用吗? 好用", false),
+            ("很好", false),
+        ] {
+            assert_eq!(is_question(text), question, "{text}");
+        }
     }
 
     #[test]
     fn negation_scope_changes_the_word_features() {
         let featurizer = featurizer(FeatureConfig { bits: 20, ngram_max: 0, words: true });
-        let mask = (1u64 << 20) - 1;
+        let bits = 20;
         let mut features = Features::default();
         featurizer.features("质量不好用", &mut features);
         let words = featurizer.words_of("质量不好用");
         assert!(words.contains(&"不") || words.contains(&"不好"), "{words:?}");
         featurizer.features("不 喜欢", &mut features);
-        assert!(features.hashed.contains(&hash_word(NS_NEGATED, "喜欢", mask)));
-        assert!(!features.hashed.contains(&hash_word(NS_WORD, "喜欢", mask)));
+        assert!(features.hashed.contains(&hash_word(NS_NEGATED, "喜欢", bits)));
+        assert!(!features.hashed.contains(&hash_word(NS_WORD, "喜欢", bits)));
         // Punctuation ends the scope.
         featurizer.features("不，喜欢", &mut features);
-        assert!(features.hashed.contains(&hash_word(NS_WORD, "喜欢", mask)));
+        assert!(features.hashed.contains(&hash_word(NS_WORD, "喜欢", bits)));
         // Two negators cancel.
         featurizer.features("不是 不 喜欢", &mut features);
-        assert!(features.hashed.contains(&hash_word(NS_WORD, "喜欢", mask)));
+        assert!(features.hashed.contains(&hash_word(NS_WORD, "喜欢", bits)));
     }
 
     #[test]
     fn degree_words_mark_the_next_word() {
         let featurizer = featurizer(FeatureConfig { bits: 20, ngram_max: 0, words: true });
-        let mask = (1u64 << 20) - 1;
+        let bits = 20;
         let mut features = Features::default();
         featurizer.features("非常 满意", &mut features);
-        assert!(features.hashed.contains(&hash_word(NS_DEGREE_STRONG, "满意", mask)));
+        assert!(features.hashed.contains(&hash_word(NS_DEGREE_STRONG, "满意", bits)));
         featurizer.features("有点 贵", &mut features);
-        assert!(features.hashed.contains(&hash_word(NS_DEGREE_WEAK, "贵", mask)));
+        assert!(features.hashed.contains(&hash_word(NS_DEGREE_WEAK, "贵", bits)));
     }
 
     #[test]
@@ -415,16 +632,34 @@ mod tests {
     }
 
     #[test]
-    fn features_are_sorted_distinct_and_bounded() {
+    fn features_are_bounded_and_repeats_count() {
         let config = FeatureConfig { bits: 12, ngram_max: 3, words: true };
         let featurizer = featurizer(config);
         let mut features = Features::default();
         featurizer.features("好好好，真的好好好，非常好！", &mut features);
-        assert!(features.hashed.windows(2).all(|pair| pair[0] < pair[1]));
         assert!(features.hashed.iter().all(|&index| index < 1 << 12));
+        let unigram = ngrams_of("好", 1)[0] >> 8;
+        assert!(features.hashed.iter().filter(|&&index| index == unigram).count() >= 5);
         assert_eq!(features.fixed[0], (FIXED_BIAS, 1.0));
         featurizer.features("   ", &mut features);
         assert!(features.hashed.is_empty());
         assert_eq!(features.fixed, vec![(FIXED_BIAS, 1.0)]);
+    }
+
+    #[test]
+    fn the_logit_without_collecting_is_the_models() {
+        let config = FeatureConfig { bits: 12, ngram_max: 2, words: true };
+        let featurizer = featurizer(config);
+        let mut model = crate::sentiment::model::Model::zero(config);
+        for (index, weight) in model.weights.iter_mut().enumerate() {
+            *weight = ((index * 7919) % 1000) as f32 / 1000.0 - 0.5;
+        }
+        let mut features = Features::default();
+        for text in ["不喜欢，非常满意", "有点贵👍", "  A  "] {
+            featurizer.features(text, &mut features);
+            let (logit, _) = featurizer.logit(text, &mut features, &model.weights).unwrap();
+            assert_eq!(logit, model.logit(&features), "{text}");
+        }
+        assert_eq!(featurizer.logit(" ", &mut features, &model.weights), None);
     }
 }

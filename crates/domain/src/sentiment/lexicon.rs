@@ -59,7 +59,6 @@ pub const POSITIVE: &[&str] = &[
     "yyds",
     "真香",
     "种草",
-    "好评",
     "五星好评",
     "回购",
     "无限回购",
@@ -83,7 +82,6 @@ pub const POSITIVE: &[&str] = &[
     "满分",
     "稳",
     "香",
-    "绝了",
     "强推",
     "安利",
     "上头",
@@ -116,6 +114,24 @@ pub const POSITIVE: &[&str] = &[
     "💪",
     "👌",
     "🤗",
+];
+
+/// Praise: positive words no corpus context should outweigh (你们的产品太棒了). A hit is the
+/// feature `praise`, whose weight training leaves at `TrainOptions::praise_weight`.
+pub const PRAISE: &[&str] = &[
+    "好评",
+    "棒",
+    "很棒",
+    "真棒",
+    "好棒",
+    "超棒",
+    "太棒了",
+    "棒棒哒",
+    "完美",
+    "超赞",
+    "太赞了",
+    "绝了",
+    "优秀",
 ];
 
 /// Slang and emoji of negative polarity.
@@ -175,7 +191,7 @@ pub const NEGATIVE: &[&str] = &[
 
 /// The polarity of a word or character: `Some(true)` positive, `Some(false)` negative.
 pub fn polarity(word: &str) -> Option<bool> {
-    if POSITIVE.contains(&word) {
+    if POSITIVE.contains(&word) || PRAISE.contains(&word) {
         Some(true)
     } else if NEGATIVE.contains(&word) {
         Some(false)
@@ -188,6 +204,7 @@ pub fn polarity(word: &str) -> Option<bool> {
 pub fn words_to_keep_whole() -> impl Iterator<Item = &'static str> {
     POSITIVE
         .iter()
+        .chain(PRAISE)
         .chain(NEGATIVE)
         .chain(NEGATORS)
         .chain(DEGREE_STRONG)
@@ -203,6 +220,7 @@ mod tests {
     #[test]
     fn polarity_of_slang_and_emoji() {
         assert_eq!(polarity("绝绝子"), Some(true));
+        assert_eq!(polarity("太棒了"), Some(true));
         assert_eq!(polarity("👍"), Some(true));
         assert_eq!(polarity("拉胯"), Some(false));
         assert_eq!(polarity("💩"), Some(false));
@@ -211,8 +229,11 @@ mod tests {
 
     #[test]
     fn no_word_has_both_polarities() {
-        for word in POSITIVE {
+        for word in POSITIVE.iter().chain(PRAISE) {
             assert!(!NEGATIVE.contains(word), "{word}");
+        }
+        for word in PRAISE {
+            assert!(!POSITIVE.contains(word), "{word}");
         }
     }
 }

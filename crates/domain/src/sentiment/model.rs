@@ -4,14 +4,14 @@
 //!
 //! ```text
 //! xiaodian-sentiment 1
-//! bits 20
-//! ngram_max 3
+//! bits 18
+//! ngram_max 2
 //! words 1
 //! # any comment lines (training options, corpus size)
-//! dictionary 382986
-//! <382986 bytes of `word freq` lines>
-//! weights 1048586
-//! <1048586 × 4 bytes>
+//! dictionary 379990
+//! <379990 bytes of `word freq` lines>
+//! weights 262155
+//! <262155 × 4 bytes>
 //! ```
 
 use super::features::{FeatureConfig, Features};

@@ -6,13 +6,14 @@
 //! bias does not carry the corpus's proportion of negative reviews. The regulariser pulls each
 //! weight towards its prior: zero, except the two lexicon features, which start from
 //! `lexicon_prior` (positive for `lex:pos`, negative for `lex:neg`) because the corpus has too
-//! few emoji and too little recent slang to learn them from.
+//! few emoji and too little recent slang to learn them from. The praise feature is left out of
+//! training: its weight is `PRAISE_WEIGHT`, added at classification.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::features::{
-    FIXED_BIAS, FIXED_LEX_NEG, FIXED_LEX_POS, FeatureConfig, Features, Featurizer, full_jieba, is_boundary,
-    normalize,
+    FIXED_BIAS, FIXED_LEX_NEG, FIXED_LEX_POS, FIXED_PRAISE, FeatureConfig, Features, Featurizer, full_jieba,
+    is_boundary, normalize,
 };
 use super::model::Model;
 
@@ -20,6 +21,11 @@ use super::model::Model;
 /// default dictionary's words left out, so a word's cost (its log frequency against the total)
 /// stays what it is in the full dictionary.
 const PADDING_WORD: char = '\u{E000}';
+
+/// The weight of one praise word (`lexicon::PRAISE`), added at classification only: training
+/// leaves the praise feature out, so the corpus's words neither learn to offset it nor outweigh
+/// it (你们的 and 产品 lean negative there).
+pub const PRAISE_WEIGHT: f32 = 2.0;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainOptions {
@@ -53,8 +59,8 @@ impl TrainOptions {
     /// One line describing the options, for the model file's header.
     pub fn describe(&self) -> String {
         format!(
-            "logistic regression, adagrad: epochs {} learning_rate {} l2 {} lexicon_prior {} seed {}",
-            self.epochs, self.learning_rate, self.l2, self.lexicon_prior, self.seed
+            "logistic regression, adagrad: epochs {} learning_rate {} l2 {} lexicon_prior {} praise_weight {} seed {}",
+            self.epochs, self.learning_rate, self.l2, self.lexicon_prior, PRAISE_WEIGHT, self.seed
         )
     }
 }
@@ -121,13 +127,13 @@ pub fn featurize(
     examples: &[(&str, bool)],
     progress: &mut dyn FnMut(u64),
 ) -> Vec<(Features, bool)> {
+    let mut features = Features::default();
     examples
         .iter()
         .map(|&(text, label)| {
-            let mut features = Features::default();
             featurizer.features(text, &mut features);
             progress(1);
-            (features, label)
+            (features.without_buffers(), label)
         })
         .collect()
 }
@@ -144,6 +150,7 @@ pub fn fit(
     let mut prior = Model::zero(config);
     prior.weights[offset + FIXED_LEX_POS as usize] = options.lexicon_prior;
     prior.weights[offset + FIXED_LEX_NEG as usize] = -options.lexicon_prior;
+    prior.weights[offset + FIXED_PRAISE as usize] = PRAISE_WEIGHT;
     let mut weights = prior.weights.clone();
     let mut squares = vec![0f32; weights.len()];
     let positives = indices.iter().filter(|&&i| data[i].1).count().max(1) as f32;
@@ -160,8 +167,13 @@ pub fn fit(
             let value = features.hashed_value();
             let mut logit: f32 =
                 features.hashed.iter().map(|&index| weights[index as usize]).sum::<f32>() * value;
-            logit +=
-                features.fixed.iter().map(|&(index, v)| weights[offset + index as usize] * v).sum::<f32>();
+            // The praise feature takes no part in training (see `PRAISE_WEIGHT`).
+            logit += features
+                .fixed
+                .iter()
+                .filter(|&&(index, _)| index != FIXED_PRAISE)
+                .map(|&(index, v)| weights[offset + index as usize] * v)
+                .sum::<f32>();
             let p = sigmoid(logit);
             let (target, class_weight) = if *label { (1.0, weight_positive) } else { (0.0, weight_negative) };
             let error = (p - target) * class_weight;
@@ -177,7 +189,9 @@ pub fn fit(
                 step(index as usize, value);
             }
             for &(index, v) in &features.fixed {
-                step(offset + index as usize, v);
+                if index != FIXED_PRAISE {
+                    step(offset + index as usize, v);
+                }
             }
             progress(1);
         }

@@ -1,6 +1,7 @@
 //! Tests of the real `xiaodian` binary: its command line, its HTTP API on SQLite and PostgreSQL,
 //! and the console in headless Chromium.
 
+mod analytics;
 mod campaigns;
 mod cli;
 mod closure;

@@ -1,0 +1,436 @@
+//! Dashboards: an enterprise account's and a video's engagement, a shop's sales, and the shop's
+//! closure-decision report (with its PDF). Every chart is server-rendered SVG with its table and a
+//! CSV export beside it; the period is a from/to form (default the last 30 days).
+
+use app::reports::{
+    KeyedChart, account_charts, closure_report_charts, shop_charts, totals_figures, video_charts,
+};
+use app::{AppError, AppResult};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use charts::KeyFigure;
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+
+use crate::ConsoleState;
+use crate::i18n::{Lang, t};
+use crate::money::{error_note, is_refusal, parse_id, refusal, render, url_escape};
+use crate::pages::not_found_page;
+use crate::session::{Viewer, viewer};
+
+#[derive(Deserialize, Default)]
+pub struct PeriodQuery {
+    from: Option<String>,
+    to: Option<String>,
+    /// The chart a CSV export is for.
+    chart: Option<String>,
+}
+
+impl PeriodQuery {
+    fn query_string(&self) -> String {
+        let from = self.from.as_deref().unwrap_or("");
+        let to = self.to.as_deref().unwrap_or("");
+        format!("from={}&to={}", url_escape(from), url_escape(to))
+    }
+}
+
+/// One chart: its title, the SVG, the table (folded) and the CSV link.
+fn chart_block(lang: Lang, keyed: &KeyedChart, csv_href: &str) -> Markup {
+    let chart = &keyed.chart;
+    let title = match lang {
+        Lang::Zh => &chart.title.zh,
+        Lang::En => &chart.title.en,
+    };
+    html! {
+        figure.card.chart id={ "chart-" (keyed.key) } {
+            figcaption { strong { (title) } " · " a.csv href=(csv_href) download { (t(lang, "csv_export")) } }
+            (PreEscaped(chart.svg()))
+            details {
+                summary { (t(lang, "chart_table")) }
+                table {
+                    tr { th { "" } @for name in chart.column_names() { th { (name) } } }
+                    @for row in chart.table_rows() {
+                        tr { td { (row.label) } @for cell in &row.cells { td { (cell) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn figures_table(figures: &[KeyFigure]) -> Markup {
+    html! {
+        table.figures {
+            @for figure in figures { tr { th { (figure.label) } td { (figure.value) } } }
+        }
+    }
+}
+
+fn period_form(lang: Lang, here: &str, from: &str, to: &str) -> Markup {
+    html! {
+        form.period method="get" action=(here) {
+            label { (t(lang, "period_from")) " " input type="date" name="from" value=(from); }
+            " "
+            label { (t(lang, "period_to")) " " input type="date" name="to" value=(to); }
+            " "
+            button type="submit" { (t(lang, "show")) }
+        }
+    }
+}
+
+fn charts_markup(lang: Lang, charts: &[KeyedChart], csv_base: &str, query: &str) -> Markup {
+    html! {
+        div.charts {
+            @for keyed in charts {
+                (chart_block(lang, keyed, &format!("{csv_base}?chart={}&{query}", keyed.key)))
+            }
+        }
+    }
+}
+
+/// A chart's CSV as a download.
+fn csv_response(charts: Vec<KeyedChart>, key: Option<&str>, file: &str) -> Response {
+    match charts.into_iter().find(|c| Some(c.key) == key) {
+        Some(keyed) => {
+            let disposition = format!("attachment; filename=\"{file}-{}.csv\"", keyed.key);
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                keyed.chart.csv(),
+            )
+                .into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "no such chart").into_response(),
+    }
+}
+
+/// Shows a refusal's page, or the error on the dashboard's page.
+fn failed(jar: CookieJar, viewer: &Viewer, title_key: &str, here: &str, error: &AppError) -> Response {
+    if is_refusal(error) {
+        return refusal(jar, error);
+    }
+    let title = t(crate::session::lang(&jar), title_key);
+    render(jar, viewer, title, here, |lang, _| html! { div.card { (error_note(lang, error)) } })
+}
+
+async fn viewer_and_id(
+    state: &ConsoleState,
+    jar: &CookieJar,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Viewer, i64), Response> {
+    let viewer = viewer(state, jar, headers).await?;
+    let id = parse_id(id).ok_or_else(|| not_found_page(jar.clone()))?;
+    Ok((viewer, id))
+}
+
+pub async fn account_page(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let here = format!("/console/enterprise-accounts/{id}/analytics");
+    let loaded: AppResult<_> = async {
+        let account = state.app.enterprise_account(&viewer.ctx.actor, id).await?;
+        let period = state.app.analytics_period(query.from.as_deref(), query.to.as_deref())?;
+        Ok((account, state.app.account_analytics(&viewer.ctx.actor, id, period).await?))
+    }
+    .await;
+    let (account, a) = match loaded {
+        Ok(found) => found,
+        Err(error) => return failed(jar, &viewer, "analytics", &here, &error),
+    };
+    let charts = account_charts(&a);
+    let q = query.query_string();
+    let (from, to) = (a.period.from.to_string(), a.period.to.to_string());
+    let title = t(crate::session::lang(&jar), "analytics");
+    render(jar, &viewer, title, &here, |lang, _| {
+        html! {
+            div.card {
+                p.muted { a href={ "/console/enterprise-accounts/" (id) } { "← " (account.nickname) } }
+                h1 #analytics-title { (t(lang, "analytics")) " · " (account.nickname) }
+                (period_form(lang, &here, &from, &to))
+                (figures_table(&totals_figures(&a.totals)))
+                p #week-over-week {
+                    (t(lang, "week_over_week")) ": "
+                    (t(lang, "metric_views")) " " (uplift(a.week_over_week.views.uplift_bp)) " · "
+                    (t(lang, "metric_engagement")) " " (uplift(a.week_over_week.engagements.uplift_bp)) " · "
+                    (t(lang, "metric_followers")) " " (uplift(a.week_over_week.follows.uplift_bp))
+                }
+                p #best-time {
+                    (t(lang, "best_hour")) ": " (a.best_hour.as_deref().map_or("—".to_owned(), |h| format!("{h}:00")))
+                    " · " (t(lang, "best_weekday")) ": " (a.best_weekday.as_deref().unwrap_or("—"))
+                }
+            }
+            (charts_markup(lang, &charts, &format!("{here}.csv"), &q))
+            div.card {
+                h2 { (t(lang, "top_videos")) }
+                table #top-videos {
+                    tr { th { (t(lang, "video")) } th { (t(lang, "metric_views")) } th { (t(lang, "completion_rate")) } th { (t(lang, "engagement_rate")) } }
+                    @for v in &a.top_videos {
+                        tr {
+                            td { a href={ "/console/videos/" (v.video_id) "/analytics?" (q) } { (v.title) } }
+                            td { (v.totals.counts.views) }
+                            td { (rate(v.totals.completion_rate_bp)) }
+                            td { (rate(v.totals.engagement_rate_bp)) }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn rate(bp: Option<i64>) -> String {
+    bp.map_or("—".to_owned(), |bp| format!("{}%", domain::campaigns::percent_text(bp)))
+}
+
+fn uplift(bp: Option<i64>) -> String {
+    bp.map_or("—".to_owned(), |bp| {
+        format!("{}{}%", if bp >= 0 { "+" } else { "" }, domain::campaigns::percent_text(bp))
+    })
+}
+
+pub async fn account_csv(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let loaded = async {
+        let period = state.app.analytics_period(query.from.as_deref(), query.to.as_deref())?;
+        state.app.account_analytics(&viewer.ctx.actor, id, period).await
+    }
+    .await;
+    match loaded {
+        Ok(a) => csv_response(account_charts(&a), query.chart.as_deref(), &format!("account-{id}")),
+        Err(error) => failed(jar, &viewer, "analytics", "/console/enterprise-accounts", &error),
+    }
+}
+
+pub async fn video_page(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let here = format!("/console/videos/{id}/analytics");
+    let loaded = async {
+        let period = state.app.analytics_period(query.from.as_deref(), query.to.as_deref())?;
+        state.app.video_analytics(&viewer.ctx.actor, id, period).await
+    }
+    .await;
+    let v = match loaded {
+        Ok(found) => found,
+        Err(error) => return failed(jar, &viewer, "analytics", &here, &error),
+    };
+    let charts = video_charts(&v);
+    let q = query.query_string();
+    let (from, to) = (v.period.from.to_string(), v.period.to.to_string());
+    let title = t(crate::session::lang(&jar), "analytics");
+    render(jar, &viewer, title, &here, |lang, _| {
+        html! {
+            div.card {
+                p.muted { a href={ "/console/videos/" (id) } { "← " (v.title) } }
+                h1 #analytics-title { (t(lang, "analytics")) " · " (v.title) }
+                @if !v.tags.is_empty() { p.muted { @for tag in &v.tags { "#" (tag) " " } } }
+                (period_form(lang, &here, &from, &to))
+                (figures_table(&totals_figures(&v.totals)))
+            }
+            (charts_markup(lang, &charts, &format!("{here}.csv"), &q))
+        }
+    })
+}
+
+pub async fn video_csv(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let loaded = async {
+        let period = state.app.analytics_period(query.from.as_deref(), query.to.as_deref())?;
+        state.app.video_analytics(&viewer.ctx.actor, id, period).await
+    }
+    .await;
+    match loaded {
+        Ok(v) => csv_response(video_charts(&v), query.chart.as_deref(), &format!("video-{id}")),
+        Err(error) => failed(jar, &viewer, "analytics", "/console/videos", &error),
+    }
+}
+
+pub async fn shop_page(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let here = format!("/console/shops/{id}/analytics");
+    let loaded: AppResult<_> = async {
+        let shop = state.app.shop(&viewer.ctx.actor, id).await?;
+        let period = state.app.analytics_period(query.from.as_deref(), query.to.as_deref())?;
+        Ok((shop, state.app.shop_analytics(&viewer.ctx.actor, id, period).await?))
+    }
+    .await;
+    let (shop, s) = match loaded {
+        Ok(found) => found,
+        Err(error) => return failed(jar, &viewer, "shop_analytics", &here, &error),
+    };
+    let charts = shop_charts(&s);
+    let q = query.query_string();
+    let (from, to) = (s.period.from.to_string(), s.period.to.to_string());
+    let minutes =
+        |ms: Option<i64>| ms.map_or("—".to_owned(), |ms| format!("{:.1} min", ms as f64 / 60_000.0));
+    let title = t(crate::session::lang(&jar), "shop_analytics");
+    render(jar, &viewer, title, &here, |lang, _| {
+        html! {
+            div.card {
+                p.muted { a href={ "/console/shops/" (id) } { "← " (shop.name) } }
+                h1 #analytics-title { (t(lang, "shop_analytics")) " · " (shop.name) }
+                (period_form(lang, &here, &from, &to))
+                (figures_table(&app::reports::sales_figures(&s.totals)))
+                p #first-response {
+                    (t(lang, "first_response_buyers")) ": " (minutes(s.first_response.median_ms))
+                    " (p90 " (minutes(s.first_response.p90_ms)) ", " (s.first_response.count) ")"
+                }
+                p { a #closure-report-link href={ "/console/shops/" (id) "/closure/report" } { (t(lang, "closure_report")) } }
+            }
+            (charts_markup(lang, &charts, &format!("{here}.csv"), &q))
+        }
+    })
+}
+
+pub async fn shop_csv(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let loaded = async {
+        let period = state.app.analytics_period(query.from.as_deref(), query.to.as_deref())?;
+        state.app.shop_analytics(&viewer.ctx.actor, id, period).await
+    }
+    .await;
+    match loaded {
+        Ok(s) => csv_response(shop_charts(&s), query.chart.as_deref(), &format!("shop-{id}")),
+        Err(error) => failed(jar, &viewer, "shop_analytics", "/console/shops", &error),
+    }
+}
+
+pub async fn closure_report_page(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let here = format!("/console/shops/{id}/closure/report");
+    let r = match state.app.closure_report(&viewer.ctx.actor, id).await {
+        Ok(found) => found,
+        Err(error) => return failed(jar, &viewer, "closure_report", &here, &error),
+    };
+    let charts = closure_report_charts(&r);
+    let document = app::reports::closure_document(&r);
+    let title = t(crate::session::lang(&jar), "closure_report");
+    render(jar, &viewer, title, &here, |lang, _| {
+        html! {
+            div.card {
+                p.muted { a href={ "/console/shops/" (id) "/closure" } { "← " (t(lang, "closure")) } }
+                h1 #report-title { (t(lang, "closure_report")) " · " (r.shop.name) }
+                p.muted { (r.period.from) " – " (r.period.to) }
+                p #report-summary { (match lang { Lang::Zh => &r.summary_zh, Lang::En => &r.summary_en }) }
+                p { a #report-pdf href={ (here) ".pdf" } { (t(lang, "download_pdf")) } }
+                @for section in &document.sections {
+                    @if !section.figures.is_empty() {
+                        h2 { (match lang { Lang::Zh => &section.heading.zh, Lang::En => &section.heading.en }) }
+                        (figures_table(&section.figures))
+                    }
+                }
+            }
+            (charts_markup(lang, &charts, &format!("{here}.csv"), &query.query_string()))
+        }
+    })
+}
+
+pub async fn closure_report_csv(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    match state.app.closure_report(&viewer.ctx.actor, id).await {
+        Ok(r) => {
+            csv_response(closure_report_charts(&r), query.chart.as_deref(), &format!("closure-report-{id}"))
+        }
+        Err(error) => failed(jar, &viewer, "closure_report", "/console/shops", &error),
+    }
+}
+
+pub async fn closure_report_pdf(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let report = match state.app.closure_report(&viewer.ctx.actor, id).await {
+        Ok(found) => found,
+        Err(error) => return failed(jar, &viewer, "closure_report", "/console/shops", &error),
+    };
+    let pdf = match tokio::task::spawn_blocking(move || app::reports::closure_document(&report).pdf()).await {
+        Ok(pdf) => pdf,
+        Err(error) => {
+            return failed(jar, &viewer, "closure_report", "/console/shops", &AppError::internal(&error));
+        }
+    };
+    let disposition = format!("attachment; filename=\"closure-report-shop-{id}.pdf\"");
+    ([(header::CONTENT_TYPE, "application/pdf".to_owned()), (header::CONTENT_DISPOSITION, disposition)], pdf)
+        .into_response()
+}
