@@ -11,6 +11,10 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// The HTTP status of each code. The match is exhaustive: a new code does not compile without one.
 pub fn status_of(code: Code) -> StatusCode {
     match code {
+        Code::InvalidKeyword | Code::InvalidReputationSettings | Code::AssigneeNotMember => {
+            StatusCode::BAD_REQUEST
+        }
+        Code::IncidentResolved | Code::IncidentViolationExists => StatusCode::CONFLICT,
         Code::MalformedJson | Code::InvalidField | Code::InvalidDate => StatusCode::BAD_REQUEST,
         Code::InvalidUsername | Code::WeakPassword | Code::UnknownRole => StatusCode::BAD_REQUEST,
         Code::MerchantRequired | Code::InvalidCalendarNotice => StatusCode::BAD_REQUEST,

@@ -306,6 +306,7 @@ impl App {
             let unanswered =
                 rows::add_to_counters(&mut tx, account_id, merchant_id, inserted, inserted, now_ms).await?;
             self.alert_unanswered(&mut tx, account_id, unanswered - inserted, unanswered).await?;
+            self.watch_reputation(&mut tx, ctx, group, inserted, now_ms).await?;
         }
         outcome.accepted = comments.len();
         outcome.duplicates = comments.len() - usize::try_from(stored).unwrap_or(0);
@@ -459,6 +460,7 @@ impl App {
             now_ms,
         };
         let reply_id = rows::insert_reply(&mut tx, &reply).await?;
+        self.link_reply(&mut tx, &parent, reply_id, now_ms).await?;
         let answered = parent.awaits_reply() && rows::mark_answered(&mut tx, parent.id, now_ms).await?;
         rows::add_to_counters(
             &mut tx,

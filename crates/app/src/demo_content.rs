@@ -7,6 +7,8 @@
 //! NDJSON batch, some negative, some replies to others); the operator answers most of them at 10:00,
 //! apologising to the unhappy ones, and leaves the last days' comments waiting in the inbox. Two
 //! campaigns: a past one with the videos of its window, and one planned after trending topics came in.
+//! Twenty days back a morning's burst of complaints opens a reputation incident, which the owner
+//! assigns to the operator, who answers the complaints and resolves it with a summary.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
@@ -62,6 +64,21 @@ const COMMENTS: [(&str, bool); 16] = [
     ("这个颜色还有货吗？", false),
     ("假货吧，和专柜差太多", true),
 ];
+
+/// Days before now of the demo's reputation incident: one morning's burst of complaints about a
+/// batch of sweaters opens it; the owner assigns it to the operator, who answers the complaints at
+/// 10:00 and resolves it with a summary.
+const REPUTATION_DAY: i64 = 20;
+/// The burst's complaints, sent round in turn.
+const BURST: [&str; 5] = [
+    "这批卫衣质量太差了，洗一次就起球，退货",
+    "客服半天不回消息，差评",
+    "包装破了，衣服也脏了，什么质量",
+    "假货吧，和专柜差太多",
+    "颜色和视频里不一样，有点失望",
+];
+/// Complaints in the burst.
+const BURST_COMMENTS: usize = 36;
 
 const TAGS: [&[&str]; 6] = [
     &["秋冬穿搭", "好物推荐"],
@@ -173,6 +190,8 @@ impl ContentStory {
             }
         }
         app.ingest_comments(&self.service(app).await?, lines.as_bytes()).await?;
+        let incident =
+            if days_ago == REPUTATION_DAY { self.burst(app, cast, videos[0], day).await? } else { None };
         if days_ago <= 3 {
             return Ok(());
         }
@@ -186,7 +205,43 @@ impl ContentStory {
             };
             app.reply_to_comment(&cast.operator, comment.id, reply).await?;
         }
+        if let Some(id) = incident {
+            let summary =
+                "起球问题集中在 10 月第二批卫衣：已逐条回复并私信退换，该批次下架质检，客服排班增加一人。";
+            app.resolve_incident(&cast.operator, id, summary).await?;
+        }
         Ok(())
+    }
+
+    /// The reputation day's burst: complaints from 09:00 to 09:45 on the newest video, sent as
+    /// one batch; the spike opens an incident, which the owner assigns to the operator.
+    async fn burst(&mut self, app: &App, cast: &Cast, video: i64, day: NaiveDate) -> AppResult<Option<i64>> {
+        let start = china_midnight(day) + Duration::hours(9);
+        let mut lines = String::new();
+        for n in 0..BURST_COMMENTS {
+            let line = serde_json::json!({
+                "video_id": video,
+                "comment_id": format!("demo-burst-{n}"),
+                "author_id": format!("buyer-{}", 2000 + n),
+                "text": BURST[n % BURST.len()],
+                "created_at": (start + Duration::seconds(i64::try_from(75 * n).unwrap_or(0))).to_rfc3339(),
+            });
+            lines.push_str(&line.to_string());
+            lines.push('\n');
+        }
+        app.ingest_comments(&self.service(app).await?, lines.as_bytes()).await?;
+        let open = app
+            .incidents(
+                &cast.owner.actor,
+                cast.account_id,
+                crate::reputation::IncidentFilter::Open,
+                None,
+                None,
+            )
+            .await?;
+        let Some(incident) = open.items.first() else { return Ok(None) };
+        app.assign_incident(&cast.owner, incident.id, &cast.operator.actor.username).await?;
+        Ok(Some(incident.id))
     }
 
     /// Two campaigns: a past one (created 50 days ago for days 45 to 31, linked to the videos of its

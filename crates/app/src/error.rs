@@ -93,6 +93,11 @@ error_codes! {
     PinLimitReached => "pin_limit_reached", "每个企业号最多置顶 3 个视频", "An account pins at most 3 videos";
     CommentHidden => "comment_hidden", "评论已隐藏，请先取消隐藏", "The comment is hidden: unhide it first";
     CommentBatchTooLarge => "comment_batch_too_large", "评论批次行数超过上限", "A comment batch carries too many lines";
+    IncidentResolved => "incident_resolved", "舆情事件已解决", "The reputation incident is resolved already";
+    IncidentViolationExists => "incident_violation_exists", "该舆情事件已转为违规", "The reputation incident was already turned into a violation";
+    InvalidKeyword => "invalid_keyword", "关键词格式错误或数量超限", "A watched keyword is empty, too long, or the list is too long";
+    InvalidReputationSettings => "invalid_reputation_settings", "舆情监测设置无效", "The reputation settings are out of bounds or out of order";
+    AssigneeNotMember => "assignee_not_member", "负责人须为本商家可处理评论的成员", "The assignee must be a member of the merchant's team who may reply";
     EventBatchTooLarge => "event_batch_too_large", "事件批次行数超过上限", "An event batch carries too many lines";
     Internal => "internal", "服务器内部错误", "Internal error";
 }

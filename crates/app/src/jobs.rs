@@ -39,10 +39,14 @@ pub enum JobKind {
     /// The daily look at an account's publishing cadence: notify the merchant when it falls
     /// behind or has nothing scheduled ahead, then plan tomorrow's (subject `enterprise_account:ID`).
     VideoCadenceCheck,
+    /// A reputation incident's response deadline: flag it overdue and notify the team when it is
+    /// still open and was not raised to an earlier deadline (subject `incident:ID`, payload the
+    /// deadline in ms).
+    ReputationDeadline,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 11] = [
+    pub const ALL: [JobKind; 12] = [
         JobKind::SessionsPurge,
         JobKind::AuditVerify,
         JobKind::VerificationChangesDeadline,
@@ -54,6 +58,7 @@ impl JobKind {
         JobKind::RefundOverdue,
         JobKind::VideoPublish,
         JobKind::VideoCadenceCheck,
+        JobKind::ReputationDeadline,
     ];
 
     /// The recurring housekeeping jobs, one pending of each at all times.
@@ -72,6 +77,7 @@ impl JobKind {
             JobKind::RefundOverdue => "refund.overdue",
             JobKind::VideoPublish => "video.publish",
             JobKind::VideoCadenceCheck => "video.cadence_check",
+            JobKind::ReputationDeadline => "reputation.deadline",
         }
     }
 
@@ -177,6 +183,7 @@ impl App {
             JobKind::RefundOverdue => self.run_refund_overdue(tx, job).await,
             JobKind::VideoPublish => self.run_video_publish(tx, job).await,
             JobKind::VideoCadenceCheck => self.run_cadence_check(tx, job).await,
+            JobKind::ReputationDeadline => self.run_reputation_deadline(tx, job).await,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod notifications;
 pub mod operations;
 pub mod reports;
+pub mod reputation;
 pub mod sales;
 pub mod secrets;
 pub mod shops;

@@ -96,6 +96,9 @@ fn nav(actor: &Actor) -> Vec<(&'static str, &'static str)> {
             entries.push(("/console/shops", "shops"));
             entries.push(("/console/enterprise-accounts", "enterprise_accounts"));
             entries.push(("/console/videos", "videos"));
+            if actor.may(TeamRight::Reply) {
+                entries.push(("/console/reputation", "reputation"));
+            }
             if actor.may(TeamRight::ApproveContent) {
                 entries.push(("/console/approvals", "approvals"));
             }

@@ -16,6 +16,7 @@ mod layout;
 mod money;
 mod operations;
 mod pages;
+mod reputation;
 mod session;
 mod verification;
 mod videos;
@@ -79,6 +80,11 @@ pub fn router(app: App) -> Router {
         .route("/console/notifications", get(verification::notifications))
         .route("/console/notifications/{id}/read", post(verification::mark_read))
         .route("/console/enterprise-accounts/{id}/comments", get(comments::inbox))
+        .route("/console/reputation", get(reputation::reputation_page))
+        .route("/console/reputation/{id}/keywords", post(reputation::save_keywords))
+        .route("/console/incidents/{id}", get(reputation::incident_page))
+        .route("/console/incidents/{id}/assign", post(reputation::assign))
+        .route("/console/incidents/{id}/resolve", post(reputation::resolve))
         .route("/console/enterprise-accounts/{id}/analytics", get(analytics::account_page))
         .route("/console/enterprise-accounts/{id}/analytics.csv", get(analytics::account_csv))
         .route("/console/videos/{id}/analytics", get(analytics::video_page))

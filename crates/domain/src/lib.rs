@@ -19,6 +19,7 @@ pub mod limits;
 pub mod money;
 pub mod notifications;
 pub mod operations;
+pub mod reputation;
 pub mod sales;
 pub mod sentiment;
 pub mod team;

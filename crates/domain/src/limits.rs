@@ -138,6 +138,16 @@ pub const TOPIC_LENGTH_MAX: usize = 50;
 pub const TOPIC_HEAT_MAX: i64 = 1_000_000_000_000;
 /// Trending topics one list (and the planner) shows at most.
 pub const TOPICS_LISTED_MAX: i64 = 50;
+/// Keywords one enterprise account's reputation watch list holds at most.
+pub const WATCH_KEYWORDS_MAX: usize = 50;
+/// Longest watched keyword, in characters.
+pub const WATCH_KEYWORD_LENGTH_MAX: usize = 30;
+/// Comments (the triggering ones, and the replies to them) linked to one reputation incident at most.
+pub const INCIDENT_COMMENTS_MAX: i64 = 200;
+/// Longest hourly negative-rate series one request reads, in hours (31 days).
+pub const REPUTATION_SERIES_HOURS_MAX: i64 = 31 * 24;
+/// Longest incident resolution summary, in characters.
+pub const INCIDENT_SUMMARY_LENGTH_MAX: usize = 2_000;
 /// Largest engagement event batch, in bytes.
 pub const EVENT_BATCH_BYTES_MAX: usize = 16 * 1024 * 1024;
 /// Most lines one engagement event batch may carry.

@@ -17,6 +17,8 @@ text_enum! {
         VideoPublished => "video.published", "视频已发布";
         VideoCadence => "video.cadence", "发布节奏提醒";
         CommentsUnanswered => "comments.unanswered", "评论待回复";
+        ReputationIncident => "reputation.incident", "舆情事件";
+        ReputationOverdue => "reputation.overdue", "舆情事件已超时";
         ShopClosed => "shop.closed", "店铺已注销";
         ClosureHeld => "closure.held", "注销受阻";
         RefundDecided => "refund.decided", "保证金退还结果";
@@ -38,7 +40,7 @@ impl NoticeKind {
             | K::WebhookFailing => TeamRight::ManageMerchant,
             K::VideoSubmitted => TeamRight::ApproveContent,
             K::VideoSentBack | K::VideoPublished | K::VideoCadence => TeamRight::EditContent,
-            K::CommentsUnanswered => TeamRight::Reply,
+            K::CommentsUnanswered | K::ReputationIncident | K::ReputationOverdue => TeamRight::Reply,
             K::ShopClosed | K::ClosureHeld | K::RefundDecided => TeamRight::ViewMoney,
         }
     }
@@ -63,7 +65,17 @@ mod tests {
         assert_eq!(approver, ["video.submitted"]);
         let operator: Vec<&str> =
             NoticeKind::seen_by(TeamRole::Operator).iter().map(|k| k.as_str()).collect();
-        assert_eq!(operator, ["video.sent_back", "video.published", "video.cadence", "comments.unanswered"]);
+        assert_eq!(
+            operator,
+            [
+                "video.sent_back",
+                "video.published",
+                "video.cadence",
+                "comments.unanswered",
+                "reputation.incident",
+                "reputation.overdue"
+            ]
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod notifications;
 pub mod operations;
+pub mod reputation;
 pub mod sales;
 pub mod shops;
 pub mod team;

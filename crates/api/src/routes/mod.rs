@@ -8,6 +8,7 @@ pub(crate) mod closure;
 pub(crate) mod comments;
 mod notifications;
 mod operations;
+mod reputation;
 mod sales;
 mod shops;
 mod system;
@@ -30,6 +31,7 @@ pub fn all() -> Routes {
     let routes = notifications::add(routes);
     let routes = comments::add(routes);
     let routes = campaigns::add(routes);
+    let routes = reputation::add(routes);
     let routes = analytics::add(routes);
     let routes = sales::add(routes);
     calendar::add(routes)
