@@ -245,6 +245,35 @@ pub fn closure_report_charts(r: &ClosureReport) -> Vec<KeyedChart> {
     ]
 }
 
+/// The reputation page's chart: the hourly negative rate against the spike threshold and the
+/// baseline, in basis points (hours without comments have no rate).
+pub fn negative_rate_chart(series: &crate::reputation::ReputationSeries) -> KeyedChart {
+    let bp = |rate: f64| (rate * 10_000.0).round();
+    let mut rates =
+        chart(ChartKind::Line, "每小时负面评论率", "Negative comments by hour", ValueFormat::PercentBp);
+    rates.x_labels = series
+        .hours
+        .iter()
+        .map(|p| {
+            chrono::DateTime::from_timestamp_millis(p.hour.hour_ms)
+                .unwrap_or_default()
+                .with_timezone(&crate::clock::china_offset())
+                .format("%m-%d %H:00")
+                .to_string()
+        })
+        .collect();
+    let each = |value: f64| series.hours.iter().map(|_| value).collect::<Vec<f64>>();
+    rates.series = vec![
+        Series::new(
+            "负面率 Negative rate",
+            series.hours.iter().map(|p| if p.hour.comments > 0 { bp(p.rate) } else { f64::NAN }).collect(),
+        ),
+        Series::new("预警线 Spike threshold", each(bp(series.threshold))),
+        Series::new("基线 Baseline", each(bp(series.baseline.mean))),
+    ];
+    keyed("negative_rate", rates)
+}
+
 fn bp_text(bp: Option<i64>) -> String {
     bp.map_or("—".to_owned(), |bp| format!("{}%", percent_text(bp)))
 }

@@ -37,7 +37,7 @@ impl PeriodQuery {
 }
 
 /// One chart: its title, the SVG, the table (folded) and the CSV link.
-fn chart_block(lang: Lang, keyed: &KeyedChart, csv_href: &str) -> Markup {
+pub(crate) fn chart_block(lang: Lang, keyed: &KeyedChart, csv_href: &str) -> Markup {
     let chart = &keyed.chart;
     let title = match lang {
         Lang::Zh => &chart.title.zh,
@@ -91,7 +91,7 @@ fn charts_markup(lang: Lang, charts: &[KeyedChart], csv_base: &str, query: &str)
 }
 
 /// A chart's CSV as a download.
-fn csv_response(charts: Vec<KeyedChart>, key: Option<&str>, file: &str) -> Response {
+pub(crate) fn csv_response(charts: Vec<KeyedChart>, key: Option<&str>, file: &str) -> Response {
     match charts.into_iter().find(|c| Some(c.key) == key) {
         Some(keyed) => {
             let disposition = format!("attachment; filename=\"{file}-{}.csv\"", keyed.key);

@@ -81,6 +81,7 @@ pub fn router(app: App) -> Router {
         .route("/console/notifications/{id}/read", post(verification::mark_read))
         .route("/console/enterprise-accounts/{id}/comments", get(comments::inbox))
         .route("/console/reputation", get(reputation::reputation_page))
+        .route("/console/reputation.csv", get(reputation::series_csv))
         .route("/console/reputation/{id}/keywords", post(reputation::save_keywords))
         .route("/console/incidents/{id}", get(reputation::incident_page))
         .route("/console/incidents/{id}/assign", post(reputation::assign))

@@ -212,8 +212,36 @@ fn keyword_card(lang: Lang, csrf: &str, account_id: i64, keywords: &[String], ma
     }
 }
 
+/// The hourly negative rate as a CSV (the chart's numbers).
+pub async fn series_csv(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let viewer = match viewer(&state, &jar, &headers).await {
+        Ok(viewer) => viewer,
+        Err(redirect) => return redirect,
+    };
+    let Some(account_id) = query.account.as_deref().and_then(parse_id) else { return not_found_page(jar) };
+    let now_ms = state.app.clock().now_ms();
+    let from_ms = now_ms - (SERIES_HOURS - 1) * HOUR_MS;
+    match state.app.reputation_series(&viewer.ctx.actor, account_id, from_ms, now_ms).await {
+        Ok(series) => crate::analytics::csv_response(
+            vec![app::reports::negative_rate_chart(&series)],
+            Some("negative_rate"),
+            &format!("reputation-{account_id}"),
+        ),
+        Err(error) if is_refusal(&error) => refusal(jar, &error),
+        Err(error) => error_page(jar, &viewer, "reputation", "/console/reputation", &error),
+    }
+}
+
 fn series_card(lang: Lang, series: &ReputationSeries) -> Markup {
+    let chart = app::reports::negative_rate_chart(series);
+    let csv = format!("/console/reputation.csv?account={}", series.account_id);
     html! {
+        (crate::analytics::chart_block(lang, &chart, &csv))
         div.card {
             h2 { (t(lang, "negative_rate_by_hour")) }
             p.muted #baseline {

@@ -187,6 +187,11 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
     {
         assert!(html.contains(wanted), "{wanted} missing from the reputation page");
     }
+    // The live negative-rate chart: SVG, its table and its CSV (the hour of the burst over the threshold).
+    assert!(html.contains(r#"id="chart-negative_rate""#) && html.contains("<svg"), "the chart is drawn");
+    let csv = page(&owner, format!("/console/reputation.csv?account={account}")).await.text().await.unwrap();
+    assert!(csv.starts_with("label,负面率 Negative rate,预警线 Spike threshold,基线 Baseline"), "{csv}");
+    assert_eq!(page(&other, format!("/console/reputation.csv?account={account}")).await.status(), 404);
     let detail = page(&owner, format!("/console/incidents/{id}")).await;
     assert_eq!(detail.status(), 200);
     let detail = detail.text().await.unwrap();
