@@ -374,7 +374,7 @@ pub fn shop_document(s: &ShopAnalytics, shop_name: &str) -> Report {
 fn standing_figure(label: &str, s: Option<&Standing>, value: fn(i64) -> String) -> KeyFigure {
     let text = match s {
         Some(s) => format!(
-            "{}，位于同类目第 {} 百分位（中位数 {}）",
+            "{} · P{} · 中位数 median {}",
             value(s.value),
             s.percentile_bp.map_or("—".into(), percent_text),
             s.median.map_or("—".into(), value)
