@@ -999,6 +999,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("notice_incident_resolved", "舆情事件已解决。", "The incident was resolved."),
     ("notice_keywords_saved", "关键词已保存。", "The watch list was saved."),
     ("analytics", "数据分析", "Analytics"),
+    ("incident_to_violation", "转为违规（扣除保证金）", "Turn into a violation (deducts the deposit)"),
+    (
+        "incident_violation_evidence",
+        "舆情事件中的评论显示店铺存在违规行为。",
+        "The incident's comments show the shop breaking the rules.",
+    ),
     ("shop_analytics", "经营分析", "Sales analytics"),
     ("closure_report", "注销决策报告", "Closure-decision report"),
     ("download_pdf", "下载 PDF", "Download PDF"),

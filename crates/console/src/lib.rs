@@ -86,6 +86,7 @@ pub fn router(app: App) -> Router {
         .route("/console/incidents/{id}", get(reputation::incident_page))
         .route("/console/incidents/{id}/assign", post(reputation::assign))
         .route("/console/incidents/{id}/resolve", post(reputation::resolve))
+        .route("/console/incidents/{id}/violation", post(reputation::violation))
         .route("/console/enterprise-accounts/{id}/analytics", get(analytics::account_page))
         .route("/console/enterprise-accounts/{id}/analytics.csv", get(analytics::account_csv))
         .route("/console/videos/{id}/analytics", get(analytics::video_page))

@@ -552,15 +552,17 @@ fn appeal_form(lang: Lang, csrf: &str, violation: &ViolationRow) -> Markup {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ViolationForm {
-    csrf: String,
+    pub(crate) csrf: String,
+    /// The shop, when the form is not on the shop's page (a reputation incident's).
+    pub(crate) shop_id: String,
     /// The idempotency key rendered with the form: a second submit of the same form replays.
-    form_token: String,
-    kind: String,
-    severity: String,
-    penalty_yuan: String,
-    beneficiary: String,
-    buyer_id: String,
-    evidence: String,
+    pub(crate) form_token: String,
+    pub(crate) kind: String,
+    pub(crate) severity: String,
+    pub(crate) penalty_yuan: String,
+    pub(crate) beneficiary: String,
+    pub(crate) buyer_id: String,
+    pub(crate) evidence: String,
 }
 
 fn violation_form(lang: Lang, csrf: &str, shop_id: i64, draft: &ViolationForm) -> Markup {
@@ -570,6 +572,15 @@ fn violation_form(lang: Lang, csrf: &str, shop_id: i64, draft: &ViolationForm) -
             form #violation-form method="post" action={ "/console/shops/" (shop_id) "/violations" } {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="form_token" value=(form_token());
+                (violation_fields(lang, draft))
+            }
+        }
+    }
+}
+
+/// The fields of a violation (kind, severity, penalty, beneficiary, buyer, evidence) and the button.
+pub(crate) fn violation_fields(lang: Lang, draft: &ViolationForm) -> Markup {
+    html! {
                 label for="kind" { (t(lang, "violation_kind")) }
                 select #kind name="kind" {
                     @for kind in ViolationKind::ALL {
@@ -595,14 +606,27 @@ fn violation_form(lang: Lang, csrf: &str, shop_id: i64, draft: &ViolationForm) -
                 label for="evidence" { (t(lang, "evidence")) }
                 textarea #evidence name="evidence" required maxlength=(NOTE_LENGTH_MAX) rows="3" cols="60" { (draft.evidence) }
                 div { button.primary #record-violation type="submit" { (t(lang, "record_violation")) } }
-            }
-        }
     }
+}
+
+/// A violation form's input, the penalty parsed from yuan.
+pub(crate) fn violation_input(lang: Lang, form: &ViolationForm) -> Result<NewViolationInput, AppError> {
+    let penalty_fen = parse_yuan(&form.penalty_yuan)
+        .ok_or_else(|| AppError::new(Code::InvalidAmount, t(lang, "invalid_yuan")))?;
+    let buyer_id = Some(form.buyer_id.trim()).filter(|b| !b.is_empty()).map(str::to_owned);
+    Ok(NewViolationInput {
+        kind: form.kind.clone(),
+        severity: form.severity.clone(),
+        penalty_fen,
+        beneficiary: form.beneficiary.clone(),
+        buyer_id,
+        evidence: form.evidence.clone(),
+    })
 }
 
 /// The request fingerprint of a violation form: its fields after parsing, without the CSRF token
 /// and the form token, each prefixed by its length.
-fn violation_fingerprint(input: &NewViolationInput) -> Vec<u8> {
+pub(crate) fn violation_fingerprint(input: &NewViolationInput) -> Vec<u8> {
     let penalty = input.penalty_fen.to_string();
     let buyer = input.buyer_id.as_deref().unwrap_or_default();
     let mut bytes = Vec::new();
@@ -629,17 +653,7 @@ pub async fn record_violation(
     let Some(shop_id) = parse_id(&id) else { return not_found_page(jar) };
     let lang = lang(&jar);
     let outcome = async {
-        let penalty_fen = parse_yuan(&form.penalty_yuan)
-            .ok_or_else(|| AppError::new(Code::InvalidAmount, t(lang, "invalid_yuan")))?;
-        let buyer_id = Some(form.buyer_id.trim()).filter(|b| !b.is_empty()).map(str::to_owned);
-        let input = NewViolationInput {
-            kind: form.kind.clone(),
-            severity: form.severity.clone(),
-            penalty_fen,
-            beneficiary: form.beneficiary.clone(),
-            buyer_id,
-            evidence: form.evidence.clone(),
-        };
+        let input = violation_input(lang, &form)?;
         let claim = IdempotencyClaim::parse(
             format!("user:{}", viewer.ctx.actor.user_id),
             Some(&form.form_token),

@@ -1,8 +1,9 @@
 //! Reputation monitoring (舆情) pages: `/console/reputation?account=ID` shows an account's open
 //! incidents (level, deadline, overdue flag) with the assign and resolve forms, the keyword watch
-//! list and its form, and the hourly negative rate of the last 48 hours as a table;
-//! `/console/incidents/{id}` shows one incident with the comments that raised it and the replies
-//! linked to it. Every form calls the same `app` use case as the API and comes back here.
+//! list and its form, and the hourly negative rate of the last 48 hours as a chart (with its table
+//! and CSV); `/console/incidents/{id}` shows one incident with the comments that raised it, the
+//! replies linked to it and, for reviewers, the form turning it into a violation. Every form calls
+//! the same `app` use case as the API and comes back here.
 
 use app::reputation::{IncidentFilter, IncidentRow, IncidentView, ReputationSeries};
 use app::{AppError, AppResult};
@@ -23,7 +24,7 @@ use crate::pages::{form_viewer, not_found_page};
 use crate::session::{lang, viewer};
 
 /// Notices a redirect may ask the pages to show.
-const NOTICES: [&str; 3] = ["incident_assigned", "incident_resolved", "keywords_saved"];
+const NOTICES: [&str; 4] = ["incident_assigned", "incident_resolved", "keywords_saved", "violation_recorded"];
 /// Hours of the negative-rate table.
 const SERIES_HOURS: i64 = 48;
 
@@ -212,6 +213,65 @@ fn keyword_card(lang: Lang, csrf: &str, account_id: i64, keywords: &[String], ma
     }
 }
 
+/// The reviewer's form turning an incident into a violation of a shop of its merchant.
+fn violation_card(lang: Lang, csrf: &str, id: i64, shops: &[app::shops::ShopRow]) -> Markup {
+    let draft = crate::money::ViolationForm {
+        kind: "false_advertising".into(),
+        evidence: t(lang, "incident_violation_evidence").to_owned(),
+        ..crate::money::ViolationForm::default()
+    };
+    html! {
+        div.card {
+            h2 { (t(lang, "incident_to_violation")) }
+            form #incident-violation-form method="post" action={ "/console/incidents/" (id) "/violation" } {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="form_token" value=(crate::money::form_token());
+                label for="violation-shop" { (t(lang, "shop")) }
+                select #violation-shop name="shop_id" {
+                    @for shop in shops { option value=(shop.id) { (shop.name) " #" (shop.id) } }
+                }
+                (crate::money::violation_fields(lang, &draft))
+            }
+        }
+    }
+}
+
+/// Turns an incident into a violation (reviewers), then back to the incident.
+pub async fn violation(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<crate::money::ViolationForm>,
+) -> Response {
+    let viewer = match form_viewer(&state, &jar, &headers, &form.csrf).await {
+        Ok(viewer) => viewer,
+        Err(refusal) => return refusal,
+    };
+    let Some(id) = parse_id(&id) else { return not_found_page(jar) };
+    let here = format!("/console/incidents/{id}");
+    let lang = lang(&jar);
+    let outcome = async {
+        let shop_id =
+            parse_id(&form.shop_id).ok_or_else(|| AppError::new(app::Code::InvalidField, "shop_id"))?;
+        let input = crate::money::violation_input(lang, &form)?;
+        let claim = app::ledger::IdempotencyClaim::parse(
+            format!("user:{}", viewer.ctx.actor.user_id),
+            Some(&form.form_token),
+            "POST",
+            &here,
+            &crate::money::violation_fingerprint(&input),
+        )?;
+        state.app.incident_violation(&viewer.ctx, id, shop_id, &input, claim).await
+    }
+    .await;
+    match outcome {
+        Ok(_) => Redirect::to(&format!("{here}?notice=violation_recorded")).into_response(),
+        Err(error) if is_refusal(&error) => refusal(jar, &error),
+        Err(error) => error_page(jar, &viewer, "reputation", &here, &error),
+    }
+}
+
 /// The hourly negative rate as a CSV (the chart's numbers).
 pub async fn series_csv(
     State(state): State<ConsoleState>,
@@ -286,6 +346,15 @@ pub async fn incident_page(
     let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
     let may_manage = viewer.ctx.actor.may(TeamRight::Reply);
     let i = &view.incident;
+    // A reviewer may turn the incident into a violation of one of its merchant's shops.
+    let shops = if viewer.ctx.actor.role == domain::auth::Role::Reviewer && i.violation_id.is_none() {
+        match state.app.list_shops(&viewer.ctx.actor, Some(domain::limits::PAGE_SIZE_MAX), None).await {
+            Ok(page) => page.items.into_iter().filter(|s| s.merchant_id == i.merchant_id).collect(),
+            Err(error) => return error_page(jar, &viewer, "reputation", &here, &error),
+        }
+    } else {
+        Vec::new()
+    };
     let title = format!("{} #{id}", t(lang(&jar), "incident"));
     render(jar, &viewer, &title, &here, |lang, csrf| {
         html! {
@@ -313,6 +382,7 @@ pub async fn incident_page(
                     (resolve_form(lang, csrf, i.id))
                 }
             }
+            @if !shops.is_empty() { (violation_card(lang, csrf, i.id, &shops)) }
             div.card {
                 h2 { (t(lang, "incident_comments")) " (" (view.comments.len()) ")" }
                 ul #incident-comments {

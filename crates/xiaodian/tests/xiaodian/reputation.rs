@@ -232,14 +232,58 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
     .await["id"]
         .as_i64()
         .unwrap();
+    // In the console: the reviewer's incident page offers the merchant's shops; a bad penalty is
+    // refused and changes nothing; the form then records the violation and the page shows it.
+    let reviewer_page = page(&reviewer, format!("/console/incidents/{id}")).await.text().await.unwrap();
+    assert!(
+        reviewer_page.contains("incident-violation-form") && reviewer_page.contains("一号小店"),
+        "{reviewer_page}"
+    );
+    let owner_page = page(&owner, format!("/console/incidents/{id}")).await.text().await.unwrap();
+    assert!(!owner_page.contains("incident-violation-form"), "only reviewers turn incidents into violations");
+    let reviewer_cookie = format!("xd_session={}; xd_csrf=tok", reviewer.token.clone().unwrap());
+    let url = format!("{}/console/incidents/{id}/violation", server.base);
+    let shop_text = shop.to_string();
+    let form = |penalty: &'static str, token: &'static str| {
+        vec![
+            ("csrf", "tok".to_owned()),
+            ("form_token", token.to_owned()),
+            ("shop_id", shop_text.clone()),
+            ("kind", "false_advertising".to_owned()),
+            ("severity", "general".to_owned()),
+            ("penalty_yuan", penalty.to_owned()),
+            ("beneficiary", "platform".to_owned()),
+            ("buyer_id", String::new()),
+            ("evidence", "评论集中反映商品与宣传不符".to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (url, cookie) = (url.clone(), reviewer_cookie.clone());
+        async move {
+            reqwest::Client::new().post(url).header("cookie", cookie).form(&fields).send().await.unwrap()
+        }
+    };
+    let refused = post(form("abc", "f1")).await.text().await.unwrap();
+    assert!(refused.contains("invalid_amount") || refused.contains("金额"), "{refused}");
+    let unchanged = ok(reviewer.get(&format!("/api/v1/incidents/{id}")).await, "incident").await;
+    assert_eq!(unchanged["incident"]["violation_id"].as_i64().or(unchanged["violation_id"].as_i64()), None);
+    let recorded = post(form("500.00", "f2")).await.text().await.unwrap();
+    assert!(
+        recorded.contains("incident-status") && !recorded.contains("incident-violation-form"),
+        "{recorded}"
+    );
+    let incident = ok(reviewer.get(&format!("/api/v1/incidents/{id}")).await, "incident").await;
+    let violation_id = incident["incident"]["violation_id"]
+        .as_i64()
+        .or(incident["violation_id"].as_i64())
+        .expect("a violation");
+    assert!(recorded.contains(&format!("#{violation_id}")), "the page shows the violation");
+
+    // Through the API: the key is required, only reviewers may, and the incident is a violation already.
     let violation = json!({"shop_id": shop, "kind": "false_advertising", "severity": "general", "penalty_fen": 50000, "beneficiary": "platform", "evidence": "评论集中反映商品与宣传不符"});
     let path = format!("/api/v1/incidents/{id}/violation");
     reviewer.post(&path, &violation).await.assert_problem(400, "idempotency_key_required");
     owner.post_with(&path, &[("idempotency-key", "k1")], &violation).await.assert_problem(403, "forbidden");
-    let made = reviewer.post_with(&path, &[("idempotency-key", "k1")], &violation).await;
-    assert_eq!(made.status, 201, "{}", made.text);
-    let violation_id = made.json["violation_id"].as_i64().unwrap();
-    assert_eq!(made.json["incident"]["violation_id"], violation_id);
     reviewer
         .post_with(&path, &[("idempotency-key", "k2")], &violation)
         .await
