@@ -24,6 +24,7 @@ use store::analytics::{self as rows, Subject, VideoTotals};
 
 use crate::campaigns::{Metric, day_text, range_error};
 use crate::clock::{china_date, china_midnight};
+use crate::comments::ndjson_lines;
 use crate::ledger::IdempotencyClaim;
 use crate::{Actor, App, AppError, AppResult, Code, Ctx};
 
@@ -124,23 +125,13 @@ fn parse_line(bytes: &[u8], now_ms: i64) -> Result<Event, EventLineError> {
 /// Splits a batch into its checked events (with their 1-based line numbers) and the answer so
 /// far (lines counted, refused lines listed).
 fn parse_batch(body: &[u8], now_ms: i64) -> AppResult<(EventBatchOutcome, Vec<(usize, Event)>)> {
-    let mut outcome = EventBatchOutcome::default();
+    let lines = ndjson_lines(body, EVENT_BATCH_LINES_MAX, Code::EventBatchTooLarge, "an event batch")?;
+    let mut outcome = EventBatchOutcome { lines: lines.len(), ..EventBatchOutcome::default() };
     let mut events = Vec::new();
-    for (index, bytes) in body.split(|b| *b == b'\n').enumerate() {
-        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        outcome.lines += 1;
-        if outcome.lines > EVENT_BATCH_LINES_MAX {
-            return Err(AppError::new(
-                Code::EventBatchTooLarge,
-                format!("an event batch carries at most {EVENT_BATCH_LINES_MAX} lines"),
-            ));
-        }
+    for (number, bytes) in lines {
         match parse_line(bytes, now_ms) {
-            Ok(event) => events.push((index + 1, event)),
-            Err(code) => outcome.rejected.push(RejectedEvent { line: index + 1, code }),
+            Ok(event) => events.push((number, event)),
+            Err(code) => outcome.rejected.push(RejectedEvent { line: number, code }),
         }
     }
     Ok((outcome, events))

@@ -157,6 +157,28 @@ async fn classify_all(texts: Vec<String>) -> AppResult<Vec<Sentiment>> {
     .map_err(|error| AppError::internal(&format!("sentiment classification: {error}")))
 }
 
+/// The non-blank lines of an NDJSON batch with their 1-based numbers (blank lines count in the
+/// numbering; a trailing `\r` is dropped). More than `max` lines are refused with `too_many`.
+pub(crate) fn ndjson_lines<'a>(
+    body: &'a [u8],
+    max: usize,
+    too_many: Code,
+    what: &str,
+) -> AppResult<Vec<(usize, &'a [u8])>> {
+    let mut lines = Vec::new();
+    for (index, bytes) in body.split(|b| *b == b'\n').enumerate() {
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if lines.len() == max {
+            return Err(AppError::new(too_many, format!("{what} carries at most {max} lines")));
+        }
+        lines.push((index + 1, bytes));
+    }
+    Ok(lines)
+}
+
 /// Parses and checks one non-blank line.
 fn parse_line(bytes: &[u8], line: usize, now_ms: i64) -> Result<ValidLine<'_>, LineError> {
     let parsed: Line<'_> = serde_json::from_slice(bytes).map_err(|_| LineError::Malformed)?;
@@ -243,24 +265,15 @@ impl App {
             ));
         }
         let now_ms = self.clock().now_ms();
-        let mut outcome = BatchOutcome::default();
+        let lines =
+            ndjson_lines(body, COMMENT_BATCH_LINES_MAX, Code::CommentBatchTooLarge, "a comment batch")?;
+        let mut outcome = BatchOutcome { lines: lines.len(), ..BatchOutcome::default() };
         let mut rejected = Vec::new();
         let mut valid = Vec::new();
-        for (index, bytes) in body.split(|b| *b == b'\n').enumerate() {
-            let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            outcome.lines += 1;
-            if outcome.lines > COMMENT_BATCH_LINES_MAX {
-                return Err(AppError::new(
-                    Code::CommentBatchTooLarge,
-                    format!("a comment batch carries at most {COMMENT_BATCH_LINES_MAX} lines"),
-                ));
-            }
-            match parse_line(bytes, index + 1, now_ms) {
+        for (number, bytes) in lines {
+            match parse_line(bytes, number, now_ms) {
                 Ok(line) => valid.push(line),
-                Err(code) => rejected.push(RejectedLine { line: index + 1, code }),
+                Err(code) => rejected.push(RejectedLine { line: number, code }),
             }
         }
         let sentiments = classify_all(valid.iter().map(|line| line.text.to_string()).collect()).await?;

@@ -274,12 +274,18 @@ pub fn negative_rate_chart(series: &crate::reputation::ReputationSeries) -> Keye
     keyed("negative_rate", rates)
 }
 
-fn bp_text(bp: Option<i64>) -> String {
+/// Basis points as a percentage ("12.50%"), "—" for none.
+pub fn bp_text(bp: Option<i64>) -> String {
     bp.map_or("—".to_owned(), |bp| format!("{}%", percent_text(bp)))
 }
 
 fn fen_text(fen: Option<i64>) -> String {
     fen.map_or("—".to_owned(), |fen| format!("¥{}", yuan_text(fen)))
+}
+
+/// Milliseconds as minutes with one decimal ("2.5 min"), "—" for none.
+pub fn minutes_text(ms: Option<i64>) -> String {
+    ms.map_or("—".to_owned(), |ms| format!("{:.1} min", ms as f64 / 60_000.0))
 }
 
 fn period_text(period: &Period) -> String {
@@ -349,14 +355,12 @@ pub fn account_document(a: &AccountAnalytics, nickname: &str) -> Report {
 
 /// A shop's report over a period (what `xiaodian report --shop` renders).
 pub fn shop_document(s: &ShopAnalytics, shop_name: &str) -> Report {
-    let response =
-        |ms: Option<i64>| ms.map_or("—".to_owned(), |ms| format!("{:.1} min", ms as f64 / 60_000.0));
     let mut figures = sales_figures(&s.totals);
     figures.push(KeyFigure::new(
         "买家消息首次响应中位数 First response, median",
-        response(s.first_response.median_ms),
+        minutes_text(s.first_response.median_ms),
     ));
-    figures.push(KeyFigure::new("首次响应 p90 First response, p90", response(s.first_response.p90_ms)));
+    figures.push(KeyFigure::new("首次响应 p90 First response, p90", minutes_text(s.first_response.p90_ms)));
     Report {
         title: Bilingual::new("店铺经营报告", "Shop report"),
         subtitle: format!("{shop_name} · {}", period_text(&s.period)),

@@ -2,10 +2,12 @@
 //! closure-decision report (with its PDF). Every chart is server-rendered SVG with its table and a
 //! CSV export beside it; the period is a from/to form (default the last 30 days).
 
+use app::analytics::Period;
 use app::reports::{
-    KeyedChart, account_charts, closure_report_charts, shop_charts, totals_figures, video_charts,
+    KeyedChart, account_charts, bp_text, closure_report_charts, minutes_text, shop_charts, totals_figures,
+    video_charts,
 };
-use app::{AppError, AppResult};
+use app::{Actor, AppError, AppResult};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +18,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{error_note, is_refusal, parse_id, refusal, render, url_escape};
+use crate::money::{error_page, is_refusal, parse_id, refusal, render, url_escape};
 use crate::pages::not_found_page;
 use crate::session::{Viewer, viewer};
 
@@ -110,11 +112,7 @@ pub(crate) fn csv_response(charts: Vec<KeyedChart>, key: Option<&str>, file: &st
 
 /// Shows a refusal's page, or the error on the dashboard's page.
 fn failed(jar: CookieJar, viewer: &Viewer, title_key: &str, here: &str, error: &AppError) -> Response {
-    if is_refusal(error) {
-        return refusal(jar, error);
-    }
-    let title = t(crate::session::lang(&jar), title_key);
-    render(jar, viewer, title, here, |lang, _| html! { div.card { (error_note(lang, error)) } })
+    if is_refusal(error) { refusal(jar, error) } else { error_page(jar, viewer, title_key, here, error) }
 }
 
 async fn viewer_and_id(
@@ -181,8 +179,8 @@ pub async fn account_page(
                         tr {
                             td { a href={ "/console/videos/" (v.video_id) "/analytics?" (q) } { (v.title) } }
                             td { (v.totals.counts.views) }
-                            td { (rate(v.totals.completion_rate_bp)) }
-                            td { (rate(v.totals.engagement_rate_bp)) }
+                            td { (bp_text(v.totals.completion_rate_bp)) }
+                            td { (bp_text(v.totals.engagement_rate_bp)) }
                         }
                     }
                 }
@@ -191,36 +189,10 @@ pub async fn account_page(
     })
 }
 
-fn rate(bp: Option<i64>) -> String {
-    bp.map_or("—".to_owned(), |bp| format!("{}%", domain::campaigns::percent_text(bp)))
-}
-
 fn uplift(bp: Option<i64>) -> String {
     bp.map_or("—".to_owned(), |bp| {
         format!("{}{}%", if bp >= 0 { "+" } else { "" }, domain::campaigns::percent_text(bp))
     })
-}
-
-pub async fn account_csv(
-    State(state): State<ConsoleState>,
-    jar: CookieJar,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(query): Query<PeriodQuery>,
-) -> Response {
-    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let loaded = async {
-        let period = state.app.analytics_period(query.from.as_deref(), query.to.as_deref())?;
-        state.app.account_analytics(&viewer.ctx.actor, id, period).await
-    }
-    .await;
-    match loaded {
-        Ok(a) => csv_response(account_charts(&a), query.chart.as_deref(), &format!("account-{id}")),
-        Err(error) => failed(jar, &viewer, "analytics", "/console/enterprise-accounts", &error),
-    }
 }
 
 pub async fn video_page(
@@ -262,28 +234,6 @@ pub async fn video_page(
     })
 }
 
-pub async fn video_csv(
-    State(state): State<ConsoleState>,
-    jar: CookieJar,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(query): Query<PeriodQuery>,
-) -> Response {
-    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let loaded = async {
-        let period = state.app.analytics_period(query.from.as_deref(), query.to.as_deref())?;
-        state.app.video_analytics(&viewer.ctx.actor, id, period).await
-    }
-    .await;
-    match loaded {
-        Ok(v) => csv_response(video_charts(&v), query.chart.as_deref(), &format!("video-{id}")),
-        Err(error) => failed(jar, &viewer, "analytics", "/console/videos", &error),
-    }
-}
-
 pub async fn shop_page(
     State(state): State<ConsoleState>,
     jar: CookieJar,
@@ -309,8 +259,6 @@ pub async fn shop_page(
     let charts = shop_charts(&s);
     let q = query.query_string();
     let (from, to) = (s.period.from.to_string(), s.period.to.to_string());
-    let minutes =
-        |ms: Option<i64>| ms.map_or("—".to_owned(), |ms| format!("{:.1} min", ms as f64 / 60_000.0));
     let title = t(crate::session::lang(&jar), "shop_analytics");
     render(jar, &viewer, title, &here, |lang, _| {
         html! {
@@ -320,36 +268,14 @@ pub async fn shop_page(
                 (period_form(lang, &here, &from, &to))
                 (figures_table(&app::reports::sales_figures(&s.totals)))
                 p #first-response {
-                    (t(lang, "first_response_buyers")) ": " (minutes(s.first_response.median_ms))
-                    " (p90 " (minutes(s.first_response.p90_ms)) ", " (s.first_response.count) ")"
+                    (t(lang, "first_response_buyers")) ": " (minutes_text(s.first_response.median_ms))
+                    " (p90 " (minutes_text(s.first_response.p90_ms)) ", " (s.first_response.count) ")"
                 }
                 p { a #closure-report-link href={ "/console/shops/" (id) "/closure/report" } { (t(lang, "closure_report")) } }
             }
             (charts_markup(lang, &charts, &format!("{here}.csv"), &q))
         }
     })
-}
-
-pub async fn shop_csv(
-    State(state): State<ConsoleState>,
-    jar: CookieJar,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(query): Query<PeriodQuery>,
-) -> Response {
-    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let loaded = async {
-        let period = state.app.analytics_period(query.from.as_deref(), query.to.as_deref())?;
-        state.app.shop_analytics(&viewer.ctx.actor, id, period).await
-    }
-    .await;
-    match loaded {
-        Ok(s) => csv_response(shop_charts(&s), query.chart.as_deref(), &format!("shop-{id}")),
-        Err(error) => failed(jar, &viewer, "shop_analytics", "/console/shops", &error),
-    }
 }
 
 pub async fn closure_report_page(
@@ -391,6 +317,75 @@ pub async fn closure_report_page(
     })
 }
 
+/// A dashboard chart's CSV (`?chart=KEY`): the viewer and the id checked, the dashboard's charts
+/// loaded by `charts` over the period asked for, the one asked for answered as a download.
+async fn chart_csv(
+    state: &ConsoleState,
+    jar: CookieJar,
+    headers: &HeaderMap,
+    id: &str,
+    query: &PeriodQuery,
+    file: &str,
+    charts: impl AsyncFnOnce(&Actor, i64, Period) -> AppResult<Vec<KeyedChart>>,
+) -> Response {
+    let (viewer, id) = match viewer_and_id(state, &jar, headers, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let loaded = async {
+        let period = state.app.analytics_period(query.from.as_deref(), query.to.as_deref())?;
+        charts(&viewer.ctx.actor, id, period).await
+    }
+    .await;
+    match loaded {
+        Ok(charts) => csv_response(charts, query.chart.as_deref(), &format!("{file}-{id}")),
+        Err(error) => failed(jar, &viewer, "analytics", "/console", &error),
+    }
+}
+
+pub async fn account_csv(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let app = &state.app;
+    chart_csv(&state, jar, &headers, &id, &query, "account", async |actor, id, period| {
+        Ok(account_charts(&app.account_analytics(actor, id, period).await?))
+    })
+    .await
+}
+
+pub async fn video_csv(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let app = &state.app;
+    chart_csv(&state, jar, &headers, &id, &query, "video", async |actor, id, period| {
+        Ok(video_charts(&app.video_analytics(actor, id, period).await?))
+    })
+    .await
+}
+
+pub async fn shop_csv(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let app = &state.app;
+    chart_csv(&state, jar, &headers, &id, &query, "shop", async |actor, id, period| {
+        Ok(shop_charts(&app.shop_analytics(actor, id, period).await?))
+    })
+    .await
+}
+
+/// The closure report always covers its own twelve months; the period is checked and not used.
 pub async fn closure_report_csv(
     State(state): State<ConsoleState>,
     jar: CookieJar,
@@ -398,16 +393,11 @@ pub async fn closure_report_csv(
     Path(id): Path<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Response {
-    let (viewer, id) = match viewer_and_id(&state, &jar, &headers, &id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    match state.app.closure_report(&viewer.ctx.actor, id).await {
-        Ok(r) => {
-            csv_response(closure_report_charts(&r), query.chart.as_deref(), &format!("closure-report-{id}"))
-        }
-        Err(error) => failed(jar, &viewer, "closure_report", "/console/shops", &error),
-    }
+    let app = &state.app;
+    chart_csv(&state, jar, &headers, &id, &query, "closure-report", async |actor, id, _period| {
+        Ok(closure_report_charts(&app.closure_report(actor, id).await?))
+    })
+    .await
 }
 
 pub async fn closure_report_pdf(

@@ -4,6 +4,7 @@
 
 use crate::analytics::{average, rate_bp};
 use crate::campaigns::{percent_text, uplift_bp};
+use crate::comments::nearest_rank;
 
 /// What a shop sold and what went wrong, over some period. Orders and GMV leave out cancelled
 /// orders; refunds count after-sales cases asking for money back (refund or return).
@@ -59,11 +60,6 @@ pub fn percentile_rank_bp(value: i64, peers: &[i64]) -> Option<i64> {
     let equal = peers.iter().filter(|p| **p == value).count() as i64;
     // (below + equal / 2) / n, in basis points, rounded half up: (2·below + equal)·5000 / n.
     rate_bp(2 * below + equal, 2 * peers.len() as i64)
-}
-
-/// The value at `percent` of sorted peers by nearest rank (for the category's quartiles).
-pub fn nearest_rank(sorted: &[i64], percent: u32) -> Option<i64> {
-    crate::comments::nearest_rank(sorted, percent)
 }
 
 /// One metric's standing: the shop's value, its percentile rank and the category's quartiles.

@@ -109,17 +109,19 @@ async fn upsert_add(conn: &mut Conn, table: &Table, rows: &[Vec<Cell>]) -> Store
 
 /// Adds a batch's rollup to every rollup table (in the caller's transaction).
 pub async fn add_rollup(conn: &mut Conn, rollup: &Rollup) -> StoreResult<()> {
+    // The hour rows carry the account, the same as the video's day rows.
+    let accounts: std::collections::HashMap<i64, i64> =
+        rollup.video_days.iter().map(|((video, _), (owner, _))| (*video, owner.account_id)).collect();
     let rows: Vec<Vec<Cell>> = rollup
         .video_hours
         .iter()
         .map(|((video, hour), counts)| {
-            let mut row = vec![Cell::Int(*video), Cell::Int(*hour), Cell::Int(0)];
+            let account = accounts.get(video).copied().unwrap_or(0);
+            let mut row = vec![Cell::Int(*video), Cell::Int(*hour), Cell::Int(account)];
             row.extend(counts_cells(counts));
             row
         })
         .collect();
-    // The hour rows carry the account: look it up from the day rows of the same video.
-    let rows = with_hour_accounts(rows, rollup);
     upsert_add(conn, &VIDEO_HOURS, &rows).await?;
 
     let rows: Vec<Vec<Cell>> = rollup
@@ -184,18 +186,6 @@ pub async fn add_rollup(conn: &mut Conn, rollup: &Rollup) -> StoreResult<()> {
         upsert_add(conn, table, &rows).await?;
     }
     Ok(())
-}
-
-/// Fills the account column (third) of hour rows from the video's day rows.
-fn with_hour_accounts(mut rows: Vec<Vec<Cell>>, rollup: &Rollup) -> Vec<Vec<Cell>> {
-    let accounts: std::collections::HashMap<i64, i64> =
-        rollup.video_days.iter().map(|((video, _), (owner, _))| (*video, owner.account_id)).collect();
-    for row in &mut rows {
-        if let Cell::Int(video) = row[0] {
-            row[2] = Cell::Int(accounts.get(&video).copied().unwrap_or(0));
-        }
-    }
-    rows
 }
 
 // ----- reads -----

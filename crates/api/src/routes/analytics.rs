@@ -1,24 +1,23 @@
 //! Engagement analytics: NDJSON event batches from the platform, and the account and video
 //! dashboards read from the rollups.
 
-use app::Code;
 use app::analytics::{
     AccountAnalytics, Audience, EventBatchOutcome, Period, Totals, VideoAnalytics, WeekOverWeek,
 };
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use domain::analytics::{Counts, GroupFigures, MixEntry};
 use domain::limits::EVENT_BATCH_BYTES_MAX;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::campaigns::metric_json;
-use super::comments::body_bytes;
+use super::comments::ndjson_body;
 use super::{ANY_ROLE, SERVICE, china_time};
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Auth, Path, Query};
 use crate::openapi::{Doc, Method, Routes};
 
@@ -58,11 +57,7 @@ async fn post_batch(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     auth.actor().require(&[domain::auth::Role::Service])?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !(content_type.starts_with("application/x-ndjson") || content_type.starts_with("application/jsonl")) {
-        return Err(ApiError::new(Code::UnsupportedMediaType, "send Content-Type: application/x-ndjson"));
-    }
-    let body = body_bytes(body)?;
+    let body = ndjson_body(&headers, body)?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     let outcome = state.app.ingest_events(&auth.0, &body, key).await?;
     let mut response = axum::Json(batch_json(&outcome)).into_response();

@@ -149,7 +149,20 @@ fn stats_json(s: &CommentStats) -> Value {
     })
 }
 
-pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+/// The body of an NDJSON batch: `Content-Type: application/x-ndjson` (or `application/jsonl`) and
+/// the bytes within the route's limit.
+pub(crate) fn ndjson_body(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Bytes, ApiError> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !(content_type.starts_with("application/x-ndjson") || content_type.starts_with("application/jsonl")) {
+        return Err(ApiError::new(Code::UnsupportedMediaType, "send Content-Type: application/x-ndjson"));
+    }
+    body_bytes(body)
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|rejection| {
         let code = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Code::PayloadTooLarge
@@ -167,11 +180,7 @@ async fn post_batch(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<axum::Json<Value>> {
     auth.actor().require(&[domain::auth::Role::Service])?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !(content_type.starts_with("application/x-ndjson") || content_type.starts_with("application/jsonl")) {
-        return Err(ApiError::new(Code::UnsupportedMediaType, "send Content-Type: application/x-ndjson"));
-    }
-    let body = body_bytes(body)?;
+    let body = ndjson_body(&headers, body)?;
     let outcome = state.app.ingest_comments(&auth.0, &body).await?;
     Ok(axum::Json(batch_json(&outcome)))
 }
