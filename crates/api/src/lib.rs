@@ -3,6 +3,7 @@
 //! Only this crate knows HTTP statuses and JSON shapes of the API. Handlers parse input into types,
 //! call one `app` use case, and shape the answer.
 
+pub mod access;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -38,17 +39,39 @@ pub struct AppState {
 /// The API router with its state; `extra` (the console) is merged in so that it shares the
 /// request id, metrics and error layers.
 pub fn router(app: App, extra: Router) -> Router {
+    routers(app, extra, false).0
+}
+
+/// The API router and, when `metrics_apart`, a second router that serves only `/metrics` (for its
+/// own listen address; the main one then answers `/metrics` with 404).
+pub fn routers(app: App, extra: Router, metrics_apart: bool) -> (Router, Router) {
     let (api, document) = routes::all().finish();
     let state = AppState { app, metrics: Arc::default(), openapi: Arc::new(document.to_string()) };
+    let metrics_only = Router::new()
+        .route("/metrics", axum::routing::get(routes::metrics_text))
+        .with_state(state.clone());
     let metrics_layer = middleware::from_fn_with_state(state.clone(), metrics::layer);
-    api.fallback(not_found)
+    let access_layer = middleware::from_fn_with_state(state.clone(), access::layer);
+    let main = api
+        .fallback(not_found)
         .with_state(state)
         .merge(extra)
+        .layer(access_layer)
         .layer(metrics_layer)
         .layer(middleware::from_fn(problem_for_bare_errors))
         .layer(CatchPanicLayer::custom(|_| problem(app::Code::Internal, "internal error")))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
-        .layer(middleware::from_fn(request_id::layer))
+        .layer(middleware::from_fn(request_id::layer));
+    let main = if metrics_apart { main.layer(middleware::from_fn(hide_metrics)) } else { main };
+    (main, metrics_only)
+}
+
+/// With metrics on their own address, the main one does not serve them.
+async fn hide_metrics(request: Request, next: Next) -> Response {
+    if request.uri().path() == "/metrics" {
+        return not_found().await;
+    }
+    next.run(request).await
 }
 
 async fn not_found() -> Response {
@@ -84,6 +107,7 @@ fn code_for_status(status: StatusCode) -> app::Code {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
         StatusCode::UNAUTHORIZED => Code::Unauthorized,
         StatusCode::FORBIDDEN => Code::Forbidden,
+        StatusCode::REQUEST_TIMEOUT => Code::RequestTimeout,
         status if status.is_client_error() => Code::InvalidField,
         _ => Code::Internal,
     }

@@ -3,14 +3,13 @@
 //! `Actor::require_team`).
 
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Utc};
 use domain::auth::{NewPassword, Role, Username};
-use domain::limits::{LOGIN_FAILURE_WINDOW_SECONDS, LOGIN_FAILURES_MAX, MERCHANT_NAME_LENGTH_MAX};
+use domain::limits::MERCHANT_NAME_LENGTH_MAX;
 use domain::team::{TeamRight, TeamRole};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -188,81 +187,80 @@ pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Hashes a password with argon2id and a random salt (CPU-heavy: call from a blocking thread).
-fn hash_password(password: &str) -> AppResult<String> {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|error| AppError::internal(&error))
-}
-
-/// Hashes a new password on a blocking thread.
-pub(crate) async fn hash_password_blocking(password: NewPassword) -> AppResult<String> {
-    blocking(move || hash_password(password.expose())).await?
-}
-
-fn verify_password(password: &str, stored_hash: &str) -> bool {
-    match PasswordHash::new(stored_hash) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    }
-}
-
-/// A valid hash of a random password, checked against when the username does not exist so that
-/// the answer takes as long as for a real user.
-fn decoy_hash() -> &'static str {
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash_password(&random_hex(16)).unwrap_or_default())
-}
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    tokio::task::spawn_blocking(work).await.map_err(|error| AppError::internal(&error))
-}
-
 fn parse_role(text: &str) -> AppResult<Role> {
     Role::parse(text).map_err(|_| AppError::internal(&format!("stored role {text:?} is unknown")))
 }
 
 impl App {
-    /// Exchanges a username and password for a token. Wrong credentials and unknown users get the
-    /// same answer; more than `LOGIN_FAILURES_MAX` failures a minute for one username are refused
-    /// before the password is even checked.
+    /// Exchanges a username and password for a token, for a caller whose address is not known (the
+    /// command line, tests): `login_from` with the unspecified address.
     pub async fn login(&self, username: &str, password: &str, request_id: &str) -> AppResult<LoginOutcome> {
+        self.login_from(username, password, IpAddr::V4(Ipv4Addr::UNSPECIFIED), request_id).await
+    }
+
+    /// Exchanges a username and password for a token. Wrong credentials and unknown users get the
+    /// same answer. Every attempt takes one cell of two quotas before the password is checked (per
+    /// username and client address, and per address), so a burst cannot slip past and failures
+    /// from one address never lock a user out of another. Hashing waits for a bounded slot.
+    pub async fn login_from(
+        &self,
+        username: &str,
+        password: &str,
+        address: IpAddr,
+        request_id: &str,
+    ) -> AppResult<LoginOutcome> {
         let invalid = || AppError::new(Code::InvalidCredentials, "wrong username or password");
-        let username = Username::parse(username).map_err(|_| invalid())?;
+        let Ok(username) = Username::parse(username) else {
+            tracing::info!(target: "security", event = "login_failed", %address, "login with a malformed username");
+            return Err(invalid());
+        };
+        self.guards.login_attempt(username.as_str(), address)?;
         let now_ms = self.session_clock.now_ms();
         let mut conn = self.db.read().await?;
-        let window_start_ms = now_ms - LOGIN_FAILURE_WINDOW_SECONDS * 1000;
-        let failures = users::count_login_failures(&mut conn, username.as_str(), window_start_ms).await?;
-        if failures >= LOGIN_FAILURES_MAX {
-            return Err(AppError::new(Code::TooManyLoginAttempts, "too many failed logins; wait a minute"));
-        }
         // A member removed from its team cannot log in; it hears what a wrong password hears.
         let user = users::find_user_by_username(&mut conn, username.as_str())
             .await?
             .filter(|user| user.disabled_at_ms.is_none());
         drop(conn);
-        let stored =
-            user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| decoy_hash().to_owned());
-        let password = password.to_owned();
-        let matches = blocking(move || verify_password(&password, &stored)).await?;
-        let mut tx = self.db.begin().await?;
+        let stored = match &user {
+            Some(user) => user.password_hash.clone(),
+            None => self.decoy_hash().await?,
+        };
+        let matches = self.guards.hashing().verify(password.to_owned(), stored).await?;
         let Some(user) = user.filter(|_| matches) else {
-            users::record_login_failure(&mut tx, username.as_str(), now_ms).await?;
-            tx.commit().await?;
+            tracing::info!(
+                target: "security",
+                event = "login_failed",
+                username = username.as_str(),
+                %address,
+                request_id,
+                "login failed"
+            );
             return Err(invalid());
         };
+        let mut tx = self.db.begin().await?;
         let token = random_hex(32);
         let expires_at_ms = now_ms + self.config.session_ttl_seconds * 1000;
         users::insert_session(&mut tx, &token_hash(&token), &user, now_ms, expires_at_ms).await?;
-        users::clear_login_failures(&mut tx, username.as_str()).await?;
         let actor = Actor::of_user(&user)?;
         let ctx = Ctx { actor: actor.clone(), request_id: request_id.to_owned() };
         self.audit(&mut tx, &ctx, "auth.login", &format!("user:{}", user.username), "").await?;
         tx.commit().await?;
         let expires_at = DateTime::from_timestamp_millis(expires_at_ms).unwrap_or_default();
         Ok(LoginOutcome { token, expires_at, actor })
+    }
+
+    /// A valid hash of a random password, checked against when the username does not exist so that
+    /// the answer takes as long as for a real user. Made once.
+    async fn decoy_hash(&self) -> AppResult<String> {
+        static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+        let hash = DECOY.get_or_try_init(|| self.guards.hashing().hash(random_hex(16))).await?;
+        Ok(hash.clone())
+    }
+
+    /// Hashes a new password in a bounded hashing slot.
+    pub(crate) async fn hash_password(&self, password: NewPassword) -> AppResult<String> {
+        self.guards.hashing().hash(password.expose().to_owned()).await
     }
 
     /// Who holds this token. Answers from the cache when it can; a token is valid until it expires
@@ -273,7 +271,11 @@ impl App {
         let now_ms = self.session_clock.now_ms();
         let ttl = Duration::from_millis(self.config.token_cache_ttl_ms);
         if let Some(cached) = self.tokens.get(&hash, ttl) {
-            return if cached.expires_at_ms > now_ms { Ok(cached.actor) } else { Err(unauthorized()) };
+            if cached.expires_at_ms <= now_ms {
+                return Err(unauthorized());
+            }
+            crate::security::note_access_user(cached.actor.user_id);
+            return Ok(cached.actor);
         }
         let mut conn = self.db.read().await?;
         let session = users::find_session(&mut conn, &hash).await?.ok_or_else(unauthorized)?;
@@ -294,6 +296,7 @@ impl App {
             cached_at: Instant::now(),
         };
         self.tokens.put(hash, cached);
+        crate::security::note_access_user(actor.user_id);
         Ok(actor)
     }
 
@@ -340,7 +343,7 @@ impl App {
             }
             (_, None) => None,
         };
-        let hash = hash_password_blocking(password).await?;
+        let hash = self.hash_password(password).await?;
         let now_ms = self.clock.now_ms();
         let mut tx = self.db.begin().await?;
         let merchant_id = match merchant_name {
@@ -391,7 +394,7 @@ impl App {
         self.tokens.forget_user(user_id);
     }
 
-    /// Deletes sessions and failed-login records that ended more than a day ago.
+    /// Deletes sessions (and failed-login records of earlier versions) that ended more than a day ago.
     pub(crate) async fn purge_sessions(&self, tx: &mut store::WriteTx) -> AppResult<u64> {
         let before_ms = self.session_clock.now_ms() - 24 * 3600 * 1000;
         Ok(users::purge_sessions(tx, before_ms).await?)

@@ -749,9 +749,16 @@ impl App {
 
     /// Refuses a new shop for an entity whose closed shop's refund is unsettled, or settled less
     /// than `reopen_wait_months` ago.
-    pub(crate) async fn check_reopen_wait(&self, conn: &mut store::Conn, entity_name: &str) -> AppResult<()> {
+    /// The reopen wait of one merchant's entity (by its normalised key): its error names only the
+    /// merchant's own shop and date, since only the entity's holder gets here.
+    pub(crate) async fn check_reopen_wait(
+        &self,
+        conn: &mut store::Conn,
+        merchant_id: i64,
+        entity_key: &str,
+    ) -> AppResult<()> {
         let today = self.today();
-        for refund in rows::refunds_of_entity(conn, entity_name).await? {
+        for refund in rows::refunds_of_entity(conn, merchant_id, entity_key).await? {
             let Some(decided_ms) = refund.decided_at_ms else {
                 let detail = format!("the deposit refund of shop {} is not settled yet", refund.shop_id);
                 return Err(AppError::new(Code::ReopenCooldown, detail));
@@ -761,7 +768,7 @@ impl App {
             let months = Months::new(self.config().reopen_wait_months);
             let opens_on = decided_on.checked_add_months(months).unwrap_or(NaiveDate::MAX);
             if today < opens_on {
-                let detail = format!("a new shop for {entity_name} may open from {opens_on}");
+                let detail = format!("a new shop for this entity may open from {opens_on}");
                 return Err(AppError::new(Code::ReopenCooldown, detail));
             }
         }

@@ -99,6 +99,12 @@ error_codes! {
     InvalidReputationSettings => "invalid_reputation_settings", "舆情监测设置无效", "The reputation settings are out of bounds or out of order";
     AssigneeNotMember => "assignee_not_member", "负责人须为本商家可处理评论的成员", "The assignee must be a member of the merchant's team who may reply";
     EventBatchTooLarge => "event_batch_too_large", "事件批次行数超过上限", "An event batch carries too many lines";
+    ServerBusy => "server_busy", "服务器繁忙，请稍后再试", "The server is busy; try again in a moment";
+    TooManyRequests => "too_many_requests", "操作过于频繁，请稍后再试", "Too many requests of this kind; wait a minute";
+    RequestTimeout => "request_timeout", "请求超时", "The request took too long";
+    WebhookTargetNotPublic => "webhook_target_not_public", "Webhook 地址须为公网地址", "The webhook address is not a public internet address";
+    EntityHeldElsewhere => "entity_held_elsewhere", "该经营主体已由其他商家使用", "Another merchant holds this registered entity";
+    StorageQuotaExceeded => "storage_quota_exceeded", "存储空间已用完，请删除不用的视频后再上传", "The merchant's storage quota is used up";
     Internal => "internal", "服务器内部错误", "Internal error";
 }
 

@@ -24,6 +24,7 @@ pub mod reports;
 pub mod reputation;
 pub mod sales;
 pub mod secrets;
+pub mod security;
 pub mod shops;
 pub mod team;
 pub mod uploads;
@@ -105,6 +106,24 @@ pub struct AppConfig {
     /// Comments awaiting a reply at which an account's merchant is notified (when a batch brings the
     /// count from below to at or above it); 0 turns the notification off.
     pub comments_unanswered_alert: i64,
+    /// Password hashing and rate limits at the trust boundary.
+    pub guards: security::GuardConfig,
+    /// Whether webhooks may go to loopback, private and other non-public addresses (intranet installs
+    /// and tests); off by default.
+    pub webhook_allow_private: bool,
+    /// Webhook deliveries in flight at once, over all merchants, and for one merchant.
+    pub webhook_deliveries_concurrent: usize,
+    pub webhook_in_flight_per_merchant: usize,
+    /// Bytes of video and cover files one merchant may keep.
+    pub storage_quota_bytes: u64,
+    /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (the client address is
+    /// otherwise the socket's peer).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Whether the console is served over https (`--public-url https://...`): its cookies are then
+    /// `Secure`. A trusted proxy's `X-Forwarded-Proto: https` makes them so per request.
+    pub public_url_https: bool,
+    /// Hours a video or cover file no video refers to any more is kept before it is removed.
+    pub unreferenced_file_grace_hours: i64,
 }
 
 impl Default for AppConfig {
@@ -158,6 +177,14 @@ impl Default for AppConfig {
             cadence_lookahead_days: 3,
             cadence_check_hour: 9,
             comments_unanswered_alert: 100,
+            guards: security::GuardConfig::default(),
+            webhook_allow_private: false,
+            webhook_deliveries_concurrent: 16,
+            webhook_in_flight_per_merchant: 1,
+            storage_quota_bytes: 50 * 1024 * 1024 * 1024,
+            unreferenced_file_grace_hours: 24,
+            trusted_proxies: Vec::new(),
+            public_url_https: false,
         }
     }
 }
@@ -183,6 +210,7 @@ pub struct App {
     session_clock: Arc<dyn Clock>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
     tokens: Arc<auth::TokenCache>,
+    guards: Arc<security::Guards>,
     config: Arc<AppConfig>,
     platform: Arc<ledger::PlatformAccounts>,
     engine: ledger::LedgerEngine,
@@ -208,12 +236,14 @@ impl App {
     ) -> AppResult<App> {
         let platform = Arc::new(ledger::PlatformAccounts::load(&db).await?);
         let engine = ledger::LedgerEngine::start(db.clone(), platform.clone(), clock.clone());
+        let guards = Arc::new(security::Guards::new(&config.guards, session_clock.clone()));
         let app = App {
             db,
             clock,
             session_clock,
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::builtin()))),
             tokens: Arc::new(auth::TokenCache::default()),
+            guards,
             config: Arc::new(config),
             platform,
             engine,

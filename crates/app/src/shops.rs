@@ -142,13 +142,23 @@ impl App {
             ));
         }
         let now_ms = self.clock().now_ms();
+        let entity_key = entity_name.key();
         let mut tx = self.db().begin().await?;
-        self.check_reopen_wait(&mut tx, entity_name.as_str()).await?;
+        let holder =
+            store::entities::claim(&mut tx, &entity_key, merchant_id, entity_name.as_str(), None, now_ms).await?;
+        if holder != merchant_id {
+            return Err(AppError::new(
+                Code::EntityHeldElsewhere,
+                "another merchant's shops or verified company use this registered entity",
+            ));
+        }
+        self.check_reopen_wait(&mut tx, merchant_id, &entity_key).await?;
         let new_shop = store::shops::NewShop {
             merchant_id,
             name: name.as_str(),
             entity_type: entity_type.as_str(),
             entity_name: entity_name.as_str(),
+            entity_key: &entity_key,
             category: &input.category,
             status: "operating",
             now_ms,

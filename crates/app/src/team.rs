@@ -45,7 +45,7 @@ impl App {
         let username = Username::parse(username)?;
         let password = NewPassword::parse(password)?;
         let team_role = parse_team_role(team_role)?;
-        let hash = crate::auth::hash_password_blocking(password).await?;
+        let hash = self.hash_password(password).await?;
         let mut tx = self.db().begin().await?;
         team::lock_merchant(&mut tx, self.db().backend(), merchant_id).await?;
         if team::count_members(&mut tx, merchant_id).await? >= TEAM_MEMBERS_MAX {

@@ -22,6 +22,7 @@ use domain::verification::{
     DOCUMENT_MAGIC_BYTES, DocumentKind, DocumentType, Outcome, VerificationStatus, Warning, nickname_matches,
     reason_known, required_documents, status_after,
 };
+use domain::names::bounded_name;
 use domain::violation::bounded_text;
 use sha2::{Digest, Sha256};
 use store::jobs;
@@ -205,7 +206,7 @@ fn length_error(field: &str, max: usize) -> FieldError {
 }
 
 fn parse_company_name(text: &str) -> Result<String, FieldError> {
-    bounded_text(text, COMPANY_NAME_LENGTH_MAX)
+    bounded_name(text, COMPANY_NAME_LENGTH_MAX)
         .ok_or_else(|| length_error("company_name", COMPANY_NAME_LENGTH_MAX))
 }
 
@@ -213,14 +214,14 @@ fn parse_company_name(text: &str) -> Result<String, FieldError> {
 fn parse_brand_name(text: &str) -> Result<Option<String>, FieldError> {
     match text.trim() {
         "" => Ok(None),
-        brand => bounded_text(brand, BRAND_NAME_LENGTH_MAX)
+        brand => bounded_name(brand, BRAND_NAME_LENGTH_MAX)
             .map(Some)
             .ok_or_else(|| length_error("brand_name", BRAND_NAME_LENGTH_MAX)),
     }
 }
 
 fn parse_person_name(text: &str) -> Result<String, FieldError> {
-    bounded_text(text, PERSON_NAME_LENGTH_MAX)
+    bounded_name(text, PERSON_NAME_LENGTH_MAX)
         .ok_or_else(|| length_error("legal_rep_name", PERSON_NAME_LENGTH_MAX))
 }
 
@@ -324,7 +325,7 @@ impl App {
         bio: &str,
     ) -> AppResult<AccountRow> {
         let merchant_id = ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
-        let nickname = bounded_text(nickname, NICKNAME_LENGTH_MAX)
+        let nickname = bounded_name(nickname, NICKNAME_LENGTH_MAX)
             .ok_or_else(|| invalid("nickname", "1-30 characters, no control characters"))?;
         let bio = parse_bio(bio).ok_or_else(|| invalid("bio", "at most 500 characters"))?;
         let mut tx = self.db().begin().await?;
@@ -420,12 +421,7 @@ impl App {
     }
 
     /// The stored form of a parsed application, with its warnings.
-    async fn application_data(
-        &self,
-        tx: &mut store::Conn,
-        parsed: &Parsed,
-        account: &AccountRow,
-    ) -> AppResult<ApplicationData> {
+    fn application_data(&self, parsed: &Parsed, account: &AccountRow) -> AppResult<ApplicationData> {
         let key = self.secret_key()?;
         let index = key.blind_index(ID_CONTEXT, parsed.legal_rep_id.as_str());
         let mut warnings = Vec::new();
@@ -434,9 +430,6 @@ impl App {
         }
         if !nickname_matches(&account.nickname, &parsed.company_name, parsed.brand_name.as_deref()) {
             warnings.push(Warning::NicknameMismatch);
-        }
-        if rows::id_index_seen_elsewhere(tx, &index, parsed.uscc.as_str()).await? {
-            warnings.push(Warning::ResidentIdSeenElsewhere);
         }
         Ok(ApplicationData {
             company_name: parsed.company_name.clone(),
@@ -452,21 +445,6 @@ impl App {
             operator_is_legal_rep: parsed.operator_is_legal_rep,
             warnings: warnings.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(","),
         })
-    }
-
-    /// Flags the other companies' applications that carry the same ID number.
-    async fn flag_same_id_elsewhere(&self, tx: &mut store::Conn, data: &ApplicationData) -> AppResult<()> {
-        let flag = Warning::ResidentIdSeenElsewhere.as_str();
-        for (id, warnings) in
-            rows::ids_with_index_other_uscc(tx, &data.legal_rep_id_index, &data.uscc).await?
-        {
-            if !warnings.split(',').any(|w| w == flag) {
-                let updated =
-                    if warnings.is_empty() { flag.to_owned() } else { format!("{warnings},{flag}") };
-                rows::set_warnings(tx, id, &updated).await?;
-            }
-        }
-        Ok(())
     }
 
     /// A renewal keeps the verified company: name and USCC of the badge's application.
@@ -510,7 +488,8 @@ impl App {
         account_id: i64,
         input: &ApplicationInput,
     ) -> AppResult<VerificationView> {
-        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
+        let merchant_id = ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
+        self.guards.verification_edit(merchant_id)?;
         let parsed = self.parse_application(input)?;
         let account = self.enterprise_account(&ctx.actor, account_id).await?;
         let now_ms = self.clock().now_ms();
@@ -532,13 +511,12 @@ impl App {
                 format!("application {} of this account is {}", open.id, open.status),
             ));
         }
-        let data = self.application_data(&mut tx, &parsed, &account).await?;
+        let data = self.application_data(&parsed, &account)?;
         self.check_locked_fields(&mut tx, &account, &data).await?;
         self.check_uscc_limit(&mut tx, &data.uscc, account.id).await?;
         let renewal = account.verified == 1;
         let id = rows::insert_verification(&mut tx, account.merchant_id, account.id, renewal, &data, now_ms)
             .await?;
-        self.flag_same_id_elsewhere(&mut tx, &data).await?;
         let detail = format!("account={} renewal={renewal} warnings={}", account.id, data.warnings);
         self.audit(&mut tx, ctx, "verification.create", &format!("verification:{id}"), &detail).await?;
         tx.commit().await?;
@@ -552,7 +530,8 @@ impl App {
         id: i64,
         input: &ApplicationInput,
     ) -> AppResult<VerificationView> {
-        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
+        let merchant_id = ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
+        self.guards.verification_edit(merchant_id)?;
         let parsed = self.parse_application(input)?;
         let existing = self.verification_row(&ctx.actor, id).await?;
         let mut tx = self.db().begin().await?;
@@ -565,12 +544,11 @@ impl App {
         let account = rows::find_account(&mut tx, row.account_id)
             .await?
             .ok_or_else(|| AppError::not_found("enterprise account"))?;
-        let data = self.application_data(&mut tx, &parsed, &account).await?;
+        let data = self.application_data(&parsed, &account)?;
         self.check_locked_fields(&mut tx, &account, &data).await?;
         if !rows::update_application(&mut tx, id, &data, self.clock().now_ms()).await? {
             return Err(conflict(&row, "edit"));
         }
-        self.flag_same_id_elsewhere(&mut tx, &data).await?;
         let detail = format!("warnings={}", data.warnings);
         self.audit_for(
             &mut tx,
@@ -583,6 +561,13 @@ impl App {
         .await?;
         tx.commit().await?;
         self.verification(&ctx.actor, id).await
+    }
+
+    /// Who reads applications, their documents and the legal representative's data: reviewers,
+    /// admins, and the members of the merchant who run verification (owners).
+    fn require_verification_reader(actor: &Actor) -> AppResult<()> {
+        actor.require(&[Role::Merchant, Role::Reviewer, Role::Admin])?;
+        actor.require_team_when_member(&[TeamRight::ManageMerchant])
     }
 
     async fn verification_row(&self, actor: &Actor, id: i64) -> AppResult<VerificationRow> {
@@ -630,8 +615,9 @@ impl App {
         } else {
             None
         };
+        let warnings = self.warnings_for(actor, &row).await?;
         Ok(VerificationView {
-            warnings: row.warnings.split(',').filter(|w| !w.is_empty()).map(str::to_owned).collect(),
+            warnings,
             documents,
             missing,
             overdue,
@@ -642,9 +628,33 @@ impl App {
         })
     }
 
+    /// The warnings an actor sees on an application: the stored ones (facts of the application
+    /// itself), and for reviewers and admins only, the facts drawn from other merchants' data (the
+    /// legal representative's ID number on file under another company), computed now so that
+    /// nothing of one merchant's data ever reaches another merchant.
+    async fn warnings_for(&self, actor: &Actor, row: &VerificationRow) -> AppResult<Vec<String>> {
+        let cross_tenant = Warning::ResidentIdSeenElsewhere.as_str();
+        let mut warnings: Vec<String> = row
+            .warnings
+            .split(',')
+            .filter(|w| !w.is_empty() && *w != cross_tenant)
+            .map(str::to_owned)
+            .collect();
+        if matches!(actor.role, Role::Reviewer | Role::Admin) {
+            let mut conn = self.db().read().await?;
+            if rows::id_index_seen_elsewhere(&mut conn, &row.legal_rep_id_index, &row.uscc).await? {
+                warnings.push(cross_tenant.to_owned());
+            }
+        }
+        Ok(warnings)
+    }
+
     /// One application. A reviewer's (or admin's) view carries the ID number in clear; everybody
     /// else sees it masked.
+    /// Only the merchant's owners (who run verification) and platform reviewers and admins read an
+    /// application's company and personal data; the payment channel pays fees without reading it.
     pub async fn verification(&self, actor: &Actor, id: i64) -> AppResult<VerificationView> {
+        Self::require_verification_reader(actor)?;
         let row = self.verification_row(actor, id).await?;
         self.view(actor, row, true).await
     }
@@ -655,6 +665,7 @@ impl App {
     /// failed when the changes deadline passed (with the cooldown). Who acted is shown to platform
     /// roles only.
     pub async fn verification_timeline(&self, actor: &Actor, id: i64) -> AppResult<Vec<TimelineEvent>> {
+        Self::require_verification_reader(actor)?;
         let row = self.verification_row(actor, id).await?;
         let mut conn = self.db().read().await?;
         let audit =
@@ -743,6 +754,7 @@ impl App {
         status: Option<&str>,
         limit: Option<u32>,
     ) -> AppResult<Vec<VerificationView>> {
+        Self::require_verification_reader(actor)?;
         if let Some(status) = status {
             VerificationStatus::parse(status)
                 .ok_or_else(|| invalid("status", "one of the application statuses"))?;
@@ -858,7 +870,7 @@ impl App {
         id: i64,
         document_id: i64,
     ) -> AppResult<(DocumentRow, Vec<u8>)> {
-        actor.require(&[Role::Merchant, Role::Reviewer, Role::Admin])?;
+        Self::require_verification_reader(actor)?;
         let row = self.verification_row(actor, id).await?;
         let mut conn = self.db().read().await?;
         let document = rows::find_document(&mut conn, document_id)
@@ -1202,6 +1214,9 @@ impl App {
         let valid_until = one_year_after(from);
         let (granted_text, until_text) = (date_text(today), date_text(valid_until));
         let now_ms = now.timestamp_millis();
+        // The verified company becomes the merchant's entity, unless a merchant holds it already.
+        let key = domain::names::name_key(&row.company_name);
+        store::entities::claim(tx, &key, row.merchant_id, &row.company_name, Some(&row.uscc), now_ms).await?;
         rows::set_badge(tx, account.id, row.id, &granted_text, &until_text, now_ms).await?;
         let subject = format!("enterprise_account:{}", account.id);
         for kind in [JobKind::BadgeReminder, JobKind::BadgeExpiry] {

@@ -4,12 +4,15 @@
 //! request. Failures are retried with exponential backoff (`domain::webhooks::retry_after_seconds`) and
 //! every attempt is logged.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use domain::notifications::NoticeKind;
 use domain::team::TeamRight;
-use domain::webhooks::{DeliveryStatus, WebhookUrl, is_delivered, retry_after_seconds};
+use domain::webhooks::{DeliveryStatus, WebhookHost, WebhookUrl, is_delivered, is_public_ip, retry_after_seconds};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
@@ -28,6 +31,8 @@ const SECRET_CONTEXT: &str = "webhook_secret";
 const LEASE: Duration = Duration::from_secs(60);
 /// How long one request may take before it counts as failed.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long resolving an endpoint's name may take.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
 pub const SIGNATURE_HEADER: &str = "x-xiaodian-signature";
 
@@ -96,6 +101,95 @@ fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// The addresses a name resolves to, within `RESOLVE_TIMEOUT`.
+async fn resolve(name: &str, port: u16) -> Result<Vec<SocketAddr>, ()> {
+    match tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name, port))).await {
+        Ok(Ok(addresses)) => Ok(addresses.collect()),
+        _ => Err(()),
+    }
+}
+
+/// What a failed request says in the delivery log: the kind of failure and the redacted address,
+/// never reqwest's own text (which repeats the whole address).
+fn describe_send_error(error: &reqwest::Error, redacted: &str) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    format!("{kind}: {redacted}")
+}
+
+/// The server's webhook sender: deliveries run concurrently, at most `webhook_deliveries_concurrent`
+/// at once and `webhook_in_flight_per_merchant` for one merchant, so that one slow endpoint delays
+/// only its own merchant's events.
+pub struct WebhookSender {
+    slots: Arc<tokio::sync::Semaphore>,
+    per_merchant_max: usize,
+    in_flight: Arc<Mutex<HashMap<i64, usize>>>,
+}
+
+impl WebhookSender {
+    pub fn new(config: &crate::AppConfig) -> WebhookSender {
+        WebhookSender {
+            slots: Arc::new(tokio::sync::Semaphore::new(config.webhook_deliveries_concurrent.max(1))),
+            per_merchant_max: config.webhook_in_flight_per_merchant.max(1),
+            in_flight: Arc::default(),
+        }
+    }
+
+    /// Starts the oldest due delivery of every merchant below its in-flight limit, while slots are
+    /// free; answers the started tasks (the server does not wait for them).
+    pub async fn round(&self, app: &App) -> AppResult<Vec<tokio::task::JoinHandle<()>>> {
+        let now_ms = app.clock().now_ms();
+        let limit = domain::limits::WEBHOOK_DELIVERIES_PER_RUN_MAX;
+        let due = {
+            let mut conn = app.db().read().await?;
+            store::webhooks::due_deliveries_one_per_merchant(&mut conn, now_ms, limit).await?
+        };
+        let lease_until_ms = now_ms + i64::try_from(LEASE.as_millis()).unwrap_or(60_000);
+        let mut started = Vec::new();
+        for delivery in due {
+            let merchant_id = delivery.merchant_id;
+            let busy = self.in_flight.lock().map_or(true, |m| m.get(&merchant_id).copied().unwrap_or(0) >= self.per_merchant_max);
+            if busy {
+                continue;
+            }
+            let Ok(slot) = self.slots.clone().try_acquire_owned() else { break };
+            let leased = {
+                let mut tx = app.db().begin().await?;
+                let leased = store::webhooks::lease_delivery(&mut tx, delivery.id, now_ms, lease_until_ms).await?;
+                tx.commit().await?;
+                leased
+            };
+            if !leased {
+                continue;
+            }
+            if let Ok(mut in_flight) = self.in_flight.lock() {
+                *in_flight.entry(merchant_id).or_default() += 1;
+            }
+            let (app, in_flight) = (app.clone(), self.in_flight.clone());
+            started.push(tokio::spawn(async move {
+                if let Err(error) = app.send_one(&delivery).await {
+                    tracing::error!(%error, delivery = delivery.id, "webhook delivery");
+                }
+                if let Ok(mut in_flight) = in_flight.lock() {
+                    if let Some(count) = in_flight.get_mut(&merchant_id) {
+                        *count -= 1;
+                        if *count == 0 {
+                            in_flight.remove(&merchant_id);
+                        }
+                    }
+                }
+                drop(slot);
+            }));
+        }
+        Ok(started)
+    }
+}
+
 impl App {
     fn webhook_manager(actor: &Actor) -> AppResult<i64> {
         actor.require_team(&[TeamRight::ManageMerchant])
@@ -106,6 +200,7 @@ impl App {
         let merchant_id = Self::webhook_manager(&ctx.actor)?;
         let url = WebhookUrl::parse(url)
             .map_err(|error| AppError::new(Code::InvalidField, format!("url: {error}")))?;
+        self.check_webhook_target(&url).await?;
         let mut bytes = [0_u8; 24];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let secret = format!("whsec_{}", hex::encode(bytes));
@@ -114,7 +209,7 @@ impl App {
         store::webhooks::upsert_webhook(&mut tx, merchant_id, url.as_str(), &sealed, self.clock().now_ms())
             .await?;
         let subject = format!("merchant:{merchant_id}");
-        self.audit_for(&mut tx, ctx, "webhook.set", &subject, url.as_str(), Some(merchant_id)).await?;
+        self.audit_for(&mut tx, ctx, "webhook.set", &subject, &url.redacted(), Some(merchant_id)).await?;
         let row = store::webhooks::find_webhook(&mut tx, merchant_id)
             .await?
             .ok_or_else(|| AppError::not_found("webhook"))?;
@@ -152,6 +247,7 @@ impl App {
     /// Queues a `ping` event, to try the endpoint out.
     pub async fn ping_webhook(&self, ctx: &Ctx) -> AppResult<DeliveryRow> {
         let merchant_id = Self::webhook_manager(&ctx.actor)?;
+        self.guards.webhook_ping(merchant_id)?;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
         if store::webhooks::find_webhook(&mut tx, merchant_id).await?.is_none() {
@@ -220,43 +316,49 @@ impl App {
         Ok(DeliveryLog { delivery, attempts })
     }
 
-    /// Sends every delivery due at the app clock's now (at most `WEBHOOK_DELIVERIES_PER_RUN_MAX`), one
-    /// request each, outside any transaction; answers how many were attempted.
-    pub async fn send_due_webhooks(&self) -> AppResult<usize> {
-        let now_ms = self.clock().now_ms();
-        let limit = domain::limits::WEBHOOK_DELIVERIES_PER_RUN_MAX;
-        let due = {
-            let mut conn = self.db().read().await?;
-            store::webhooks::due_deliveries(&mut conn, now_ms, limit).await?
-        };
-        if due.is_empty() {
-            return Ok(0);
+    /// Refuses an endpoint that is not on the public internet, by its spelling and by every address
+    /// its name resolves to now (it is checked again at each delivery), unless the operator allows
+    /// private targets.
+    async fn check_webhook_target(&self, url: &WebhookUrl) -> AppResult<()> {
+        if self.config().webhook_allow_private {
+            return Ok(());
         }
-        let client = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| AppError::internal(&format!("webhook client: {error}")))?;
-        let lease_until_ms = now_ms + i64::try_from(LEASE.as_millis()).unwrap_or(60_000);
+        let refused = || {
+            AppError::new(Code::WebhookTargetNotPublic, "the webhook address is not a public internet address")
+        };
+        url.require_public().map_err(|_| refused())?;
+        if let WebhookHost::Name(name) = url.host() {
+            // A name that does not resolve now may resolve later: delivery checks it then.
+            if let Ok(addresses) = resolve(&name, url.port()).await {
+                if addresses.iter().any(|address| !is_public_ip(address.ip())) {
+                    return Err(refused());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends every delivery due at the app clock's now, round after round (one delivery per merchant
+    /// a round, the merchants' deliveries concurrently), until none is due; answers how many were
+    /// attempted. The server's sender loop runs single rounds instead (`WebhookSender::round`).
+    pub async fn send_due_webhooks(&self) -> AppResult<usize> {
+        let sender = WebhookSender::new(self.config());
         let mut sent = 0;
-        for delivery in due {
-            let leased = {
-                let mut tx = self.db().begin().await?;
-                let leased =
-                    store::webhooks::lease_delivery(&mut tx, delivery.id, now_ms, lease_until_ms).await?;
-                tx.commit().await?;
-                leased
-            };
-            if leased {
-                self.send_one(&client, &delivery).await?;
-                sent += 1;
+        while sent < domain::limits::WEBHOOK_DELIVERIES_PER_RUN_MAX as usize {
+            let started = sender.round(self).await?;
+            if started.is_empty() {
+                break;
+            }
+            sent += started.len();
+            for task in started {
+                task.await.map_err(|error| AppError::internal(&error))?;
             }
         }
         Ok(sent)
     }
 
     /// One attempt of one leased delivery, then its outcome recorded.
-    async fn send_one(&self, client: &reqwest::Client, delivery: &DeliveryRow) -> AppResult<()> {
+    async fn send_one(&self, delivery: &DeliveryRow) -> AppResult<()> {
         let endpoint = {
             let mut conn = self.db().read().await?;
             store::webhooks::find_webhook(&mut conn, delivery.merchant_id).await?
@@ -266,23 +368,56 @@ impl App {
             None => (None, Some("no endpoint is set".to_owned())),
             Some(endpoint) => match self.secret_key()?.open(SECRET_CONTEXT, &endpoint.secret_sealed) {
                 None => (None, Some("the signing secret cannot be opened".to_owned())),
-                Some(secret) => self.post_event(client, &endpoint.url, &secret, delivery).await,
+                Some(secret) => self.post_event(&endpoint.url, &secret, delivery).await,
             },
         };
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         self.record_delivery_attempt(delivery, status_code, error.as_deref(), duration_ms).await
     }
 
-    async fn post_event(
-        &self,
-        client: &reqwest::Client,
-        url: &str,
-        secret: &str,
-        delivery: &DeliveryRow,
-    ) -> (Option<i64>, Option<String>) {
+    /// The one address a delivery connects to: the literal address, or the first one the name
+    /// resolves to, each checked to be public (unless allowed). The request then goes to exactly this
+    /// address, so a name cannot resolve to another one between the check and the connection.
+    async fn delivery_target(&self, url: &WebhookUrl) -> Result<SocketAddr, String> {
+        let allow_private = self.config().webhook_allow_private;
+        let refused = || "refused: the address is not a public internet address".to_owned();
+        if !allow_private && url.require_public().is_err() {
+            return Err(refused());
+        }
+        let addresses = match url.host() {
+            WebhookHost::Ip(ip) => vec![SocketAddr::new(ip, url.port())],
+            WebhookHost::Name(name) => {
+                resolve(&name, url.port()).await.map_err(|_| format!("the name {name} does not resolve"))?
+            }
+        };
+        if !allow_private && addresses.iter().any(|address| !is_public_ip(address.ip())) {
+            return Err(refused());
+        }
+        addresses.first().copied().ok_or_else(|| "the name resolves to no address".to_owned())
+    }
+
+    async fn post_event(&self, url: &str, secret: &str, delivery: &DeliveryRow) -> (Option<i64>, Option<String>) {
+        let Ok(url) = WebhookUrl::parse(url) else {
+            return (None, Some("the stored address does not parse".to_owned()));
+        };
+        let target = match self.delivery_target(&url).await {
+            Ok(target) => target,
+            Err(refusal) => return (None, Some(refusal)),
+        };
+        let mut client = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy();
+        if let WebhookHost::Name(name) = url.host() {
+            client = client.resolve(&name, target);
+        }
+        let client = match client.build() {
+            Ok(client) => client,
+            Err(error) => return (None, Some(format!("webhook client: {error}"))),
+        };
         let unix_seconds = self.clock().now().timestamp();
         let request = client
-            .post(url)
+            .post(url.as_str())
             .header("content-type", "application/json")
             .header("x-xiaodian-event", &delivery.event)
             .header("x-xiaodian-delivery", delivery.id.to_string())
@@ -294,7 +429,8 @@ impl App {
                 let error = (!is_delivered(status)).then(|| format!("HTTP {status}"));
                 (Some(i64::from(status)), error)
             }
-            Err(error) => (None, Some(error.to_string())),
+            // The error text names no query string: the address is redacted.
+            Err(error) => (None, Some(describe_send_error(&error, &url.redacted()))),
         }
     }
 
@@ -345,7 +481,7 @@ impl App {
         }
         tx.commit().await?;
         if status != DeliveryStatus::Delivered {
-            tracing::warn!(delivery = delivery.id, attempt, error, "webhook delivery failed");
+            tracing::warn!(delivery = delivery.id, merchant_id = delivery.merchant_id, attempt, error, "webhook delivery failed");
         }
         Ok(())
     }

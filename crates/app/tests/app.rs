@@ -77,6 +77,9 @@ async fn login_rate_limit(backend: Backend) {
     }
     let refused = f.app.login("bob", "correct horse battery", "r11").await.unwrap_err();
     assert_eq!(refused.code, Code::TooManyLoginAttempts, "even the right password waits");
+    // Failures from one address never lock the user out of another.
+    let elsewhere = std::net::IpAddr::from([127, 0, 0, 2]);
+    assert!(f.app.login_from("bob", "correct horse battery", elsewhere, "r11b").await.is_ok());
     // Another username is not affected.
     add_user(&f.app, "carol", "reviewer", None).await;
     assert!(f.app.login("carol", "correct horse battery", "r12").await.is_ok());

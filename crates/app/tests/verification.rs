@@ -116,12 +116,17 @@ async fn warnings_and_validation(backend: Backend) {
         .create_verification(&f.m2, a2.id, &input("91350100M000100Y44", "11010519491231002X"))
         .await
         .unwrap();
+    // What another merchant's data says is for reviewers only: the merchant hears nothing of it,
+    // and the earlier merchant's view does not change.
+    assert_eq!(second.warnings, vec!["uscc_checksum_mismatch", "nickname_mismatch"]);
+    let second_reviewed = f.app.verification(&f.reviewer.actor, second.row.id).await.unwrap();
     assert_eq!(
-        second.warnings,
+        second_reviewed.warnings,
         vec!["uscc_checksum_mismatch", "nickname_mismatch", "resident_id_seen_elsewhere"]
     );
+    assert!(f.app.verification(&f.m1.actor, first.row.id).await.unwrap().warnings.is_empty());
     let first = f.app.verification(&f.reviewer.actor, first.row.id).await.unwrap();
-    assert_eq!(first.warnings, vec!["resident_id_seen_elsewhere"], "the earlier application is flagged too");
+    assert_eq!(first.warnings, vec!["resident_id_seen_elsewhere"], "the reviewer sees it on the earlier one too");
     assert_eq!(first.legal_rep_id_number.as_deref(), Some("11010519491231002X"), "the reviewer's case view");
     let merchant_view = f.app.verification(&f.m1.actor, first.row.id).await.unwrap();
     assert_eq!(merchant_view.legal_rep_id_number, None);

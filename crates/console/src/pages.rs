@@ -89,24 +89,29 @@ pub async fn login_submit(
     State(state): State<ConsoleState>,
     jar: CookieJar,
     headers: HeaderMap,
+    client: Option<axum::Extension<app::security::ClientInfo>>,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let lang = lang(&jar);
+    let client = client.map(|c| c.0);
+    let address = client.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.address);
+    let secure = state.app.config().public_url_https || client.is_some_and(|c| c.https);
     if check_csrf(&jar, &form.csrf).is_err() {
         let (jar, csrf) = csrf(jar);
         let error = message(lang, &AppError::new(Code::CsrfFailed, ""));
         return html_page(StatusCode::FORBIDDEN, jar, login_markup(lang, &csrf, Some(&error)));
     }
-    match state.app.login(&form.username, &form.password, &session::request_id(&headers)).await {
+    match state.app.login_from(&form.username, &form.password, address, &session::request_id(&headers)).await {
         Ok(outcome) => {
-            (jar.add(session::session_cookie(outcome.token)), Redirect::to("/console/home")).into_response()
+            let cookie = session::session_cookie(outcome.token, secure);
+            (jar.add(cookie), Redirect::to("/console/home")).into_response()
         }
         Err(error) => {
             let (jar, csrf) = csrf(jar);
-            let status = if error.code == Code::TooManyLoginAttempts {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
+            let status = match error.code {
+                Code::TooManyLoginAttempts => StatusCode::TOO_MANY_REQUESTS,
+                Code::ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::UNAUTHORIZED,
             };
             html_page(status, jar, login_markup(lang, &csrf, Some(&message(lang, &error))))
         }
@@ -162,16 +167,27 @@ pub struct LangQuery {
     back: Option<String>,
 }
 
-/// Sets the language cookie and returns to the page the viewer was on (console pages only).
+/// Whether `back` is a console page of this site: a path under `/console`, of visible ASCII only
+/// (no CR/LF, spaces or backslashes), never `//` (another host).
+fn is_console_path(back: &str) -> bool {
+    (back == "/console" || back.starts_with("/console/") || back.starts_with("/console?"))
+        && !back.contains("//")
+        && back.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+}
+
+/// Sets the language cookie and returns to the page the viewer was on (console pages only; any
+/// other `back` is refused with 400).
 pub async fn switch_lang(jar: CookieJar, Query(query): Query<LangQuery>) -> Response {
     let lang = Lang::parse(&query.to).unwrap_or(Lang::Zh);
-    let back = query
-        .back
-        .filter(|b| b.starts_with("/console") && !b.contains("//"))
-        .unwrap_or_else(|| "/console/home".into());
+    let back = query.back.unwrap_or_else(|| "/console/home".into());
+    if !is_console_path(&back) {
+        let body = html! { div.card { (error_box(&message(lang, &AppError::new(Code::InvalidField, "")))) a href="/console/home" { (t(lang, "home")) } } };
+        return html_page(StatusCode::BAD_REQUEST, jar, page(lang, t(lang, "home"), None, "/console/home", body));
+    }
     let cookie = Cookie::build((LANG_COOKIE, lang.code())).path("/console").http_only(true).build();
     (jar.add(cookie), Redirect::to(&back)).into_response()
 }
+
 
 pub async fn home(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap) -> Response {
     let viewer = match viewer(&state, &jar, &headers).await {
@@ -418,4 +434,17 @@ pub async fn run_jobs(
         Ok(format!("{}: {ran}", t(lang, "jobs_ran")))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_console_paths_are_followed_back() {
+        for good in ["/console", "/console/home", "/console/shops/3?tab=a%20b", "/console?x=1"] {
+            assert!(super::is_console_path(good), "{good}");
+        }
+        for bad in ["/console/home\r\nSet-Cookie: x=1", "//evil.example/console", "/console//evil", "https://evil.example/console", "/consoleevil", "/console/\\evil", "/console/a b", "/console/首页"] {
+            assert!(!super::is_console_path(bad), "{bad}");
+        }
+    }
 }

@@ -42,10 +42,13 @@ pub fn check_csrf(jar: &CookieJar, submitted: &str) -> Result<(), Code> {
     }
 }
 
-pub fn session_cookie(token: String) -> Cookie<'static> {
+/// The session cookie; `Secure` when the console is served over https (`--public-url https://…`
+/// or a trusted proxy's `X-Forwarded-Proto`).
+pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, token))
         .path("/console")
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Strict)
         .build()
 }

@@ -17,6 +17,7 @@ pub mod festivals;
 pub mod ledger;
 pub mod limits;
 pub mod money;
+pub mod names;
 pub mod notifications;
 pub mod operations;
 pub mod reputation;

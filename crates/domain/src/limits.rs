@@ -14,10 +14,6 @@ pub const REQUEST_BODY_BYTES_MAX: usize = 1024 * 1024;
 pub const PAGE_SIZE_MAX: u32 = 200;
 /// Page size when the caller does not say.
 pub const PAGE_SIZE_DEFAULT: u32 = 50;
-/// Failed logins per username allowed within `LOGIN_FAILURE_WINDOW_SECONDS`.
-pub const LOGIN_FAILURES_MAX: i64 = 10;
-/// The window over which failed logins are counted.
-pub const LOGIN_FAILURE_WINDOW_SECONDS: i64 = 60;
 /// Largest calendar notice file, in bytes.
 pub const CALENDAR_NOTICE_BYTES_MAX: usize = 64 * 1024;
 /// Longest shop name, in characters.

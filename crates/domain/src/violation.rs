@@ -56,26 +56,30 @@ pub fn bounded_text(text: &str, max: usize) -> Option<String> {
     (length >= 1 && length <= max && !text.chars().any(char::is_control)).then(|| text.to_owned())
 }
 
-/// A shop name: 1 to `SHOP_NAME_LENGTH_MAX` characters, no control characters.
+/// A shop name: normalised (`names::normalize_name`), 1 to `SHOP_NAME_LENGTH_MAX` characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShopName(String);
 
 impl ShopName {
     pub fn parse(text: &str) -> Option<ShopName> {
-        bounded_text(text, SHOP_NAME_LENGTH_MAX).map(ShopName)
+        crate::names::bounded_name(text, SHOP_NAME_LENGTH_MAX).map(ShopName)
     }
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
 
-/// A registered entity name (company or individual business): 1 to `ENTITY_NAME_LENGTH_MAX` characters.
+/// A registered entity name (company or individual business), normalised, 1 to
+/// `ENTITY_NAME_LENGTH_MAX` characters; `key` is what two names are compared by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntityName(String);
 
 impl EntityName {
+    pub fn key(&self) -> String {
+        crate::names::name_key(&self.0)
+    }
     pub fn parse(text: &str) -> Option<EntityName> {
-        bounded_text(text, ENTITY_NAME_LENGTH_MAX).map(EntityName)
+        crate::names::bounded_name(text, ENTITY_NAME_LENGTH_MAX).map(EntityName)
     }
     pub fn as_str(&self) -> &str {
         &self.0

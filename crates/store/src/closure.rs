@@ -243,10 +243,14 @@ pub async fn decide_refund(conn: &mut Conn, id: i64, d: &RefundDecision<'_>) -> 
     Ok(done.rows_affected() == 1)
 }
 
-/// The refunds of shops of this registered entity (the reopening wait is per entity).
-pub async fn refunds_of_entity(conn: &mut Conn, entity_name: &str) -> StoreResult<Vec<RefundRow>> {
-    let sql = format!("SELECT {REFUND_COLUMNS} FROM deposit_refunds WHERE entity_name = $1 ORDER BY id");
-    Ok(sqlx::query_as(&sql).bind(entity_name).fetch_all(conn).await?)
+/// The refunds of one merchant's shops of this registered entity, by its normalised key (the
+/// reopening wait is per entity).
+pub async fn refunds_of_entity(conn: &mut Conn, merchant_id: i64, entity_key: &str) -> StoreResult<Vec<RefundRow>> {
+    let sql = format!(
+        "SELECT {REFUND_COLUMNS} FROM deposit_refunds WHERE shop_id IN \
+         (SELECT id FROM shops WHERE entity_key = $1 AND merchant_id = $2) ORDER BY id"
+    );
+    Ok(sqlx::query_as(&sql).bind(entity_key).bind(merchant_id).fetch_all(conn).await?)
 }
 
 /// Everything the closure checks look at, read in one statement: the shop, its counters, the

@@ -25,6 +25,8 @@ pub struct NewShop<'a> {
     pub name: &'a str,
     pub entity_type: &'a str,
     pub entity_name: &'a str,
+    /// `domain::names::name_key` of the entity name.
+    pub entity_key: &'a str,
     pub category: &'a str,
     pub status: &'a str,
     pub now_ms: i64,
@@ -33,13 +35,14 @@ pub struct NewShop<'a> {
 /// Inserts a shop with a placeholder account id; `set_deposit_account` fills it in the same transaction.
 pub async fn insert_shop(conn: &mut Conn, shop: &NewShop<'_>) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "INSERT INTO shops (merchant_id, name, entity_type, entity_name, category, status, deposit_account_id, created_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, 0, $7) RETURNING id",
+        "INSERT INTO shops (merchant_id, name, entity_type, entity_name, entity_key, category, status, deposit_account_id, \
+         created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) RETURNING id",
     )
     .bind(shop.merchant_id)
     .bind(shop.name)
     .bind(shop.entity_type)
     .bind(shop.entity_name)
+    .bind(shop.entity_key)
     .bind(shop.category)
     .bind(shop.status)
     .bind(shop.now_ms)

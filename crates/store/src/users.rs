@@ -158,28 +158,8 @@ pub async fn purge_sessions(conn: &mut Conn, before_ms: i64) -> StoreResult<u64>
     Ok(sessions + failures)
 }
 
-pub async fn record_login_failure(conn: &mut Conn, username: &str, now_ms: i64) -> StoreResult<()> {
-    sqlx::query("INSERT INTO login_failures (username, at_ms) VALUES ($1, $2)")
-        .bind(username)
-        .bind(now_ms)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
 
-pub async fn count_login_failures(conn: &mut Conn, username: &str, since_ms: i64) -> StoreResult<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at_ms >= $2")
-        .bind(username)
-        .bind(since_ms)
-        .fetch_one(conn)
-        .await?
-        .try_get(0)?)
-}
 
-pub async fn clear_login_failures(conn: &mut Conn, username: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(username).execute(conn).await?;
-    Ok(())
-}
 
 /// Maps a unique-key conflict to `None` so callers can answer "already exists".
 pub fn conflict_as_none<T>(result: StoreResult<T>) -> StoreResult<Option<T>> {

@@ -264,14 +264,6 @@ pub async fn update_application(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_warnings(conn: &mut Conn, id: i64, warnings: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE verifications SET warnings = $1 WHERE id = $2")
-        .bind(warnings)
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
 
 pub async fn find_verification(conn: &mut Conn, id: i64) -> StoreResult<Option<VerificationRow>> {
     let sql = format!("SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE id = $1");
@@ -330,21 +322,6 @@ pub async fn id_index_seen_elsewhere(conn: &mut Conn, index: &str, uscc: &str) -
     Ok(count > 0)
 }
 
-/// Applications with this blind index and USCC other than `id`, whose warnings may need the
-/// "seen elsewhere" flag now that another company uses the number.
-pub async fn ids_with_index_other_uscc(
-    conn: &mut Conn,
-    index: &str,
-    uscc: &str,
-) -> StoreResult<Vec<(i64, String)>> {
-    let rows =
-        sqlx::query("SELECT id, warnings FROM verifications WHERE legal_rep_id_index = $1 AND uscc <> $2")
-            .bind(index)
-            .bind(uscc)
-            .fetch_all(conn)
-            .await?;
-    rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect()
-}
 
 pub async fn record_fee(
     conn: &mut Conn,

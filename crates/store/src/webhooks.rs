@@ -119,6 +119,21 @@ pub async fn due_deliveries(conn: &mut Conn, now_ms: i64, limit: i64) -> StoreRe
     Ok(sqlx::query_as(&sql).bind(now_ms).bind(limit).fetch_all(conn).await?)
 }
 
+/// The oldest due delivery of each merchant that has one, not leased by a sender, at most `limit`
+/// merchants: one merchant's backlog never hides another's event.
+pub async fn due_deliveries_one_per_merchant(
+    conn: &mut Conn,
+    now_ms: i64,
+    limit: i64,
+) -> StoreResult<Vec<DeliveryRow>> {
+    let sql = format!(
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id IN (SELECT MIN(id) FROM webhook_deliveries \
+         WHERE status = 'pending' AND next_attempt_at_ms <= $1 AND leased_until_ms <= $1 GROUP BY merchant_id) \
+         ORDER BY id LIMIT $2"
+    );
+    Ok(sqlx::query_as(&sql).bind(now_ms).bind(limit).fetch_all(conn).await?)
+}
+
 /// Leases a due delivery to this sender until `lease_until_ms`; false when another sender took it.
 pub async fn lease_delivery(conn: &mut Conn, id: i64, now_ms: i64, lease_until_ms: i64) -> StoreResult<bool> {
     let done = sqlx::query(

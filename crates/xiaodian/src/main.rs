@@ -4,6 +4,7 @@ mod bench;
 mod bench_analytics;
 mod check;
 mod commands;
+mod http;
 mod report;
 mod sentiment;
 mod serve;

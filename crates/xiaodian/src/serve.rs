@@ -44,6 +44,74 @@ pub struct ServeArgs {
     /// Comments awaiting a reply at which an account's merchant is notified (0: never).
     #[arg(long, env = "XIAODIAN_COMMENTS_UNANSWERED_ALERT", default_value_t = 100)]
     comments_unanswered_alert: u32,
+    #[command(flatten)]
+    security: SecurityArgs,
+}
+
+/// The settings of the trust boundary (docs/security.md).
+#[derive(clap::Args)]
+pub struct SecurityArgs {
+    /// A proxy (CIDR, repeatable) whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    #[arg(long = "trusted-proxy", env = "XIAODIAN_TRUSTED_PROXY", value_delimiter = ',')]
+    trusted_proxies: Vec<ipnet::IpNet>,
+    /// The address people reach the console at; `https://...` makes its cookies `Secure`.
+    #[arg(long, env = "XIAODIAN_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Serve `/metrics` on this address instead of the main one.
+    #[arg(long, env = "XIAODIAN_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
+    /// Let webhooks go to loopback, private and other non-public addresses (intranet installs).
+    #[arg(long, env = "XIAODIAN_WEBHOOK_ALLOW_PRIVATE")]
+    webhook_allow_private: bool,
+    /// Password hashes computed at once (default: the number of cores).
+    #[arg(long, env = "XIAODIAN_PASSWORD_HASHES_MAX")]
+    password_hashes_max: Option<usize>,
+    /// Logins waiting for a hashing slot before more are refused with 503.
+    #[arg(long, env = "XIAODIAN_PASSWORD_HASH_QUEUE_MAX", default_value_t = 32)]
+    password_hash_queue_max: usize,
+    /// Login attempts a minute for one username from one address.
+    #[arg(long, env = "XIAODIAN_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
+    login_attempts_per_minute: u32,
+    /// Login attempts a minute from one address, across usernames.
+    #[arg(long, env = "XIAODIAN_LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE", default_value_t = 100)]
+    login_attempts_per_address_per_minute: u32,
+    /// Bytes of video and cover files one merchant may keep (default 50 GiB).
+    #[arg(long, env = "XIAODIAN_STORAGE_QUOTA_BYTES", default_value_t = 50 * 1024 * 1024 * 1024)]
+    storage_quota_bytes: u64,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, env = "XIAODIAN_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    header_read_timeout_seconds: u64,
+    /// Longest pause, in seconds, between two pieces of a request body.
+    #[arg(long, env = "XIAODIAN_BODY_IDLE_TIMEOUT_SECONDS", default_value_t = 10)]
+    body_idle_timeout_seconds: u64,
+    /// Connections open at once.
+    #[arg(long, env = "XIAODIAN_CONNECTIONS_MAX", default_value_t = 1000)]
+    connections_max: usize,
+}
+
+impl SecurityArgs {
+    fn apply(&self, config: &mut AppConfig) {
+        config.trusted_proxies = self.trusted_proxies.clone();
+        config.public_url_https =
+            self.public_url.as_deref().is_some_and(|url| url.to_ascii_lowercase().starts_with("https://"));
+        config.webhook_allow_private = self.webhook_allow_private;
+        if let Some(max) = self.password_hashes_max {
+            config.guards.password_hashes_max = max.max(1);
+        }
+        config.guards.password_hash_queue_max = self.password_hash_queue_max;
+        config.guards.login_attempts_per_minute = self.login_attempts_per_minute.max(1);
+        config.guards.login_attempts_per_address_per_minute = self.login_attempts_per_address_per_minute.max(1);
+        config.storage_quota_bytes = self.storage_quota_bytes;
+    }
+
+    fn http_limits(&self) -> crate::http::HttpLimits {
+        crate::http::HttpLimits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_seconds.clamp(1, 600)),
+            body_idle_timeout: Duration::from_secs(self.body_idle_timeout_seconds.clamp(1, 600)),
+            connections_max: self.connections_max.max(1),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
 }
 
 impl ServeArgs {
@@ -53,6 +121,7 @@ impl ServeArgs {
         config.video_bytes_max = self.video_bytes_max;
         config.cadence_lookahead_days = i64::from(self.cadence_lookahead_days.clamp(1, 60));
         config.comments_unanswered_alert = i64::from(self.comments_unanswered_alert);
+        self.security.apply(&mut config);
         if let Some(path) = &self.festivals {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the festival list {}", path.display()))?;
@@ -95,17 +164,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     tokio::task::spawn_blocking(app::comments::classifier).await?;
     let seeded = if args.demo { app.seed_demo().await? } else { false };
     app.ensure_housekeeping_jobs().await?;
-    let router = api::router(app.clone(), console::router(app.clone()));
+    let metrics_apart = args.security.metrics_listen.is_some();
+    let (router, metrics_router) = api::routers(app.clone(), console::router(app.clone()), metrics_apart);
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
+    let limits = args.security.http_limits();
+    if let Some(metrics_listen) = &args.security.metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(metrics_listen)
+            .await
+            .with_context(|| format!("cannot listen on {metrics_listen} for metrics"))?;
+        println!("  metrics: http://{}/metrics", metrics_listener.local_addr()?);
+        let never = std::future::pending::<()>();
+        tokio::spawn(crate::http::serve(metrics_listener, metrics_router, limits, never));
+    }
     print_banner(&address.to_string(), args.demo, seeded);
     if worker_on {
         tokio::spawn(worker(app.clone(), Duration::from_secs(args.worker_interval_seconds.max(1))));
     }
     tokio::spawn(webhook_sender(app.clone()));
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    crate::http::serve(listener, router, limits, shutdown_signal()).await?;
     app.db().close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
@@ -140,16 +219,19 @@ async fn worker(app: App, interval: Duration) {
     }
 }
 
-/// Posts due webhook events, apart from the job worker so that a slow endpoint delays nothing else.
-/// It runs on every clock: a retry waits for the app clock (on a manual clock, for the admin to move it).
+/// Posts due webhook events, apart from the job worker so that a slow endpoint delays nothing else:
+/// each round starts deliveries without waiting for the ones in flight (one merchant's slow endpoint
+/// holds only its own slot). It runs on every clock: a retry waits for the app clock (on a manual
+/// clock, for the admin to move it).
 async fn webhook_sender(app: App) {
+    let sender = app::webhooks::WebhookSender::new(app.config());
     loop {
-        match app.send_due_webhooks().await {
-            Ok(0) => {}
-            Ok(sent) => tracing::info!(sent, "webhook events sent"),
+        match sender.round(&app).await {
+            Ok(started) if started.is_empty() => {}
+            Ok(started) => tracing::debug!(started = started.len(), "webhook deliveries started"),
             Err(error) => tracing::error!(%error, "webhook sender"),
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 

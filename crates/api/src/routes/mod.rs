@@ -12,6 +12,8 @@ mod reputation;
 mod sales;
 mod shops;
 mod system;
+
+pub(crate) use system::metrics_text;
 mod team;
 mod verification;
 mod videos;

@@ -40,7 +40,7 @@ async fn openapi(State(state): State<AppState>) -> Response {
     response
 }
 
-async fn metrics_text(State(state): State<AppState>) -> ApiResult<Response> {
+pub(crate) async fn metrics_text(State(state): State<AppState>) -> ApiResult<Response> {
     let gauges = state.app.gauges().await?;
     let mut response = state.metrics.render(&gauges).into_response();
     response
@@ -59,9 +59,11 @@ struct LoginBody {
 async fn login_handler(
     State(state): State<AppState>,
     axum::Extension(request_id): axum::Extension<RequestId>,
+    client: Option<axum::Extension<app::security::ClientInfo>>,
     Json(body): Json<LoginBody>,
 ) -> ApiResult<axum::Json<Value>> {
-    let outcome = state.app.login(&body.username, &body.password, &request_id.0).await?;
+    let address = client.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.address);
+    let outcome = state.app.login_from(&body.username, &body.password, address, &request_id.0).await?;
     Ok(axum::Json(json!({
         "token": outcome.token,
         "expires_at": outcome.expires_at.to_rfc3339(),
