@@ -16,6 +16,8 @@ pub enum JobKind {
     SessionsPurge,
     /// Walks the audit chain and logs an error if it is broken.
     AuditVerify,
+    /// Removes video files and covers no video has referred to for a grace period.
+    FilesCollect,
     /// A verification waiting for changes fails when the merchant did not resubmit in time
     /// (subject `verification:ID`, payload the submission number).
     VerificationChangesDeadline,
@@ -46,9 +48,10 @@ pub enum JobKind {
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 12] = [
+    pub const ALL: [JobKind; 13] = [
         JobKind::SessionsPurge,
         JobKind::AuditVerify,
+        JobKind::FilesCollect,
         JobKind::VerificationChangesDeadline,
         JobKind::BadgeReminder,
         JobKind::BadgeExpiry,
@@ -62,12 +65,13 @@ impl JobKind {
     ];
 
     /// The recurring housekeeping jobs, one pending of each at all times.
-    pub const HOUSEKEEPING: [JobKind; 2] = [JobKind::SessionsPurge, JobKind::AuditVerify];
+    pub const HOUSEKEEPING: [JobKind; 3] = [JobKind::SessionsPurge, JobKind::AuditVerify, JobKind::FilesCollect];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::SessionsPurge => "sessions.purge",
             JobKind::AuditVerify => "audit.verify",
+            JobKind::FilesCollect => "files.collect",
             JobKind::VerificationChangesDeadline => "verification.changes_deadline",
             JobKind::BadgeReminder => "badge.reminder",
             JobKind::BadgeExpiry => "badge.expiry",
@@ -139,6 +143,11 @@ impl App {
                 // The claim holds the row, so nobody else can have completed it; assert it anyway.
                 let completed = jobs::mark_done(&mut tx, job.id, now_ms).await?;
                 assert!(completed, "job {} was claimed by two workers", job.id);
+                // A housekeeping job plans its next run, a day later.
+                if let Some(kind) = JobKind::HOUSEKEEPING.into_iter().find(|kind| kind.as_str() == job.kind) {
+                    let due = self.clock().now() + chrono::Duration::hours(24);
+                    self.enqueue_job(&mut tx, kind, "housekeeping", "", due, None).await?;
+                }
                 let subject = format!("job:{}", job.id);
                 let detail = format!("kind={} subject={} {summary}", job.kind, job.subject);
                 self.audit_for(&mut tx, ctx, "job.run", &subject, detail.trim_end(), job.merchant_id).await?;
@@ -173,6 +182,10 @@ impl App {
                     tracing::error!(?report, "audit chain broken");
                 }
                 Ok(format!("report={report:?}"))
+            }
+            JobKind::FilesCollect => {
+                let removed = self.collect_unreferenced_files(tx).await?;
+                Ok(format!("removed={removed}"))
             }
             JobKind::VerificationChangesDeadline => self.run_changes_deadline(tx, job).await,
             JobKind::BadgeReminder => self.run_badge_reminder(tx, job).await,

@@ -357,10 +357,12 @@ impl App {
         let bytes_max = self.config().video_bytes_max;
         let too_large =
             AppError::new(Code::VideoTooLarge, format!("video files are at most {bytes_max} bytes"));
-        self.draft_to_upload_to(actor, id).await?;
+        let video = self.draft_to_upload_to(actor, id).await?;
         if declared_bytes.is_some_and(|bytes| bytes > bytes_max) {
             return Err(too_large);
         }
+        let replaced = video.file_bytes.unwrap_or(0);
+        self.check_storage_quota(video.merchant_id, replaced, declared_bytes.unwrap_or(0)).await?;
         let rules =
             UploadRules { bytes_max, too_large, head_bytes: VIDEO_MAGIC_BYTES, check_head: video_head };
         Upload::begin(&self.config().data_dir, rules)
@@ -378,8 +380,12 @@ impl App {
         next_status(&video, VideoEvent::Edit)?;
         let now_ms = self.clock().now_ms();
         let bytes = i64::try_from(stored.bytes).map_err(|error| AppError::internal(&error))?;
+        self.check_storage_quota_in(&mut tx, video.merchant_id, video.file_bytes.unwrap_or(0), stored.bytes).await?;
         let updated = rows::set_file(&mut tx, id, &stored.sha256, bytes, file_type.as_str(), now_ms).await?;
         changed(updated, &video)?;
+        if let Some(old) = video.file_sha256.as_deref().filter(|old| *old != stored.sha256) {
+            rows::note_unreferenced(&mut tx, "video", old, now_ms).await?;
+        }
         let detail = format!("type={} bytes={bytes} sha256={}", file_type.as_str(), stored.sha256);
         self.audit_video(&mut tx, ctx, "video.file", &video, &detail).await?;
         let video = self.reload_video(&mut tx, id).await?;
@@ -418,16 +424,68 @@ impl App {
         let video = self.video_to_change(&mut tx, &ctx.actor, EDIT_RIGHTS, id).await?;
         next_status(&video, VideoEvent::Edit)?;
         let now_ms = self.clock().now_ms();
+        let bytes = i64::try_from(stored.bytes).map_err(|error| AppError::internal(&error))?;
+        self.check_storage_quota_in(&mut tx, video.merchant_id, 0, stored.bytes).await?;
         changed(
-            rows::set_cover(&mut tx, id, &stored.sha256, cover_type.content_type(), now_ms).await?,
+            rows::set_cover(&mut tx, id, &stored.sha256, cover_type.content_type(), bytes, now_ms).await?,
             &video,
         )?;
+        if let Some(old) = video.cover_sha256.as_deref().filter(|old| *old != stored.sha256) {
+            rows::note_unreferenced(&mut tx, "cover", old, now_ms).await?;
+        }
         let detail =
             format!("type={} bytes={} sha256={}", cover_type.content_type(), stored.bytes, stored.sha256);
         self.audit_video(&mut tx, ctx, "video.cover", &video, &detail).await?;
         let video = self.reload_video(&mut tx, id).await?;
         tx.commit().await?;
         Ok(video)
+    }
+
+    /// Refuses a file of `adding` bytes that would take the merchant past its storage quota (a file
+    /// of `replacing` bytes goes away with it).
+    async fn check_storage_quota(&self, merchant_id: i64, replacing: i64, adding: u64) -> AppResult<()> {
+        let mut conn = self.db().read().await?;
+        self.check_storage_quota_in(&mut conn, merchant_id, replacing, adding).await
+    }
+
+    async fn check_storage_quota_in(
+        &self,
+        conn: &mut store::Conn,
+        merchant_id: i64,
+        replacing: i64,
+        adding: u64,
+    ) -> AppResult<()> {
+        let used = rows::storage_used_bytes(conn, merchant_id).await?;
+        let after = u64::try_from(used.saturating_sub(replacing).max(0)).unwrap_or(0).saturating_add(adding);
+        let quota = self.config().storage_quota_bytes;
+        if after > quota {
+            return Err(AppError::new(
+                Code::StorageQuotaExceeded,
+                format!("the merchant's files would take {after} of its {quota} bytes"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Removes the video files and covers that no video has referred to for the grace period (the
+    /// `files.collect` job); answers how many were removed.
+    pub(crate) async fn collect_unreferenced_files(&self, tx: &mut store::WriteTx) -> AppResult<usize> {
+        let grace_ms = self.config().unreferenced_file_grace_hours.max(0) * 3_600_000;
+        let before_ms = self.clock().now_ms() - grace_ms;
+        let mut removed = 0;
+        for (kind, sha256) in rows::collectable_files(tx, before_ms, 1_000).await? {
+            let well_formed = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+            let dir = if kind == "cover" { self.covers_dir() } else { self.videos_dir() };
+            if well_formed {
+                match tokio::fs::remove_file(dir.join(&sha256)).await {
+                    Ok(()) => removed += 1,
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(error) => return Err(AppError::internal(&error)),
+                }
+            }
+            rows::forget_unreferenced(tx, &kind, &sha256).await?;
+        }
+        Ok(removed)
     }
 
     /// The draft a file may be uploaded to, for a member who edits content.

@@ -196,13 +196,16 @@ pub async fn set_cover(
     id: i64,
     sha256: &str,
     cover_type: &str,
+    bytes: i64,
     now_ms: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE videos SET cover_sha256 = $1, cover_type = $2, updated_at_ms = $3 WHERE id = $4 AND status = 'draft'",
+        "UPDATE videos SET cover_sha256 = $1, cover_type = $2, cover_bytes = $3, updated_at_ms = $4 \
+         WHERE id = $5 AND status = 'draft'",
     )
     .bind(sha256)
     .bind(cover_type)
+    .bind(bytes)
     .bind(now_ms)
     .bind(id)
     .execute(conn)
@@ -395,5 +398,60 @@ pub async fn upsert_cadence(conn: &mut Conn, row: &CadenceRow) -> StoreResult<()
     .bind(row.updated_at_ms)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Bytes of video files and covers the merchant's videos refer to.
+pub async fn storage_used_bytes(conn: &mut Conn, merchant_id: i64) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "SELECT CAST(COALESCE(SUM(COALESCE(file_bytes, 0) + COALESCE(cover_bytes, 0)), 0) AS BIGINT) \
+         FROM videos WHERE merchant_id = $1",
+    )
+    .bind(merchant_id)
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?)
+}
+
+/// Notes that a video stopped referring to a file (`kind` `video` or `cover`) at `now_ms`.
+pub async fn note_unreferenced(conn: &mut Conn, kind: &str, sha256: &str, now_ms: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO unreferenced_files (kind, sha256, since_ms) VALUES ($1, $2, $3) \
+         ON CONFLICT (kind, sha256) DO UPDATE SET since_ms = excluded.since_ms",
+    )
+    .bind(kind)
+    .bind(sha256)
+    .bind(now_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Files noted unreferenced before `before_ms` that no video refers to now, at most `limit`; the
+/// notes of files referred to again are dropped.
+pub async fn collectable_files(conn: &mut Conn, before_ms: i64, limit: i64) -> StoreResult<Vec<(String, String)>> {
+    sqlx::query(
+        "DELETE FROM unreferenced_files WHERE since_ms <= $1 AND EXISTS (SELECT 1 FROM videos v WHERE \
+         (unreferenced_files.kind = 'video' AND v.file_sha256 = unreferenced_files.sha256) OR \
+         (unreferenced_files.kind = 'cover' AND v.cover_sha256 = unreferenced_files.sha256))",
+    )
+    .bind(before_ms)
+    .execute(&mut *conn)
+    .await?;
+    let rows = sqlx::query("SELECT kind, sha256 FROM unreferenced_files WHERE since_ms <= $1 ORDER BY since_ms LIMIT $2")
+        .bind(before_ms)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect()
+}
+
+/// Forgets the note of a removed file.
+pub async fn forget_unreferenced(conn: &mut Conn, kind: &str, sha256: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM unreferenced_files WHERE kind = $1 AND sha256 = $2")
+        .bind(kind)
+        .bind(sha256)
+        .execute(conn)
+        .await?;
     Ok(())
 }

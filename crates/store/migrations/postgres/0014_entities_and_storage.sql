@@ -20,3 +20,14 @@ INSERT INTO entities (entity_key, merchant_id, name, uscc, created_at_ms)
 SELECT s.entity_key, s.merchant_id, s.entity_name, NULL, s.created_at_ms
 FROM shops s
 WHERE s.id = (SELECT MIN(t.id) FROM shops t WHERE t.entity_key = s.entity_key);
+
+-- Storage: a cover's size counts against the merchant's quota like a video file's; a file a video
+-- stops referring to is noted, and removed by the `files.collect` job after a grace period when no
+-- video refers to it any more.
+ALTER TABLE videos ADD COLUMN cover_bytes BIGINT;
+CREATE TABLE unreferenced_files (
+    kind TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    since_ms BIGINT NOT NULL,
+    PRIMARY KEY (kind, sha256)
+);
