@@ -68,10 +68,10 @@ impl Actor {
             _ => {
                 let needs: Vec<&str> = rights.iter().map(|right| right.as_str()).collect();
                 let team_role = self.team_role.map_or("none", TeamRole::as_str);
-                Err(AppError::new(
-                    Code::Forbidden,
-                    format!("your team role ({team_role}) may not do this; it needs {}", needs.join(" or ")),
-                ))
+                Err(AppError::refused(format!(
+                    "your team role ({team_role}) may not do this; it needs {}",
+                    needs.join(" or ")
+                )))
             }
         }
     }

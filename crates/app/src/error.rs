@@ -125,8 +125,16 @@ impl AppError {
         AppError::new(Code::NotFound, format!("{what} not found"))
     }
 
+    /// A refusal of the caller's role or team role; logged as a security event.
     pub fn forbidden() -> AppError {
-        AppError::new(Code::Forbidden, "your role may not do this")
+        AppError::refused("your role may not do this")
+    }
+
+    /// A permission refusal with its reason (the right the caller lacks), logged as a security event.
+    pub fn refused(detail: impl Into<String>) -> AppError {
+        let detail = detail.into();
+        tracing::info!(target: "security", event = "permission_refused", detail = detail.as_str(), "permission refused");
+        AppError::new(Code::Forbidden, detail)
     }
 
     /// Logs an unexpected failure with its cause and returns an error that reveals nothing of it.

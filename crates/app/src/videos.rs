@@ -373,6 +373,9 @@ impl App {
     pub async fn attach_video_file(&self, ctx: &Ctx, id: i64, upload: Upload) -> AppResult<VideoRow> {
         ctx.actor.require_team(EDIT_RIGHTS)?;
         let file_type = VideoFileType::detect(upload.head());
+        // The quota is checked before the file is kept, so a refused file leaves nothing behind.
+        let draft = self.draft_to_upload_to(&ctx.actor, id).await?;
+        self.check_storage_quota(draft.merchant_id, draft.file_bytes.unwrap_or(0), upload.bytes()).await?;
         let stored = upload.keep(self.videos_dir()).await?;
         let file_type = file_type.ok_or_else(|| AppError::internal(&"a kept video has no type"))?;
         let mut tx = self.db().begin().await?;
@@ -380,7 +383,6 @@ impl App {
         next_status(&video, VideoEvent::Edit)?;
         let now_ms = self.clock().now_ms();
         let bytes = i64::try_from(stored.bytes).map_err(|error| AppError::internal(&error))?;
-        self.check_storage_quota_in(&mut tx, video.merchant_id, video.file_bytes.unwrap_or(0), stored.bytes).await?;
         let updated = rows::set_file(&mut tx, id, &stored.sha256, bytes, file_type.as_str(), now_ms).await?;
         changed(updated, &video)?;
         if let Some(old) = video.file_sha256.as_deref().filter(|old| *old != stored.sha256) {
@@ -418,6 +420,8 @@ impl App {
     pub async fn attach_cover(&self, ctx: &Ctx, id: i64, upload: Upload) -> AppResult<VideoRow> {
         ctx.actor.require_team(EDIT_RIGHTS)?;
         let cover_type = detect_cover(upload.head());
+        let draft = self.draft_to_upload_to(&ctx.actor, id).await?;
+        self.check_storage_quota(draft.merchant_id, 0, upload.bytes()).await?;
         let stored = upload.keep(self.covers_dir()).await?;
         let cover_type = cover_type.ok_or_else(|| AppError::internal(&"a kept cover has no type"))?;
         let mut tx = self.db().begin().await?;
@@ -425,7 +429,6 @@ impl App {
         next_status(&video, VideoEvent::Edit)?;
         let now_ms = self.clock().now_ms();
         let bytes = i64::try_from(stored.bytes).map_err(|error| AppError::internal(&error))?;
-        self.check_storage_quota_in(&mut tx, video.merchant_id, 0, stored.bytes).await?;
         changed(
             rows::set_cover(&mut tx, id, &stored.sha256, cover_type.content_type(), bytes, now_ms).await?,
             &video,
@@ -445,17 +448,7 @@ impl App {
     /// of `replacing` bytes goes away with it).
     async fn check_storage_quota(&self, merchant_id: i64, replacing: i64, adding: u64) -> AppResult<()> {
         let mut conn = self.db().read().await?;
-        self.check_storage_quota_in(&mut conn, merchant_id, replacing, adding).await
-    }
-
-    async fn check_storage_quota_in(
-        &self,
-        conn: &mut store::Conn,
-        merchant_id: i64,
-        replacing: i64,
-        adding: u64,
-    ) -> AppResult<()> {
-        let used = rows::storage_used_bytes(conn, merchant_id).await?;
+        let used = rows::storage_used_bytes(&mut conn, merchant_id).await?;
         let after = u64::try_from(used.saturating_sub(replacing).max(0)).unwrap_or(0).saturating_add(adding);
         let quota = self.config().storage_quota_bytes;
         if after > quota {

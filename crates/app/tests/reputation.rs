@@ -368,7 +368,14 @@ async fn a_reviewer_turns_an_incident_into_a_violation(backend: Backend) {
     let shop = f.app.create_shop(&f.owner, &shop_input).await.unwrap();
     let other_shop = f
         .app
-        .create_shop(&f.other, &NewShopInput { name: "二号小店".into(), ..shop_input.clone() })
+        .create_shop(
+            &f.other,
+            &NewShopInput {
+                name: "二号小店".into(),
+                entity_name: "二号商家科技有限公司".into(),
+                ..shop_input.clone()
+            },
+        )
         .await
         .unwrap();
     ingest(&f, &lines(&f, "n", 30, NEGATIVE, at("2026-03-02T10:05:00+08:00"))).await;

@@ -172,7 +172,7 @@ async fn audit_rows(f: &Fixture) -> i64 {
 both_backends!(owners_manage_their_team, team_role_matrix);
 both_backends!(a_video_from_draft_to_publication, pins_are_for_verified_accounts_and_at_most_three);
 both_backends!(uploads_refused_or_interrupted_leave_nothing, merchants_never_see_each_others_videos);
-both_backends!(cadence_check_and_calendar);
+both_backends!(cadence_check_and_calendar, storage_quota_and_unreferenced_files);
 
 async fn owners_manage_their_team(backend: Backend) {
     let f = fixture(backend, "2026-03-02T10:00:00+08:00").await;
@@ -651,6 +651,35 @@ async fn uploads_refused_or_interrupted_leave_nothing(backend: Backend) {
     assert!(files_in(&f, "tmp").is_empty(), "nothing left in tmp");
     assert_eq!(files_in(&f, "videos").len(), 1, "only the one complete upload is stored");
     assert_eq!(f.app.video(&op.actor, video.id).await.unwrap().file_bytes, Some(100_000));
+}
+
+async fn storage_quota_and_unreferenced_files(backend: Backend) {
+    let config = AppConfig { storage_quota_bytes: 150_000, ..AppConfig::default() };
+    let f = fixture_with(backend, "2026-03-02T10:00:00+08:00", config).await;
+    let account = account(&f, &f.owner, "一号企业号", false).await;
+    let first = video_in(&f, account.id, "draft").await;
+    let second = video_in(&f, account.id, "draft").await;
+    let op = &f.operator;
+    f.app.ensure_housekeeping_jobs().await.unwrap();
+    upload_file(&f, op, first.id, &mp4(100_000)).await.unwrap();
+    // Past the quota: refused by the declared size, or once the bytes are in.
+    assert_eq!(code(f.app.begin_video_upload(&op.actor, second.id, Some(60_000)).await), Code::StorageQuotaExceeded);
+    assert_eq!(code(upload_file(&f, op, second.id, &mp4(60_000)).await), Code::StorageQuotaExceeded);
+    assert_eq!(f.app.video(&op.actor, second.id).await.unwrap().file_bytes, None, "nothing attached");
+    // Replacing a file counts only the new one.
+    let replaced = upload_file(&f, op, first.id, &mp4(120_000)).await.unwrap();
+    assert_eq!(replaced.file_bytes, Some(120_000));
+    let stored = files_in(&f, "videos");
+    assert!(stored.len() >= 2, "the old file stays for the grace period: {stored:?}");
+    // A day later the housekeeping job removes the file no video refers to, and only that one.
+    let admin = &f.admin;
+    f.clock.advance_ms(25 * 3_600_000);
+    f.app.run_due_jobs(admin).await.unwrap();
+    let kept = files_in(&f, "videos");
+    assert_eq!(kept, vec![replaced.file_sha256.clone().unwrap()], "only the referenced file is kept");
+    f.clock.advance_ms(25 * 3_600_000);
+    f.app.run_due_jobs(admin).await.unwrap();
+    assert_eq!(files_in(&f, "videos").len(), 1, "the job runs again a day later and keeps what is used");
 }
 
 async fn merchants_never_see_each_others_videos(backend: Backend) {

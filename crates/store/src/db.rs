@@ -78,6 +78,20 @@ impl DerefMut for WriteTx {
     }
 }
 
+/// Creates a new SQLite file readable by its owner only (0600); SQLite gives its `-wal` and `-shm`
+/// files the same mode. An existing file is left as it is.
+fn create_private(path: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.is_empty() || path.starts_with(':') || Path::new(path).exists() {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
 /// Turns what a user typed (`sqlite:path`, `sqlite://path`, `postgres://...`, or a bare path)
 /// into a backend and a URL sqlx understands.
 pub fn parse_url(url: &str) -> StoreResult<(Backend, String)> {
@@ -115,6 +129,7 @@ impl Db {
             if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)?;
             }
+            create_private(path)?;
         }
         let options = AnyConnectOptions::from_str(&sqlx_url)?.disable_statement_logging();
         let pool = AnyPoolOptions::new()

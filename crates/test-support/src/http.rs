@@ -24,6 +24,25 @@ impl Client {
         Client { base: base.trim_end_matches('/').to_owned(), token: None, http: reqwest::Client::new() }
     }
 
+    /// A client whose connections leave from `address` (any of 127.0.0.0/8 on this machine), to
+    /// play several callers of one server.
+    pub fn bound_to(base: &str, address: std::net::IpAddr) -> Client {
+        let http = reqwest::Client::builder().local_address(address).no_proxy().build().expect("an HTTP client");
+        Client { base: base.trim_end_matches('/').to_owned(), token: None, http }
+    }
+
+    /// A request with any method (including made-up ones) to `path`.
+    pub async fn request(&self, method: reqwest::Method, path: &str) -> Answer {
+        self.send(self.http.request(method, format!("{}{path}", self.base))).await
+    }
+
+    /// A PUT with a raw body and content type.
+    pub async fn put_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Answer {
+        let request =
+            self.http.put(format!("{}{path}", self.base)).header("content-type", content_type).body(body);
+        self.send(request).await
+    }
+
     pub fn with_token(&self, token: &str) -> Client {
         Client { token: Some(token.to_owned()), ..self.clone() }
     }

@@ -13,6 +13,7 @@ mod console_videos;
 mod http;
 mod ledger;
 mod reputation;
+mod security;
 mod sentiment;
 mod verification;
 mod videos;

@@ -96,7 +96,15 @@ async fn webhooks_through_the_binary(backend: Backend) {
     let dir = data_dir.path().to_str().unwrap().to_owned();
     let server = Server::start(
         binary(),
-        &["--db", &db.url, "--data-dir", &dir, "--clock", "manual=2026-09-07T10:00:00+08:00"],
+        &[
+            "--db",
+            &db.url,
+            "--data-dir",
+            &dir,
+            "--clock",
+            "manual=2026-09-07T10:00:00+08:00",
+            "--webhook-allow-private",
+        ],
     );
     let owner = server.client().login("m1", &password("m1")).await;
     let admin = server.client().login("admin", &password("admin")).await;
