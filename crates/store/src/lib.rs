@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod closure;
 pub mod comments;
 pub mod db;
+pub mod invariants;
 pub mod jobs;
 pub mod ledger;
 pub mod notifications;
