@@ -46,6 +46,7 @@ pub fn status_of(code: Code) -> StatusCode {
             StatusCode::CONFLICT
         }
         Code::VerificationStatusConflict | Code::VerificationLocked => StatusCode::CONFLICT,
+        Code::VerificationClaimed => StatusCode::CONFLICT,
         Code::UsccAccountLimit | Code::FeeAlreadyPaid => StatusCode::CONFLICT,
         Code::StatusConflict | Code::ShopNotOperating | Code::ShopNotAcceptingOrders => StatusCode::CONFLICT,
         Code::PayoutAccountMissing | Code::ClosureBlocked | Code::ForfeitNotAllowed => StatusCode::CONFLICT,

@@ -250,10 +250,10 @@ impl App {
         match case.stage {
             Stage::Draft | Stage::Submitted => {}
             Stage::Claimed => {
-                self.claim_verification(reviewer, id).await?;
+                self.claim_verification(reviewer, id, None).await?;
             }
             Stage::ChangesRequested => {
-                self.claim_verification(reviewer, id).await?;
+                self.claim_verification(reviewer, id, None).await?;
                 let note = "食品经营许可证已过期，请上传有效期内的许可证。";
                 self.decide_verification(
                     reviewer,
@@ -265,11 +265,11 @@ impl App {
                 .await?;
             }
             Stage::Approved => {
-                self.claim_verification(reviewer, id).await?;
+                self.claim_verification(reviewer, id, None).await?;
                 self.decide_verification(reviewer, id, "approve", &[], "材料齐全，准予认证。").await?;
             }
             Stage::Rejected => {
-                self.claim_verification(reviewer, id).await?;
+                self.claim_verification(reviewer, id, None).await?;
                 let note = "认证公函未加盖公章，请盖章后重新提交。";
                 self.decide_verification(reviewer, id, "reject", &reasons(&["letter_missing_seal"]), note)
                     .await?;
@@ -279,7 +279,7 @@ impl App {
                     if round > 1 {
                         self.submit_verification(merchant, id).await?;
                     }
-                    self.claim_verification(reviewer, id).await?;
+                    self.claim_verification(reviewer, id, None).await?;
                     let codes: &[&str] =
                         if round < 3 { &["licence_mismatch"] } else { &["false_information"] };
                     let note = format!("第 {round} 次审核：营业执照信息与填写的企业信息不一致。");

@@ -66,6 +66,7 @@ error_codes! {
     VerificationCooldown => "verification_cooldown", "认证失败后 30 天内不能重新申请", "A new application must wait 30 days after a failed one";
     VerificationInProgress => "verification_in_progress", "该企业号已有进行中的认证申请", "The account already has an application in progress";
     VerificationStatusConflict => "verification_status_conflict", "当前认证状态不允许此操作", "The application's status does not allow this";
+    VerificationClaimed => "verification_claimed", "另一位审核员正在审核该申请", "Another reviewer holds this application; take it over by naming them";
     VerificationLocked => "verification_locked", "已认证的企业信息不可修改", "Verified company data cannot be edited";
     UsccAccountLimit => "uscc_account_limit", "该统一社会信用代码认证的企业号已达上限", "This company has verified the most accounts allowed";
     FeeAlreadyPaid => "fee_already_paid", "认证审核费已支付", "The review fee of this application is already paid";

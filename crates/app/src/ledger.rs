@@ -454,6 +454,33 @@ fn same_key_result(
     }
 }
 
+/// What a stored key answers to a request carrying it: the first outcome for the same request.
+fn replay_of(row: &IdempotencyRow, claim: &IdempotencyClaim) -> AppResult<MoneyOutcome> {
+    if row.request_hash != claim.request_hash {
+        return Err(AppError::new(
+            Code::IdempotencyKeyReused,
+            "this Idempotency-Key was used with a different request",
+        ));
+    }
+    MoneyOutcome::decode(&row.outcome).unwrap_or_else(|| {
+        Err(AppError::internal(&format!("stored outcome {:?} does not parse", row.outcome)))
+    })
+}
+
+/// The answer a request's key already has, when it was stored before (a retry): for use cases
+/// that must tell a retry from a second request before they write anything.
+pub(crate) async fn stored_outcome(
+    tx: &mut store::WriteTx,
+    claim: &IdempotencyClaim,
+) -> AppResult<Option<AppResult<MoneyOutcome>>> {
+    let keys = [(claim.scope.clone(), claim.key.clone())];
+    let stored = rows::find_idempotency(tx, &keys).await?;
+    Ok(stored
+        .iter()
+        .find(|r| r.scope == claim.scope && r.idem_key == claim.key)
+        .map(|row| replay_of(row, claim)))
+}
+
 async fn plan(
     tx: &mut store::WriteTx,
     platform: &PlatformAccounts,
@@ -467,17 +494,7 @@ async fn plan(
     for (index, command) in commands.iter().enumerate() {
         if let Some(claim) = &command.claim {
             if let Some(row) = stored.iter().find(|r| r.scope == claim.scope && r.idem_key == claim.key) {
-                let replay = if row.request_hash != claim.request_hash {
-                    Err(AppError::new(
-                        Code::IdempotencyKeyReused,
-                        "this Idempotency-Key was used with a different request",
-                    ))
-                } else {
-                    MoneyOutcome::decode(&row.outcome).unwrap_or_else(|| {
-                        Err(AppError::internal(&format!("stored outcome {:?} does not parse", row.outcome)))
-                    })
-                };
-                plans.push(Plan::Replay(replay));
+                plans.push(Plan::Replay(replay_of(row, claim)));
                 continue;
             }
             if let Some(first) = first_with_key.get(&(claim.scope.as_str(), claim.key.as_str())) {
@@ -700,8 +717,26 @@ async fn commit_batch(
 /// the totals, the holds and the idempotency keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LedgerReport {
-    Valid { transfers: i64, accounts: usize, keys: i64 },
+    Valid {
+        transfers: i64,
+        accounts: usize,
+        keys: i64,
+    },
     Broken(String),
+    /// The ledger holds together, but business invariants (`invariants::check`) do not: one line
+    /// each.
+    Invariants(Vec<String>),
+}
+
+impl LedgerReport {
+    /// What is wrong, one line each (empty when valid).
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            LedgerReport::Valid { .. } => Vec::new(),
+            LedgerReport::Broken(why) => vec![why.clone()],
+            LedgerReport::Invariants(lines) => lines.clone(),
+        }
+    }
 }
 
 const VERIFY_PAGE_TRANSFERS: i64 = 5_000;
@@ -773,6 +808,10 @@ pub async fn verify(db: &Db) -> AppResult<LedgerReport> {
     let twice = rows::transfers_claimed_twice(&mut conn).await?;
     if let Some(seq) = twice.first() {
         return Ok(LedgerReport::Broken(format!("transfer seq={seq} is claimed by two idempotency keys")));
+    }
+    let problems = crate::invariants::check(&mut conn).await?;
+    if !problems.is_empty() {
+        return Ok(LedgerReport::Invariants(problems));
     }
     let keys = rows::count_idempotency(&mut conn).await?;
     Ok(LedgerReport::Valid { transfers: running.0, accounts: accounts.len(), keys })

@@ -16,6 +16,7 @@ mod demo_closure;
 mod demo_content;
 mod demo_verification;
 pub mod error;
+pub mod invariants;
 pub mod jobs;
 pub mod ledger;
 pub mod notifications;

@@ -553,7 +553,9 @@ impl App {
             .ok_or_else(|| AppError::internal(&format!("incident {id} vanished")))
     }
 
-    /// Assigns an open incident to a member of the merchant's team who may reply.
+    /// Assigns an open incident to a member of the merchant's team who may reply; assigning it to
+    /// the member who has it already changes nothing (requests racing to assign one member make
+    /// one assignment and one audit row).
     pub async fn assign_incident(&self, ctx: &Ctx, id: i64, assignee: &str) -> AppResult<IncidentRow> {
         ctx.actor.require_team(REPUTATION_RIGHTS)?;
         let assignee = assignee.trim();
@@ -574,9 +576,14 @@ impl App {
                 "assignee: an active member of the merchant who may reply to comments",
             ));
         };
+        if incident.assignee.as_deref() == Some(member.username.as_str()) {
+            // Assigned to this member already (a repeated request): nothing changes.
+            drop(tx);
+            return Ok(incident);
+        }
         let now_ms = self.clock().now_ms();
         if !rows::set_assignee(&mut tx, id, &member.username, now_ms).await? {
-            return Err(AppError::internal(&format!("incident {id} changed under its lock")));
+            return Err(resolved_refused());
         }
         let detail = format!("assignee={}", member.username);
         self.audit_for(
@@ -602,7 +609,7 @@ impl App {
         let incident = self.incident_to_change(&mut tx, &ctx.actor, id).await?;
         let now_ms = self.clock().now_ms();
         if !rows::resolve(&mut tx, id, &summary, &ctx.actor.username, now_ms).await? {
-            return Err(AppError::internal(&format!("incident {id} changed under its lock")));
+            return Err(resolved_refused());
         }
         store::jobs::cancel_pending(
             &mut tx,
@@ -627,8 +634,9 @@ impl App {
     }
 
     /// A reviewer turns an incident into a violation of a shop of the account's merchant: the
-    /// violation is recorded (and its penalty deducted) by `record_violation` under the request's
-    /// idempotency key, with the incident named in its evidence, then linked to the incident.
+    /// violation is recorded (and its penalty deducted) by `record_violation_from` under the
+    /// request's idempotency key, with the incident named in its evidence and linked to it in the
+    /// same transaction; an incident already turned answers `incident_violation_exists`.
     pub async fn incident_violation(
         &self,
         ctx: &Ctx,
@@ -639,12 +647,6 @@ impl App {
     ) -> AppResult<(IncidentRow, MoneyOutcome)> {
         ctx.actor.require(crate::violations::RECORD_VIOLATION_ROLES)?;
         let incident = self.incident(&ctx.actor, id).await?;
-        if let Some(violation_id) = incident.violation_id {
-            return Err(AppError::new(
-                Code::IncidentViolationExists,
-                format!("the incident is violation {violation_id} already"),
-            ));
-        }
         let shop = self.shop(&ctx.actor, shop_id).await?;
         if shop.merchant_id != incident.merchant_id {
             return Err(invalid("shop_id", "a shop of the incident's merchant"));
@@ -653,31 +655,9 @@ impl App {
             evidence: format!("舆情事件 #{id} / reputation incident #{id}: {}", input.evidence.trim()),
             ..input.clone()
         };
-        let outcome = self.record_violation(ctx, shop.id, &input, claim).await?;
-        let violation_id =
-            outcome.subject_id.ok_or_else(|| AppError::internal(&"a violation without an id"))?;
-        let mut tx = self.db().begin().await?;
-        rows::lock_incident(&mut tx, self.db().backend(), id).await?;
-        let now_ms = self.clock().now_ms();
-        if rows::set_violation(&mut tx, id, violation_id, now_ms).await? {
-            let detail = format!("violation={violation_id} shop={}", shop.id);
-            self.audit_for(
-                &mut tx,
-                ctx,
-                "reputation.incident.violation",
-                &format!("incident:{id}"),
-                &detail,
-                Some(incident.merchant_id),
-            )
-            .await?;
-        } else if self.reload_incident(&mut tx, id).await?.violation_id != Some(violation_id) {
-            return Err(AppError::new(
-                Code::IncidentViolationExists,
-                "the incident was turned into another violation meanwhile",
-            ));
-        }
-        let incident = self.reload_incident(&mut tx, id).await?;
-        tx.commit().await?;
+        let outcome = self.record_violation_from(ctx, shop.id, &input, claim, Some(id)).await?;
+        let mut conn = self.db().read().await?;
+        let incident = self.reload_incident(&mut conn, id).await?;
         Ok((incident, outcome))
     }
 

@@ -1028,10 +1028,19 @@ impl App {
         self.verification(&ctx.actor, id).await
     }
 
-    /// A reviewer takes a submitted application (or takes it over).
-    pub async fn claim_verification(&self, ctx: &Ctx, id: i64) -> AppResult<VerificationView> {
+    /// A reviewer takes a submitted application, once: of reviewers claiming at once one gets it
+    /// and the others hear `verification_claimed`. Taking over an application another reviewer
+    /// holds names that reviewer (`take_over_from`, what the taker saw), so of racing take-overs
+    /// one wins too. The holder claiming again answers the application unchanged.
+    pub async fn claim_verification(
+        &self,
+        ctx: &Ctx,
+        id: i64,
+        take_over_from: Option<&str>,
+    ) -> AppResult<VerificationView> {
         ctx.actor.require(REVIEW_ROLES)?;
         let row = self.verification_row(&ctx.actor, id).await?;
+        let me = ctx.actor.label();
         let mut tx = self.db().begin().await?;
         let row = rows::lock_verification(&mut tx, self.db().backend(), row.id)
             .await?
@@ -1039,15 +1048,29 @@ impl App {
         if !status_of(&row)?.awaiting_decision() {
             return Err(conflict(&row, "claim"));
         }
-        if !rows::claim(&mut tx, row.id, &ctx.actor.label(), self.clock().now_ms()).await? {
+        match row.claimed_by.as_deref() {
+            Some(holder) if holder == me => {
+                drop(tx);
+                return self.verification(&ctx.actor, id).await;
+            }
+            Some(holder) if take_over_from.map(str::trim) != Some(holder) => {
+                return Err(AppError::new(
+                    Code::VerificationClaimed,
+                    format!("{holder} reviews this application; to take it over, name them"),
+                ));
+            }
+            _ => {}
+        }
+        if !rows::claim(&mut tx, row.id, row.claimed_by.as_deref(), &me, self.clock().now_ms()).await? {
             return Err(conflict(&row, "claim"));
         }
+        let detail = row.claimed_by.as_deref().map(|from| format!("from={from}")).unwrap_or_default();
         self.audit_for(
             &mut tx,
             ctx,
             "verification.claim",
             &format!("verification:{id}"),
-            "",
+            &detail,
             Some(row.merchant_id),
         )
         .await?;

@@ -120,11 +120,12 @@ fn next_status(video: &VideoRow, event: VideoEvent) -> AppResult<VideoStatus> {
 }
 
 fn changed(updated: bool, video: &VideoRow) -> AppResult<()> {
-    // The row is locked by this transaction, so the conditional update cannot miss.
+    // The row is locked by this transaction, so the conditional update should not miss; if it
+    // does, the video moved on and the caller hears a conflict, never an internal error.
     if updated {
         Ok(())
     } else {
-        Err(AppError::internal(&format!("video {} changed under its lock", video.id)))
+        Err(AppError::new(Code::VideoStatusConflict, format!("video {} changed meanwhile", video.id)))
     }
 }
 

@@ -32,6 +32,10 @@ fn invalid(field: &str, rule: &str) -> AppError {
     AppError::new(Code::InvalidField, format!("{field}: {rule}"))
 }
 
+fn incident_violation_exists(violation_id: i64) -> AppError {
+    AppError::new(Code::IncidentViolationExists, format!("the incident is violation {violation_id} already"))
+}
+
 fn beneficiary_account(beneficiary: &str, shop_id: i64) -> AccountRef {
     let code = if beneficiary == Beneficiary::Consumer.as_str() {
         AccountCode::ConsumerCompensation
@@ -53,12 +57,25 @@ impl App {
         input: &NewViolationInput,
         claim: IdempotencyClaim,
     ) -> AppResult<MoneyOutcome> {
-        match self.record_violation_once(ctx, shop_id, input, claim.clone()).await {
-            Err(crate::ledger::BatchError::KeyConflict) => {
-                Ok(self.record_violation_once(ctx, shop_id, input, claim).await?)
-            }
-            other => Ok(other?),
-        }
+        self.record_violation_from(ctx, shop_id, input, claim, None).await
+    }
+
+    /// `record_violation`, for a violation recorded from reputation incident `incident_id`: the
+    /// incident is locked, checked and linked in the same transaction as the violation and its
+    /// penalty, so an incident becomes one violation however many requests race (the others answer
+    /// `incident_violation_exists`; a retry with the first request's key answers its outcome).
+    pub(crate) async fn record_violation_from(
+        &self,
+        ctx: &Ctx,
+        shop_id: i64,
+        input: &NewViolationInput,
+        claim: IdempotencyClaim,
+        incident_id: Option<i64>,
+    ) -> AppResult<MoneyOutcome> {
+        crate::ledger::retry_on_key_conflict(|| {
+            self.record_violation_once(ctx, shop_id, input, claim.clone(), incident_id)
+        })
+        .await
     }
 
     async fn record_violation_once(
@@ -67,6 +84,7 @@ impl App {
         shop_id: i64,
         input: &NewViolationInput,
         claim: IdempotencyClaim,
+        incident_id: Option<i64>,
     ) -> Result<MoneyOutcome, crate::ledger::BatchError> {
         ctx.actor.require(&[Role::Reviewer])?;
         let kind =
@@ -94,6 +112,18 @@ impl App {
         let shop = self.shop(&ctx.actor, shop_id).await?;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
+        if let Some(incident_id) = incident_id {
+            // The incident first: of racing requests, every one after the first stops here.
+            let incident = store::reputation::lock_incident(&mut tx, self.db().backend(), incident_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("incident"))?;
+            if let Some(existing) = incident.violation_id {
+                if let Some(first) = crate::ledger::stored_outcome(&mut tx, &claim).await? {
+                    return Ok(first?);
+                }
+                return Err(incident_violation_exists(existing).into());
+            }
+        }
         // Ordered against closure checks of the same shop (see `App::lock_shop`).
         store::operations::lock_activity(&mut tx, self.db().backend(), shop.id).await?;
         let row = ViolationRow {
@@ -166,6 +196,24 @@ impl App {
             Some(shop.merchant_id),
         )
         .await?;
+        if let Some(incident_id) = incident_id {
+            // The unique index on `violations.incident_id` backs the lock: a conflict here is
+            // retried, and the retry stops at the incident's violation.
+            store::shops::set_violation_incident(&mut tx, violation_id, incident_id).await?;
+            if !store::reputation::set_violation(&mut tx, incident_id, violation_id, now_ms).await? {
+                return Err(incident_violation_exists(violation_id).into());
+            }
+            let detail = format!("violation={violation_id} shop={}", shop.id);
+            self.audit_for(
+                &mut tx,
+                ctx,
+                "reputation.incident.violation",
+                &format!("incident:{incident_id}"),
+                &detail,
+                Some(shop.merchant_id),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(outcome)
     }

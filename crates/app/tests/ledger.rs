@@ -146,7 +146,7 @@ async fn execute(app: &App, sql: &str) {
 async fn assert_valid(app: &App) -> (i64, i64) {
     match app.verify_ledger().await.unwrap() {
         LedgerReport::Valid { transfers, keys, .. } => (transfers, keys),
-        LedgerReport::Broken(why) => panic!("the ledger is broken: {why}"),
+        broken => panic!("the ledger is broken: {:?}", broken.problems()),
     }
 }
 

@@ -215,7 +215,7 @@ async fn changes_deadline_fails_the_application(backend: Backend) {
         Code::InvalidField,
         "a change request names a reason"
     );
-    f.app.claim_verification(&f.reviewer, id).await.unwrap();
+    f.app.claim_verification(&f.reviewer, id, None).await.unwrap();
     let view =
         f.app.decide_verification(&f.reviewer, id, "request_changes", &reasons, "请重新上传").await.unwrap();
     assert_eq!(view.row.status, "changes_requested");
@@ -358,7 +358,7 @@ async fn timeline_tells_the_story(backend: Backend) {
     let account = f.app.create_enterprise_account(&f.m1, "小店科技", "").await.unwrap();
     let view = submitted(&f, &f.m1, account.id, "91350100M000100Y43", "fee-t").await;
     let id = view.row.id;
-    f.app.claim_verification(&f.reviewer, id).await.unwrap();
+    f.app.claim_verification(&f.reviewer, id, None).await.unwrap();
     let reasons = vec!["licence_unreadable".to_owned()];
     f.app
         .decide_verification(&f.reviewer, id, "request_changes", &reasons, "请上传清晰的扫描件")

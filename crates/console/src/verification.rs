@@ -1018,6 +1018,9 @@ fn decision_card(lang: Lang, csrf: &str, view: &VerificationView, me: &str) -> M
             @if !mine {
                 form #claim-form method="post" action={ "/console/verifications/" (id) "/claim" } {
                     input type="hidden" name="csrf" value=(csrf);
+                    @if let Some(holder) = view.row.claimed_by.as_deref() {
+                        input type="hidden" name="take_over_from" value=(holder);
+                    }
                     button.primary #claim type="submit" {
                         (t(lang, if view.row.claimed_by.is_some() { "take_over" } else { "claim" }))
                     }
@@ -1375,19 +1378,26 @@ pub async fn submit(
 }
 
 /// A reviewer claims (or takes over) an application.
+/// The claim form: the CSRF field and, to take over, the reviewer the page showed as the holder.
+#[derive(Deserialize)]
+pub struct ClaimForm {
+    csrf: String,
+    take_over_from: Option<String>,
+}
+
 pub async fn claim(
     State(state): State<ConsoleState>,
     jar: CookieJar,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<ClaimForm>,
 ) -> Response {
     let viewer = match form_viewer(&state, &jar, &headers, &form.csrf).await {
         Ok(viewer) => viewer,
         Err(refusal) => return refusal,
     };
     let Some(id) = parse_id(&id) else { return not_found_page(jar) };
-    match state.app.claim_verification(&viewer.ctx, id).await {
+    match state.app.claim_verification(&viewer.ctx, id, form.take_over_from.as_deref()).await {
         Ok(_) => Redirect::to(&format!("/console/verifications/{id}?notice=claimed")).into_response(),
         Err(error) if is_refusal(&error) => refusal(jar, &error),
         Err(error) => {

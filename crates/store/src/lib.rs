@@ -12,6 +12,7 @@ pub mod closure;
 pub mod comments;
 pub mod db;
 pub mod entities;
+pub mod invariants;
 pub mod jobs;
 pub mod ledger;
 pub mod notifications;

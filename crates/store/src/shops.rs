@@ -209,6 +209,17 @@ pub async fn set_violation_penalty(conn: &mut Conn, id: i64, penalty_seq: Option
     Ok(())
 }
 
+/// Names the reputation incident a violation was recorded from; `Conflict` when the incident
+/// already has one (the unique index of migration 0012).
+pub async fn set_violation_incident(conn: &mut Conn, id: i64, incident_id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE violations SET incident_id = $1 WHERE id = $2")
+        .bind(incident_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_violation_reversal(conn: &mut Conn, id: i64, reversal_seq: Option<i64>) -> StoreResult<()> {
     sqlx::query("UPDATE violations SET reversal_seq = $1 WHERE id = $2")
         .bind(reversal_seq)

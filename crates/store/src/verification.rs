@@ -365,14 +365,23 @@ pub async fn submit(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn claim(conn: &mut Conn, id: i64, reviewer: &str, now_ms: i64) -> StoreResult<bool> {
+/// Gives an application awaiting a decision to `reviewer`, when it is still held by `holder`
+/// (`None`: unclaimed); false otherwise.
+pub async fn claim(
+    conn: &mut Conn,
+    id: i64,
+    holder: Option<&str>,
+    reviewer: &str,
+    now_ms: i64,
+) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE verifications SET status = 'in_review', claimed_by = $1, claimed_at_ms = $2, updated_at_ms = $2 \
-         WHERE id = $3 AND status IN ('submitted', 'in_review')",
+         WHERE id = $3 AND status IN ('submitted', 'in_review') AND COALESCE(claimed_by, '') = $4",
     )
     .bind(reviewer)
     .bind(now_ms)
     .bind(id)
+    .bind(holder.unwrap_or(""))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -203,9 +203,7 @@ async fn ledger(
         app::ledger::LedgerReport::Valid { transfers, .. } => {
             eprintln!("ledger verify: ok ({transfers} transfers)")
         }
-        app::ledger::LedgerReport::Broken(why) => {
-            anyhow::bail!("ledger verify failed after the benchmark: {why}")
-        }
+        broken => anyhow::bail!("ledger verify failed after the benchmark: {}", broken.problems().join("; ")),
     }
     println!(
         "{backend}: {rate:.0} transfers/s, p50 {:.1} ms, p99 {:.1} ms ({} transfers, {} clients, {:.1} s)",
@@ -601,9 +599,7 @@ async fn closure(db: Option<String>, sizes: Sizes, iterations: u64) -> anyhow::R
         app::ledger::LedgerReport::Valid { transfers, .. } => {
             eprintln!("ledger verify: ok ({transfers} transfers)")
         }
-        app::ledger::LedgerReport::Broken(why) => {
-            anyhow::bail!("ledger verify failed after the benchmark: {why}")
-        }
+        broken => anyhow::bail!("ledger verify failed after the benchmark: {}", broken.problems().join("; ")),
     }
     let _ = std::fs::remove_dir_all(&temp);
     Ok(ExitCode::SUCCESS)

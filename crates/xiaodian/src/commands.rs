@@ -162,7 +162,8 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
 
 #[derive(Subcommand)]
 pub enum LedgerCommand {
-    /// Check every ledger invariant; exit 1 naming what is wrong.
+    /// Check every ledger invariant and the business invariants of money decisions; exit 1 naming
+    /// what is wrong, one line each.
     Verify {
         #[command(flatten)]
         db: DbArg,
@@ -175,12 +176,18 @@ pub async fn ledger(command: LedgerCommand) -> anyhow::Result<ExitCode> {
     match app.verify_ledger().await? {
         app::ledger::LedgerReport::Valid { transfers, accounts, keys } => {
             println!(
-                "ledger ok: {transfers} transfers, {accounts} accounts, {keys} idempotency keys; balanced, chain intact, holds consistent"
+                "ledger ok: {transfers} transfers, {accounts} accounts, {keys} idempotency keys; balanced, chain intact, holds consistent, business invariants hold"
             );
             Ok(ExitCode::SUCCESS)
         }
         app::ledger::LedgerReport::Broken(why) => {
             println!("ledger broken: {why}");
+            Ok(ExitCode::FAILURE)
+        }
+        app::ledger::LedgerReport::Invariants(problems) => {
+            for problem in problems {
+                println!("invariant broken: {problem}");
+            }
             Ok(ExitCode::FAILURE)
         }
     }

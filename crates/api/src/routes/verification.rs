@@ -119,7 +119,11 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Post,
             "/api/v1/verifications/{id}/claim",
-            Doc::new("verification", "Claim an application for review").roles(REVIEWER),
+            Doc::new(
+                "verification",
+                "Claim an application for review (`?take_over_from=REVIEWER` takes it over from its holder)",
+            )
+            .roles(REVIEWER),
             post_claim,
         )
         .add(
@@ -479,12 +483,19 @@ async fn post_submit(
     Ok(axum::Json(verification_json(&state.app.submit_verification(&auth.0, id).await?)))
 }
 
+#[derive(Deserialize)]
+struct ClaimQuery {
+    take_over_from: Option<String>,
+}
+
 async fn post_claim(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
+    Query(query): Query<ClaimQuery>,
 ) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(verification_json(&state.app.claim_verification(&auth.0, id).await?)))
+    let view = state.app.claim_verification(&auth.0, id, query.take_over_from.as_deref()).await?;
+    Ok(axum::Json(verification_json(&view)))
 }
 
 #[derive(Deserialize)]
