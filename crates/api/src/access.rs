@@ -68,7 +68,9 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         }
         match tokio::time::timeout(REQUEST_DEADLINE, next.run(request)).await {
             Ok(response) => response,
-            Err(_) => ApiError::new(app::Code::RequestTimeout, "the request took longer than 30 s").into_response(),
+            Err(_) => {
+                ApiError::new(app::Code::RequestTimeout, "the request took longer than 30 s").into_response()
+            }
         }
     })
     .await;
@@ -106,7 +108,8 @@ mod tests {
     fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
         let proxy: IpAddr = "10.0.0.5".parse().unwrap();
         let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/24".parse().unwrap()];
-        let forwarded = headers(&[("x-forwarded-for", "203.0.113.9, 198.51.100.7"), ("x-forwarded-proto", "https")]);
+        let forwarded =
+            headers(&[("x-forwarded-for", "203.0.113.9, 198.51.100.7"), ("x-forwarded-proto", "https")]);
         let through_proxy = client_info(Some(proxy), &forwarded, &trusted);
         assert_eq!(through_proxy.address, "198.51.100.7".parse::<IpAddr>().unwrap());
         assert!(through_proxy.https);
@@ -114,7 +117,10 @@ mod tests {
         let spoofed = client_info(Some(direct), &forwarded, &trusted);
         assert_eq!(spoofed, ClientInfo { address: direct, https: false });
         let chain = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.7")]);
-        assert_eq!(client_info(Some(proxy), &chain, &trusted).address, "203.0.113.9".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_info(Some(proxy), &chain, &trusted).address,
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
         assert_eq!(client_info(Some(proxy), &HeaderMap::new(), &trusted).address, proxy);
     }
 

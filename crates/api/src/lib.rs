@@ -47,9 +47,8 @@ pub fn router(app: App, extra: Router) -> Router {
 pub fn routers(app: App, extra: Router, metrics_apart: bool) -> (Router, Router) {
     let (api, document) = routes::all().finish();
     let state = AppState { app, metrics: Arc::default(), openapi: Arc::new(document.to_string()) };
-    let metrics_only = Router::new()
-        .route("/metrics", axum::routing::get(routes::metrics_text))
-        .with_state(state.clone());
+    let metrics_only =
+        Router::new().route("/metrics", axum::routing::get(routes::metrics_text)).with_state(state.clone());
     let metrics_layer = middleware::from_fn_with_state(state.clone(), metrics::layer);
     let access_layer = middleware::from_fn_with_state(state.clone(), access::layer);
     let main = api

@@ -65,7 +65,8 @@ impl JobKind {
     ];
 
     /// The recurring housekeeping jobs, one pending of each at all times.
-    pub const HOUSEKEEPING: [JobKind; 3] = [JobKind::SessionsPurge, JobKind::AuditVerify, JobKind::FilesCollect];
+    pub const HOUSEKEEPING: [JobKind; 3] =
+        [JobKind::SessionsPurge, JobKind::AuditVerify, JobKind::FilesCollect];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -306,7 +306,10 @@ fn verify_with(password: &str, stored: &str, blocks: &mut [Block]) -> bool {
     let mut output = vec![0_u8; expected.len()];
     let argon2 = Argon2::new(algorithm, version, params.clone());
     let count = params.block_count();
-    if argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut output, &mut blocks[..count]).is_err() {
+    if argon2
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut output, &mut blocks[..count])
+        .is_err()
+    {
         return false;
     }
     constant_time_eq(&output, expected)
@@ -328,7 +331,9 @@ mod tests {
         assert!(hashing.verify("correct horse".to_owned(), ours.clone()).await.unwrap());
         assert!(!hashing.verify("wrong horse".to_owned(), ours.clone()).await.unwrap());
         let parsed = PasswordHash::new(&ours).unwrap();
-        assert!(argon2::PasswordVerifier::verify_password(&Argon2::default(), b"correct horse", &parsed).is_ok());
+        assert!(
+            argon2::PasswordVerifier::verify_password(&Argon2::default(), b"correct horse", &parsed).is_ok()
+        );
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         let standard = Argon2::default().hash_password(b"battery staple", &salt).unwrap().to_string();
         assert!(hashing.verify("battery staple".to_owned(), standard.clone()).await.unwrap());

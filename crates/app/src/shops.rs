@@ -145,7 +145,8 @@ impl App {
         let entity_key = entity_name.key();
         let mut tx = self.db().begin().await?;
         let holder =
-            store::entities::claim(&mut tx, &entity_key, merchant_id, entity_name.as_str(), None, now_ms).await?;
+            store::entities::claim(&mut tx, &entity_key, merchant_id, entity_name.as_str(), None, now_ms)
+                .await?;
         if holder != merchant_id {
             return Err(AppError::new(
                 Code::EntityHeldElsewhere,

@@ -16,13 +16,13 @@ use domain::limits::{
     NOTE_LENGTH_MAX, PAYMENT_REF_LENGTH_MAX, PERSON_NAME_LENGTH_MAX,
 };
 use domain::money::Amount;
+use domain::names::bounded_name;
 use domain::team::TeamRight;
 use domain::validators::{Email, MobilePhone, ResidentId, Uscc, UsccCheck};
 use domain::verification::{
     DOCUMENT_MAGIC_BYTES, DocumentKind, DocumentType, Outcome, VerificationStatus, Warning, nickname_matches,
     reason_known, required_documents, status_after,
 };
-use domain::names::bounded_name;
 use domain::violation::bounded_text;
 use sha2::{Digest, Sha256};
 use store::jobs;

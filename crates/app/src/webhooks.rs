@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use domain::notifications::NoticeKind;
 use domain::team::TeamRight;
-use domain::webhooks::{DeliveryStatus, WebhookHost, WebhookUrl, is_delivered, is_public_ip, retry_after_seconds};
+use domain::webhooks::{
+    DeliveryStatus, WebhookHost, WebhookUrl, is_delivered, is_public_ip, retry_after_seconds,
+};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
@@ -153,14 +155,18 @@ impl WebhookSender {
         let mut started = Vec::new();
         for delivery in due {
             let merchant_id = delivery.merchant_id;
-            let busy = self.in_flight.lock().map_or(true, |m| m.get(&merchant_id).copied().unwrap_or(0) >= self.per_merchant_max);
+            let busy = self
+                .in_flight
+                .lock()
+                .map_or(true, |m| m.get(&merchant_id).copied().unwrap_or(0) >= self.per_merchant_max);
             if busy {
                 continue;
             }
             let Ok(slot) = self.slots.clone().try_acquire_owned() else { break };
             let leased = {
                 let mut tx = app.db().begin().await?;
-                let leased = store::webhooks::lease_delivery(&mut tx, delivery.id, now_ms, lease_until_ms).await?;
+                let leased =
+                    store::webhooks::lease_delivery(&mut tx, delivery.id, now_ms, lease_until_ms).await?;
                 tx.commit().await?;
                 leased
             };
@@ -324,7 +330,10 @@ impl App {
             return Ok(());
         }
         let refused = || {
-            AppError::new(Code::WebhookTargetNotPublic, "the webhook address is not a public internet address")
+            AppError::new(
+                Code::WebhookTargetNotPublic,
+                "the webhook address is not a public internet address",
+            )
         };
         url.require_public().map_err(|_| refused())?;
         if let WebhookHost::Name(name) = url.host() {
@@ -396,7 +405,12 @@ impl App {
         addresses.first().copied().ok_or_else(|| "the name resolves to no address".to_owned())
     }
 
-    async fn post_event(&self, url: &str, secret: &str, delivery: &DeliveryRow) -> (Option<i64>, Option<String>) {
+    async fn post_event(
+        &self,
+        url: &str,
+        secret: &str,
+        delivery: &DeliveryRow,
+    ) -> (Option<i64>, Option<String>) {
         let Ok(url) = WebhookUrl::parse(url) else {
             return (None, Some("the stored address does not parse".to_owned()));
         };
@@ -481,7 +495,13 @@ impl App {
         }
         tx.commit().await?;
         if status != DeliveryStatus::Delivered {
-            tracing::warn!(delivery = delivery.id, merchant_id = delivery.merchant_id, attempt, error, "webhook delivery failed");
+            tracing::warn!(
+                delivery = delivery.id,
+                merchant_id = delivery.merchant_id,
+                attempt,
+                error,
+                "webhook delivery failed"
+            );
         }
         Ok(())
     }

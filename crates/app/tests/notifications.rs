@@ -48,8 +48,11 @@ async fn fixture(backend: Backend) -> Fixture {
     let start: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-05-11T10:00:00+08:00").unwrap().to_utc();
     let clock = Arc::new(ManualClock::new(start));
     // The test's receivers listen on loopback, which only an intranet install allows.
-    let config =
-        AppConfig { data_dir: data.path().to_path_buf(), webhook_allow_private: true, ..AppConfig::default() };
+    let config = AppConfig {
+        data_dir: data.path().to_path_buf(),
+        webhook_allow_private: true,
+        ..AppConfig::default()
+    };
     let app =
         App::new(db.open().await, clock.clone(), Arc::new(ManualClock::new(start)), config).await.unwrap();
     let owner = user(&app, "m1", "merchant", Some("一号商家")).await;

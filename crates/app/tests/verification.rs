@@ -126,7 +126,11 @@ async fn warnings_and_validation(backend: Backend) {
     );
     assert!(f.app.verification(&f.m1.actor, first.row.id).await.unwrap().warnings.is_empty());
     let first = f.app.verification(&f.reviewer.actor, first.row.id).await.unwrap();
-    assert_eq!(first.warnings, vec!["resident_id_seen_elsewhere"], "the reviewer sees it on the earlier one too");
+    assert_eq!(
+        first.warnings,
+        vec!["resident_id_seen_elsewhere"],
+        "the reviewer sees it on the earlier one too"
+    );
     assert_eq!(first.legal_rep_id_number.as_deref(), Some("11010519491231002X"), "the reviewer's case view");
     let merchant_view = f.app.verification(&f.m1.actor, first.row.id).await.unwrap();
     assert_eq!(merchant_view.legal_rep_id_number, None);

@@ -663,7 +663,10 @@ async fn storage_quota_and_unreferenced_files(backend: Backend) {
     f.app.ensure_housekeeping_jobs().await.unwrap();
     upload_file(&f, op, first.id, &mp4(100_000)).await.unwrap();
     // Past the quota: refused by the declared size, or once the bytes are in.
-    assert_eq!(code(f.app.begin_video_upload(&op.actor, second.id, Some(60_000)).await), Code::StorageQuotaExceeded);
+    assert_eq!(
+        code(f.app.begin_video_upload(&op.actor, second.id, Some(60_000)).await),
+        Code::StorageQuotaExceeded
+    );
     assert_eq!(code(upload_file(&f, op, second.id, &mp4(60_000)).await), Code::StorageQuotaExceeded);
     assert_eq!(f.app.video(&op.actor, second.id).await.unwrap().file_bytes, None, "nothing attached");
     // Replacing a file counts only the new one.

@@ -101,7 +101,8 @@ pub async fn login_submit(
         let error = message(lang, &AppError::new(Code::CsrfFailed, ""));
         return html_page(StatusCode::FORBIDDEN, jar, login_markup(lang, &csrf, Some(&error)));
     }
-    match state.app.login_from(&form.username, &form.password, address, &session::request_id(&headers)).await {
+    match state.app.login_from(&form.username, &form.password, address, &session::request_id(&headers)).await
+    {
         Ok(outcome) => {
             let cookie = session::session_cookie(outcome.token, secure);
             (jar.add(cookie), Redirect::to("/console/home")).into_response()
@@ -182,12 +183,15 @@ pub async fn switch_lang(jar: CookieJar, Query(query): Query<LangQuery>) -> Resp
     let back = query.back.unwrap_or_else(|| "/console/home".into());
     if !is_console_path(&back) {
         let body = html! { div.card { (error_box(&message(lang, &AppError::new(Code::InvalidField, "")))) a href="/console/home" { (t(lang, "home")) } } };
-        return html_page(StatusCode::BAD_REQUEST, jar, page(lang, t(lang, "home"), None, "/console/home", body));
+        return html_page(
+            StatusCode::BAD_REQUEST,
+            jar,
+            page(lang, t(lang, "home"), None, "/console/home", body),
+        );
     }
     let cookie = Cookie::build((LANG_COOKIE, lang.code())).path("/console").http_only(true).build();
     (jar.add(cookie), Redirect::to(&back)).into_response()
 }
-
 
 pub async fn home(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap) -> Response {
     let viewer = match viewer(&state, &jar, &headers).await {
@@ -443,7 +447,16 @@ mod tests {
         for good in ["/console", "/console/home", "/console/shops/3?tab=a%20b", "/console?x=1"] {
             assert!(super::is_console_path(good), "{good}");
         }
-        for bad in ["/console/home\r\nSet-Cookie: x=1", "//evil.example/console", "/console//evil", "https://evil.example/console", "/consoleevil", "/console/\\evil", "/console/a b", "/console/首页"] {
+        for bad in [
+            "/console/home\r\nSet-Cookie: x=1",
+            "//evil.example/console",
+            "/console//evil",
+            "https://evil.example/console",
+            "/consoleevil",
+            "/console/\\evil",
+            "/console/a b",
+            "/console/首页",
+        ] {
             assert!(!super::is_console_path(bad), "{bad}");
         }
     }

@@ -59,8 +59,10 @@ impl WebhookUrl {
             return Err(WebhookUrlError::Characters);
         }
         let lower = text.to_ascii_lowercase();
-        let authority =
-            lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")).ok_or(WebhookUrlError::Scheme)?;
+        let authority = lower
+            .strip_prefix("https://")
+            .or_else(|| lower.strip_prefix("http://"))
+            .ok_or(WebhookUrlError::Scheme)?;
         if authority.is_empty() || authority.starts_with(['/', '?', '#', '\\']) {
             return Err(WebhookUrlError::Host);
         }
@@ -250,10 +252,18 @@ mod tests {
             let url = WebhookUrl::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(url.require_public(), Err(WebhookUrlError::NotPublic), "{text} -> {}", url.as_str());
         }
-        for text in ["https://hooks.example.com/x", "http://93.184.216.34/", "http://[2606:4700::1111]/", "http://172.32.0.1/"] {
+        for text in [
+            "https://hooks.example.com/x",
+            "http://93.184.216.34/",
+            "http://[2606:4700::1111]/",
+            "http://172.32.0.1/",
+        ] {
             assert_eq!(WebhookUrl::parse(text).unwrap().require_public(), Ok(()), "{text}");
         }
-        assert_eq!(WebhookUrl::parse("http://0x7f000001:18101/").unwrap().as_str(), "http://127.0.0.1:18101/");
+        assert_eq!(
+            WebhookUrl::parse("http://0x7f000001:18101/").unwrap().as_str(),
+            "http://127.0.0.1:18101/"
+        );
     }
 
     #[test]

@@ -245,7 +245,11 @@ pub async fn decide_refund(conn: &mut Conn, id: i64, d: &RefundDecision<'_>) -> 
 
 /// The refunds of one merchant's shops of this registered entity, by its normalised key (the
 /// reopening wait is per entity).
-pub async fn refunds_of_entity(conn: &mut Conn, merchant_id: i64, entity_key: &str) -> StoreResult<Vec<RefundRow>> {
+pub async fn refunds_of_entity(
+    conn: &mut Conn,
+    merchant_id: i64,
+    entity_key: &str,
+) -> StoreResult<Vec<RefundRow>> {
     let sql = format!(
         "SELECT {REFUND_COLUMNS} FROM deposit_refunds WHERE shop_id IN \
          (SELECT id FROM shops WHERE entity_key = $1 AND merchant_id = $2) ORDER BY id"

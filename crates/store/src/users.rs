@@ -158,9 +158,6 @@ pub async fn purge_sessions(conn: &mut Conn, before_ms: i64) -> StoreResult<u64>
     Ok(sessions + failures)
 }
 
-
-
-
 /// Maps a unique-key conflict to `None` so callers can answer "already exists".
 pub fn conflict_as_none<T>(result: StoreResult<T>) -> StoreResult<Option<T>> {
     match result {

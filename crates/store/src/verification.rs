@@ -264,7 +264,6 @@ pub async fn update_application(
     Ok(done.rows_affected() == 1)
 }
 
-
 pub async fn find_verification(conn: &mut Conn, id: i64) -> StoreResult<Option<VerificationRow>> {
     let sql = format!("SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
@@ -321,7 +320,6 @@ pub async fn id_index_seen_elsewhere(conn: &mut Conn, index: &str, uscc: &str) -
             .try_get(0)?;
     Ok(count > 0)
 }
-
 
 pub async fn record_fee(
     conn: &mut Conn,

@@ -429,7 +429,11 @@ pub async fn note_unreferenced(conn: &mut Conn, kind: &str, sha256: &str, now_ms
 
 /// Files noted unreferenced before `before_ms` that no video refers to now, at most `limit`; the
 /// notes of files referred to again are dropped.
-pub async fn collectable_files(conn: &mut Conn, before_ms: i64, limit: i64) -> StoreResult<Vec<(String, String)>> {
+pub async fn collectable_files(
+    conn: &mut Conn,
+    before_ms: i64,
+    limit: i64,
+) -> StoreResult<Vec<(String, String)>> {
     sqlx::query(
         "DELETE FROM unreferenced_files WHERE since_ms <= $1 AND EXISTS (SELECT 1 FROM videos v WHERE \
          (unreferenced_files.kind = 'video' AND v.file_sha256 = unreferenced_files.sha256) OR \
@@ -438,11 +442,13 @@ pub async fn collectable_files(conn: &mut Conn, before_ms: i64, limit: i64) -> S
     .bind(before_ms)
     .execute(&mut *conn)
     .await?;
-    let rows = sqlx::query("SELECT kind, sha256 FROM unreferenced_files WHERE since_ms <= $1 ORDER BY since_ms LIMIT $2")
-        .bind(before_ms)
-        .bind(limit)
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT kind, sha256 FROM unreferenced_files WHERE since_ms <= $1 ORDER BY since_ms LIMIT $2",
+    )
+    .bind(before_ms)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
     rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect()
 }
 

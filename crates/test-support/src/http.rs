@@ -27,7 +27,8 @@ impl Client {
     /// A client whose connections leave from `address` (any of 127.0.0.0/8 on this machine), to
     /// play several callers of one server.
     pub fn bound_to(base: &str, address: std::net::IpAddr) -> Client {
-        let http = reqwest::Client::builder().local_address(address).no_proxy().build().expect("an HTTP client");
+        let http =
+            reqwest::Client::builder().local_address(address).no_proxy().build().expect("an HTTP client");
         Client { base: base.trim_end_matches('/').to_owned(), token: None, http }
     }
 

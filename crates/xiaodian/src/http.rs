@@ -104,7 +104,9 @@ mod tests {
         let address = listener.local_addr().unwrap();
         let router = Router::new().route(
             "/",
-            axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() }),
+            axum::routing::get(
+                |ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() },
+            ),
         );
         let limits = HttpLimits {
             header_read_timeout: Duration::from_millis(300),

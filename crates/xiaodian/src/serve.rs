@@ -100,7 +100,8 @@ impl SecurityArgs {
         }
         config.guards.password_hash_queue_max = self.password_hash_queue_max;
         config.guards.login_attempts_per_minute = self.login_attempts_per_minute.max(1);
-        config.guards.login_attempts_per_address_per_minute = self.login_attempts_per_address_per_minute.max(1);
+        config.guards.login_attempts_per_address_per_minute =
+            self.login_attempts_per_address_per_minute.max(1);
         config.storage_quota_bytes = self.storage_quota_bytes;
     }
 

@@ -28,6 +28,24 @@ fn peak_rss_kb(pid: u32) -> u64 {
         .expect("VmHWM")
 }
 
+/// Logs without terminal colour codes.
+fn plain(logs: &str) -> String {
+    let mut out = String::with_capacity(logs.len());
+    let mut chars = logs.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 async fn login_status(client: &Client, username: &str, password: &str) -> u16 {
     client.post("/api/v1/auth/login", &json!({"username": username, "password": password})).await.status
 }
@@ -40,11 +58,20 @@ async fn logins_are_bounded_throttled_per_address_and_logged(backend: Backend) {
     let server = Server::start(binary(), &["--db", &db.url]);
 
     // 200 concurrent logins for unknown users from 200 addresses: hashing is bounded, the rest
-    // are refused at once, and memory stays low.
-    let floods: Vec<_> = (0..200_u16)
-        .map(|n| {
-            let client = Client::bound_to(&server.base, loopback(1, (n / 250) as u8, (n % 250 + 1) as u8));
-            tokio::spawn(async move { login_status(&client, &format!("nobody{n}"), "guess-guess").await })
+    // are refused at once, and memory stays low. The clients are made first and start together.
+    let clients: Vec<Client> = (0..200_u16)
+        .map(|n| Client::bound_to(&server.base, loopback(1, (n / 250) as u8, (n % 250 + 1) as u8)))
+        .collect();
+    let start = Arc::new(tokio::sync::Barrier::new(clients.len()));
+    let floods: Vec<_> = clients
+        .into_iter()
+        .enumerate()
+        .map(|(n, client)| {
+            let start = start.clone();
+            tokio::spawn(async move {
+                start.wait().await;
+                login_status(&client, &format!("nobody{n}"), "guess-guess").await
+            })
         })
         .collect();
     let mut statuses = Vec::new();
@@ -81,10 +108,16 @@ async fn logins_are_bounded_throttled_per_address_and_logged(backend: Backend) {
     let user = Client::bound_to(&server.base, loopback(0, 0, 2));
     assert_eq!(login_status(&user, "reviewer", &password("reviewer")).await, 200);
 
-    let logs = server.logs();
-    assert!(logs.contains("login_failed") && logs.contains("username=\"reviewer\""), "failed logins are logged");
+    let logs = plain(&server.logs());
+    assert!(
+        logs.contains("login_failed") && logs.contains("username=\"reviewer\""),
+        "failed logins are logged"
+    );
     assert!(logs.contains("login_throttled") && logs.contains("127.0.0.1"), "throttling is logged");
-    assert!(!logs.contains("wrong-password") && !logs.contains(&password("reviewer")), "no password is logged");
+    assert!(
+        !logs.contains("wrong-password") && !logs.contains(&password("reviewer")),
+        "no password is logged"
+    );
 }
 
 /// A receiver on loopback: answers 200 after `delay`, and records each request's arrival.
@@ -138,7 +171,10 @@ async fn webhook_targets_are_public_and_delivery_is_fair(backend: Backend) {
         "http://224.0.0.1/",
         "http://0.0.0.0/",
     ] {
-        owner.put("/api/v1/webhook", &json!({"url": url})).await.assert_problem(400, "webhook_target_not_public");
+        owner
+            .put("/api/v1/webhook", &json!({"url": url}))
+            .await
+            .assert_problem(400, "webhook_target_not_public");
     }
     assert_eq!(owner.get("/api/v1/webhook").await.json["webhook"], Value::Null, "nothing was set");
 
@@ -176,7 +212,10 @@ async fn webhook_targets_are_public_and_delivery_is_fair(backend: Backend) {
     assert!(!logs.contains("s3cr3t-in-query"), "the query of a webhook address is never logged");
     let admin = strict.client().login("admin", &password("admin")).await;
     let audit = admin.get("/api/v1/admin/audit?limit=200").await;
-    assert!(!audit.text.contains("s3cr3t-in-query") && audit.text.contains("93.184.216.34/hook"), "audit redacted");
+    assert!(
+        !audit.text.contains("s3cr3t-in-query") && audit.text.contains("93.184.216.34/hook"),
+        "audit redacted"
+    );
     drop(strict);
 
     // An intranet install allows private targets: one merchant's slow endpoint delays only itself.
@@ -201,7 +240,10 @@ async fn webhook_targets_are_public_and_delivery_is_fair(backend: Backend) {
         if delivery(&m2, fast).await["status"] == "delivered" {
             break;
         }
-        assert!(asked.elapsed() < Duration::from_secs(3), "another merchant's slow endpoint delayed this one");
+        assert!(
+            asked.elapsed() < Duration::from_secs(3),
+            "another merchant's slow endpoint delayed this one"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(slow_seen.lock().unwrap().len(), 1, "one delivery in flight per merchant");
@@ -221,19 +263,26 @@ async fn names_are_normalised_and_entities_held_by_one_merchant(backend: Backend
     let server = Server::start(binary(), &["--db", &db.url]);
     let m1 = server.client().login("m1", &password("m1")).await;
     let m2 = server.client().login("m2", &password("m2")).await;
-    let shop = |name: &str, entity: &str| {
-        json!({"name": name, "entity_type": "enterprise", "entity_name": entity, "category": "food"})
-    };
+    let shop = |name: &str, entity: &str| json!({"name": name, "entity_type": "enterprise", "entity_name": entity, "category": "food"});
     let first = m1.post("/api/v1/shops", &shop("一号小店", "  一号商家科技 有限公司 ")).await;
     assert_eq!(first.status, 201, "{}", first.text);
     assert_eq!(first.json["entity_name"], "一号商家科技 有限公司", "spaces collapsed and trimmed");
     // The same company, written wider, with a zero-width space: held by m1.
-    for entity in ["一号商家科技有限公司\u{200B}", "一号商家科技有限公司", "一号商家科技　有限公司"] {
+    for entity in ["一号商家科技有限公司\u{200B}", "一号商家科技有限公司", "一号商家科技　有限公司"]
+    {
         let taken = m2.post("/api/v1/shops", &shop("冒名小店", entity)).await;
         taken.assert_problem(409, "entity_held_elsewhere");
-        assert!(!taken.text.contains("一号"), "the refusal names nothing of the other merchant: {}", taken.text);
+        assert!(
+            !taken.text.contains("一号"),
+            "the refusal names nothing of the other merchant: {}",
+            taken.text
+        );
     }
-    for (name, entity) in [("\u{200B}\u{200C}", "二号商家有限公司"), ("二号\u{202E}店", "二号商家有限公司"), ("二号店", "\u{2060}")] {
+    for (name, entity) in [
+        ("\u{200B}\u{200C}", "二号商家有限公司"),
+        ("二号\u{202E}店", "二号商家有限公司"),
+        ("二号店", "\u{2060}"),
+    ] {
         m2.post("/api/v1/shops", &shop(name, entity)).await.assert_problem(400, "invalid_field");
     }
     let own = m2.post("/api/v1/shops", &shop("ＡＢＣ小店", "二号商家有限公司")).await;
@@ -264,7 +313,18 @@ async fn slow_clients_odd_methods_and_small_leaks(backend: Backend) {
     let dir = data_dir.path().to_str().unwrap().to_owned();
     let server = Server::start(
         binary(),
-        &["--db", &db.url, "--data-dir", &dir, "--public-url", "https://xiaodian.example", "--header-read-timeout-seconds", "3", "--body-idle-timeout-seconds", "3"],
+        &[
+            "--db",
+            &db.url,
+            "--data-dir",
+            &dir,
+            "--public-url",
+            "https://xiaodian.example",
+            "--header-read-timeout-seconds",
+            "3",
+            "--body-idle-timeout-seconds",
+            "3",
+        ],
     );
 
     // Half-sent headers and a half-sent body are both closed within 15 s.
@@ -329,14 +389,18 @@ async fn slow_clients_odd_methods_and_small_leaks(backend: Backend) {
     assert_eq!(applied.status, 201, "{}", applied.text);
     let id = applied.json["id"].as_i64().unwrap();
     service.get(&format!("/api/v1/verifications/{id}")).await.assert_problem(403, "forbidden");
-    let member = json!({"username": "m1-finance", "password": password("m1-finance"), "team_role": "finance"});
+    let member =
+        json!({"username": "m1-finance", "password": password("m1-finance"), "team_role": "finance"});
     assert_eq!(m1.post("/api/v1/team/members", &member).await.status, 201);
     let finance = server.client().login("m1-finance", &password("m1-finance")).await;
     finance.get(&format!("/api/v1/verifications/{id}")).await.assert_problem(403, "forbidden");
 
     // One access line per request, with its request id; the embedded database is private.
-    let logs = server.logs();
-    assert!(logs.contains("request_id=") && logs.contains("route=\"/api/v1/me\"") && logs.contains("status=401"));
+    server.client().get("/api/v1/me").await.assert_problem(401, "unauthorized");
+    let logs = plain(&server.logs());
+    assert!(
+        logs.contains("request_id=") && logs.contains("route=\"/api/v1/me\"") && logs.contains("status=401")
+    );
     if backend == Backend::Sqlite {
         use std::os::unix::fs::PermissionsExt;
         let path = db.url.trim_start_matches("sqlite:").split('?').next().unwrap().to_owned();
