@@ -181,12 +181,12 @@ impl WebhookSender {
                 if let Err(error) = app.send_one(&delivery).await {
                     tracing::error!(%error, delivery = delivery.id, "webhook delivery");
                 }
-                if let Ok(mut in_flight) = in_flight.lock() {
-                    if let Some(count) = in_flight.get_mut(&merchant_id) {
-                        *count -= 1;
-                        if *count == 0 {
-                            in_flight.remove(&merchant_id);
-                        }
+                if let Ok(mut in_flight) = in_flight.lock()
+                    && let Some(count) = in_flight.get_mut(&merchant_id)
+                {
+                    *count -= 1;
+                    if *count == 0 {
+                        in_flight.remove(&merchant_id);
                     }
                 }
                 drop(slot);
@@ -338,10 +338,10 @@ impl App {
         url.require_public().map_err(|_| refused())?;
         if let WebhookHost::Name(name) = url.host() {
             // A name that does not resolve now may resolve later: delivery checks it then.
-            if let Ok(addresses) = resolve(&name, url.port()).await {
-                if addresses.iter().any(|address| !is_public_ip(address.ip())) {
-                    return Err(refused());
-                }
+            if let Ok(addresses) = resolve(&name, url.port()).await
+                && addresses.iter().any(|address| !is_public_ip(address.ip()))
+            {
+                return Err(refused());
             }
         }
         Ok(())
