@@ -227,6 +227,50 @@ pub(crate) fn row_lock(backend: Backend) -> &'static str {
 mod tests {
     use super::*;
 
+    /// Migration 0012 on a database that already holds what the incident race left: the violation
+    /// the incident links gets its `incident_id`, the unlinked extra ones stay (NULL), and from
+    /// then on a second violation of the incident is refused.
+    #[tokio::test]
+    async fn migration_0012_links_the_incident_violation_and_keeps_race_duplicates() {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        sqlx::raw_sql("PRAGMA foreign_keys = OFF").execute(&mut conn).await.unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        let version = |path: &Path| -> u32 {
+            path.file_name().and_then(|n| n.to_str()).and_then(|n| n.get(..4)).unwrap().parse().unwrap()
+        };
+        let apply = async |conn: &mut sqlx::SqliteConnection, path: &Path| {
+            let sql = std::fs::read_to_string(path).unwrap();
+            sqlx::raw_sql(&sql).execute(conn).await.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        };
+        for path in files.iter().filter(|p| version(p) < 12) {
+            apply(&mut conn, path).await;
+        }
+        let violations = "INSERT INTO violations (id, shop_id, merchant_id, kind, severity, penalty_fen, \
+             beneficiary, evidence, status, recorded_by, created_at_ms, appeal_deadline_ms) VALUES \
+             (1, 1, 1, 'false_advertising', 'general', 100, 'platform', '舆情事件 #7', 'effective', 'r', 0, 0), \
+             (2, 1, 1, 'false_advertising', 'general', 100, 'platform', '舆情事件 #7', 'effective', 'r', 0, 0), \
+             (3, 1, 1, 'false_advertising', 'general', 100, 'platform', '舆情事件 #7', 'effective', 'r', 0, 0)";
+        sqlx::raw_sql(violations).execute(&mut conn).await.unwrap();
+        let incident = "INSERT INTO reputation_incidents (id, merchant_id, account_id, kind, level, status, \
+             opened_at_ms, hour_ms, hour_comments, hour_negative, baseline_rate, deadline_at_ms, violation_id, \
+             updated_at_ms) VALUES (7, 1, 1, 'keyword', 'blue', 'open', 0, 0, 1, 1, 0.0, 0, 2, 0)";
+        sqlx::raw_sql(incident).execute(&mut conn).await.unwrap();
+        apply(&mut conn, files.iter().find(|p| version(p) == 12).unwrap()).await;
+        let linked: Vec<(i64, Option<i64>)> =
+            sqlx::query_as("SELECT id, incident_id FROM violations ORDER BY id")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(linked, [(1, None), (2, Some(7)), (3, None)]);
+        let second =
+            sqlx::query("UPDATE violations SET incident_id = 7 WHERE id = 3").execute(&mut conn).await;
+        let refused = second.unwrap_err();
+        assert!(refused.as_database_error().is_some_and(|e| e.is_unique_violation()), "{refused}");
+    }
+
     #[test]
     fn urls() {
         let check = |input: &str, expect: Option<(Backend, &str)>| {
