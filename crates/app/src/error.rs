@@ -99,6 +99,7 @@ error_codes! {
     InvalidReputationSettings => "invalid_reputation_settings", "舆情监测设置无效", "The reputation settings are out of bounds or out of order";
     AssigneeNotMember => "assignee_not_member", "负责人须为本商家可处理评论的成员", "The assignee must be a member of the merchant's team who may reply";
     EventBatchTooLarge => "event_batch_too_large", "事件批次行数超过上限", "An event batch carries too many lines";
+    NotReady => "not_ready", "服务暂不可用：数据库未就绪", "Not ready: the database does not answer or its schema is not current";
     Internal => "internal", "服务器内部错误", "Internal error";
 }
 

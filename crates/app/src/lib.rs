@@ -5,6 +5,7 @@
 pub mod analytics;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod calendar;
 pub mod campaigns;
 pub mod clock;
@@ -16,6 +17,7 @@ mod demo_closure;
 mod demo_content;
 mod demo_verification;
 pub mod error;
+pub mod health;
 pub mod jobs;
 pub mod ledger;
 pub mod notifications;
@@ -105,6 +107,8 @@ pub struct AppConfig {
     /// Comments awaiting a reply at which an account's merchant is notified (when a batch brings the
     /// count from below to at or above it); 0 turns the notification off.
     pub comments_unanswered_alert: i64,
+    /// Scheduled backups of the embedded SQLite database (`serve --backup-dir`); none by default.
+    pub backup: Option<backup::BackupSchedule>,
 }
 
 impl Default for AppConfig {
@@ -158,6 +162,7 @@ impl Default for AppConfig {
             cadence_lookahead_days: 3,
             cadence_check_hour: 9,
             comments_unanswered_alert: 100,
+            backup: None,
         }
     }
 }
@@ -190,6 +195,8 @@ pub struct App {
     shop_cache: Arc<shops::ShopCache>,
     /// The secret key, loaded (or created) on first use.
     secret: Arc<OnceLock<secrets::SecretKey>>,
+    /// The scheduled backups' last outcome in this process.
+    backups: Arc<backup::BackupState>,
 }
 
 impl std::fmt::Debug for App {
@@ -219,6 +226,7 @@ impl App {
             engine,
             shop_cache: Arc::default(),
             secret: Arc::new(OnceLock::new()),
+            backups: Arc::default(),
         };
         app.reload_calendar().await?;
         Ok(app)
@@ -239,5 +247,9 @@ impl App {
 
     pub fn config(&self) -> &AppConfig {
         &self.config
+    }
+
+    pub(crate) fn backups(&self) -> &backup::BackupState {
+        &self.backups
     }
 }

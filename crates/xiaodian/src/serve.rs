@@ -44,6 +44,8 @@ pub struct ServeArgs {
     /// Comments awaiting a reply at which an account's merchant is notified (0: never).
     #[arg(long, env = "XIAODIAN_COMMENTS_UNANSWERED_ALERT", default_value_t = 100)]
     comments_unanswered_alert: u32,
+    #[command(flatten)]
+    backup: crate::backup::ScheduleArgs,
 }
 
 impl ServeArgs {
@@ -53,6 +55,7 @@ impl ServeArgs {
         config.video_bytes_max = self.video_bytes_max;
         config.cadence_lookahead_days = i64::from(self.cadence_lookahead_days.clamp(1, 60));
         config.comments_unanswered_alert = i64::from(self.comments_unanswered_alert);
+        config.backup = self.backup.schedule(&self.db.db)?;
         if let Some(path) = &self.festivals {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the festival list {}", path.display()))?;

@@ -12,6 +12,7 @@ mod console_comments;
 mod console_videos;
 mod http;
 mod ledger;
+mod operations;
 mod reputation;
 mod sentiment;
 mod verification;
