@@ -187,7 +187,8 @@ fn check_pg_dump(path: &Path) -> anyhow::Result<()> {
         bail!("{} is not a plain-SQL pg_dump file", path.display());
     }
     // pg_dump writes its closing line last, followed at most by a short `\unrestrict` line.
-    if !text.rfind(PG_DUMP_TAIL).is_some_and(|at| text.len() - at < 200) {
+    let complete = text.rfind(PG_DUMP_TAIL).is_some_and(|at| text.len() - at < 200);
+    if !complete {
         bail!("{} is cut short: pg_dump's closing line is missing", path.display());
     }
     if !text.contains("_sqlx_migrations") {
