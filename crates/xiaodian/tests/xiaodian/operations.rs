@@ -29,6 +29,12 @@ async fn created(answer: test_support::http::Answer, what: &str) -> i64 {
     answer.json["id"].as_i64().unwrap_or_else(|| panic!("{what}: no id in {}", answer.text))
 }
 
+/// Opens a shop of this merchant; answers its id.
+async fn open_shop(merchant: &Client, name: &str) -> i64 {
+    let body = json!({"name": name, "entity_type": "enterprise", "entity_name": format!("{name}有限公司"), "category": "food"});
+    created(merchant.post("/api/v1/shops", &body).await, "shop").await
+}
+
 /// The SQLite file of a `sqlite:PATH` URL.
 fn sqlite_file(url: &str) -> PathBuf {
     PathBuf::from(url.trim_start_matches("sqlite:"))
@@ -73,16 +79,7 @@ async fn an_online_backup_restores_into_a_verified_copy() {
     let data_dir = data.path().to_str().unwrap().to_owned();
     let server = Server::start(binary(), &["--db", &db.url, "--data-dir", &data_dir]);
     let (merchant, service) = (login(&server, "m1").await, login(&server, "svc").await);
-    let shop = created(
-        merchant
-            .post(
-                "/api/v1/shops",
-                &json!({"name": "备份一号店", "entity_type": "enterprise", "entity_name": "备份一号店有限公司", "category": "food"}),
-            )
-            .await,
-        "shop",
-    )
-    .await;
+    let shop = open_shop(&merchant, "备份一号店").await;
     let account = created(
         merchant.post("/api/v1/enterprise-accounts", &json!({"nickname": "备份企业号"})).await,
         "account",
@@ -627,16 +624,7 @@ async fn postgresql_backs_up_with_pg_dump_and_restores_verified() {
     add_users(&db.url);
     let server = Server::start(binary(), &["--db", &db.url]);
     let (merchant, service) = (login(&server, "m1").await, login(&server, "svc").await);
-    let shop = created(
-        merchant
-            .post(
-                "/api/v1/shops",
-                &json!({"name": "备份二号店", "entity_type": "enterprise", "entity_name": "备份二号店有限公司", "category": "food"}),
-            )
-            .await,
-        "shop",
-    )
-    .await;
+    let shop = open_shop(&merchant, "备份二号店").await;
     for n in 0..5 {
         let key = format!("pg-{n}");
         let body = json!({"amount_fen": 1_000, "payment_ref": key});
