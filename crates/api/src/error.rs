@@ -61,6 +61,7 @@ pub fn status_of(code: Code) -> StatusCode {
         Code::UnsupportedVideoType | Code::UnsupportedCoverType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Code::CommentHidden => StatusCode::CONFLICT,
         Code::CommentBatchTooLarge | Code::EventBatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Code::NotReady => StatusCode::SERVICE_UNAVAILABLE,
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

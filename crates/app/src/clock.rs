@@ -107,6 +107,12 @@ impl crate::App {
             "Deposit refunds past their due day without a decision.".into(),
             overdue,
         ));
+        gauges.push((
+            "xiaodian_webhook_deliveries_failed".into(),
+            "Webhook events that failed every attempt.".into(),
+            self.db().failed_webhook_deliveries().await?,
+        ));
+        gauges.extend(self.backup_gauges());
         Ok(gauges)
     }
 }

@@ -106,6 +106,7 @@ error_codes! {
     WebhookTargetNotPublic => "webhook_target_not_public", "Webhook 地址须为公网地址", "The webhook address is not a public internet address";
     EntityHeldElsewhere => "entity_held_elsewhere", "该经营主体已由其他商家使用", "Another merchant holds this registered entity";
     StorageQuotaExceeded => "storage_quota_exceeded", "存储空间已用完，请删除不用的视频后再上传", "The merchant's storage quota is used up";
+    NotReady => "not_ready", "服务暂不可用：数据库未就绪", "Not ready: the database does not answer or its schema is not current";
     Internal => "internal", "服务器内部错误", "Internal error";
 }
 

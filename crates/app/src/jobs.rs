@@ -45,10 +45,13 @@ pub enum JobKind {
     /// still open and was not raised to an earlier deadline (subject `incident:ID`, payload the
     /// deadline in ms).
     ReputationDeadline,
+    /// A scheduled backup of the SQLite database (`serve --backup-dir`): plan the next one, then,
+    /// once that committed, take the backup and rotate the folder (subject `backup`).
+    Backup,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 13] = [
+    pub const ALL: [JobKind; 14] = [
         JobKind::SessionsPurge,
         JobKind::AuditVerify,
         JobKind::FilesCollect,
@@ -62,6 +65,7 @@ impl JobKind {
         JobKind::VideoPublish,
         JobKind::VideoCadenceCheck,
         JobKind::ReputationDeadline,
+        JobKind::Backup,
     ];
 
     /// The recurring housekeeping jobs, one pending of each at all times.
@@ -83,6 +87,7 @@ impl JobKind {
             JobKind::VideoPublish => "video.publish",
             JobKind::VideoCadenceCheck => "video.cadence_check",
             JobKind::ReputationDeadline => "reputation.deadline",
+            JobKind::Backup => "backup.scheduled",
         }
     }
 
@@ -153,6 +158,9 @@ impl App {
                 let detail = format!("kind={} subject={} {summary}", job.kind, job.subject);
                 self.audit_for(&mut tx, ctx, "job.run", &subject, detail.trim_end(), job.merchant_id).await?;
                 tx.commit().await?;
+                if job.kind == JobKind::Backup.as_str() {
+                    self.run_scheduled_backup().await;
+                }
             }
             Err(error) => {
                 drop(tx);
@@ -198,6 +206,7 @@ impl App {
             JobKind::VideoPublish => self.run_video_publish(tx, job).await,
             JobKind::VideoCadenceCheck => self.run_cadence_check(tx, job).await,
             JobKind::ReputationDeadline => self.run_reputation_deadline(tx, job).await,
+            JobKind::Backup => self.plan_next_backup(tx).await,
         }
     }
 
@@ -211,6 +220,7 @@ impl App {
                 self.enqueue_job(&mut tx, kind, "housekeeping", "", due, None).await?;
             }
         }
+        self.ensure_backup_job(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

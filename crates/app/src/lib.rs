@@ -5,6 +5,7 @@
 pub mod analytics;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod calendar;
 pub mod campaigns;
 pub mod clock;
@@ -16,6 +17,7 @@ mod demo_closure;
 mod demo_content;
 mod demo_verification;
 pub mod error;
+pub mod health;
 pub mod invariants;
 pub mod jobs;
 pub mod ledger;
@@ -125,6 +127,8 @@ pub struct AppConfig {
     pub public_url_https: bool,
     /// Hours a video or cover file no video refers to any more is kept before it is removed.
     pub unreferenced_file_grace_hours: i64,
+    /// Scheduled backups of the embedded SQLite database (`serve --backup-dir`); none by default.
+    pub backup: Option<backup::BackupSchedule>,
 }
 
 impl Default for AppConfig {
@@ -186,6 +190,7 @@ impl Default for AppConfig {
             unreferenced_file_grace_hours: 24,
             trusted_proxies: Vec::new(),
             public_url_https: false,
+            backup: None,
         }
     }
 }
@@ -219,6 +224,8 @@ pub struct App {
     shop_cache: Arc<shops::ShopCache>,
     /// The secret key, loaded (or created) on first use.
     secret: Arc<OnceLock<secrets::SecretKey>>,
+    /// The scheduled backups' last outcome in this process.
+    backups: Arc<backup::BackupState>,
 }
 
 impl std::fmt::Debug for App {
@@ -250,6 +257,7 @@ impl App {
             engine,
             shop_cache: Arc::default(),
             secret: Arc::new(OnceLock::new()),
+            backups: Arc::default(),
         };
         app.reload_calendar().await?;
         Ok(app)
@@ -270,5 +278,9 @@ impl App {
 
     pub fn config(&self) -> &AppConfig {
         &self.config
+    }
+
+    pub(crate) fn backups(&self) -> &backup::BackupState {
+        &self.backups
     }
 }

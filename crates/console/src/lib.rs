@@ -8,6 +8,7 @@
 //! videos, the approval queue and the team.
 
 mod analytics;
+mod backups;
 mod campaigns;
 mod closure;
 mod comments;

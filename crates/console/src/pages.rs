@@ -356,6 +356,7 @@ fn clock_markup(state: &ConsoleState, lang: Lang, csrf: &str, note: Option<Marku
                 button.primary #run-jobs type="submit" { (t(lang, "run_jobs")) }
             }
         }
+        (crate::backups::card(&state.app, lang))
     }
 }
 

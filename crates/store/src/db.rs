@@ -122,6 +122,14 @@ impl Db {
 
     /// Like `connect`, with a given pool size (tests keep PostgreSQL's connection count low).
     pub async fn connect_with(url: &str, connections_max: u32) -> StoreResult<Db> {
+        let db = Db::open_unmigrated(url, connections_max).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Connects without applying migrations: for looking at a database before deciding what to do
+    /// with it (a restore refuses one that holds tables).
+    pub async fn open_unmigrated(url: &str, connections_max: u32) -> StoreResult<Db> {
         sqlx::any::install_default_drivers();
         let (backend, sqlx_url) = parse_url(url)?;
         if backend == Backend::Sqlite {
@@ -163,16 +171,24 @@ impl Db {
             .connect_with(options)
             .await?;
         let write_turn = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        let db = Db { pool, backend, write_turn };
-        db.migrate().await?;
-        Ok(db)
+        Ok(Db { pool, backend, write_turn })
+    }
+
+    /// The migrations this binary carries for its engine.
+    pub(crate) fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
     }
 
     async fn migrate(&self) -> StoreResult<()> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
+        let migrator = self.migrator();
+        // A database migrated by a newer binary is refused before anything touches it.
+        let status = self.schema_status().await?;
+        if let Some(&database_version) = status.unknown.iter().max().filter(|v| **v > status.known_max) {
+            return Err(StoreError::SchemaNewer { database_version, binary_version: status.known_max });
+        }
         let _turn = match &self.write_turn {
             Some(turn) => Some(turn.clone().lock_owned().await),
             None => None,

@@ -15,6 +15,7 @@ pub mod entities;
 pub mod invariants;
 pub mod jobs;
 pub mod ledger;
+pub mod maintenance;
 pub mod notifications;
 pub mod operations;
 pub mod reputation;
@@ -42,6 +43,13 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error(transparent)]
     Sql(sqlx::Error),
+    /// The database holds migrations this binary does not know: a newer Xiaodian migrated it.
+    #[error(
+        "the database was migrated by a newer version of Xiaodian (schema version {database_version}; \
+         this binary knows up to {binary_version}): run the newer binary, or restore a backup taken \
+         before the upgrade into a fresh database (docs/operations.md)"
+    )]
+    SchemaNewer { database_version: i64, binary_version: i64 },
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -1,4 +1,4 @@
-//! The one-shot subcommands: migrate, user, calendar and audit.
+//! The one-shot subcommands: migrate, user, calendar, audit and ledger verify.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -138,24 +138,29 @@ pub enum AuditCommand {
 pub async fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
     let AuditCommand::Verify { db } = command;
     let app = open(&db).await?;
+    Ok(if verify_audit(&app).await? { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Recomputes the audit chain and prints its one line; answers whether it is intact.
+pub async fn verify_audit(app: &App) -> anyhow::Result<bool> {
     match app.verify_audit().await? {
         app::audit::ChainReport::Intact { rows } => {
             println!("audit chain intact: {rows} rows");
-            Ok(ExitCode::SUCCESS)
+            Ok(true)
         }
         app::audit::ChainReport::Broken(domain::audit::ChainBreak::HashMismatch { seq }) => {
             println!("audit chain broken at row seq={seq}: its hash does not match its contents");
-            Ok(ExitCode::FAILURE)
+            Ok(false)
         }
         app::audit::ChainReport::Broken(domain::audit::ChainBreak::Gap { seq, expected_seq }) => {
             println!("audit chain broken at row seq={seq}: expected seq={expected_seq} (rows missing)");
-            Ok(ExitCode::FAILURE)
+            Ok(false)
         }
         app::audit::ChainReport::HeadMismatch { head_seq, last_seq } => {
             println!(
                 "audit chain broken after row seq={last_seq}: the head says seq={head_seq} (rows removed)"
             );
-            Ok(ExitCode::FAILURE)
+            Ok(false)
         }
     }
 }
@@ -173,22 +178,27 @@ pub enum LedgerCommand {
 pub async fn ledger(command: LedgerCommand) -> anyhow::Result<ExitCode> {
     let LedgerCommand::Verify { db } = command;
     let app = open(&db).await?;
+    Ok(if verify_ledger(&app).await? { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Checks every ledger invariant and prints the one line of the outcome; answers whether it holds.
+pub async fn verify_ledger(app: &App) -> anyhow::Result<bool> {
     match app.verify_ledger().await? {
         app::ledger::LedgerReport::Valid { transfers, accounts, keys } => {
             println!(
                 "ledger ok: {transfers} transfers, {accounts} accounts, {keys} idempotency keys; balanced, chain intact, holds consistent, business invariants hold"
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(true)
         }
         app::ledger::LedgerReport::Broken(why) => {
             println!("ledger broken: {why}");
-            Ok(ExitCode::FAILURE)
+            Ok(false)
         }
         app::ledger::LedgerReport::Invariants(problems) => {
             for problem in problems {
                 println!("invariant broken: {problem}");
             }
-            Ok(ExitCode::FAILURE)
+            Ok(false)
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The `xiaodian` binary: command-line parsing, configuration and wiring of the crates.
 
+mod backup;
 mod bench;
 mod bench_analytics;
 mod check;
 mod commands;
 mod http;
+mod logging;
 mod report;
 mod sentiment;
 mod serve;
@@ -21,6 +23,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log lines as `text` (coloured on a terminal) or `json` (one object a line).
+    #[arg(long, global = true, env = "XIAODIAN_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: logging::LogFormat,
 }
 
 #[derive(clap::Args, Clone)]
@@ -56,6 +61,10 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Create the database if needed and apply pending migrations.
     Migrate(DbArg),
+    /// A consistent copy of the database taken while `serve` runs, with a manifest of the files.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a database, then verify the ledger and the audit chain.
+    Restore(backup::RestoreArgs),
     /// Manage users.
     #[command(subcommand)]
     User(commands::UserCommand),
@@ -83,6 +92,7 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    logging::set_format(cli.log_format);
     let command = match cli.command {
         Command::Check(command) => return check::run(command),
         Command::Sentiment(command) => return sentiment::run(command),
@@ -99,6 +109,8 @@ fn main() -> std::process::ExitCode {
         match command {
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(db) => commands::migrate(&db).await,
+            Command::Backup(args) => backup::backup(args).await,
+            Command::Restore(args) => backup::restore(args).await,
             Command::User(command) => commands::user(command).await,
             Command::Calendar(command) => commands::calendar(command).await,
             Command::Audit(command) => commands::audit(command).await,
@@ -112,14 +124,23 @@ fn main() -> std::process::ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            std::process::ExitCode::FAILURE
+            exit_code_of(&error)
         }
     }
 }
 
-/// Logs go to standard error; `RUST_LOG` overrides the default level.
+/// Exit code of a database migrated by a newer version (scripts and orchestrators tell it apart).
+pub const EXIT_SCHEMA_NEWER: u8 = 3;
+
+/// `EXIT_SCHEMA_NEWER` for a database newer than this binary, 1 for every other failure.
+fn exit_code_of(error: &anyhow::Error) -> std::process::ExitCode {
+    let newer = error.chain().any(|cause| {
+        matches!(cause.downcast_ref::<store::StoreError>(), Some(store::StoreError::SchemaNewer { .. }))
+    });
+    if newer { std::process::ExitCode::from(EXIT_SCHEMA_NEWER) } else { std::process::ExitCode::FAILURE }
+}
+
+/// Logs go to standard error in the format of `--log-format`; `RUST_LOG` overrides the default level.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    logging::init();
 }

@@ -46,6 +46,8 @@ pub struct ServeArgs {
     comments_unanswered_alert: u32,
     #[command(flatten)]
     security: SecurityArgs,
+    #[command(flatten)]
+    backup: crate::backup::ScheduleArgs,
 }
 
 /// The settings of the trust boundary (docs/security.md).
@@ -123,6 +125,7 @@ impl ServeArgs {
         config.cadence_lookahead_days = i64::from(self.cadence_lookahead_days.clamp(1, 60));
         config.comments_unanswered_alert = i64::from(self.comments_unanswered_alert);
         self.security.apply(&mut config);
+        config.backup = self.backup.schedule(&self.db.db)?;
         if let Some(path) = &self.festivals {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the festival list {}", path.display()))?;

@@ -1,4 +1,4 @@
-//! Health, metrics, the OpenAPI document, login, logout and `me`.
+//! Liveness and readiness, metrics, the OpenAPI document, login, logout and `me`.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::ANY_ROLE;
 use crate::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, problem};
 use crate::extract::{Auth, BearerToken, Json};
 use crate::openapi::{Doc, Method, Routes};
 use crate::request_id::RequestId;
@@ -26,12 +26,33 @@ pub fn add(routes: Routes) -> Routes {
         )
         .add(Method::Get, "/api/v1/me", Doc::new("auth", "Who the caller is").roles(ANY_ROLE), me)
         .add(Method::Get, "/healthz", Doc::new("system", "Liveness"), healthz)
+        .add(
+            Method::Get,
+            "/readyz",
+            Doc::new("system", "Readiness: the database answers and its schema is current"),
+            readyz,
+        )
         .add(Method::Get, "/metrics", Doc::new("system", "Prometheus metrics"), metrics_text)
         .add(Method::Get, "/api/openapi.json", Doc::new("system", "This document"), openapi)
 }
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// 200 `{"status":"ready","schema_version":N}`, or 503 problem+json `not_ready` (the reason in
+/// `detail`) while the database does not answer in time or its
+/// migrations are not this binary's.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.app.readiness().await {
+        app::health::Readiness::Ready { schema_version } => {
+            axum::Json(json!({"status": "ready", "schema_version": schema_version})).into_response()
+        }
+        app::health::Readiness::NotReady { reason } => {
+            tracing::warn!(%reason, "not ready");
+            problem(app::Code::NotReady, &reason)
+        }
+    }
 }
 
 async fn openapi(State(state): State<AppState>) -> Response {

@@ -12,6 +12,7 @@ mod console_comments;
 mod console_videos;
 mod http;
 mod ledger;
+mod operations;
 mod races;
 mod reputation;
 mod security;
