@@ -179,6 +179,14 @@ fn visible_to(actor: &Actor, merchant_id: i64) -> bool {
     }
 }
 
+/// An application as the payment channel sees it (`App::verification_fee`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeView {
+    pub id: i64,
+    pub status: String,
+    pub fee_paid: bool,
+}
+
 /// Why one field of an application is refused: the error code, a stable reason (`invalid_format`,
 /// `invalid_birth_date`, `checksum_mismatch`, `birth_date_in_future`, `length`, `unknown`,
 /// `not_admitted`, ...) that a form can explain in its own words, and the detail for the caller.
@@ -561,6 +569,14 @@ impl App {
         .await?;
         tx.commit().await?;
         self.verification(&ctx.actor, id).await
+    }
+
+    /// What the payment channel sees of an application whose fee it collects: its status and whether
+    /// the fee is paid, nothing of the company or its people.
+    pub async fn verification_fee(&self, actor: &Actor, id: i64) -> AppResult<FeeView> {
+        actor.require(FEE_PAYMENT_ROLES)?;
+        let row = self.verification_row(actor, id).await?;
+        Ok(FeeView { id: row.id, status: row.status.clone(), fee_paid: row.fee_paid_at_ms.is_some() })
     }
 
     /// Who reads applications, their documents and the legal representative's data: reviewers,

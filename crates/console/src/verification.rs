@@ -1622,7 +1622,7 @@ async fn fees_response(
         return forbidden(jar, Code::Forbidden);
     }
     let shown = match shown {
-        Some(id) => state.app.verification(&viewer.ctx.actor, id).await.ok(),
+        Some(id) => state.app.verification_fee(&viewer.ctx.actor, id).await.ok(),
         None => None,
     };
     let fee_fen = state.app.config().verification_fee_fen;
@@ -1632,9 +1632,9 @@ async fn fees_response(
             @if let Some(note) = note { (note) }
             @if let Some(view) = &shown {
                 div.card #fee-application {
-                    p { (t(lang, "application")) " #" (view.row.id) " · " (view.row.company_name) " · "
-                        (status_badge(lang, &view.row.status)) " · "
-                        span #fee-status { (t(lang, if view.row.fee_paid_at_ms.is_some() { "fee_paid" } else { "fee_unpaid" })) } }
+                    p { (t(lang, "application")) " #" (view.id) " · "
+                        (status_badge(lang, &view.status)) " · "
+                        span #fee-status { (t(lang, if view.fee_paid { "fee_paid" } else { "fee_unpaid" })) } }
                 }
             }
             (fee_form(lang, csrf, draft, fee_fen))

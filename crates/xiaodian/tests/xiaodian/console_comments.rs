@@ -47,7 +47,15 @@ async fn comment_inbox_badge_and_webhook_in_chromium() {
     let data = data_dir.path().to_str().unwrap().to_owned();
     let server = Server::start(
         binary(),
-        &["--db", &db.url, "--data-dir", &data, "--clock", "manual=2026-06-02T10:00:00+08:00"],
+        &[
+            "--db",
+            &db.url,
+            "--data-dir",
+            &data,
+            "--clock",
+            "manual=2026-06-02T10:00:00+08:00",
+            "--webhook-allow-private",
+        ],
     );
     let base = server.base.as_str();
     let owner = server.client().login("m1", &password("m1")).await;
