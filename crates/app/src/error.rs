@@ -99,6 +99,8 @@ error_codes! {
     InvalidReputationSettings => "invalid_reputation_settings", "舆情监测设置无效", "The reputation settings are out of bounds or out of order";
     AssigneeNotMember => "assignee_not_member", "负责人须为本商家可处理评论的成员", "The assignee must be a member of the merchant's team who may reply";
     EventBatchTooLarge => "event_batch_too_large", "事件批次行数超过上限", "An event batch carries too many lines";
+    CommentIsReply => "comment_is_reply", "企业号自己的回复没有情感标签", "The account's own replies carry no sentiment";
+    NoSentimentExamples => "no_sentiment_examples", "没有可学习的情感纠正或标注", "No sentiment corrections or labelled rows to learn from";
     Internal => "internal", "服务器内部错误", "Internal error";
 }
 

@@ -43,10 +43,13 @@ pub enum JobKind {
     /// still open and was not raised to an earlier deadline (subject `incident:ID`, payload the
     /// deadline in ms).
     ReputationDeadline,
+    /// The nightly sentiment adaptation: fits a new domain layer when enough corrections came
+    /// since the last (subject `housekeeping`), then plans the next night's.
+    SentimentAdapt,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 12] = [
+    pub const ALL: [JobKind; 13] = [
         JobKind::SessionsPurge,
         JobKind::AuditVerify,
         JobKind::VerificationChangesDeadline,
@@ -59,10 +62,12 @@ impl JobKind {
         JobKind::VideoPublish,
         JobKind::VideoCadenceCheck,
         JobKind::ReputationDeadline,
+        JobKind::SentimentAdapt,
     ];
 
     /// The recurring housekeeping jobs, one pending of each at all times.
-    pub const HOUSEKEEPING: [JobKind; 2] = [JobKind::SessionsPurge, JobKind::AuditVerify];
+    pub const HOUSEKEEPING: [JobKind; 3] =
+        [JobKind::SessionsPurge, JobKind::AuditVerify, JobKind::SentimentAdapt];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,6 +83,7 @@ impl JobKind {
             JobKind::VideoPublish => "video.publish",
             JobKind::VideoCadenceCheck => "video.cadence_check",
             JobKind::ReputationDeadline => "reputation.deadline",
+            JobKind::SentimentAdapt => "sentiment.adapt",
         }
     }
 
@@ -159,7 +165,7 @@ impl App {
     }
 
     /// Does a job's work inside its transaction and returns a short summary for the audit row.
-    async fn execute_job(&self, tx: &mut store::WriteTx, _ctx: &Ctx, job: &JobRow) -> AppResult<String> {
+    async fn execute_job(&self, tx: &mut store::WriteTx, ctx: &Ctx, job: &JobRow) -> AppResult<String> {
         let kind = JobKind::parse(&job.kind)
             .ok_or_else(|| AppError::internal(&format!("job {} has unknown kind {}", job.id, job.kind)))?;
         match kind {
@@ -184,6 +190,7 @@ impl App {
             JobKind::VideoPublish => self.run_video_publish(tx, job).await,
             JobKind::VideoCadenceCheck => self.run_cadence_check(tx, job).await,
             JobKind::ReputationDeadline => self.run_reputation_deadline(tx, job).await,
+            JobKind::SentimentAdapt => self.run_sentiment_adapt(tx, ctx, job).await,
         }
     }
 

@@ -24,6 +24,7 @@ pub mod reports;
 pub mod reputation;
 pub mod sales;
 pub mod secrets;
+pub mod sentiment;
 pub mod shops;
 pub mod team;
 pub mod uploads;
@@ -105,6 +106,11 @@ pub struct AppConfig {
     /// Comments awaiting a reply at which an account's merchant is notified (when a batch brings the
     /// count from below to at or above it); 0 turns the notification off.
     pub comments_unanswered_alert: i64,
+    /// Reputation monitoring counts a comment as negative when its sentiment score (the
+    /// probability it is positive) is below this.
+    pub reputation_negative_below: f64,
+    /// New sentiment corrections at which the nightly job fits a new domain layer.
+    pub sentiment_adapt_min_corrections: i64,
 }
 
 impl Default for AppConfig {
@@ -158,6 +164,8 @@ impl Default for AppConfig {
             cadence_lookahead_days: 3,
             cadence_check_hour: 9,
             comments_unanswered_alert: 100,
+            reputation_negative_below: 0.5,
+            sentiment_adapt_min_corrections: 50,
         }
     }
 }
@@ -190,6 +198,8 @@ pub struct App {
     shop_cache: Arc<shops::ShopCache>,
     /// The secret key, loaded (or created) on first use.
     secret: Arc<OnceLock<secrets::SecretKey>>,
+    /// The sentiment classifier in use (the newest domain layer), by version.
+    sentiment: Arc<sentiment::SentimentCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -219,6 +229,7 @@ impl App {
             engine,
             shop_cache: Arc::default(),
             secret: Arc::new(OnceLock::new()),
+            sentiment: Arc::default(),
         };
         app.reload_calendar().await?;
         Ok(app)
@@ -239,5 +250,9 @@ impl App {
 
     pub fn config(&self) -> &AppConfig {
         &self.config
+    }
+
+    pub(crate) fn sentiment_cache(&self) -> &sentiment::SentimentCache {
+        &self.sentiment
     }
 }

@@ -93,6 +93,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let app = App::new(db, clock, Arc::new(SystemClock), config).await?;
     // The sentiment model is parsed once, now, rather than by the first comment batch.
     tokio::task::spawn_blocking(app::comments::classifier).await?;
+    // And the newest adapted version of this deployment, if there is one.
+    app.sentiment_classifier().await?;
     let seeded = if args.demo { app.seed_demo().await? } else { false };
     app.ensure_housekeeping_jobs().await?;
     let router = api::router(app.clone(), console::router(app.clone()));
