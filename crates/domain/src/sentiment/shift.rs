@@ -72,6 +72,9 @@ pub const CURVE: [usize; 5] = [0, 100, 300, 500, 1000];
 /// The held-out topic's examples kept as corrections, at most.
 pub const ADAPT_POOL_MAX: usize = 1000;
 
+/// Labelled texts (positive: true).
+type Labelled<'a> = Vec<(&'a str, bool)>;
+
 /// The topic of a review.
 pub fn topic_of(text: &str) -> &'static str {
     let lower = text.to_lowercase();
@@ -115,7 +118,7 @@ pub fn run(
     topics
         .into_iter()
         .map(|topic| {
-            let (held, rest): (Vec<(&str, bool)>, Vec<(&str, bool)>) =
+            let (held, rest): (Labelled<'_>, Labelled<'_>) =
                 examples.iter().partition(|(text, _)| topic_of(text) == topic);
             let model = train::train(&rest, options, progress);
             let classifier = Classifier::new(model).expect("a trained model loads");
