@@ -59,7 +59,7 @@ pub fn status_of(code: Code) -> StatusCode {
         Code::AccountNotVerified | Code::PinLimitReached => StatusCode::CONFLICT,
         Code::VideoTooLarge | Code::CoverTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::UnsupportedVideoType | Code::UnsupportedCoverType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        Code::CommentHidden => StatusCode::CONFLICT,
+        Code::CommentHidden | Code::CommentIsReply | Code::NoSentimentExamples => StatusCode::CONFLICT,
         Code::CommentBatchTooLarge | Code::EventBatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::NotReady => StatusCode::SERVICE_UNAVAILABLE,
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::Arc;
 
 use chrono::DateTime;
 use domain::auth::Role;
@@ -124,20 +124,18 @@ fn invalid(field: &str, rule: &str) -> AppError {
     AppError::new(Code::InvalidField, format!("{field}: {rule}"))
 }
 
-/// The comment classifier, loaded once per process (`serve` loads it at start-up).
+/// The shipped comment classifier, loaded once per process (`serve` loads it at start-up);
+/// ingest uses `App::sentiment_classifier`, the newest adapted version.
 pub fn classifier() -> &'static Classifier {
-    static CLASSIFIER: OnceLock<Classifier> = OnceLock::new();
-    CLASSIFIER.get_or_init(|| {
-        Classifier::builtin().expect("the built-in sentiment model loads (a domain test checks it)")
-    })
+    crate::sentiment::builtin()
 }
 
 /// Classifies a batch's texts off the async runtime, split over the machine's cores.
-async fn classify_all(texts: Vec<String>) -> AppResult<Vec<Sentiment>> {
+async fn classify_all(classifier: Arc<Classifier>, texts: Vec<String>) -> AppResult<Vec<Sentiment>> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
     let chunk = texts.len().div_ceil(threads).max(1);
     tokio::task::spawn_blocking(move || {
-        let classifier = classifier();
+        let classifier = classifier.as_ref();
         std::thread::scope(|scope| {
             let parts: Vec<_> = texts
                 .chunks(chunk)
@@ -276,7 +274,9 @@ impl App {
                 Err(code) => rejected.push(RejectedLine { line: number, code }),
             }
         }
-        let sentiments = classify_all(valid.iter().map(|line| line.text.to_string()).collect()).await?;
+        let (version, classifier) = self.sentiment_classifier().await?;
+        let sentiments =
+            classify_all(classifier, valid.iter().map(|line| line.text.to_string()).collect()).await?;
         let mut video_ids: Vec<i64> = valid.iter().map(|line| line.video_id).collect();
         video_ids.sort_unstable();
         video_ids.dedup();
@@ -301,6 +301,7 @@ impl App {
                     created_at_ms: line.created_at_ms,
                     sentiment: sentiment.label.as_str(),
                     sentiment_score: f64::from(sentiment.score),
+                    sentiment_version: version,
                 }),
                 None => rejected.push(RejectedLine { line: line.line, code: LineError::UnknownVideo }),
             }
@@ -418,7 +419,7 @@ impl App {
 
     /// A comment of the caller's merchant, locked for a change, after checking the caller holds
     /// `reply` (a member without it hears `forbidden` before anything is looked up).
-    async fn comment_to_change(
+    pub(crate) async fn comment_to_change(
         &self,
         tx: &mut store::WriteTx,
         actor: &Actor,

@@ -107,6 +107,8 @@ error_codes! {
     EntityHeldElsewhere => "entity_held_elsewhere", "该经营主体已由其他商家使用", "Another merchant holds this registered entity";
     StorageQuotaExceeded => "storage_quota_exceeded", "存储空间已用完，请删除不用的视频后再上传", "The merchant's storage quota is used up";
     NotReady => "not_ready", "服务暂不可用：数据库未就绪", "Not ready: the database does not answer or its schema is not current";
+    CommentIsReply => "comment_is_reply", "企业号自己的回复没有情感标签", "The account's own replies carry no sentiment";
+    NoSentimentExamples => "no_sentiment_examples", "没有可学习的情感纠正或标注", "No sentiment corrections or labelled rows to learn from";
     Internal => "internal", "服务器内部错误", "Internal error";
 }
 

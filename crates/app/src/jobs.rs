@@ -48,10 +48,13 @@ pub enum JobKind {
     /// A scheduled backup of the SQLite database (`serve --backup-dir`): plan the next one, then,
     /// once that committed, take the backup and rotate the folder (subject `backup`).
     Backup,
+    /// The nightly sentiment adaptation: fits a new domain layer when enough corrections came
+    /// since the last (subject `housekeeping`).
+    SentimentAdapt,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 14] = [
+    pub const ALL: [JobKind; 15] = [
         JobKind::SessionsPurge,
         JobKind::AuditVerify,
         JobKind::FilesCollect,
@@ -66,11 +69,12 @@ impl JobKind {
         JobKind::VideoCadenceCheck,
         JobKind::ReputationDeadline,
         JobKind::Backup,
+        JobKind::SentimentAdapt,
     ];
 
     /// The recurring housekeeping jobs, one pending of each at all times.
-    pub const HOUSEKEEPING: [JobKind; 3] =
-        [JobKind::SessionsPurge, JobKind::AuditVerify, JobKind::FilesCollect];
+    pub const HOUSEKEEPING: [JobKind; 4] =
+        [JobKind::SessionsPurge, JobKind::AuditVerify, JobKind::FilesCollect, JobKind::SentimentAdapt];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -88,6 +92,7 @@ impl JobKind {
             JobKind::VideoCadenceCheck => "video.cadence_check",
             JobKind::ReputationDeadline => "reputation.deadline",
             JobKind::Backup => "backup.scheduled",
+            JobKind::SentimentAdapt => "sentiment.adapt",
         }
     }
 
@@ -177,7 +182,7 @@ impl App {
     }
 
     /// Does a job's work inside its transaction and returns a short summary for the audit row.
-    async fn execute_job(&self, tx: &mut store::WriteTx, _ctx: &Ctx, job: &JobRow) -> AppResult<String> {
+    async fn execute_job(&self, tx: &mut store::WriteTx, ctx: &Ctx, job: &JobRow) -> AppResult<String> {
         let kind = JobKind::parse(&job.kind)
             .ok_or_else(|| AppError::internal(&format!("job {} has unknown kind {}", job.id, job.kind)))?;
         match kind {
@@ -207,6 +212,7 @@ impl App {
             JobKind::VideoCadenceCheck => self.run_cadence_check(tx, job).await,
             JobKind::ReputationDeadline => self.run_reputation_deadline(tx, job).await,
             JobKind::Backup => self.plan_next_backup(tx).await,
+            JobKind::SentimentAdapt => self.run_sentiment_adapt(tx, ctx).await,
         }
     }
 

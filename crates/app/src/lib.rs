@@ -28,6 +28,7 @@ pub mod reputation;
 pub mod sales;
 pub mod secrets;
 pub mod security;
+pub mod sentiment;
 pub mod shops;
 pub mod team;
 pub mod uploads;
@@ -129,6 +130,11 @@ pub struct AppConfig {
     pub unreferenced_file_grace_hours: i64,
     /// Scheduled backups of the embedded SQLite database (`serve --backup-dir`); none by default.
     pub backup: Option<backup::BackupSchedule>,
+    /// Reputation monitoring counts a comment as negative when its sentiment score (the
+    /// probability it is positive) is below this.
+    pub reputation_negative_below: f64,
+    /// New sentiment corrections at which the nightly job fits a new domain layer.
+    pub sentiment_adapt_min_corrections: i64,
 }
 
 impl Default for AppConfig {
@@ -191,6 +197,8 @@ impl Default for AppConfig {
             trusted_proxies: Vec::new(),
             public_url_https: false,
             backup: None,
+            reputation_negative_below: 0.5,
+            sentiment_adapt_min_corrections: 50,
         }
     }
 }
@@ -226,6 +234,8 @@ pub struct App {
     secret: Arc<OnceLock<secrets::SecretKey>>,
     /// The scheduled backups' last outcome in this process.
     backups: Arc<backup::BackupState>,
+    /// The sentiment classifier in use (the newest domain layer), by version.
+    sentiment: Arc<sentiment::SentimentCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -258,6 +268,7 @@ impl App {
             shop_cache: Arc::default(),
             secret: Arc::new(OnceLock::new()),
             backups: Arc::default(),
+            sentiment: Arc::default(),
         };
         app.reload_calendar().await?;
         Ok(app)
@@ -282,5 +293,9 @@ impl App {
 
     pub(crate) fn backups(&self) -> &backup::BackupState {
         &self.backups
+    }
+
+    pub(crate) fn sentiment_cache(&self) -> &sentiment::SentimentCache {
+        &self.sentiment
     }
 }

@@ -140,7 +140,11 @@ impl App {
     ) -> AppResult<()> {
         let Some(first) = group.first() else { return Ok(()) };
         let (account_id, merchant_id) = (first.account_id, first.merchant_id);
-        let counted = count_by_hour(group.iter().map(|c| (c.created_at_ms, c.sentiment == "negative")));
+        let counted = count_by_hour(
+            group
+                .iter()
+                .map(|c| (c.created_at_ms, c.sentiment_score < self.config().reputation_negative_below)),
+        );
         if usize::try_from(inserted).ok() == Some(group.len()) {
             rows::add_to_hours(tx, account_id, merchant_id, &counted).await?;
         } else {
@@ -148,7 +152,9 @@ impl App {
             // updated before this, orders concurrent batches of the account, so the recount sees
             // every committed comment.
             for hour in &counted {
-                let recounted = rows::recount_hour(tx, account_id, hour.hour_ms).await?;
+                let recounted =
+                    rows::recount_hour(tx, account_id, hour.hour_ms, self.config().reputation_negative_below)
+                        .await?;
                 rows::set_hour(tx, account_id, merchant_id, &recounted).await?;
             }
         }
@@ -252,8 +258,16 @@ impl App {
         }
         if let Some(spike) = &spike {
             let limit = room.min(spike.hour.negative);
-            rows::link_negative_of_hour(tx, incident_id, account_id, spike.hour.hour_ms, limit, now_ms)
-                .await?;
+            rows::link_negative_of_hour(
+                tx,
+                incident_id,
+                account_id,
+                spike.hour.hour_ms,
+                limit,
+                now_ms,
+                self.config().reputation_negative_below,
+            )
+            .await?;
         }
         Ok(())
     }

@@ -135,7 +135,7 @@ async fn notices(f: &Fixture, ctx: &Ctx, kind: &str) -> Vec<app::notifications::
 async fn rollup_matches(f: &Fixture) {
     let mut conn = f.app.db().read().await.unwrap();
     let stored = store::reputation::hours_between(&mut conn, f.account.id, 0, i64::MAX / 2).await.unwrap();
-    let recount = store::reputation::recount_hours(&mut conn, f.account.id).await.unwrap();
+    let recount = store::reputation::recount_hours(&mut conn, f.account.id, 0.5).await.unwrap();
     assert_eq!(stored, recount, "the hourly rollup equals its recount");
 }
 
@@ -455,7 +455,7 @@ async fn demo_has_one_resolved_incident(backend: Backend) {
     assert_eq!(view.replies.len(), view.comments.len(), "every complaint was answered");
     let mut conn = app.db().read().await.unwrap();
     let stored = store::reputation::hours_between(&mut conn, account.id, 0, i64::MAX / 2).await.unwrap();
-    let recount = store::reputation::recount_hours(&mut conn, account.id).await.unwrap();
+    let recount = store::reputation::recount_hours(&mut conn, account.id, 0.5).await.unwrap();
     assert_eq!(stored, recount);
 }
 

@@ -1,7 +1,8 @@
 //! The comment inbox of an enterprise account: the comments awaiting a reply and the first-response
 //! times in working hours, filters (awaiting a reply, video, keyword), and on each comment the reply
-//! box, hide and pin. Every action calls the same `app` use case as the API and comes back to the
-//! inbox as it was filtered.
+//! box, hide, pin and the one-click sentiment correction (a corrected label is marked, with who).
+//! Every action calls the same `app` use case as the API and comes back to the inbox as it was
+//! filtered.
 
 use app::comments::{CommentQuery, CommentRow, CommentStats};
 use app::{AppError, AppResult};
@@ -21,8 +22,14 @@ use crate::pages::{form_viewer, not_found_page};
 use crate::session::{lang, viewer};
 
 /// Notices a redirect may ask the inbox to show.
-const NOTICES: [&str; 5] =
-    ["comment_replied", "comment_hidden", "comment_shown", "comment_pinned", "comment_unpinned"];
+const NOTICES: [&str; 6] = [
+    "comment_replied",
+    "comment_hidden",
+    "comment_shown",
+    "comment_pinned",
+    "comment_unpinned",
+    "sentiment_corrected",
+];
 /// Comments on one page of the inbox.
 const PAGE_SIZE: u32 = 50;
 
@@ -183,6 +190,9 @@ fn comment_item(lang: Lang, csrf: &str, c: &CommentRow, may_reply: bool, back: &
             " " a href={ "/console/videos/" (c.video_id) } { (t(lang, "video")) " #" (c.video_id) }
             @if c.parent_external_id.is_some() { " " span.badge { (t(lang, "is_reply")) } }
             @if let Some(sentiment) = &c.sentiment { " " span.badge.{ "sentiment-" (sentiment) } { (t(lang, &format!("sentiment_{sentiment}"))) } }
+            @if let Some(by) = &c.sentiment_corrected_by {
+                " " span.badge.corrected title=(c.sentiment_corrected_at_ms.map(at).unwrap_or_default()) { (t(lang, "sentiment_corrected")) " · " (by) }
+            }
             @if awaiting { " " span.badge.failing { (t(lang, "awaiting_reply")) } }
             @if c.answered_at_ms.is_some() { " " span.badge.passed { (t(lang, "answered")) } }
             @if c.hidden_at_ms.is_some() { " " span.badge { (t(lang, "hidden")) } }
@@ -196,6 +206,19 @@ fn comment_item(lang: Lang, csrf: &str, c: &CommentRow, may_reply: bool, back: &
                         textarea name="text" rows="2" cols="60" maxlength=(COMMENT_LENGTH_MAX) required placeholder=(t(lang, "reply_placeholder")) {}
                         " " button.small type="submit" { (t(lang, "send_reply")) }
                     }
+                }
+                @if c.by_account == 0 {
+                    form.inline.sentiment method="post" action=(action("sentiment")) {
+                        input type="hidden" name="csrf" value=(csrf);
+                        input type="hidden" name="back" value=(back);
+                        span.muted { (t(lang, "correct_sentiment")) } " "
+                        @for label in domain::sentiment::Label::ALL {
+                            @if c.sentiment.as_deref() != Some(label.as_str()) || c.sentiment_corrected_by.is_none() {
+                                button.small type="submit" name="label" value=(label.as_str()) { (t(lang, &format!("sentiment_{}", label.as_str()))) } " "
+                            }
+                        }
+                    }
+                    " "
                 }
                 @let (hide, hide_text) = if c.hidden_at_ms.is_some() { ("unhide", "show_comment") } else { ("hide", "hide_comment") };
                 (button(csrf, &action(hide), back, t(lang, hide_text)))
@@ -224,6 +247,7 @@ pub struct ActionForm {
     csrf: String,
     back: String,
     text: String,
+    label: String,
 }
 
 /// What a comment button does.
@@ -234,6 +258,7 @@ enum Act {
     Unhide,
     Pin,
     Unpin,
+    Sentiment,
 }
 
 async fn act(
@@ -256,6 +281,7 @@ async fn act(
         Act::Unhide => (state.app.unhide_comment(ctx, id).await, "comment_shown"),
         Act::Pin => (state.app.pin_comment(ctx, id).await, "comment_pinned"),
         Act::Unpin => (state.app.unpin_comment(ctx, id).await, "comment_unpinned"),
+        Act::Sentiment => (state.app.correct_sentiment(ctx, id, &form.label).await, "sentiment_corrected"),
     };
     match done {
         Ok(comment) => {
@@ -291,6 +317,7 @@ comment_action!(hide, Act::Hide);
 comment_action!(unhide, Act::Unhide);
 comment_action!(pin, Act::Pin);
 comment_action!(unpin, Act::Unpin);
+comment_action!(sentiment, Act::Sentiment);
 
 #[cfg(test)]
 mod tests {

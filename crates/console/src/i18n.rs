@@ -494,6 +494,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The comment was pinned (replacing the video's pinned one).",
     ),
     ("notice_comment_unpinned", "已取消置顶。", "The comment was unpinned."),
+    (
+        "notice_sentiment_corrected",
+        "情感已纠正，将用于模型自适应。",
+        "The sentiment was corrected; it will teach the adapted model.",
+    ),
+    ("sentiment_corrected", "已纠正", "Corrected"),
+    ("correct_sentiment", "纠正情感：", "Correct the sentiment:"),
     // Webhooks (webhooks.rs).
     ("webhook", "Webhook 推送", "Webhook"),
     (

@@ -102,6 +102,7 @@ pub fn router(app: App) -> Router {
         .route("/console/comments/{id}/unhide", post(comments::unhide))
         .route("/console/comments/{id}/pin", post(comments::pin))
         .route("/console/comments/{id}/unpin", post(comments::unpin))
+        .route("/console/comments/{id}/sentiment", post(comments::sentiment))
         .route("/console/webhook", get(webhooks::webhook_page).post(webhooks::set_webhook))
         .route("/console/webhook/delete", post(webhooks::delete_webhook))
         .route("/console/webhook/ping", post(webhooks::ping_webhook))

@@ -7,7 +7,7 @@ use crate::db::row_lock;
 use crate::ledger::{Style, placeholders, style};
 use crate::{Backend, Conn, StoreResult};
 
-/// Rows per multi-row `INSERT`: 8 parameters a row stays far below SQLite's 32766 and
+/// Rows per multi-row `INSERT`: 11 parameters a row stays far below SQLite's 32766 and
 /// PostgreSQL's 65535 bound parameters.
 const BULK_ROWS_MAX: usize = 2_000;
 /// Ids per `IN (...)` list.
@@ -33,6 +33,11 @@ pub struct CommentRow {
     pub pinned_at_ms: Option<i64>,
     pub sentiment: Option<String>,
     pub sentiment_score: Option<f64>,
+    /// Who of the merchant's team corrected the sentiment last, and when (none: the classifier's).
+    pub sentiment_corrected_by: Option<String>,
+    pub sentiment_corrected_at_ms: Option<i64>,
+    /// The adaptation version that classified the comment at ingest (0: the shipped model).
+    pub sentiment_version: Option<i64>,
 }
 
 impl CommentRow {
@@ -44,7 +49,7 @@ impl CommentRow {
 
 const COMMENT_COLUMNS: &str = "id, merchant_id, account_id, video_id, external_id, parent_external_id, author_id, \
      by_account, replied_by, text, created_at_ms, received_at_ms, answered_at_ms, hidden_at_ms, pinned_at_ms, \
-     sentiment, sentiment_score";
+     sentiment, sentiment_score, sentiment_corrected_by, sentiment_corrected_at_ms, sentiment_version";
 
 /// Who owns a video: its account and merchant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +95,8 @@ pub struct NewComment<'a> {
     /// The classifier's label (`positive`, `neutral`, `negative`) and probability of positive.
     pub sentiment: &'a str,
     pub sentiment_score: f64,
+    /// The adaptation version that classified it (0: the shipped model).
+    pub sentiment_version: i64,
 }
 
 /// Inserts platform comments, many rows per statement; a comment whose `external_id` is already
@@ -106,7 +113,7 @@ pub async fn bulk_insert_comments(
         let sql_of = |rows: usize| {
             format!(
                 "INSERT INTO comments (merchant_id, account_id, video_id, external_id, parent_external_id, author_id, \
-                 text, created_at_ms, sentiment, sentiment_score, by_account, received_at_ms) VALUES {} \
+                 text, created_at_ms, sentiment, sentiment_score, sentiment_version, by_account, received_at_ms) VALUES {} \
                  ON CONFLICT (external_id) DO NOTHING",
                 values_with_constants(style, rows, received_at_ms)
             )
@@ -128,17 +135,18 @@ pub async fn bulk_insert_comments(
                 .bind(comment.text)
                 .bind(comment.created_at_ms)
                 .bind(comment.sentiment)
-                .bind(comment.sentiment_score);
+                .bind(comment.sentiment_score)
+                .bind(comment.sentiment_version);
         }
         inserted += query.execute(&mut *conn).await?.rows_affected();
     }
     Ok(inserted)
 }
 
-/// "(?, ..., ?, 0, received), ..." for the ten bound columns of a platform comment, then the two
+/// "(?, ..., ?, 0, received), ..." for the eleven bound columns of a platform comment, then the two
 /// constants of every row of a batch (integers, written into the statement).
 fn values_with_constants(style: Style, rows: usize, received_at_ms: i64) -> String {
-    let bound = placeholders(style, rows, 10, 1);
+    let bound = placeholders(style, rows, 11, 1);
     let tail = format!(", 0, {received_at_ms})");
     bound.replace(')', &tail)
 }

@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod operations;
 pub mod reputation;
 pub mod sales;
+pub mod sentiment;
 pub mod shops;
 pub mod team;
 pub mod users;

@@ -46,15 +46,22 @@ pub async fn add_to_hours(
     Ok(())
 }
 
-/// One hour counted again from the comments themselves (the platform's, not the account's replies).
-pub async fn recount_hour(conn: &mut Conn, account_id: i64, hour_ms: i64) -> StoreResult<HourCount> {
+/// One hour counted again from the comments themselves (the platform's, not the account's
+/// replies); a comment is negative when its score is below `negative_below`.
+pub async fn recount_hour(
+    conn: &mut Conn,
+    account_id: i64,
+    hour_ms: i64,
+    negative_below: f64,
+) -> StoreResult<HourCount> {
     let row = sqlx::query(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN sentiment = 'negative' THEN 1 ELSE 0 END), 0) \
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN sentiment_score < $4 THEN 1 ELSE 0 END), 0) \
          FROM comments WHERE account_id = $1 AND by_account = 0 AND created_at_ms >= $2 AND created_at_ms < $3",
     )
     .bind(account_id)
     .bind(hour_ms)
     .bind(hour_ms + HOUR_MS)
+    .bind(negative_below)
     .fetch_one(conn)
     .await?;
     Ok(HourCount { hour_ms, comments: row.try_get(0)?, negative: row.try_get(1)? })
@@ -106,16 +113,21 @@ pub async fn hours_between(
 }
 
 /// The hourly rows recomputed from the comments (tests compare them with the rollup).
-pub async fn recount_hours(conn: &mut Conn, account_id: i64) -> StoreResult<Vec<HourCount>> {
-    let rows =
-        sqlx::query("SELECT created_at_ms, sentiment FROM comments WHERE account_id = $1 AND by_account = 0")
-            .bind(account_id)
-            .fetch_all(conn)
-            .await?;
+pub async fn recount_hours(
+    conn: &mut Conn,
+    account_id: i64,
+    negative_below: f64,
+) -> StoreResult<Vec<HourCount>> {
+    let rows = sqlx::query(
+        "SELECT created_at_ms, sentiment_score FROM comments WHERE account_id = $1 AND by_account = 0",
+    )
+    .bind(account_id)
+    .fetch_all(conn)
+    .await?;
     let mut pairs = Vec::with_capacity(rows.len());
     for row in &rows {
-        let sentiment: Option<String> = row.try_get(1)?;
-        pairs.push((row.try_get::<i64, _>(0)?, sentiment.as_deref() == Some("negative")));
+        let score: Option<f64> = row.try_get(1)?;
+        pairs.push((row.try_get::<i64, _>(0)?, score.is_some_and(|score| score < negative_below)));
     }
     Ok(domain::reputation::count_by_hour(pairs))
 }
@@ -439,7 +451,9 @@ pub async fn linked_count(conn: &mut Conn, incident_id: i64) -> StoreResult<i64>
         .try_get(0)?)
 }
 
-/// Links up to `limit` negative platform comments of one hour of the account, oldest first.
+/// Links up to `limit` negative platform comments (score below `negative_below`) of one hour of
+/// the account, oldest first.
+#[allow(clippy::too_many_arguments)]
 pub async fn link_negative_of_hour(
     conn: &mut Conn,
     incident_id: i64,
@@ -447,6 +461,7 @@ pub async fn link_negative_of_hour(
     hour_ms: i64,
     limit: i64,
     now_ms: i64,
+    negative_below: f64,
 ) -> StoreResult<u64> {
     if limit <= 0 {
         return Ok(0);
@@ -454,7 +469,7 @@ pub async fn link_negative_of_hour(
     let done = sqlx::query(
         "INSERT INTO reputation_incident_comments (incident_id, comment_id, merchant_id, role, linked_at_ms) \
          SELECT $1, id, merchant_id, 'comment', $2 FROM comments WHERE account_id = $3 AND by_account = 0 \
-         AND sentiment = 'negative' AND created_at_ms >= $4 AND created_at_ms < $5 \
+         AND sentiment_score < $7 AND created_at_ms >= $4 AND created_at_ms < $5 \
          AND id NOT IN (SELECT comment_id FROM reputation_incident_comments WHERE incident_id = $1) \
          ORDER BY created_at_ms, id LIMIT $6",
     )
@@ -464,6 +479,7 @@ pub async fn link_negative_of_hour(
     .bind(hour_ms)
     .bind(hour_ms + HOUR_MS)
     .bind(limit)
+    .bind(negative_below)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())

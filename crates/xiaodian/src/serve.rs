@@ -166,6 +166,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let app = App::new(db, clock, Arc::new(SystemClock), config).await?;
     // The sentiment model is parsed once, now, rather than by the first comment batch.
     tokio::task::spawn_blocking(app::comments::classifier).await?;
+    // And the newest adapted version of this deployment, if there is one.
+    app.sentiment_classifier().await?;
     let seeded = if args.demo { app.seed_demo().await? } else { false };
     app.ensure_housekeeping_jobs().await?;
     let metrics_apart = args.security.metrics_listen.is_some();

@@ -1,5 +1,6 @@
 //! Comments on enterprise accounts' videos: NDJSON batches from the platform, one comment from
-//! the platform, the account's inbox and statistics, replies, hiding and pinning.
+//! the platform, the account's inbox and statistics, replies, hiding and pinning, and the team's
+//! sentiment corrections.
 
 use app::comments::{BatchOutcome, CommentQuery, CommentRow, CommentStats};
 use app::{AppError, Code};
@@ -91,6 +92,15 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("comments", "Unpin a comment").roles(MERCHANT).team_rights(REPLY),
             post_unpin,
         )
+        .add(
+            Method::Put,
+            "/api/v1/comments/{id}/sentiment",
+            Doc::new("comments", "Correct a comment's sentiment (positive, neutral or negative): the label changes at once (score 1, 0.5 or 0), the correction is kept with who and when and feeds `xiaodian sentiment adapt`")
+                .roles(MERCHANT)
+                .team_rights(REPLY)
+                .body(r#"{"label":"negative"}"#),
+            put_sentiment,
+        )
 }
 
 pub fn comment_json(c: &CommentRow) -> Value {
@@ -115,6 +125,10 @@ pub fn comment_json(c: &CommentRow) -> Value {
         "pinned_at": c.pinned_at_ms.and_then(china_time),
         "sentiment": c.sentiment,
         "sentiment_score": c.sentiment_score,
+        "sentiment_corrected": c.sentiment_corrected_by.is_some(),
+        "sentiment_corrected_by": c.sentiment_corrected_by,
+        "sentiment_corrected_at": c.sentiment_corrected_at_ms.and_then(china_time),
+        "sentiment_version": c.sentiment_version,
     })
 }
 
@@ -270,6 +284,21 @@ async fn post_reply(
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
     let reply = state.app.reply_to_comment(&auth.0, id, &body.text).await?;
     Ok((StatusCode::CREATED, axum::Json(comment_json(&reply))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SentimentBody {
+    label: String,
+}
+
+async fn put_sentiment(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(body): Json<SentimentBody>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(comment_json(&state.app.correct_sentiment(&auth.0, id, &body.label).await?)))
 }
 
 async fn post_hide(

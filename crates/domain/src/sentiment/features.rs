@@ -1,6 +1,15 @@
 //! From a comment to the features the linear model scores: normalised text, jieba words with
 //! negation scope and degree marks, character n-grams, lexicon hits and a length bucket.
 //!
+//! The tail of a comment, where the verdict usually is, is marked: everything after the last
+//! contrast word (但, 但是, 不过, 就是, 可惜, 只是...), or without one the last clause. Its lexicon
+//! hits count again in the `tail` fixed features, and after a contrast word its words get a second
+//! feature of their own (`tail:` namespace). Lexicon words after a concession word (虽然, 尽管) up
+//! to the contrast are not counted. Mediocrity words (一般, 还行, 凑合) are a fixed feature of their
+//! own. Lexicon words are also recognised when jieba
+//! glued a degree word or a negator to them (很快, 太慢, 不好吃): each lexicon word's compounds with
+//! the common one- and two-character prefixes are looked up with it.
+//!
 //! Words and n-grams are hashed into `2^bits` buckets (the hashing is part of the model format:
 //! changing it changes every model). A handful of fixed features (bias, lexicon counts, length
 //! bucket, praise count) live after the hashed buckets, so they never collide with anything.
@@ -30,8 +39,15 @@ pub const FIXED_LENGTH: u32 = 3;
 pub const LENGTH_BUCKETS: [usize; 6] = [5, 10, 20, 50, 100, 200];
 /// Count of praise words (`lexicon::PRAISE`, not negated), at most 3; its weight is set, not learnt.
 pub const FIXED_PRAISE: u32 = FIXED_LENGTH + LENGTH_BUCKETS.len() as u32 + 1;
+/// Count of mediocrity words (`lexicon::MEDIOCRE`, not negated), at most 3; its weight is set,
+/// not learnt (`train::MEDIOCRE_WEIGHT`).
+pub const FIXED_MEDIOCRE: u32 = FIXED_PRAISE + 1;
+/// Positive lexicon hits in the tail (after the last contrast word, else the last clause), at most 3.
+pub const FIXED_TAIL_POS: u32 = FIXED_MEDIOCRE + 1;
+/// Negative lexicon hits (mediocrity words included) in the tail, at most 3.
+pub const FIXED_TAIL_NEG: u32 = FIXED_TAIL_POS + 1;
 /// How many fixed features follow the hashed buckets.
-pub const FIXED_COUNT: u32 = FIXED_PRAISE + 1;
+pub const FIXED_COUNT: u32 = FIXED_TAIL_NEG + 1;
 /// Lexicon counts are capped here.
 const LEXICON_COUNT_MAX: f32 = 3.0;
 
@@ -78,6 +94,11 @@ struct Buffers {
 }
 
 impl Features {
+    /// Features from their buckets and fixed values (with fresh buffers).
+    pub fn new(hashed: Vec<u32>, fixed: Vec<(u32, f32)>) -> Features {
+        Features { hashed, fixed, buffers: Buffers::default() }
+    }
+
     /// The value every hashed feature carries: the hashed part has unit length.
     pub fn hashed_value(&self) -> f32 {
         if self.hashed.is_empty() { 0.0 } else { 1.0 / (self.hashed.len() as f32).sqrt() }
@@ -114,6 +135,15 @@ impl Summary {
         if self.hits.praise > 0 {
             visit(FIXED_PRAISE, count(self.hits.praise));
         }
+        if self.hits.mediocre > 0 {
+            visit(FIXED_MEDIOCRE, count(self.hits.mediocre));
+        }
+        if self.hits.tail_positive > 0 {
+            visit(FIXED_TAIL_POS, count(self.hits.tail_positive));
+        }
+        if self.hits.tail_negative > 0 {
+            visit(FIXED_TAIL_NEG, count(self.hits.tail_negative));
+        }
     }
 }
 
@@ -126,20 +156,74 @@ pub struct Hits {
     pub negative: u32,
     /// Praise words (`lexicon::PRAISE`), not negated.
     pub praise: u32,
+    /// Mediocrity words (`lexicon::MEDIOCRE`), not negated (negated, they count as positive).
+    pub mediocre: u32,
+    /// Positive hits after the last contrast word.
+    pub tail_positive: u32,
+    /// Negative and mediocre hits after the last contrast word.
+    pub tail_negative: u32,
 }
 
 impl Hits {
-    fn count(&mut self, kind: WordKind, negated: bool) {
-        match (kind.polarity, negated) {
-            (None, _) => {}
-            (Some(true), false) if kind.praise => self.praise += 1,
-            (Some(polarity), negated) if polarity != negated => self.positive += 1,
-            (Some(_), _) => self.negative += 1,
+    /// Counts a word; `tail`: it comes after a contrast word.
+    fn count(&mut self, kind: WordKind, negated: bool, tail: bool) {
+        let positive = match (kind.polarity, negated) {
+            _ if kind.mediocre && !negated => {
+                self.mediocre += 1;
+                false
+            }
+            _ if kind.mediocre => {
+                self.positive += 1;
+                true
+            }
+            (None, _) => return,
+            (Some(true), false) if kind.praise => {
+                self.praise += 1;
+                true
+            }
+            (Some(polarity), negated) if polarity != negated => {
+                self.positive += 1;
+                true
+            }
+            (Some(_), _) => {
+                self.negative += 1;
+                false
+            }
+        };
+        if tail {
+            if positive {
+                self.tail_positive += 1;
+            } else {
+                self.tail_negative += 1;
+            }
         }
     }
 
+    /// A new clause or a contrast word: what came before it is no longer the tail.
+    fn start_tail(&mut self) {
+        self.tail_positive = 0;
+        self.tail_negative = 0;
+    }
+
+    /// A contrast word: the lexicon words before it were conceded; the tail's count twice.
+    fn contrast(&mut self) {
+        *self = Hits::default();
+    }
+
+    /// Irony: praise counts as complaint, and the marker itself is the verdict.
+    fn sarcastic(&mut self) {
+        self.negative += self.positive + self.praise;
+        self.tail_negative += self.tail_positive + 1;
+        (self.positive, self.praise, self.tail_positive) = (0, 0, 0);
+    }
+
+    /// A negative or mediocrity word was found.
+    pub fn leans_negative(&self) -> bool {
+        self.negative + self.mediocre > 0
+    }
+
     pub fn any(&self) -> bool {
-        self.positive + self.negative + self.praise > 0
+        self.positive + self.negative + self.praise + self.mediocre > 0
     }
 }
 
@@ -148,15 +232,27 @@ impl Hits {
 pub struct Featurizer {
     segmenter: Segmenter,
     config: FeatureConfig,
-    /// Every lexicon word with what it is, by `hash_bytes` of the word (which the word's
-    /// features need anyway): one lookup per word, no second pass over its bytes.
-    kinds: HashMap<u64, (&'static str, WordKind), BuildMixed>,
+    /// Every lexicon word (and its compounds with degree and negation prefixes) with what it
+    /// is, by `hash_bytes` of the word (which the word's features need anyway): one lookup per
+    /// word, no second pass over its bytes.
+    kinds: HashMap<u64, (Box<str>, WordKind), BuildMixed>,
     /// One bit per lexicon word's hash (`KIND_FILTER_BITS` in all): most words are no lexicon
     /// word and are told so without a table lookup.
     kind_filter: Vec<u64>,
 }
 
-const KIND_FILTER_BITS: u32 = 1 << 14;
+const KIND_FILTER_BITS: u32 = 1 << 16;
+
+/// Degree words jieba glues to the word after them (很快, 太慢): a lexicon word behind one of
+/// them is still that word.
+const DEGREE_PREFIXES: &[&str] = &[
+    "很", "太", "超", "真", "挺", "好", "特", "巨", "贼", "蛮", "最", "非常", "特别", "超级", "十分", "有点",
+    "比较",
+];
+/// Negators jieba glues to the word after them (不好吃, 没味道): a lexicon word behind one of them
+/// is that word negated.
+const NEGATION_PREFIXES: &[&str] =
+    &["不", "没", "没有", "不太", "不够", "不是很", "不怎么", "一点不", "一点也不"];
 
 fn kind_filter_bit(word_hash: u64) -> usize {
     (fx(0, word_hash) >> (64 - KIND_FILTER_BITS.trailing_zeros() + 6)) as usize
@@ -176,6 +272,14 @@ struct WordKind {
     polarity: Option<bool>,
     /// A word of `lexicon::PRAISE` (polarity positive).
     praise: bool,
+    /// A word of `lexicon::MEDIOCRE`.
+    mediocre: bool,
+    /// A word of `lexicon::CONTRAST`.
+    contrast: bool,
+    /// A word of `lexicon::CONCESSION`.
+    concession: bool,
+    /// A word of `lexicon::SARCASM`.
+    sarcasm: bool,
 }
 
 impl std::fmt::Debug for Featurizer {
@@ -189,6 +293,8 @@ const NS_WORD: u64 = 1;
 const NS_NEGATED: u64 = 2;
 const NS_DEGREE_STRONG: u64 = 3;
 const NS_DEGREE_WEAK: u64 = 4;
+/// Added to a word's namespace for its second feature after a contrast word.
+const NS_TAIL: u64 = 8;
 const NS_NGRAM: u64 = 16;
 
 impl Featurizer {
@@ -198,13 +304,13 @@ impl Featurizer {
     }
 
     fn with_segmenter(config: FeatureConfig, segmenter: Segmenter) -> Self {
-        let mut kinds: HashMap<u64, (&'static str, WordKind), BuildMixed> = HashMap::default();
+        let mut kinds: HashMap<u64, (Box<str>, WordKind), BuildMixed> = HashMap::default();
         fn entry<'a>(
-            kinds: &'a mut HashMap<u64, (&'static str, WordKind), BuildMixed>,
-            word: &'static str,
+            kinds: &'a mut HashMap<u64, (Box<str>, WordKind), BuildMixed>,
+            word: &str,
         ) -> &'a mut WordKind {
-            let (known, kind) = kinds.entry(hash_bytes(word)).or_insert((word, WordKind::default()));
-            assert_eq!(*known, word, "two lexicon words with one hash");
+            let (known, kind) = kinds.entry(hash_bytes(word)).or_insert((word.into(), WordKind::default()));
+            assert_eq!(&**known, word, "two lexicon words with one hash");
             kind
         }
         for &word in lexicon::NEGATORS {
@@ -217,7 +323,12 @@ impl Featurizer {
                 entry(&mut kinds, word).degree = Some(namespace);
             }
         }
-        for (words, polarity) in [(lexicon::POSITIVE, true), (lexicon::NEGATIVE, false)] {
+        for (words, polarity) in [
+            (lexicon::POSITIVE, true),
+            (lexicon::SERVICE_POSITIVE, true),
+            (lexicon::NEGATIVE, false),
+            (lexicon::SERVICE_NEGATIVE, false),
+        ] {
             for &word in words {
                 entry(&mut kinds, word).polarity = Some(polarity);
             }
@@ -226,6 +337,43 @@ impl Featurizer {
             let kind = entry(&mut kinds, word);
             kind.polarity = Some(true);
             kind.praise = true;
+        }
+        for &word in lexicon::MEDIOCRE {
+            entry(&mut kinds, word).mediocre = true;
+        }
+        for &word in lexicon::CONTRAST {
+            entry(&mut kinds, word).contrast = true;
+        }
+        for &word in lexicon::CONCESSION {
+            entry(&mut kinds, word).concession = true;
+        }
+        for &word in lexicon::SARCASM {
+            entry(&mut kinds, word).sarcasm = true;
+        }
+        // Compounds of a prefix and a word with polarity, unless the compound is a lexicon word.
+        let mut compounds = Vec::new();
+        for (_, (word, kind)) in kinds.iter() {
+            if kind.polarity.is_none() && !kind.mediocre {
+                continue;
+            }
+            for prefix in DEGREE_PREFIXES {
+                compounds.push((format!("{prefix}{word}"), WordKind { praise: false, ..*kind }));
+            }
+            for prefix in NEGATION_PREFIXES {
+                let negated = match kind.polarity {
+                    _ if kind.mediocre => Some(true),
+                    Some(polarity) => Some(!polarity),
+                    None => None,
+                };
+                compounds
+                    .push((format!("{prefix}{word}"), WordKind { polarity: negated, ..WordKind::default() }));
+            }
+        }
+        // The map's order is no order: sort, so that which of two colliding compounds wins is fixed.
+        compounds.sort_by(|a, b| a.0.cmp(&b.0));
+        for (compound, kind) in compounds {
+            let hash = hash_bytes(&compound);
+            kinds.entry(hash).or_insert((compound.into_boxed_str(), kind));
         }
         let mut kind_filter = vec![0u64; KIND_FILTER_BITS as usize / 64];
         for &word_hash in kinds.keys() {
@@ -240,7 +388,7 @@ impl Featurizer {
             return WordKind::default();
         }
         match self.kinds.get(&word_hash) {
-            Some(&(known, kind)) if known == word => kind,
+            Some((known, kind)) if &**known == word => *kind,
             _ => WordKind::default(),
         }
     }
@@ -296,8 +444,9 @@ impl Featurizer {
         if self.config.words {
             self.words(normal, segment, bits, hashed, &mut hits);
         } else {
-            self.segmenter
-                .each_word(normal, segment, &mut |word| hits.count(self.kind(word, hash_bytes(word)), false));
+            self.segmenter.each_word(normal, segment, &mut |word| {
+                hits.count(self.kind(word, hash_bytes(word)), false, false)
+            });
         }
         if self.config.ngram_max > 0 {
             ngrams(normal, self.config.ngram_max as usize, bits, hashed);
@@ -322,18 +471,43 @@ impl Featurizer {
         hashed: &mut impl FnMut(u32),
         hits: &mut Hits,
     ) {
-        // Words left in the current negation scope, and the degree mark for the next word.
+        // Words left in the current negation scope, the degree mark for the next word, whether a
+        // contrast word came, whether a clause ended (the next word starts the tail, unless a
+        // contrast word came), and whether we are in a conceded clause.
         let mut negation_left = 0usize;
         let mut degree: Option<u64> = None;
+        let mut contrast = false;
+        let mut clause_ended = false;
+        let mut conceded = false;
+        let mut sarcastic = false;
         self.segmenter.each_word(normal, segment, &mut |word| {
             // The segmenter's words of more than one character are never punctuation.
             if word.len() <= 3 && is_boundary(word) {
                 negation_left = 0;
                 degree = None;
+                clause_ended = true;
+                conceded = false;
                 return;
             }
+            if clause_ended && !contrast {
+                hits.start_tail();
+            }
+            clause_ended = false;
             let word_hash = hash_bytes(word);
             let kind = self.kind(word, word_hash);
+            sarcastic |= kind.sarcasm;
+            if kind.contrast || kind.concession {
+                contrast = kind.contrast;
+                conceded = kind.concession;
+                if kind.contrast {
+                    hits.contrast();
+                }
+                hits.start_tail();
+                negation_left = 0;
+                degree = None;
+                hashed(word_bucket(NS_WORD, word_hash, bits));
+                return;
+            }
             if kind.negator {
                 // A second negator inside a scope cancels it (不是不好).
                 negation_left = if negation_left > 0 { 0 } else { lexicon::NEGATION_SCOPE_WORDS };
@@ -341,8 +515,18 @@ impl Featurizer {
                 return;
             }
             let negated = negation_left > 0;
-            hits.count(kind, negated);
-            hashed(word_bucket(if negated { NS_NEGATED } else { NS_WORD }, word_hash, bits));
+            if !conceded {
+                hits.count(kind, negated, true);
+                // After a contrast word the verdict counts twice.
+                if contrast {
+                    hits.count(kind, negated, true);
+                }
+            }
+            let namespace = if negated { NS_NEGATED } else { NS_WORD };
+            hashed(word_bucket(namespace, word_hash, bits));
+            if contrast {
+                hashed(word_bucket(namespace + NS_TAIL, word_hash, bits));
+            }
             if let Some(namespace) = degree.take() {
                 hashed(word_bucket(namespace, word_hash, bits));
             }
@@ -352,6 +536,9 @@ impl Featurizer {
                 negation_left = negation_left.saturating_sub(1);
             }
         });
+        if sarcastic {
+            hits.sarcastic();
+        }
     }
 }
 
@@ -596,7 +783,8 @@ mod tests {
         let mut features = Features::default();
         featurizer.features("质量不好用", &mut features);
         let words = featurizer.words_of("质量不好用");
-        assert!(words.contains(&"不") || words.contains(&"不好"), "{words:?}");
+        // 不好用 is a lexicon word, kept whole (and known as negative).
+        assert!(words.contains(&"不好用"), "{words:?}");
         featurizer.features("不 喜欢", &mut features);
         assert!(features.hashed.contains(&hash_word(NS_NEGATED, "喜欢", bits)));
         assert!(!features.hashed.contains(&hash_word(NS_WORD, "喜欢", bits)));

