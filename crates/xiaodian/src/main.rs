@@ -58,7 +58,7 @@ impl DbArg {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API and the console.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Create the database if needed and apply pending migrations.
     Migrate(DbArg),
     /// A consistent copy of the database taken while `serve` runs, with a manifest of the files.
@@ -107,7 +107,7 @@ fn main() -> std::process::ExitCode {
     };
     let outcome = runtime.block_on(async {
         match command {
-            Command::Serve(args) => serve::run(args).await,
+            Command::Serve(args) => serve::run(*args).await,
             Command::Migrate(db) => commands::migrate(&db).await,
             Command::Backup(args) => backup::backup(args).await,
             Command::Restore(args) => backup::restore(args).await,
