@@ -185,12 +185,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let never = std::future::pending::<()>();
         tokio::spawn(crate::http::serve(metrics_listener, metrics_router, limits, never));
     }
+    let shutdown = shutdown_signal();
     print_banner(&address.to_string(), args.demo, seeded);
     if worker_on {
         tokio::spawn(worker(app.clone(), Duration::from_secs(args.worker_interval_seconds.max(1))));
     }
     tokio::spawn(webhook_sender(app.clone()));
-    crate::http::serve(listener, router, limits, shutdown_signal()).await?;
+    crate::http::serve(listener, router, limits, shutdown).await?;
     app.db().close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
@@ -241,21 +242,25 @@ async fn webhook_sender(app: App) {
     }
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+/// Completes on SIGINT or SIGTERM. The handlers are installed when this is called (not when it is
+/// first awaited), so a signal that arrives right after the banner is not lost.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let interrupt = signal(SignalKind::interrupt()).ok();
+    let terminate = signal(SignalKind::terminate()).ok();
+    async move {
+        let wait = |signal: Option<tokio::signal::unix::Signal>| async move {
+            match signal {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        tokio::select! {
+            () = wait(interrupt) => {},
+            () = wait(terminate) => {},
         }
-    };
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

@@ -113,11 +113,11 @@ async fn comment_inbox_badge_and_webhook_in_chromium() {
     // Awaiting a reply only; hide one, pin the other.
     page.goto(&format!("{base}/console/enterprise-accounts/{account}/comments?unanswered=1")).await.unwrap();
     assert_eq!(count(&browser, "#comments li.comment").await, 2);
-    click(&browser, "li.comment[data-id] form.inline button").await;
+    click(&browser, "li.comment[data-id] form.inline:not(.sentiment) button").await;
     assert_eq!(wait_for_notice(&browser, "comment_hidden").await, "评论已隐藏。");
     assert_eq!(text(&browser, "#unanswered-count").await, "1", "a hidden comment awaits nothing");
     page.goto(&format!("{base}/console/enterprise-accounts/{account}/comments?unanswered=1")).await.unwrap();
-    let pin = page.find_all(Locator::Css("li.comment form.inline button")).await.unwrap();
+    let pin = page.find_all(Locator::Css("li.comment form.inline:not(.sentiment) button")).await.unwrap();
     pin[1].click().await.unwrap();
     assert_eq!(wait_for_notice(&browser, "comment_pinned").await, "评论已置顶（同一视频原置顶评论已取消）。");
 

@@ -108,6 +108,10 @@ async fn logins_are_bounded_throttled_per_address_and_logged(backend: Backend) {
     let user = Client::bound_to(&server.base, loopback(0, 0, 2));
     assert_eq!(login_status(&user, "reviewer", &password("reviewer")).await, 200);
 
+    let waited = Instant::now();
+    while !plain(&server.logs()).contains("login_throttled") && waited.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let logs = plain(&server.logs());
     assert!(
         logs.contains("login_failed") && logs.contains("username=\"reviewer\""),
@@ -397,10 +401,15 @@ async fn slow_clients_odd_methods_and_small_leaks(backend: Backend) {
 
     // One access line per request, with its request id; the embedded database is private.
     server.client().get("/api/v1/me").await.assert_problem(401, "unauthorized");
-    let logs = plain(&server.logs());
-    assert!(
+    let logged = |logs: &str| {
         logs.contains("request_id=") && logs.contains("route=\"/api/v1/me\"") && logs.contains("status=401")
-    );
+    };
+    // The line reaches the test through the server's standard error a moment after the answer.
+    let waited = Instant::now();
+    while !logged(&plain(&server.logs())) {
+        assert!(waited.elapsed() < Duration::from_secs(10), "no access line: {}", plain(&server.logs()));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     if backend == Backend::Sqlite {
         use std::os::unix::fs::PermissionsExt;
         let path = db.url.trim_start_matches("sqlite:").split('?').next().unwrap().to_owned();
