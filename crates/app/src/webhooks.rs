@@ -103,6 +103,17 @@ fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// Why a webhook request may not go to an endpoint.
+#[derive(Debug, thiserror::Error)]
+enum TargetError {
+    /// The address, or one its name resolves to, is not on the public internet.
+    #[error("refused: the address is not a public internet address")]
+    NotPublic,
+    /// The name does not resolve (now) to any address.
+    #[error("the name {0} does not resolve")]
+    Unresolved(String),
+}
+
 /// The addresses a name resolves to, within `RESOLVE_TIMEOUT`.
 async fn resolve(name: &str, port: u16) -> Result<Vec<SocketAddr>, ()> {
     match tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name, port))).await {
@@ -329,22 +340,14 @@ impl App {
         if self.config().webhook_allow_private {
             return Ok(());
         }
-        let refused = || {
-            AppError::new(
+        match self.delivery_target(url).await {
+            Err(TargetError::NotPublic) => Err(AppError::new(
                 Code::WebhookTargetNotPublic,
                 "the webhook address is not a public internet address",
-            )
-        };
-        url.require_public().map_err(|_| refused())?;
-        if let WebhookHost::Name(name) = url.host() {
+            )),
             // A name that does not resolve now may resolve later: delivery checks it then.
-            if let Ok(addresses) = resolve(&name, url.port()).await
-                && addresses.iter().any(|address| !is_public_ip(address.ip()))
-            {
-                return Err(refused());
-            }
+            Ok(_) | Err(TargetError::Unresolved(_)) => Ok(()),
         }
-        Ok(())
     }
 
     /// Sends every delivery due at the app clock's now, round after round (one delivery per merchant
@@ -387,22 +390,21 @@ impl App {
     /// The one address a delivery connects to: the literal address, or the first one the name
     /// resolves to, each checked to be public (unless allowed). The request then goes to exactly this
     /// address, so a name cannot resolve to another one between the check and the connection.
-    async fn delivery_target(&self, url: &WebhookUrl) -> Result<SocketAddr, String> {
+    async fn delivery_target(&self, url: &WebhookUrl) -> Result<SocketAddr, TargetError> {
         let allow_private = self.config().webhook_allow_private;
-        let refused = || "refused: the address is not a public internet address".to_owned();
         if !allow_private && url.require_public().is_err() {
-            return Err(refused());
+            return Err(TargetError::NotPublic);
         }
         let addresses = match url.host() {
             WebhookHost::Ip(ip) => vec![SocketAddr::new(ip, url.port())],
             WebhookHost::Name(name) => {
-                resolve(&name, url.port()).await.map_err(|_| format!("the name {name} does not resolve"))?
+                resolve(&name, url.port()).await.map_err(|_| TargetError::Unresolved(name))?
             }
         };
         if !allow_private && addresses.iter().any(|address| !is_public_ip(address.ip())) {
-            return Err(refused());
+            return Err(TargetError::NotPublic);
         }
-        addresses.first().copied().ok_or_else(|| "the name resolves to no address".to_owned())
+        addresses.first().copied().ok_or_else(|| TargetError::Unresolved(url.redacted()))
     }
 
     async fn post_event(
@@ -416,7 +418,7 @@ impl App {
         };
         let target = match self.delivery_target(&url).await {
             Ok(target) => target,
-            Err(refusal) => return (None, Some(refusal)),
+            Err(refusal) => return (None, Some(refusal.to_string())),
         };
         let mut client = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)

@@ -28,24 +28,6 @@ fn peak_rss_kb(pid: u32) -> u64 {
         .expect("VmHWM")
 }
 
-/// Logs without terminal colour codes.
-fn plain(logs: &str) -> String {
-    let mut out = String::with_capacity(logs.len());
-    let mut chars = logs.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 async fn login_status(client: &Client, username: &str, password: &str) -> u16 {
     client.post("/api/v1/auth/login", &json!({"username": username, "password": password})).await.status
 }
@@ -109,10 +91,10 @@ async fn logins_are_bounded_throttled_per_address_and_logged(backend: Backend) {
     assert_eq!(login_status(&user, "reviewer", &password("reviewer")).await, 200);
 
     let waited = Instant::now();
-    while !plain(&server.logs()).contains("login_throttled") && waited.elapsed() < Duration::from_secs(10) {
+    while !server.logs().contains("login_throttled") && waited.elapsed() < Duration::from_secs(10) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let logs = plain(&server.logs());
+    let logs = server.logs();
     assert!(
         logs.contains("login_failed") && logs.contains("username=\"reviewer\""),
         "failed logins are logged"
@@ -406,8 +388,8 @@ async fn slow_clients_odd_methods_and_small_leaks(backend: Backend) {
     };
     // The line reaches the test through the server's standard error a moment after the answer.
     let waited = Instant::now();
-    while !logged(&plain(&server.logs())) {
-        assert!(waited.elapsed() < Duration::from_secs(10), "no access line: {}", plain(&server.logs()));
+    while !logged(&server.logs()) {
+        assert!(waited.elapsed() < Duration::from_secs(10), "no access line: {}", server.logs());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     if backend == Backend::Sqlite {
