@@ -63,7 +63,12 @@ impl SecretKey {
             Err(error) => return Err(error),
         }
         std::fs::create_dir_all(data_dir)?;
+        // Written whole to a file of its own, then linked into place: a reader never sees a
+        // half-written key, and of two creators (threads or processes) the first link wins and
+        // the other reads the winner's key.
         let key = SecretKey::generate();
+        let staging =
+            data_dir.join(format!("{SECRET_KEY_FILE}.{}.tmp", hex::encode(SecretKey::generate().0)));
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -71,13 +76,14 @@ impl SecretKey {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        match options.open(&path) {
-            Ok(mut file) => {
-                file.write_all(format!("{}\n", hex::encode(key.0)).as_bytes())?;
-                file.sync_all()?;
-                Ok(key)
-            }
-            // Another process created it first: use theirs.
+        let mut file = options.open(&staging)?;
+        file.write_all(format!("{}\n", hex::encode(key.0)).as_bytes())?;
+        file.sync_all()?;
+        drop(file);
+        let linked = std::fs::hard_link(&staging, &path);
+        std::fs::remove_file(&staging)?;
+        match linked {
+            Ok(()) => Ok(key),
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
                 SecretKey::from_hex(&std::fs::read_to_string(&path)?).ok_or_else(invalid)
             }

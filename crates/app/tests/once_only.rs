@@ -221,7 +221,7 @@ both_backends!(an_appeal_is_made_and_decided_once, a_refund_is_decided_once);
 both_backends!(a_closure_is_requested_and_withdrawn_once, a_verification_fee_is_paid_once);
 both_backends!(a_verification_is_claimed_taken_over_and_decided_once);
 both_backends!(a_video_is_approved_and_published_once, webhook_rotations_serialise);
-both_backends!(ledger_verify_names_each_broken_business_invariant);
+both_backends!(ledger_verify_names_each_broken_business_invariant, a_new_entity_is_held_by_one_merchant);
 
 async fn an_incident_becomes_one_violation(backend: Backend) {
     let f = fixture(backend).await;
@@ -587,9 +587,12 @@ async fn webhook_rotations_serialise(backend: Backend) {
     );
 }
 
+/// Runs one statement in a write transaction of its own (on SQLite a pooled read connection may
+/// still hold an older snapshot of the schema).
 async fn execute(f: &Fixture, sql: &str) {
-    let mut conn = f.app.db().read().await.unwrap();
-    sqlx::query(sql).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut tx = f.app.db().begin().await.unwrap();
+    sqlx::query(sql).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    tx.commit().await.unwrap();
 }
 
 /// Every business invariant broken by hand (references, reasons and business rows only, so the
@@ -703,4 +706,37 @@ async fn ledger_verify_names_each_broken_business_invariant(backend: Backend) {
         }
         assert_ledger_valid(&f).await;
     }
+}
+
+/// Sixteen merchants open a shop under the same new registered entity at once (spelled with
+/// different widths and invisible characters): one merchant holds it, the others hear
+/// `entity_held_elsewhere`, and the holder can open another shop under it.
+async fn a_new_entity_is_held_by_one_merchant(backend: Backend) {
+    let f = fixture(backend).await;
+    let mut merchants = Vec::new();
+    for n in 0..RACERS {
+        merchants.push(user(&f.app, &format!("racer{n}"), "merchant", Some(&format!("竞争商家{n}"))).await);
+    }
+    let spellings =
+        ["新主体科技有限公司", "新主体科技有限公司\u{200B}", "新主体科技 有限公司", "新主体科技有限公司 "];
+    let results = race(|n| {
+        let (app, ctx) = (f.app.clone(), merchants[n].clone());
+        let input = NewShopInput {
+            name: format!("竞争小店{n}"),
+            entity_type: "enterprise".into(),
+            entity_name: spellings[n % spellings.len()].into(),
+            category: "food".into(),
+        };
+        async move { app.create_shop(&ctx, &input).await }
+    })
+    .await;
+    let shop = one_winner(results, Code::EntityHeldElsewhere);
+    let holder = merchants.iter().find(|m| m.actor.merchant_id == Some(shop.merchant_id)).unwrap();
+    let again = NewShopInput {
+        name: "竞争二店".into(),
+        entity_type: "enterprise".into(),
+        entity_name: "新主体科技有限公司".into(),
+        category: "food".into(),
+    };
+    assert!(f.app.create_shop(holder, &again).await.is_ok(), "the holder opens another shop");
 }
