@@ -117,7 +117,7 @@ pub struct Summary {
     pub hits: Hits,
     /// The index of the length bucket (`LENGTH_BUCKETS`).
     pub length_bucket: u32,
-    /// The comment ends as a question (`?`, `吗`, `呢`).
+    /// The comment is a buyer's short question (`is_question`).
     pub question: bool,
 }
 
@@ -542,10 +542,16 @@ impl Featurizer {
     }
 }
 
-/// Whether a normalised text ends as a question: `?`, or the particle `吗` or `呢` last.
+/// Whether a normalised text is a buyer's short question (什么时候发货?): it ends as a question
+/// (`?`, or the particle `吗` or `呢` last), has at most `lexicon::QUESTION_CHARS_MAX` characters,
+/// and asks with a question word without a rhetorical cue (为什么, 几个意思). Longer texts that end
+/// in `?` are reviews, mostly complaints, and a `?` alone is often an emoji the shop's export lost.
 fn is_question(normal: &str) -> bool {
     let trimmed = normal.trim_end_matches([' ', '~', '.']);
     matches!(trimmed.chars().next_back(), Some('?' | '吗' | '呢'))
+        && trimmed.chars().count() <= lexicon::QUESTION_CHARS_MAX
+        && lexicon::QUESTION_WORDS.iter().any(|word| trimmed.contains(word))
+        && !lexicon::RHETORICAL.iter().any(|word| trimmed.contains(word))
 }
 
 /// jieba with its default dictionary and the lexicon's multi-character words, and the frequency
@@ -771,6 +777,9 @@ mod tests {
             ("好用吗 ", true),
             ("好用吗? 好用", false),
             ("很好", false),
+            ("很好?", false),
+            ("为什么还不发货?", false),
+            ("这件衣服收到了质量还可以就是不知道会不会起球有人知道吗?", false),
         ] {
             assert_eq!(is_question(text), question, "{text}");
         }

@@ -201,6 +201,18 @@ pub const CONTRAST: &[&str] =
 /// positive lexicon hits count as negative ones.
 pub const SARCASM: &[&str] = &["呵呵", "呵呵哒", "真是服了", "服了", "好一个", "可真行", "真有你的"];
 
+/// A buyer's question is short: past this many characters a text ending in `?` is a review.
+pub const QUESTION_CHARS_MAX: usize = 15;
+
+/// Words a question asks with (吗 and 呢 also end one).
+pub const QUESTION_WORDS: &[&str] = &[
+    "什么", "吗", "呢", "哪", "几", "多少", "怎么", "能不能", "有没有", "是不是", "可以", "会不会", "要不要", "咋", "啥",
+    "谁",
+];
+
+/// Rhetorical questions: a complaint asked as a question (为什么还不发货?).
+pub const RHETORICAL: &[&str] = &["为什么", "为啥", "凭什么", "难道", "几个意思", "什么意思", "怎么回事", "怎么又", "怎么还"];
+
 /// Concession words: what follows them up to the next contrast word is conceded (虽然贵了点，但是
 /// 质量好) and its lexicon words are not counted.
 pub const CONCESSION: &[&str] = &["虽然", "虽", "虽说", "尽管", "固然"];

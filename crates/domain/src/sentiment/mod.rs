@@ -11,9 +11,11 @@
 //! from the merchants' corrections; `shift.rs` is the domain-shift check (train without one topic
 //! of the corpus, test on it).
 //!
-//! The label follows the score with a neutral band: below `NEUTRAL_LOW` (0.47) negative, above
-//! `NEUTRAL_HIGH` (0.53) positive, neutral in between (both bounds included). A comment with
-//! nothing to read (empty, spaces) scores exactly 0.5.
+//! The label follows the score: below `NEUTRAL_LOW` (0.5) negative, above `NEUTRAL_HIGH` (0.53)
+//! positive, neutral in between (both bounds included). The band sits on the positive side of 0.5
+//! on purpose: a comment that leans negative at all is a complaint for reputation monitoring, never
+//! hidden as neutral; neutral is for what carries no complaint (a buyer's question, weak praise).
+//! A comment with nothing to read (empty, spaces) scores exactly 0.5 (neutral).
 
 pub mod adapt;
 pub mod features;
@@ -29,11 +31,12 @@ use model::{Model, ModelError};
 /// The committed model, trained from the committed corpus.
 pub const BUILTIN_MODEL: &[u8] = include_bytes!("../../../../data/sentiment/model.bin");
 
-/// Scores below this are negative. The band is narrow because the score is calibrated: only
-/// where the model is truly unsure (`xiaodian sentiment train --folds` prints the share of the
-/// corpus's negative reviews that land in it, held out: under 5%).
-pub const NEUTRAL_LOW: f32 = 0.47;
-/// Scores above this are positive.
+/// Scores below this are negative: the split of a calibrated probability, so every comment the
+/// model finds more likely negative than not counts as negative.
+pub const NEUTRAL_LOW: f32 = 0.5;
+/// Scores above this are positive; from `NEUTRAL_LOW` to here a comment is neutral (no complaint,
+/// no clear praise). Narrow because the score is calibrated (`xiaodian sentiment train --folds`
+/// prints the share of the corpus's negative reviews that land in it).
 pub const NEUTRAL_HIGH: f32 = 0.53;
 
 text_enum!(
@@ -105,8 +108,9 @@ impl Classifier {
     }
 
     /// `classify` reusing the caller's buffers (for loops over many comments: no allocation once
-    /// they have grown). A question with no negative or mediocrity word (这个颜色还有货吗？) has its
-    /// logit scaled by `QUESTION_LOGIT_SCALE`: the corpus has no neutral comments to learn that from.
+    /// they have grown). A short question with no negative or mediocrity word (这个颜色还有货吗？)
+    /// has its logit scaled by `QUESTION_LOGIT_SCALE` and never below 0: the corpus has no neutral
+    /// comments to learn that from, and a buyer's question without a complaint word is no complaint.
     pub fn classify_with(&self, text: &str, features: &mut Features) -> Sentiment {
         let score = match self.calibrated_logit(text, features) {
             None => 0.5,
@@ -116,13 +120,13 @@ impl Classifier {
     }
 
     /// The calibrated logit of `text` (the log-odds the score is the sigmoid of), with the
-    /// question scaling; `None` for a text with nothing to read.
+    /// question rule; `None` for a text with nothing to read.
     pub fn calibrated_logit(&self, text: &str, features: &mut Features) -> Option<f32> {
         let (logit, summary) = self.featurizer.logit(text, features, &self.model.weights)?;
         let logit = self.model.calibration.apply(logit);
         // Praise in a question does not lean it (这个好用吗？); a complaint does (怎么这么差？).
         let plain_question = summary.question && !summary.hits.leans_negative();
-        Some(if plain_question { logit * QUESTION_LOGIT_SCALE } else { logit })
+        Some(if plain_question { (logit * QUESTION_LOGIT_SCALE).max(0.0) } else { logit })
     }
 
     /// The words the segmenter cuts a normalised text into (for tools).
@@ -136,9 +140,8 @@ impl Classifier {
     }
 }
 
-/// What a question without lexicon words keeps of its logit: it leans as the model says, but
-/// only a strong lean leaves the neutral band. The sign stays, so the positive/negative split at
-/// 0.5 does not change.
+/// What a buyer's question without complaint words keeps of its logit: a positive lean as the
+/// model reads it (only a strong one leaves the neutral band), a negative lean not at all.
 pub const QUESTION_LOGIT_SCALE: f32 = 0.05;
 
 #[cfg(test)]
@@ -182,8 +185,7 @@ mod tests {
     #[test]
     fn labels_follow_the_neutral_band() {
         assert_eq!(Label::of_score(0.0), Label::Negative);
-        assert_eq!(Label::of_score(0.46), Label::Negative);
-        assert_eq!(Label::of_score(0.47), Label::Neutral);
+        assert_eq!(Label::of_score(0.49), Label::Negative);
         assert_eq!(Label::of_score(0.5), Label::Neutral);
         assert_eq!(Label::of_score(0.53), Label::Neutral);
         assert_eq!(Label::of_score(0.54), Label::Positive);
@@ -316,12 +318,13 @@ mod tests {
                 classifier.classify(text)
             );
         }
-        // The scale keeps the sign of the calibrated logit: the side of 0.5 stays.
-        let mut features = Features::default();
-        let text = "这个颜色还有货吗？";
-        let (logit, _) = classifier.featurizer.logit(text, &mut features, &classifier.model.weights).unwrap();
-        let calibrated = classifier.model.calibration.apply(logit);
-        assert_eq!(classifier.classify(text).score < 0.5, calibrated < 0.0);
+        // A buyer's question never leans negative; a complaint word or a rhetorical question does.
+        for text in ["这个颜色还有货吗？", "有没有大码？", "能发顺丰吗？"] {
+            assert!(classifier.classify(text).score >= 0.5, "{text}: {:?}", classifier.classify(text));
+        }
+        for text in ["怎么这么差？", "为什么还不发货？"] {
+            assert_eq!(classifier.classify(text).label, Label::Negative, "{text}");
+        }
     }
 
     #[test]

@@ -19,12 +19,12 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
-/// Each output line is `label<TAB>score` with the label following the 0.47–0.53 neutral band.
+/// Each output line is `label<TAB>score` with the label following the 0.5–0.53 neutral band.
 fn parse_line(line: &str) -> (String, f64) {
     let (label, score) = line.split_once('\t').unwrap_or_else(|| panic!("no tab in {line:?}"));
     let score: f64 = score.parse().unwrap();
     assert!((0.0..=1.0).contains(&score), "{line}");
-    let expected = if score < 0.47 {
+    let expected = if score < 0.5 {
         "negative"
     } else if score > 0.53 {
         "positive"
