@@ -206,12 +206,27 @@ pub const QUESTION_CHARS_MAX: usize = 15;
 
 /// Words a question asks with (吗 and 呢 also end one).
 pub const QUESTION_WORDS: &[&str] = &[
-    "什么", "吗", "呢", "哪", "几", "多少", "怎么", "能不能", "有没有", "是不是", "可以", "会不会", "要不要", "咋", "啥",
+    "什么",
+    "吗",
+    "呢",
+    "哪",
+    "几",
+    "多少",
+    "怎么",
+    "能不能",
+    "有没有",
+    "是不是",
+    "可以",
+    "会不会",
+    "要不要",
+    "咋",
+    "啥",
     "谁",
 ];
 
 /// Rhetorical questions: a complaint asked as a question (为什么还不发货?).
-pub const RHETORICAL: &[&str] = &["为什么", "为啥", "凭什么", "难道", "几个意思", "什么意思", "怎么回事", "怎么又", "怎么还"];
+pub const RHETORICAL: &[&str] =
+    &["为什么", "为啥", "凭什么", "难道", "几个意思", "什么意思", "怎么回事", "怎么又", "怎么还"];
 
 /// Concession words: what follows them up to the next contrast word is conceded (虽然贵了点，但是
 /// 质量好) and its lexicon words are not counted.

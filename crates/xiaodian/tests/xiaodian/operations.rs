@@ -568,7 +568,7 @@ async fn applied_versions(db: &TestDb) -> Vec<i64> {
 }
 
 async fn the_first_schema_upgrades_and_verifies(backend: Backend) {
-    let db = TestDb::new(backend).await;
+    let db = TestDb::empty(backend).await;
     let fixtures = test_support::server::workspace_root().join("crates/xiaodian/tests/fixtures/upgrade");
     // Load the dump of the first schema as it is, without migrating.
     match backend {
@@ -643,7 +643,7 @@ async fn postgresql_backs_up_with_pg_dump_and_restores_verified() {
     .unwrap();
     assert_eq!(manifest["database"]["engine"], "postgres");
 
-    let fresh = TestDb::postgres().await;
+    let fresh = TestDb::postgres_empty().await;
     let (code, stdout, stderr) = run(&["restore", dump.to_str().unwrap(), "--db", &fresh.url]);
     assert_eq!(code, 0, "restore: {stdout}{stderr}");
     assert!(stdout.contains("ledger ok: 5 transfers"), "{stdout}");
