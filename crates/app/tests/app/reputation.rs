@@ -8,18 +8,18 @@
 
 use std::sync::Arc;
 
+use crate::support::{PASSWORD, at, ctx_of, user};
 use app::ledger::IdempotencyClaim;
 use app::reputation::{IncidentFilter, IncidentRow};
 use app::shops::NewShopInput;
 use app::videos::{VideoInput, VideoRow};
 use app::violations::NewViolationInput;
-use app::{Actor, App, AppConfig, AppError, Code, Ctx, ManualClock};
+use app::{App, AppConfig, AppError, Code, Ctx, ManualClock};
 use chrono::{DateTime, Duration, Utc};
 use domain::reputation::{HOUR_MS, ReputationSettings};
 use store::verification::AccountRow;
 use test_support::{Backend, TestDb, both_backends};
 
-const PASSWORD: &str = "correct horse battery";
 const NEGATIVE: &str = "质量太差了，做工粗糙，退货！";
 const POSITIVE: &str = "非常好用，物流很快，好评";
 
@@ -37,21 +37,6 @@ struct Fixture {
     video: VideoRow,
     _data: tempfile::TempDir,
     _db: TestDb,
-}
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
-}
-
-async fn ctx_of(app: &App, username: &str) -> Ctx {
-    let mut conn = app.db().read().await.unwrap();
-    let row = store::users::find_user_by_username(&mut conn, username).await.unwrap().unwrap();
-    Ctx { actor: Actor::of_user(&row).unwrap(), request_id: format!("req-{username}") }
-}
-
-async fn user(app: &App, username: &str, role: &str, merchant: Option<&str>) -> Ctx {
-    app.create_user(&Ctx::system("test"), username, role, merchant, PASSWORD).await.unwrap();
-    ctx_of(app, username).await
 }
 
 async fn member(app: &App, owner: &Ctx, username: &str, team_role: &str) -> Ctx {

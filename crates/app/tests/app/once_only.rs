@@ -12,20 +12,19 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::support::{at, user};
 use app::closure::ClosureOutcome;
 use app::ledger::{IdempotencyClaim, LedgerReport};
 use app::shops::{NewShopInput, ShopRow};
 use app::verification::{ApplicationInput, DocumentUpload};
 use app::videos::{VideoInput, VideoRow};
 use app::violations::NewViolationInput;
-use app::{Actor, App, AppConfig, AppError, Code, Ctx, ManualClock};
-use chrono::{DateTime, Utc};
+use app::{App, AppConfig, AppError, Code, Ctx, ManualClock};
 use store::verification::AccountRow;
 use test_support::{Backend, TestDb, both_backends};
 
 /// Tasks racing for each transition.
 const RACERS: usize = 16;
-const PASSWORD: &str = "correct horse battery";
 const ENTITY: &str = "杭州小店科技有限公司";
 
 struct Fixture {
@@ -37,17 +36,6 @@ struct Fixture {
     admin: Ctx,
     _data: tempfile::TempDir,
     _db: TestDb,
-}
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
-}
-
-async fn user(app: &App, username: &str, role: &str, merchant: Option<&str>) -> Ctx {
-    app.create_user(&Ctx::system("test"), username, role, merchant, PASSWORD).await.unwrap();
-    let mut conn = app.db().read().await.unwrap();
-    let row = store::users::find_user_by_username(&mut conn, username).await.unwrap().unwrap();
-    Ctx { actor: Actor::of_user(&row).unwrap(), request_id: format!("req-{username}") }
 }
 
 async fn fixture(backend: Backend) -> Fixture {

@@ -6,15 +6,13 @@
 
 use std::sync::Arc;
 
+use crate::support::{PASSWORD, at, ctx_of, user};
 use app::campaigns::{CampaignInput, CampaignPatch, Metric};
 use app::shops::NewShopInput;
 use app::videos::VideoInput;
-use app::{Actor, App, AppConfig, AppError, Code, Ctx, ManualClock};
-use chrono::{DateTime, Utc};
+use app::{App, AppConfig, AppError, Code, Ctx, ManualClock};
 use store::campaigns::Engagement;
 use test_support::{Backend, TestDb, both_backends};
-
-const PASSWORD: &str = "correct horse battery";
 
 struct Fixture {
     app: App,
@@ -28,21 +26,6 @@ struct Fixture {
     other: Ctx,
     _data: tempfile::TempDir,
     _db: TestDb,
-}
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
-}
-
-async fn ctx_of(app: &App, username: &str) -> Ctx {
-    let mut conn = app.db().read().await.unwrap();
-    let row = store::users::find_user_by_username(&mut conn, username).await.unwrap().unwrap();
-    Ctx { actor: Actor::of_user(&row).unwrap(), request_id: format!("req-{username}") }
-}
-
-async fn user(app: &App, username: &str, role: &str, merchant: Option<&str>) -> Ctx {
-    app.create_user(&Ctx::system("test"), username, role, merchant, PASSWORD).await.unwrap();
-    ctx_of(app, username).await
 }
 
 async fn member(app: &App, owner: &Ctx, username: &str, team_role: &str) -> Ctx {

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
+use crate::support::{at, user};
 use app::closure::{ClosureOutcome, RefundView};
 use app::ledger::{IdempotencyClaim, LedgerReport};
 use app::operations::CaseTable;
 use app::shops::{NewShopInput, ShopRow};
 use app::violations::NewViolationInput;
-use app::{Actor, App, AppConfig, Code, Ctx, ManualClock};
-use chrono::{DateTime, Utc};
+use app::{App, AppConfig, Code, Ctx, ManualClock};
 use domain::closure::CheckCode;
 use test_support::{Backend, TestDb, both_backends};
 
@@ -26,18 +26,6 @@ struct Fixture {
     admin: Ctx,
     _db: TestDb,
     _data: tempfile::TempDir,
-}
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
-}
-
-async fn user(app: &App, username: &str, role: &str, merchant: Option<&str>) -> Ctx {
-    app.create_user(&Ctx::system("test"), username, role, merchant, "correct horse battery").await.unwrap();
-    let mut conn = app.db().read().await.unwrap();
-    let row = store::users::find_user_by_username(&mut conn, username).await.unwrap().unwrap();
-    let actor = Actor::of_user(&row).unwrap();
-    Ctx { actor, request_id: format!("req-{username}") }
 }
 
 async fn fixture(backend: Backend, start: &str) -> Fixture {

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::support::user;
 use app::ledger::{IdempotencyClaim, LedgerReport, MoneyOutcome};
 use app::shops::{DepositEntry, DepositView, NewShopInput, ShopRow};
 use app::violations::NewViolationInput;
@@ -29,14 +30,6 @@ fn start_time() -> DateTime<Utc> {
 }
 
 /// Creates a user and answers its actor (read back from the store, so no login is needed).
-async fn user(app: &App, username: &str, role: &str, merchant: Option<&str>) -> Ctx {
-    app.create_user(&Ctx::system("test"), username, role, merchant, "correct horse battery").await.unwrap();
-    let mut conn = app.db().read().await.unwrap();
-    let row = store::users::find_user_by_username(&mut conn, username).await.unwrap().unwrap();
-    let actor = Actor::of_user(&row).unwrap();
-    Ctx { actor, request_id: format!("req-{username}") }
-}
-
 async fn fixture(backend: Backend) -> Fixture {
     let db = TestDb::new(backend).await;
     let clock = Arc::new(ManualClock::new(start_time()));

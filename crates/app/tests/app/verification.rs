@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::support::user;
 use app::ledger::{IdempotencyClaim, LedgerReport};
 use app::verification::{ApplicationInput, DocumentUpload, VerificationView};
 use app::{Actor, App, AppConfig, Code, Ctx, ManualClock};
@@ -23,14 +24,6 @@ struct Fixture {
     admin: Ctx,
     _db: TestDb,
     _data: tempfile::TempDir,
-}
-
-async fn user(app: &App, username: &str, role: &str, merchant: Option<&str>) -> Ctx {
-    app.create_user(&Ctx::system("test"), username, role, merchant, "correct horse battery").await.unwrap();
-    let mut conn = app.db().read().await.unwrap();
-    let row = store::users::find_user_by_username(&mut conn, username).await.unwrap().unwrap();
-    let actor = Actor::of_user(&row).unwrap();
-    Ctx { actor, request_id: format!("req-{username}") }
 }
 
 async fn fixture(backend: Backend) -> Fixture {

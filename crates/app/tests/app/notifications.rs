@@ -5,13 +5,12 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::support::{PASSWORD, ctx_of, user};
 use app::videos::VideoInput;
-use app::{Actor, App, AppConfig, AppError, Clock, Code, Ctx, ManualClock};
+use app::{App, AppConfig, AppError, Clock, Code, Ctx, ManualClock};
 use chrono::{DateTime, Utc};
 use test_support::{Backend, TestDb, both_backends};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-const PASSWORD: &str = "correct horse battery";
 
 struct Fixture {
     app: App,
@@ -24,17 +23,6 @@ struct Fixture {
     admin: Ctx,
     _data: tempfile::TempDir,
     _db: TestDb,
-}
-
-async fn ctx_of(app: &App, username: &str) -> Ctx {
-    let mut conn = app.db().read().await.unwrap();
-    let row = store::users::find_user_by_username(&mut conn, username).await.unwrap().unwrap();
-    Ctx { actor: Actor::of_user(&row).unwrap(), request_id: format!("req-{username}") }
-}
-
-async fn user(app: &App, username: &str, role: &str, merchant: Option<&str>) -> Ctx {
-    app.create_user(&Ctx::system("test"), username, role, merchant, PASSWORD).await.unwrap();
-    ctx_of(app, username).await
 }
 
 async fn member(app: &App, owner: &Ctx, username: &str, team_role: &str) -> Ctx {

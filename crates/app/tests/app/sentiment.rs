@@ -6,15 +6,14 @@
 
 use std::sync::Arc;
 
+use crate::support::{PASSWORD, at, ctx_of, user};
 use app::comments::CommentRow;
 use app::videos::VideoInput;
-use app::{Actor, App, AppConfig, Clock, Code, Ctx, ManualClock};
-use chrono::{DateTime, Utc};
+use app::{App, AppConfig, Clock, Code, Ctx, ManualClock};
 use domain::sentiment::adapt::Example;
 use store::verification::AccountRow;
 use test_support::{Backend, TestDb, both_backends};
 
-const PASSWORD: &str = "correct horse battery";
 /// Words this deployment's buyers use that the shipped model never saw: one praises, one damns.
 const GOOD: &str = "叽里呱啦";
 const BAD: &str = "咕噜咕噜";
@@ -32,21 +31,6 @@ struct Fixture {
     video_id: i64,
     _data: tempfile::TempDir,
     _db: TestDb,
-}
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
-}
-
-async fn ctx_of(app: &App, username: &str) -> Ctx {
-    let mut conn = app.db().read().await.unwrap();
-    let row = store::users::find_user_by_username(&mut conn, username).await.unwrap().unwrap();
-    Ctx { actor: Actor::of_user(&row).unwrap(), request_id: format!("req-{username}") }
-}
-
-async fn user(app: &App, username: &str, role: &str, merchant: Option<&str>) -> Ctx {
-    app.create_user(&Ctx::system("test"), username, role, merchant, PASSWORD).await.unwrap();
-    ctx_of(app, username).await
 }
 
 async fn member(app: &App, owner: &Ctx, username: &str, team_role: &str) -> Ctx {
