@@ -113,10 +113,6 @@ pub struct Plan {
     pub suggestions: Vec<Suggestion>,
 }
 
-fn invalid(field: &str, rule: &str) -> AppError {
-    AppError::new(Code::InvalidField, format!("{field}: {rule}"))
-}
-
 /// A `YYYY-MM-DD` date, or `invalid_date` naming the field.
 pub fn parse_day(field: &str, text: &str) -> AppResult<NaiveDate> {
     let text = text.trim();
@@ -159,20 +155,21 @@ impl ParsedCampaign {
 
 fn parse_input(input: &CampaignInput) -> AppResult<ParsedCampaign> {
     let name = bounded_text(&input.name, CAMPAIGN_NAME_LENGTH_MAX)
-        .ok_or_else(|| invalid("name", "1-50 characters, no control characters"))?;
+        .ok_or_else(|| AppError::invalid("name", "1-50 characters, no control characters"))?;
     let goal = CampaignGoal::parse(input.goal.trim())
-        .ok_or_else(|| invalid("goal", "awareness, engagement, followers or sales"))?;
+        .ok_or_else(|| AppError::invalid("goal", "awareness, engagement, followers or sales"))?;
     let starts_on = parse_day("starts_on", &input.starts_on)?;
     let ends_on = parse_day("ends_on", &input.ends_on)?;
     check_campaign_dates(starts_on, ends_on).map_err(|error| range_error(error, "ends_on"))?;
     if !(0..=CAMPAIGN_BUDGET_FEN_MAX).contains(&input.budget_fen) {
-        return Err(invalid("budget_fen", "0 to 10000000000 fen"));
+        return Err(AppError::invalid("budget_fen", "0 to 10000000000 fen"));
     }
     let tags = parse_tags(&input.tags).map_err(|error| match error {
-        TagError::Invalid { index } => {
-            invalid(&format!("tags[{index}]"), "1-20 characters after an optional #, no spaces, # or commas")
-        }
-        TagError::TooMany => invalid("tags", "at most 10 tags"),
+        TagError::Invalid { index } => AppError::invalid(
+            &format!("tags[{index}]"),
+            "1-20 characters after an optional #, no spaces, # or commas",
+        ),
+        TagError::TooMany => AppError::invalid("tags", "at most 10 tags"),
     })?;
     let tags = tags.iter().map(|tag| tag.as_str()).collect::<Vec<_>>().join(" ");
     Ok(ParsedCampaign { name, goal, starts_on, ends_on, budget_fen: input.budget_fen, tags })
@@ -278,7 +275,7 @@ impl App {
             .filter(|account| account.merchant_id == merchant_id)
             .ok_or_else(|| AppError::not_found("enterprise account"))?;
         if rows::count_campaigns(&mut tx, account.id).await? >= CAMPAIGNS_PER_ACCOUNT_MAX {
-            return Err(invalid("account", "an account holds at most 10000 campaigns"));
+            return Err(AppError::invalid("account", "an account holds at most 10000 campaigns"));
         }
         let (name, starts_on, ends_on) = parsed.content();
         let content = CampaignContent {
@@ -382,14 +379,14 @@ impl App {
                 if video.account_id == view.campaign.account_id {
                     Ok(video)
                 } else {
-                    Err(invalid("video_id", "a video of the campaign's own enterprise account"))
+                    Err(AppError::invalid("video_id", "a video of the campaign's own enterprise account"))
                 }
             })?;
         if view.video_ids.contains(&video_id) {
             return Ok(view);
         }
         if view.video_ids.len() as i64 >= CAMPAIGN_VIDEOS_MAX {
-            return Err(invalid("video_id", "a campaign links at most 200 videos"));
+            return Err(AppError::invalid("video_id", "a campaign links at most 200 videos"));
         }
         rows::link_video(&mut tx, id, video_id, &ctx.actor.username, self.clock().now_ms()).await?;
         self.audit_campaign(
@@ -465,17 +462,17 @@ impl App {
             return Err(AppError::forbidden());
         }
         let topic = bounded_text(topic, TOPIC_LENGTH_MAX)
-            .ok_or_else(|| invalid("topic", "1-50 characters, no control characters"))?;
+            .ok_or_else(|| AppError::invalid("topic", "1-50 characters, no control characters"))?;
         if !(0..=TOPIC_HEAT_MAX).contains(&heat) {
-            return Err(invalid("heat", "an integer from 0 to 10^12"));
+            return Err(AppError::invalid("heat", "an integer from 0 to 10^12"));
         }
         let observed_at = DateTime::parse_from_rfc3339(observed_at.trim())
-            .map_err(|_| invalid("observed_at", "an RFC 3339 time"))?
+            .map_err(|_| AppError::invalid("observed_at", "an RFC 3339 time"))?
             .to_utc();
         let observed_at_ms = observed_at.timestamp_millis();
         let now_ms = self.clock().now_ms();
         if observed_at_ms > now_ms + 24 * 3600 * 1000 {
-            return Err(invalid("observed_at", "not more than a day ahead of now"));
+            return Err(AppError::invalid("observed_at", "not more than a day ahead of now"));
         }
         let mut tx = self.db().begin().await?;
         let id =

@@ -64,10 +64,6 @@ const PAYOUT_CONTEXT: &str = "payout_account";
 /// Refunds listed at most.
 pub const REFUND_LIST_MAX: i64 = 200;
 
-fn invalid(field: &str, rule: &str) -> AppError {
-    AppError::new(Code::InvalidField, format!("{field}: {rule}"))
-}
-
 fn subject_id(job: &JobRow, prefix: &str) -> AppResult<i64> {
     job.subject
         .strip_prefix(prefix)
@@ -417,8 +413,9 @@ impl App {
     pub async fn list_refunds(&self, actor: &Actor, status: Option<&str>) -> AppResult<Vec<RefundView>> {
         actor.require(&[Role::Reviewer, Role::Admin])?;
         if let Some(status) = status {
-            RefundStatus::parse(status)
-                .ok_or_else(|| invalid("status", "holding, in_review, paid, partially_paid or forfeited"))?;
+            RefundStatus::parse(status).ok_or_else(|| {
+                AppError::invalid("status", "holding, in_review, paid, partially_paid or forfeited")
+            })?;
         }
         let mut conn = self.db().read().await?;
         let rows = rows::refunds(&mut conn, status.unwrap_or(""), ("", 0), REFUND_LIST_MAX).await?;
@@ -507,12 +504,12 @@ impl App {
         reason: &str,
     ) -> AppResult<RefundView> {
         ctx.actor.require(&[Role::Reviewer])?;
-        let outcome =
-            RefundOutcome::parse(outcome).ok_or_else(|| invalid("outcome", "full, partial or forfeit"))?;
+        let outcome = RefundOutcome::parse(outcome)
+            .ok_or_else(|| AppError::invalid("outcome", "full, partial or forfeit"))?;
         let reason = match (outcome, bounded_text(reason, NOTE_LENGTH_MAX)) {
             (RefundOutcome::Full, text) => text.unwrap_or_default(),
             (_, Some(text)) => text,
-            (_, None) => return Err(invalid("reason", "1-2000 characters: say why money is kept")),
+            (_, None) => return Err(AppError::invalid("reason", "1-2000 characters: say why money is kept")),
         };
         let deduct_fen = if outcome == RefundOutcome::Partial { deduct_fen } else { 0 };
         let mut tx = self.db().begin().await?;
@@ -690,11 +687,11 @@ impl App {
     ) -> AppResult<PayoutView> {
         ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let holder = bounded_text(holder_name, ENTITY_NAME_LENGTH_MAX)
-            .ok_or_else(|| invalid("holder_name", "1-100 characters"))?;
+            .ok_or_else(|| AppError::invalid("holder_name", "1-100 characters"))?;
         let bank = bounded_text(bank_name, BANK_NAME_LENGTH_MAX)
-            .ok_or_else(|| invalid("bank_name", "1-50 characters"))?;
-        let number =
-            parse_account_number(account_number).ok_or_else(|| invalid("account_number", "8-32 digits"))?;
+            .ok_or_else(|| AppError::invalid("bank_name", "1-50 characters"))?;
+        let number = parse_account_number(account_number)
+            .ok_or_else(|| AppError::invalid("account_number", "8-32 digits"))?;
         let sealed = self.secret_key()?.seal(PAYOUT_CONTEXT, &number);
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;

@@ -120,10 +120,6 @@ pub struct CommentStats {
     pub working_hours: (i64, i64),
 }
 
-fn invalid(field: &str, rule: &str) -> AppError {
-    AppError::new(Code::InvalidField, format!("{field}: {rule}"))
-}
-
 /// The shipped comment classifier, loaded once per process (`serve` loads it at start-up);
 /// ingest uses `App::sentiment_classifier`, the newest adapted version.
 pub fn classifier() -> &'static Classifier {
@@ -209,7 +205,7 @@ fn parse_line(bytes: &[u8], line: usize, now_ms: i64) -> Result<ValidLine<'_>, L
 
 /// The inbox cursor: `CREATED_AT_MS.ID` of the last comment seen.
 fn parse_cursor(text: &str) -> AppResult<(i64, i64)> {
-    let refused = || invalid("cursor", "a next_cursor of the previous page");
+    let refused = || AppError::invalid("cursor", "a next_cursor of the previous page");
     let (ms, id) = text.split_once('.').ok_or_else(refused)?;
     Ok((ms.parse().map_err(|_| refused())?, id.parse().map_err(|_| refused())?))
 }
@@ -221,7 +217,7 @@ fn keyword_pattern(keyword: &str) -> AppResult<Option<String>> {
         return Ok(None);
     }
     if keyword.chars().count() > COMMENT_KEYWORD_LENGTH_MAX || keyword.chars().any(char::is_control) {
-        return Err(invalid("q", "at most 50 characters, no control characters"));
+        return Err(AppError::invalid("q", "at most 50 characters, no control characters"));
     }
     let mut pattern = String::with_capacity(keyword.len() + 4);
     pattern.push('%');
@@ -395,7 +391,7 @@ impl App {
         let sentiment = match query.sentiment.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(text) => Some(
                 domain::sentiment::Label::parse(text)
-                    .ok_or_else(|| invalid("sentiment", "positive, neutral or negative"))?
+                    .ok_or_else(|| AppError::invalid("sentiment", "positive, neutral or negative"))?
                     .as_str(),
             ),
             None => None,
@@ -453,7 +449,7 @@ impl App {
     /// answered.
     pub async fn reply_to_comment(&self, ctx: &Ctx, id: i64, text: &str) -> AppResult<CommentRow> {
         ctx.actor.require_team(REPLY_RIGHTS)?;
-        let text = parse_comment_text(text).ok_or_else(|| invalid("text", "1-1000 characters"))?;
+        let text = parse_comment_text(text).ok_or_else(|| AppError::invalid("text", "1-1000 characters"))?;
         let mut tx = self.db().begin().await?;
         let parent = self.comment_to_change(&mut tx, &ctx.actor, id).await?;
         if parent.hidden_at_ms.is_some() {
@@ -574,7 +570,7 @@ impl App {
     ) -> AppResult<CommentStats> {
         let days = days.unwrap_or(COMMENT_STATS_DAYS_DEFAULT);
         if !(1..=COMMENT_STATS_DAYS_MAX).contains(&days) {
-            return Err(invalid("days", "1 to 366"));
+            return Err(AppError::invalid("days", "1 to 366"));
         }
         let account = self.enterprise_account(actor, account_id).await?;
         let since_ms = self.clock().now_ms() - days * DAY_MS;

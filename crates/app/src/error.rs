@@ -125,6 +125,12 @@ impl AppError {
         AppError { code, detail: detail.into() }
     }
 
+    /// Input that breaks a rule of its field: `invalid_field` with the field named first, so the
+    /// API's problem names it (`reason_text: 10 to 2000 characters`).
+    pub fn invalid(field: &str, rule: &str) -> AppError {
+        AppError::new(Code::InvalidField, format!("{field}: {rule}"))
+    }
+
     pub fn not_found(what: &str) -> AppError {
         AppError::new(Code::NotFound, format!("{what} not found"))
     }

@@ -50,12 +50,8 @@ pub struct ConversationView {
 /// What a list of a shop's records shows at most.
 pub const SHOP_LIST_MAX: i64 = 200;
 
-fn invalid(field: &str, rule: &str) -> AppError {
-    AppError::new(Code::InvalidField, format!("{field}: {rule}"))
-}
-
 fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
-    bounded_text(value, max).ok_or_else(|| invalid(field, &format!("1-{max} characters")))
+    bounded_text(value, max).ok_or_else(|| AppError::invalid(field, &format!("1-{max} characters")))
 }
 
 fn amount(field: &str, fen: i64) -> AppResult<Amount> {
@@ -249,7 +245,7 @@ impl App {
         let shop = self.shop(actor, shop_id).await?;
         if let Some(status) = status {
             OrderStatus::parse(status)
-                .ok_or_else(|| invalid("status", "paid, shipped, completed or cancelled"))?;
+                .ok_or_else(|| AppError::invalid("status", "paid, shipped, completed or cancelled"))?;
         }
         let mut conn = self.db().read().await?;
         Ok(rows::orders(&mut conn, shop.id, status, i64::MAX, SHOP_LIST_MAX).await?)
@@ -474,8 +470,8 @@ impl App {
         reason: &str,
     ) -> AppResult<CaseRow> {
         ctx.actor.require(&[Role::Service])?;
-        let kind =
-            AfterSalesKind::parse(kind).ok_or_else(|| invalid("kind", "refund, return or exchange"))?;
+        let kind = AfterSalesKind::parse(kind)
+            .ok_or_else(|| AppError::invalid("kind", "refund, return or exchange"))?;
         let reason = text("reason", reason, MESSAGE_LENGTH_MAX)?;
         let shop_id = self.order(&ctx.actor, order_id).await?.shop_id;
         let now_ms = self.clock().now_ms();

@@ -88,10 +88,6 @@ pub struct ReputationSeries {
     pub settings: ReputationSettings,
 }
 
-fn invalid(field: &str, rule: &str) -> AppError {
-    AppError::new(Code::InvalidField, format!("{field}: {rule}"))
-}
-
 fn resolved_refused() -> AppError {
     AppError::new(Code::IncidentResolved, "the incident is resolved")
 }
@@ -528,7 +524,8 @@ impl App {
     ) -> AppResult<Page<IncidentRow>> {
         let before = match cursor.filter(|c| !c.is_empty()) {
             Some(text) => Some(
-                text.parse::<i64>().map_err(|_| invalid("cursor", "a next_cursor of the previous page"))?,
+                text.parse::<i64>()
+                    .map_err(|_| AppError::invalid("cursor", "a next_cursor of the previous page"))?,
             ),
             None => None,
         };
@@ -618,7 +615,7 @@ impl App {
     pub async fn resolve_incident(&self, ctx: &Ctx, id: i64, summary: &str) -> AppResult<IncidentRow> {
         ctx.actor.require_team(REPUTATION_RIGHTS)?;
         let summary = bounded_text(summary, INCIDENT_SUMMARY_LENGTH_MAX)
-            .ok_or_else(|| invalid("summary", "1-2000 characters, no control characters"))?;
+            .ok_or_else(|| AppError::invalid("summary", "1-2000 characters, no control characters"))?;
         let mut tx = self.db().begin().await?;
         let incident = self.incident_to_change(&mut tx, &ctx.actor, id).await?;
         let now_ms = self.clock().now_ms();
@@ -663,7 +660,7 @@ impl App {
         let incident = self.incident(&ctx.actor, id).await?;
         let shop = self.shop(&ctx.actor, shop_id).await?;
         if shop.merchant_id != incident.merchant_id {
-            return Err(invalid("shop_id", "a shop of the incident's merchant"));
+            return Err(AppError::invalid("shop_id", "a shop of the incident's merchant"));
         }
         let input = NewViolationInput {
             evidence: format!("舆情事件 #{id} / reputation incident #{id}: {}", input.evidence.trim()),
@@ -761,7 +758,7 @@ impl App {
     ) -> AppResult<ReputationSeries> {
         let (from_ms, to_ms) = (hour_of(from_ms), hour_of(to_ms + HOUR_MS - 1));
         if to_ms <= from_ms || (to_ms - from_ms) / HOUR_MS > REPUTATION_SERIES_HOURS_MAX {
-            return Err(invalid("from/to", "from before to, at most 31 days apart"));
+            return Err(AppError::invalid("from/to", "from before to, at most 31 days apart"));
         }
         let account = self.enterprise_account(actor, account_id).await?;
         let mut conn = self.db().read().await?;

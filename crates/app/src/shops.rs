@@ -85,10 +85,6 @@ pub fn can_see(actor: &Actor, shop: &ShopRow) -> bool {
     }
 }
 
-fn invalid(field: &str, rule: &str) -> AppError {
-    AppError::new(Code::InvalidField, format!("{field}: {rule}"))
-}
-
 fn entry_of(account_id: i64, row: &TransferRow) -> DepositEntry {
     let is_debit = row.debit_account_id == account_id;
     let (amount_fen, held_change_fen) = match (row.kind.as_str(), is_debit) {
@@ -130,11 +126,12 @@ impl App {
     /// Opens a shop for the caller's merchant, with its deposit account.
     pub async fn create_shop(&self, ctx: &Ctx, input: &NewShopInput) -> AppResult<ShopRow> {
         let merchant_id = ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
-        let name = ShopName::parse(&input.name).ok_or_else(|| invalid("name", "1-30 characters"))?;
+        let name =
+            ShopName::parse(&input.name).ok_or_else(|| AppError::invalid("name", "1-30 characters"))?;
         let entity_type = EntityType::parse(&input.entity_type)
-            .ok_or_else(|| invalid("entity_type", "enterprise or individual"))?;
+            .ok_or_else(|| AppError::invalid("entity_type", "enterprise or individual"))?;
         let entity_name = EntityName::parse(&input.entity_name)
-            .ok_or_else(|| invalid("entity_name", "1-100 characters"))?;
+            .ok_or_else(|| AppError::invalid("entity_name", "1-100 characters"))?;
         if !self.config().shop_categories.iter().any(|(code, _, _)| *code == input.category) {
             return Err(AppError::new(
                 Code::UnknownCategory,
@@ -258,7 +255,7 @@ impl App {
                 )
             })?;
         let payment_ref = bounded_text(payment_ref, PAYMENT_REF_LENGTH_MAX)
-            .ok_or_else(|| invalid("payment_ref", "1-64 characters"))?;
+            .ok_or_else(|| AppError::invalid("payment_ref", "1-64 characters"))?;
         // The payment channel may credit any shop; only which shop it is matters here.
         let (merchant_id, deposit_account_id) = match self.shop_cache.get(shop_id) {
             Some(known) => known,

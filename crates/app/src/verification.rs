@@ -135,10 +135,6 @@ struct Parsed {
     operator_is_legal_rep: bool,
 }
 
-fn invalid(field: &str, rule: &str) -> AppError {
-    AppError::new(Code::InvalidField, format!("{field}: {rule}"))
-}
-
 fn status_of(row: &VerificationRow) -> AppResult<VerificationStatus> {
     VerificationStatus::parse(&row.status)
         .ok_or_else(|| AppError::internal(&format!("verification {} has status {}", row.id, row.status)))
@@ -334,11 +330,11 @@ impl App {
     ) -> AppResult<AccountRow> {
         let merchant_id = ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let nickname = bounded_name(nickname, NICKNAME_LENGTH_MAX)
-            .ok_or_else(|| invalid("nickname", "1-30 characters, no control characters"))?;
-        let bio = parse_bio(bio).ok_or_else(|| invalid("bio", "at most 500 characters"))?;
+            .ok_or_else(|| AppError::invalid("nickname", "1-30 characters, no control characters"))?;
+        let bio = parse_bio(bio).ok_or_else(|| AppError::invalid("bio", "at most 500 characters"))?;
         let mut tx = self.db().begin().await?;
         if rows::count_accounts(&mut tx, merchant_id).await? >= ENTERPRISE_ACCOUNTS_PER_MERCHANT_MAX {
-            return Err(invalid("nickname", "a merchant holds at most 100 enterprise accounts"));
+            return Err(AppError::invalid("nickname", "a merchant holds at most 100 enterprise accounts"));
         }
         let id = rows::insert_account(&mut tx, merchant_id, &nickname, &bio, self.clock().now_ms()).await?;
         self.audit(&mut tx, ctx, "enterprise_account.create", &format!("enterprise_account:{id}"), &nickname)
@@ -773,7 +769,7 @@ impl App {
         Self::require_verification_reader(actor)?;
         if let Some(status) = status {
             VerificationStatus::parse(status)
-                .ok_or_else(|| invalid("status", "one of the application statuses"))?;
+                .ok_or_else(|| AppError::invalid("status", "one of the application statuses"))?;
         }
         let merchant = match actor.role {
             Role::Merchant => Some(actor.merchant_id.ok_or_else(AppError::forbidden)?),
@@ -803,7 +799,7 @@ impl App {
         }
         let mut conn = self.db().read().await?;
         if rows::documents(&mut conn, id).await?.len() as i64 >= DOCUMENTS_PER_VERIFICATION_MAX {
-            return Err(invalid("file", "an application carries at most 40 documents"));
+            return Err(AppError::invalid("file", "an application carries at most 40 documents"));
         }
         drop(conn);
         let tmp = self.config().data_dir.join("tmp");
@@ -829,7 +825,10 @@ impl App {
     ) -> AppResult<DocumentRow> {
         ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
         let kind = DocumentKind::parse(kind.trim()).ok_or_else(|| {
-            invalid("kind", "business_licence, application_letter, authorization_letter or industry_permit")
+            AppError::invalid(
+                "kind",
+                "business_licence, application_letter, authorization_letter or industry_permit",
+            )
         })?;
         let file_type = DocumentType::detect(&upload.head).ok_or_else(|| {
             AppError::new(Code::UnsupportedDocumentType, "the file is not a JPEG, PNG or PDF document")
@@ -941,7 +940,7 @@ impl App {
         let amount = Amount::parse(amount_fen)
             .map_err(|_| AppError::new(Code::InvalidAmount, format!("the review fee is {fee} fen")))?;
         let payment_ref = bounded_text(payment_ref, PAYMENT_REF_LENGTH_MAX)
-            .ok_or_else(|| invalid("payment_ref", "1-64 characters"))?;
+            .ok_or_else(|| AppError::invalid("payment_ref", "1-64 characters"))?;
         let row = self.verification_row(&ctx.actor, id).await?;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
@@ -1107,21 +1106,25 @@ impl App {
     ) -> AppResult<VerificationView> {
         ctx.actor.require(REVIEW_ROLES)?;
         let outcome = Outcome::parse(outcome)
-            .ok_or_else(|| invalid("outcome", "approve, reject or request_changes"))?;
+            .ok_or_else(|| AppError::invalid("outcome", "approve, reject or request_changes"))?;
         if reasons.len() > DECISION_REASONS_MAX {
-            return Err(invalid("reasons", "at most 10 reason codes"));
+            return Err(AppError::invalid("reasons", "at most 10 reason codes"));
         }
         if let Some(unknown) = reasons.iter().find(|r| !reason_known(r)) {
             let unknown: String = unknown.chars().take(40).collect();
-            return Err(invalid("reasons", &format!("{unknown:?} is not a reason code")));
+            return Err(AppError::invalid("reasons", &format!("{unknown:?} is not a reason code")));
         }
         if outcome != Outcome::Approve && reasons.is_empty() {
-            return Err(invalid("reasons", "a rejection or change request gives at least one reason code"));
+            return Err(AppError::invalid(
+                "reasons",
+                "a rejection or change request gives at least one reason code",
+            ));
         }
         let note = if note.trim().is_empty() {
             String::new()
         } else {
-            bounded_text(note, NOTE_LENGTH_MAX).ok_or_else(|| invalid("note", "at most 2000 characters"))?
+            bounded_text(note, NOTE_LENGTH_MAX)
+                .ok_or_else(|| AppError::invalid("note", "at most 2000 characters"))?
         };
         let row = self.verification_row(&ctx.actor, id).await?;
         let now = self.clock().now();

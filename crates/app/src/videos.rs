@@ -64,28 +64,25 @@ struct ParsedVideo {
     external_url: Option<String>,
 }
 
-fn invalid(field: &str, rule: &str) -> AppError {
-    AppError::new(Code::InvalidField, format!("{field}: {rule}"))
-}
-
 fn parse_input(input: &VideoInput) -> AppResult<ParsedVideo> {
     let title = bounded_text(&input.title, VIDEO_TITLE_LENGTH_MAX)
-        .ok_or_else(|| invalid("title", "1-55 characters, no control characters"))?;
+        .ok_or_else(|| AppError::invalid("title", "1-55 characters, no control characters"))?;
     let description = parse_description(&input.description)
-        .ok_or_else(|| invalid("description", "at most 1000 characters"))?;
+        .ok_or_else(|| AppError::invalid("description", "at most 1000 characters"))?;
     let tags = parse_tags(&input.tags).map_err(|error| match error {
-        TagError::Invalid { index } => {
-            invalid(&format!("tags[{index}]"), "1-20 characters after an optional #, no spaces, # or commas")
-        }
-        TagError::TooMany => invalid("tags", "at most 10 tags"),
-    })?;
-    let external_url = match input.external_url.as_deref().map(str::trim).filter(|url| !url.is_empty()) {
-        None => None,
-        Some(url) => Some(
-            parse_external_url(url)
-                .ok_or_else(|| invalid("external_url", "an https:// address of at most 2000 bytes"))?,
+        TagError::Invalid { index } => AppError::invalid(
+            &format!("tags[{index}]"),
+            "1-20 characters after an optional #, no spaces, # or commas",
         ),
-    };
+        TagError::TooMany => AppError::invalid("tags", "at most 10 tags"),
+    })?;
+    let external_url =
+        match input.external_url.as_deref().map(str::trim).filter(|url| !url.is_empty()) {
+            None => None,
+            Some(url) => Some(parse_external_url(url).ok_or_else(|| {
+                AppError::invalid("external_url", "an https:// address of at most 2000 bytes")
+            })?),
+        };
     let tags = tags.iter().map(|tag| tag.as_str()).collect::<Vec<_>>().join(" ");
     Ok(ParsedVideo { title, description, tags, external_url })
 }
@@ -262,7 +259,7 @@ impl App {
         let mut tx = self.db().begin().await?;
         let account = self.account_of(&mut tx, merchant_id, account_id).await?;
         if rows::count_videos(&mut tx, account.id).await? >= VIDEOS_PER_ACCOUNT_MAX {
-            return Err(invalid("account", "an account holds at most 100000 videos"));
+            return Err(AppError::invalid("account", "an account holds at most 100000 videos"));
         }
         let new_video = NewVideo {
             merchant_id,
@@ -324,7 +321,7 @@ impl App {
         let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(text) => Some(VideoStatus::parse(text).ok_or_else(|| {
-                invalid("status", "draft, in_review, approved, scheduled, published or withdrawn")
+                AppError::invalid("status", "draft, in_review, approved, scheduled, published or withdrawn")
             })?),
         };
         let merchant_id = match actor.role {
@@ -545,7 +542,7 @@ impl App {
             "" => None,
             text => Some(
                 bounded_text(text, VIDEO_COMMENT_LENGTH_MAX)
-                    .ok_or_else(|| invalid("comment", "at most 500 characters"))?,
+                    .ok_or_else(|| AppError::invalid("comment", "at most 500 characters"))?,
             ),
         };
         self.decide_video(ctx, id, VideoEvent::Approve, comment).await
@@ -554,7 +551,7 @@ impl App {
     /// An approver sends a submitted video back to its draft, saying why.
     pub async fn send_back_video(&self, ctx: &Ctx, id: i64, comment: &str) -> AppResult<VideoRow> {
         let comment = bounded_text(comment, VIDEO_COMMENT_LENGTH_MAX)
-            .ok_or_else(|| invalid("comment", "1-500 characters saying what to change"))?;
+            .ok_or_else(|| AppError::invalid("comment", "1-500 characters saying what to change"))?;
         self.decide_video(ctx, id, VideoEvent::SendBack, Some(comment)).await
     }
 
@@ -788,7 +785,7 @@ impl App {
     ) -> AppResult<CadenceView> {
         let merchant_id = ctx.actor.require_team(EDIT_RIGHTS)?;
         if !(0..=VIDEOS_PER_WEEK_MAX).contains(&videos_per_week) {
-            return Err(invalid("videos_per_week", "0 (no target) to 100"));
+            return Err(AppError::invalid("videos_per_week", "0 (no target) to 100"));
         }
         let mut tx = self.db().begin().await?;
         let account = self.account_of(&mut tx, merchant_id, account_id).await?;

@@ -28,10 +28,6 @@ pub struct NewViolationInput {
 /// Who may record a violation.
 pub const RECORD_VIOLATION_ROLES: &[Role] = &[Role::Reviewer];
 
-fn invalid(field: &str, rule: &str) -> AppError {
-    AppError::new(Code::InvalidField, format!("{field}: {rule}"))
-}
-
 fn incident_violation_exists(violation_id: i64) -> AppError {
     AppError::new(Code::IncidentViolationExists, format!("the incident is violation {violation_id} already"))
 }
@@ -87,12 +83,12 @@ impl App {
         incident_id: Option<i64>,
     ) -> Result<MoneyOutcome, crate::ledger::BatchError> {
         ctx.actor.require(&[Role::Reviewer])?;
-        let kind =
-            ViolationKind::parse(&input.kind).ok_or_else(|| invalid("kind", "one of the violation kinds"))?;
+        let kind = ViolationKind::parse(&input.kind)
+            .ok_or_else(|| AppError::invalid("kind", "one of the violation kinds"))?;
         let severity = Severity::parse(&input.severity)
-            .ok_or_else(|| invalid("severity", "minor, general or serious"))?;
+            .ok_or_else(|| AppError::invalid("severity", "minor, general or serious"))?;
         let beneficiary = Beneficiary::parse(&input.beneficiary)
-            .ok_or_else(|| invalid("beneficiary", "platform or consumer"))?;
+            .ok_or_else(|| AppError::invalid("beneficiary", "platform or consumer"))?;
         if input.penalty_fen < 0 || input.penalty_fen > self.config().penalty_fen_max {
             let detail = format!("penalty_fen must be 0 to {}", self.config().penalty_fen_max);
             return Err(AppError::new(Code::InvalidAmount, detail).into());
@@ -100,15 +96,17 @@ impl App {
         let buyer_id = match (beneficiary, input.buyer_id.as_deref()) {
             (Beneficiary::Consumer, Some(id)) => Some(
                 bounded_text(id, BUYER_ID_LENGTH_MAX)
-                    .ok_or_else(|| invalid("buyer_id", "1-64 characters"))?,
+                    .ok_or_else(|| AppError::invalid("buyer_id", "1-64 characters"))?,
             ),
             (Beneficiary::Consumer, None) => {
-                return Err(invalid("buyer_id", "required when the beneficiary is a consumer").into());
+                return Err(
+                    AppError::invalid("buyer_id", "required when the beneficiary is a consumer").into()
+                );
             }
             (Beneficiary::Platform, _) => None,
         };
         let evidence = bounded_text(&input.evidence, NOTE_LENGTH_MAX)
-            .ok_or_else(|| invalid("evidence", "1-2000 characters"))?;
+            .ok_or_else(|| AppError::invalid("evidence", "1-2000 characters"))?;
         let shop = self.shop(&ctx.actor, shop_id).await?;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
@@ -240,7 +238,8 @@ impl App {
     /// The merchant challenges a violation within the appeal window.
     pub async fn appeal_violation(&self, ctx: &Ctx, id: i64, text: &str) -> AppResult<ViolationRow> {
         ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
-        let text = bounded_text(text, NOTE_LENGTH_MAX).ok_or_else(|| invalid("text", "1-2000 characters"))?;
+        let text = bounded_text(text, NOTE_LENGTH_MAX)
+            .ok_or_else(|| AppError::invalid("text", "1-2000 characters"))?;
         let violation = self.violation(&ctx.actor, id).await?;
         if violation.status != ViolationStatus::Effective.as_str() {
             return Err(AppError::new(Code::NotAppealable, format!("the violation is {}", violation.status)));
@@ -286,12 +285,13 @@ impl App {
         let status = match outcome {
             "upheld" => ViolationStatus::Upheld,
             "overturned" => ViolationStatus::Overturned,
-            _ => return Err(invalid("outcome", "upheld or overturned")),
+            _ => return Err(AppError::invalid("outcome", "upheld or overturned")),
         };
         let note = if note.trim().is_empty() {
             String::new()
         } else {
-            bounded_text(note, NOTE_LENGTH_MAX).ok_or_else(|| invalid("note", "at most 2000 characters"))?
+            bounded_text(note, NOTE_LENGTH_MAX)
+                .ok_or_else(|| AppError::invalid("note", "at most 2000 characters"))?
         };
         let violation = self.violation(&ctx.actor, id).await?;
         match violation.status.as_str() {
