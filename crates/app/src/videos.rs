@@ -5,6 +5,7 @@
 //! statutory holidays and shopping festivals. Team rights: `edit_content` writes,
 //! `approve_content` decides, every member reads.
 
+use domain::feed::EventType;
 use domain::notifications::NoticeKind;
 use std::path::PathBuf;
 
@@ -648,6 +649,7 @@ impl App {
         jobs::cancel_pending(&mut tx, JobKind::VideoPublish.as_str(), &format!("video:{id}"), now_ms).await?;
         self.audit_video(&mut tx, ctx, "video.publish", &video, "").await?;
         let video = self.reload_video(&mut tx, id).await?;
+        self.emit(&mut tx, video.merchant_id, EventType::VideoPublished, video_data(&video)).await?;
         tx.commit().await?;
         Ok(video)
     }
@@ -672,6 +674,8 @@ impl App {
         let ctx = Ctx::system("scheduler");
         self.audit_video(tx, &ctx, "video.publish", &video, &format!("scheduled_for={}", job.payload))
             .await?;
+        let published = self.reload_video(tx, id).await?;
+        self.emit(tx, video.merchant_id, EventType::VideoPublished, video_data(&published)).await?;
         let notice = Notice {
             merchant_id: video.merchant_id,
             kind: NoticeKind::VideoPublished,
@@ -693,6 +697,10 @@ impl App {
         jobs::cancel_pending(&mut tx, JobKind::VideoPublish.as_str(), &format!("video:{id}"), now_ms).await?;
         self.audit_video(&mut tx, ctx, "video.withdraw", &video, &format!("from={}", video.status)).await?;
         let video = self.reload_video(&mut tx, id).await?;
+        if video.published_at_ms.is_some() {
+            let data = serde_json::json!({ "video_id": video.id, "account_id": video.account_id });
+            self.emit(&mut tx, video.merchant_id, EventType::VideoWithdrawn, data).await?;
+        }
         tx.commit().await?;
         Ok(video)
     }
@@ -907,6 +915,25 @@ impl App {
             .collect();
         Ok(PublishingMonth { account_id: account.id, first_day, days, cadence })
     }
+}
+
+/// What the platform needs to show a published video: its file (by content hash, size and type)
+/// or external address, title, description and tags.
+fn video_data(video: &VideoRow) -> serde_json::Value {
+    serde_json::json!({
+        "video_id": video.id,
+        "account_id": video.account_id,
+        "title": video.title,
+        "description": video.description,
+        "tags": video.tags.split(' ').filter(|t| !t.is_empty()).collect::<Vec<_>>(),
+        "file": video.file_sha256.as_ref().map(|sha| serde_json::json!({
+            "sha256": sha,
+            "bytes": video.file_bytes,
+            "type": video.file_type,
+        })),
+        "external_url": video.external_url,
+        "published_at_ms": video.published_at_ms,
+    })
 }
 
 #[cfg(test)]
