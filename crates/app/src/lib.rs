@@ -15,6 +15,7 @@ pub mod demo;
 mod demo_analytics;
 mod demo_closure;
 mod demo_content;
+mod demo_payouts;
 mod demo_verification;
 pub mod error;
 pub mod feed;

@@ -120,7 +120,7 @@ pub async fn count_overdue_payouts(conn: &mut Conn, today: &str) -> StoreResult<
 /// Payouts in flight: how many and their sum.
 pub async fn in_flight(conn: &mut Conn) -> StoreResult<(i64, i64)> {
     let row = sqlx::query(
-        "SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM payouts WHERE status IN ('requested', 'sent')",
+        "SELECT COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payouts WHERE status IN ('requested', 'sent')",
     )
     .fetch_one(conn)
     .await?;
