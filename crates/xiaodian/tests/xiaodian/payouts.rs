@@ -1,0 +1,266 @@
+//! Payouts and the platform feed through the real binary, on SQLite and PostgreSQL: a refund
+//! becomes a payout whose instruction the channel reads from the feed, reports sent then paid,
+//! and only then does the refund read paid; a returned payout goes back, the merchant fixes the
+//! account and the second payout is paid; `xiaodian payouts reconcile` on a matching and a
+//! differing file; `xiaodian ledger verify` at every step. The crash test kills the server with
+//! SIGKILL between the decision and the feed read, and in the middle of racing reports: no event
+//! is lost or doubled, no payout is paid twice.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use test_support::{Backend, Client, Server, TestDb, both_backends};
+
+use crate::ledger::verify_ledger;
+use crate::{add_users, binary, password};
+
+const REASON: &str = "公司调整业务方向，不再经营线上店铺";
+
+fn serve(db: &TestDb, now: &str) -> Server {
+    let clock = format!("manual={now}");
+    Server::start(binary(), &["--db", &db.url, "--clock", &clock])
+}
+
+async fn login(server: &Server, name: &str) -> Client {
+    server.client().login(name, &password(name)).await
+}
+
+async fn ok(answer: test_support::http::Answer) -> Value {
+    assert!((200..300).contains(&answer.status), "{} {}", answer.status, answer.text);
+    answer.json
+}
+
+/// Sets the manual clock and runs the due jobs.
+async fn at(admin: &Client, now: &str) {
+    ok(admin.put("/api/v1/admin/clock", &json!({ "now": now })).await).await;
+    ok(admin.post("/api/v1/admin/jobs/run", &json!({})).await).await;
+}
+
+/// A shop with a payout account and a ¥500 deposit, asked to close: answers its id and closing day.
+async fn closing_shop(merchant: &Client, service: &Client, name: &str) -> (i64, String) {
+    let entity = format!("{name}有限公司");
+    let body = json!({"name": name, "entity_type": "enterprise", "entity_name": entity, "category": "food"});
+    let shop = ok(merchant.post("/api/v1/shops", &body).await).await["id"].as_i64().unwrap();
+    let account =
+        json!({"holder_name": entity, "bank_name": "招商银行", "account_number": "6222021001112345"});
+    ok(merchant.put(&format!("/api/v1/shops/{shop}/payout-account"), &account).await).await;
+    let key = format!("deposit-{shop}");
+    let top_up = json!({"amount_fen": 50_000, "payment_ref": key});
+    let path = format!("/api/v1/shops/{shop}/deposit/top-ups");
+    assert_eq!(service.post_with(&path, &[("Idempotency-Key", &key)], &top_up).await.status, 201);
+    let close = json!({"reason_code": "no_longer_operating", "reason_text": REASON, "confirm_name": name});
+    let closure = ok(merchant.post(&format!("/api/v1/shops/{shop}/closure"), &close).await).await;
+    (shop, closure["closes_on"].as_str().unwrap().to_owned())
+}
+
+async fn refund_of(merchant: &Client, shop: i64) -> Value {
+    ok(merchant.get(&format!("/api/v1/shops/{shop}/deposit")).await).await["refund"].clone()
+}
+
+/// Every event after `after`, page by page; answers them and the last cursor.
+async fn feed(service: &Client, after: &str) -> (Vec<Value>, String) {
+    let mut events = Vec::new();
+    let mut cursor = after.to_owned();
+    for _ in 0..100 {
+        let page = ok(service.get(&format!("/api/v1/platform/events?after={cursor}&limit=50")).await).await;
+        let got = page["events"].as_array().unwrap().clone();
+        cursor = page["next"].as_str().unwrap().to_owned();
+        if got.is_empty() {
+            break;
+        }
+        events.extend(got);
+    }
+    (events, cursor)
+}
+
+fn payout_ids(events: &[Value]) -> Vec<i64> {
+    events
+        .iter()
+        .filter(|e| e["type"] == "payout.requested")
+        .map(|e| e["data"]["payout_id"].as_i64().unwrap())
+        .collect()
+}
+
+fn reconcile(db: &TestDb, text: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("settlement.csv");
+    std::fs::write(&file, text).unwrap();
+    let (code, out, err) = test_support::server::run(
+        binary(),
+        &["payouts", "reconcile", file.to_str().unwrap(), "--db", &db.url],
+        None,
+    );
+    (code, format!("{out}{err}"))
+}
+
+both_backends!(refund_payout_story, crash_between_decision_feed_and_reports);
+
+async fn refund_payout_story(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    add_users(&db.url);
+    let server = serve(&db, "2026-05-01T10:00:00+08:00");
+    let (admin, merchant, service) =
+        (login(&server, "admin").await, login(&server, "m1").await, login(&server, "svc").await);
+    let (shop, closes_on) = closing_shop(&merchant, &service, "一号店").await;
+    // The notice the shop's home page shows for its 30 days, with its end date.
+    let (notice, _) = feed(&service, "0").await;
+    assert_eq!(notice.len(), 1, "{notice:?}");
+    assert_eq!(notice[0]["type"], "shop.notice_started");
+    assert_eq!(notice[0]["data"]["ends_on"].as_str(), Some(closes_on.as_str()));
+    assert!(notice[0]["data"]["notice_zh"].as_str().unwrap().contains(&closes_on));
+    at(&admin, &format!("{closes_on}T00:00:01+08:00")).await;
+    let release_on = refund_of(&merchant, shop).await["release_on"].as_str().unwrap().to_owned();
+    at(&admin, &format!("{release_on}T00:00:01+08:00")).await;
+    assert_eq!(refund_of(&merchant, shop).await["status"], "paying");
+    verify_ledger(&db);
+
+    // The closure and the payout instruction, each once, in order; the notice, older than the
+    // 30 days events are kept, was removed by the housekeeping job.
+    let (events, cursor) = feed(&service, "0").await;
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["shop.closed", "payout.requested"], "{events:?}");
+    let path = format!("/api/v1/platform/events/{}", events[1]["id"].as_str().unwrap());
+    assert_eq!(ok(service.get(&path).await).await, events[1]);
+    let gone = format!("/api/v1/platform/events/{}", notice[0]["id"].as_str().unwrap());
+    service.get(&gone).await.assert_problem(404, "not_found");
+    merchant.get("/api/v1/platform/events").await.assert_problem(403, "forbidden");
+    service.get("/api/v1/platform/events?wait=31s").await.assert_problem(400, "invalid_field");
+    let waited = Instant::now();
+    let empty = ok(service.get(&format!("/api/v1/platform/events?after={cursor}&wait=1s")).await).await;
+    assert_eq!(
+        (empty["events"].as_array().unwrap().len(), empty["next"].as_str()),
+        (0, Some(cursor.as_str()))
+    );
+    assert!(waited.elapsed() >= Duration::from_millis(900), "the long poll waited");
+
+    let id = payout_ids(&events)[0];
+    let payout = ok(service.get(&format!("/api/v1/payouts/{id}")).await).await;
+    assert_eq!(payout["payee"]["account_number"], "6222021001112345", "the channel reads the number");
+    let seen = ok(merchant.get(&format!("/api/v1/payouts/{id}")).await).await;
+    assert_eq!(seen["payee"]["account_number"], "****2345");
+
+    // Sent, repeated, contradicted; paid; the refund reads paid only now.
+    let sent =
+        ok(service.post(&format!("/api/v1/payouts/{id}/sent"), &json!({"channel_ref": "CH-1"})).await).await;
+    assert_eq!(sent["status"], "sent");
+    let again =
+        ok(service.post(&format!("/api/v1/payouts/{id}/sent"), &json!({"channel_ref": "CH-1"})).await).await;
+    assert_eq!(again, sent);
+    service
+        .post(&format!("/api/v1/payouts/{id}/sent"), &json!({"channel_ref": "CH-2"}))
+        .await
+        .assert_problem(409, "payout_report_conflict");
+    assert_eq!(refund_of(&merchant, shop).await["status"], "paying");
+    verify_ledger(&db);
+    let paid_on = release_on.clone();
+    ok(service.post(&format!("/api/v1/payouts/{id}/paid"), &json!({"paid_at": paid_on})).await).await;
+    assert_eq!(refund_of(&merchant, shop).await["status"], "paid");
+    service
+        .post(&format!("/api/v1/payouts/{id}/failed"), &json!({"reason": "账户异常"}))
+        .await
+        .assert_problem(409, "payout_report_conflict");
+    verify_ledger(&db);
+
+    // A second shop's payout comes back; the merchant fixes the account; the second one is paid.
+    let (other, closes_on) = closing_shop(&merchant, &service, "二号店").await;
+    at(&admin, &format!("{closes_on}T00:00:01+08:00")).await;
+    let release_on = refund_of(&merchant, other).await["release_on"].as_str().unwrap().to_owned();
+    at(&admin, &format!("{release_on}T00:00:01+08:00")).await;
+    let (events, cursor) = feed(&service, &cursor).await;
+    let [first] = payout_ids(&events)[..] else { panic!("one new payout: {events:?}") };
+    ok(service.post(&format!("/api/v1/payouts/{first}/sent"), &json!({"channel_ref": "CH-3"})).await).await;
+    let back = ok(service
+        .post(&format!("/api/v1/payouts/{first}/failed"), &json!({"reason": "收款账户已销户"}))
+        .await)
+    .await;
+    assert_eq!(back["status"], "returned");
+    assert_eq!(refund_of(&merchant, other).await["status"], "payout_failed");
+    verify_ledger(&db);
+    let fixed = json!({"holder_name": "二号店有限公司", "bank_name": "中国工商银行", "account_number": "6212261002003456"});
+    ok(merchant.put(&format!("/api/v1/shops/{other}/payout-account"), &fixed).await).await;
+    let (events, _) = feed(&service, &cursor).await;
+    let [second] = payout_ids(&events)[..] else { panic!("one new payout: {events:?}") };
+    assert_eq!(refund_of(&merchant, other).await["status"], "paying");
+    ok(service.post(&format!("/api/v1/payouts/{second}/paid"), &json!({"paid_at": release_on})).await).await;
+    assert_eq!(refund_of(&merchant, other).await["status"], "paid");
+    let listed = ok(admin.get(&format!("/api/v1/payouts?shop_id={other}")).await).await;
+    let statuses: Vec<&str> =
+        listed["items"].as_array().unwrap().iter().map(|p| p["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["paid", "returned"]);
+    verify_ledger(&db);
+
+    // Reconciliation: the channel's file matches, then one with a wrong amount does not.
+    let matching = format!("payout_id,channel_ref,amount_fen,status,date\n{id},CH-1,50000,paid,{paid_on}\n");
+    let (code, out) = reconcile(&db, &matching);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 differences"), "{out}");
+    let differing = format!("{id},CH-1,49999,paid,{paid_on}\n");
+    let (code, out) = reconcile(&db, &differing);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("amount_differs,{id},1,49999,50000,paid,paid")), "{out}");
+}
+
+async fn crash_between_decision_feed_and_reports(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    add_users(&db.url);
+    let mut server = serve(&db, "2026-05-01T10:00:00+08:00");
+    let (admin, merchant, service) =
+        (login(&server, "admin").await, login(&server, "m1").await, login(&server, "svc").await);
+    let (shop, closes_on) = closing_shop(&merchant, &service, "崩溃店").await;
+    at(&admin, &format!("{closes_on}T00:00:01+08:00")).await;
+    let release_on = refund_of(&merchant, shop).await["release_on"].as_str().unwrap().to_owned();
+    let decided_at = format!("{release_on}T00:00:01+08:00");
+    at(&admin, &decided_at).await;
+    // SIGKILL right after the decision, before anyone read the feed.
+    server.kill_hard();
+    let server = serve(&db, &decided_at);
+    let (merchant, service) = (login(&server, "m1").await, login(&server, "svc").await);
+    assert_eq!(refund_of(&merchant, shop).await["status"], "paying");
+    let (events, _) = feed(&service, "0").await;
+    let ids: Vec<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "no event id twice");
+    let payouts = payout_ids(&events);
+    assert_eq!(payouts.len(), 1, "the payout instruction survived, once: {events:?}");
+    let id = payouts[0];
+    ok(service.post(&format!("/api/v1/payouts/{id}/sent"), &json!({"channel_ref": "CH-K"})).await).await;
+
+    // Racing paid reports, killed in the middle; after the restart the channel retries.
+    let mut server = server;
+    let (base, token) = (server.base.clone(), service.token.clone().unwrap());
+    let racers: Vec<_> = (0..16)
+        .map(|_| {
+            let (base, token, paid_on) = (base.clone(), token.clone(), release_on.clone());
+            tokio::spawn(async move {
+                let http =
+                    reqwest::Client::builder().timeout(Duration::from_secs(30)).no_proxy().build().unwrap();
+                let answer = http
+                    .post(format!("{base}/api/v1/payouts/{id}/paid"))
+                    .bearer_auth(token)
+                    .json(&json!({"paid_at": paid_on}))
+                    .send()
+                    .await;
+                answer.map(|a| a.status().as_u16()).ok()
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    server.kill_hard();
+    for racer in racers {
+        // Answered (the winner or a repeat) or cut off by the kill; never a contradiction.
+        if let Some(status) = racer.await.unwrap() {
+            assert_eq!(status, 200, "a racing report");
+        }
+    }
+    let server = serve(&db, &decided_at);
+    let (merchant, service) = (login(&server, "m1").await, login(&server, "svc").await);
+    let retry =
+        ok(service.post(&format!("/api/v1/payouts/{id}/paid"), &json!({"paid_at": release_on})).await).await;
+    assert_eq!(retry["status"], "paid");
+    assert_eq!(refund_of(&merchant, shop).await["status"], "paid");
+    let (again, _) = feed(&service, "0").await;
+    assert_eq!(again, events, "the feed reads the same events with the same ids after two crashes");
+    drop(server);
+    let report = verify_ledger(&db);
+    assert!(report.starts_with("ledger ok"), "no payout paid twice: {report}");
+}
