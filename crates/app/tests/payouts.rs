@@ -414,3 +414,192 @@ async fn reconciliation_finds_each_planted_difference(backend: Backend) {
     let merchant = f.app.reconcile_payouts(&f.merchant.actor, &clean).await.unwrap_err();
     assert_eq!(merchant.code, Code::Forbidden);
 }
+
+// ----- the platform feed: every event type in the transaction that causes it -----
+
+both_backends!(comment_and_video_events, shop_and_deposit_events, badge_events);
+
+/// The types of the events written since `after`, and the new cursor.
+async fn events_since(f: &Fixture, after: i64) -> (Vec<String>, Vec<serde_json::Value>, i64) {
+    let page = f.app.platform_events(&f.service.actor, after, Some(500), 0).await.unwrap();
+    let types = page.events.iter().map(|e| e.event_type.clone()).collect();
+    let data = page.events.iter().map(|e| e.data.clone()).collect();
+    (types, data, page.next)
+}
+
+async fn comment_and_video_events(backend: Backend) {
+    use app::videos::VideoInput;
+    let f = fixture(backend).await;
+    let account = f.app.create_enterprise_account(&f.merchant, "一号企业号", "").await.unwrap();
+    let input = VideoInput {
+        title: "春节上新".into(),
+        description: "新品上市".into(),
+        tags: vec!["春节".into()],
+        external_url: Some("https://v.example.com/clip/1".into()),
+    };
+    let video = f.app.create_video(&f.merchant, account.id, &input).await.unwrap();
+    f.app.submit_video(&f.merchant, video.id).await.unwrap();
+    f.app.approve_video(&f.merchant, video.id, "").await.unwrap();
+    let (types, _, cursor) = events_since(&f, 0).await;
+    assert!(types.is_empty(), "nothing the platform acts on yet: {types:?}");
+    f.app.publish_video(&f.merchant, video.id).await.unwrap();
+    let (types, data, cursor) = events_since(&f, cursor).await;
+    assert_eq!(types, ["video.published"]);
+    assert_eq!(
+        (data[0]["video_id"].as_i64(), data[0]["external_url"].as_str()),
+        (Some(video.id), Some("https://v.example.com/clip/1"))
+    );
+
+    let line = |id: &str| {
+        format!(
+            "{{\"video_id\":{},\"comment_id\":\"{id}\",\"author_id\":\"u-{id}\",\"text\":\"什么时候发货\",\"created_at\":\"2026-03-02T09:00:00+08:00\"}}",
+            video.id
+        )
+    };
+    f.app.ingest_comments(&f.service, format!("{}\n{}", line("c-1"), line("c-2")).as_bytes()).await.unwrap();
+    let (types, _, cursor) = events_since(&f, cursor).await;
+    assert!(types.is_empty(), "buyers' comments come from the platform: {types:?}");
+    let comments = f.app.comments(&f.merchant.actor, account.id, &Default::default()).await.unwrap().items;
+    let id_of = |external: &str| comments.iter().find(|c| c.external_id == external).unwrap().id;
+    let (c1, c2) = (id_of("c-1"), id_of("c-2"));
+
+    f.app.reply_to_comment(&f.merchant, c1, "今天下午发出").await.unwrap();
+    let (types, data, cursor) = events_since(&f, cursor).await;
+    assert_eq!(types, ["comment.reply_created"]);
+    assert_eq!(
+        (data[0]["parent_comment_id"].as_str(), data[0]["text"].as_str()),
+        (Some("c-1"), Some("今天下午发出"))
+    );
+    f.app.pin_comment(&f.merchant, c1).await.unwrap();
+    assert_eq!(events_since(&f, cursor).await.0, ["comment.pinned"]);
+    let cursor = events_since(&f, cursor).await.2;
+    f.app.pin_comment(&f.merchant, c2).await.unwrap();
+    let (types, data, cursor) = events_since(&f, cursor).await;
+    assert_eq!(types, ["comment.unpinned", "comment.pinned"], "pinning another replaces the pin");
+    assert_eq!((data[0]["comment_id"].as_str(), data[1]["comment_id"].as_str()), (Some("c-1"), Some("c-2")));
+    f.app.unpin_comment(&f.merchant, c2).await.unwrap();
+    f.app.unpin_comment(&f.merchant, c2).await.unwrap();
+    let (types, _, cursor) = events_since(&f, cursor).await;
+    assert_eq!(types, ["comment.unpinned"], "unpinning twice is one fact");
+    f.app.hide_comment(&f.merchant, c2).await.unwrap();
+    let refused = f.app.reply_to_comment(&f.merchant, c2, "隐藏后不能回复").await.unwrap_err();
+    assert_ne!(refused.code, Code::Internal);
+    f.app.unhide_comment(&f.merchant, c2).await.unwrap();
+    let (types, _, cursor) = events_since(&f, cursor).await;
+    assert_eq!(types, ["comment.hidden", "comment.unhidden"], "a refused reply writes no event");
+
+    f.app.withdraw_video(&f.merchant, video.id).await.unwrap();
+    let (types, data, _) = events_since(&f, cursor).await;
+    assert_eq!(types, ["video.withdrawn"]);
+    assert_eq!(data[0]["video_id"].as_i64(), Some(video.id));
+    let page = f.app.platform_events(&f.service.actor, 0, Some(500), 0).await.unwrap();
+    assert!(page.events.iter().all(|e| e.merchant_id == account.merchant_id));
+    let ids: Vec<i64> = page.events.iter().map(|e| e.id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids in order, none twice: {ids:?}");
+    let refused = f.app.platform_events(&f.merchant.actor, 0, None, 0).await.unwrap_err();
+    assert_eq!(refused.code, Code::Forbidden, "the feed is the platform's");
+}
+
+async fn shop_and_deposit_events(backend: Backend) {
+    let f = fixture(backend).await;
+    let s = shop(&f, "公示店").await;
+    let reason = "公司调整业务方向，不再经营线上店铺";
+    let blocked = f.app.request_closure(&f.merchant, s.id, "no_longer_operating", reason, "别的名字").await;
+    assert!(blocked.is_err());
+    assert!(events_since(&f, 0).await.0.is_empty(), "a refused request writes no event");
+    f.app.request_closure(&f.merchant, s.id, "no_longer_operating", reason, &s.name).await.unwrap();
+    let closure = f.app.closure(&f.merchant.actor, s.id).await.unwrap().unwrap();
+    let (types, data, cursor) = events_since(&f, 0).await;
+    assert_eq!(types, ["shop.notice_started"]);
+    assert_eq!(data[0]["ends_on"].as_str(), Some(closure.closes_on.as_str()));
+    assert!(data[0]["notice_zh"].as_str().unwrap().contains("停止经营"));
+    f.app.withdraw_closure(&f.merchant, s.id).await.unwrap();
+    assert_eq!(events_since(&f, cursor).await.0, ["shop.notice_withdrawn"]);
+    let cursor = events_since(&f, cursor).await.2;
+
+    // A penalty leaving the deposit below what the shop must keep is a shortfall; a small one is not.
+    let key = "deposit-s";
+    f.app.top_up(&f.service, s.id, 10_000, key, claim(&f.service, key)).await.unwrap();
+    let violation = |penalty_fen| app::violations::NewViolationInput {
+        kind: "late_shipment".into(),
+        severity: "general".into(),
+        penalty_fen,
+        beneficiary: "platform".into(),
+        buyer_id: None,
+        evidence: "付款后 72 小时未发货".into(),
+    };
+    f.app.record_violation(&f.reviewer, s.id, &violation(4_000), claim(&f.reviewer, "v-1")).await.unwrap();
+    assert!(events_since(&f, cursor).await.0.is_empty(), "still above the required deposit");
+    f.app.record_violation(&f.reviewer, s.id, &violation(9_000), claim(&f.reviewer, "v-2")).await.unwrap();
+    f.app.record_violation(&f.reviewer, s.id, &violation(9_000), claim(&f.reviewer, "v-2")).await.unwrap();
+    let (types, data, cursor) = events_since(&f, cursor).await;
+    assert_eq!(types, ["deposit.shortfall"], "a replayed request is the same fact");
+    assert_eq!((data[0]["balance_fen"].as_i64(), data[0]["shop_id"].as_i64()), (Some(-3_000), Some(s.id)));
+
+    // The closure again, to the end: closed, then the payout instruction.
+    f.app.top_up(&f.service, s.id, 3_000, "deposit-s2", claim(&f.service, "deposit-s2")).await.unwrap();
+    f.app.request_closure(&f.merchant, s.id, "no_longer_operating", reason, &s.name).await.unwrap();
+    let closure = f.app.closure(&f.merchant.actor, s.id).await.unwrap().unwrap();
+    run_jobs_on(&f, &closure.closes_on).await;
+    let (types, data, _) = events_since(&f, cursor).await;
+    assert_eq!(types, ["shop.notice_started", "shop.closed"]);
+    assert_eq!(data[1]["closed_on"].as_str(), Some(closure.closes_on.as_str()));
+}
+
+async fn badge_events(backend: Backend) {
+    use app::verification::{ApplicationInput, DocumentUpload};
+    let f = fixture(backend).await;
+    let account = f.app.create_enterprise_account(&f.merchant, "小店科技", "").await.unwrap();
+    let apply = |key: &'static str| {
+        let f = &f;
+        async move {
+            let input = ApplicationInput {
+                company_name: "杭州小店科技有限公司".into(),
+                brand_name: None,
+                uscc: "91350100M000100Y43".into(),
+                legal_rep_name: "张三".into(),
+                legal_rep_id_number: "11010519491231002X".into(),
+                industry: "apparel".into(),
+                contact_phone: "13800138000".into(),
+                contact_email: "ops@example.com".into(),
+                operator_is_legal_rep: true,
+            };
+            let view = f.app.create_verification(&f.merchant, account.id, &input).await.unwrap();
+            let id = view.row.id;
+            for kind in ["business_licence", "application_letter"] {
+                let mut upload: DocumentUpload =
+                    f.app.begin_document_upload(&f.merchant.actor, id).await.unwrap();
+                upload.write(format!("%PDF-1.4\n% {kind} {id}\n").as_bytes()).unwrap();
+                f.app.add_document(&f.merchant, id, kind, upload).await.unwrap();
+            }
+            let body = format!(r#"{{"amount_fen":60000,"payment_ref":"{key}"}}"#);
+            let path = format!("/api/v1/verifications/{id}/fee-payments");
+            let scope = format!("user:{}", f.service.actor.user_id);
+            let fee = IdempotencyClaim::parse(scope, Some(key), "POST", &path, body.as_bytes()).unwrap();
+            f.app.pay_verification_fee(&f.service, id, 60_000, key, fee).await.unwrap();
+            f.app.submit_verification(&f.merchant, id).await.unwrap();
+            f.app.claim_verification(&f.reviewer, id, None).await.unwrap();
+            f.app.decide_verification(&f.reviewer, id, "approve", &[], "").await.unwrap();
+        }
+    };
+    apply("fee-1").await;
+    let (types, data, cursor) = events_since(&f, 0).await;
+    assert_eq!(types, ["badge.granted"]);
+    assert_eq!(
+        (data[0]["valid_from"].as_str(), data[0]["valid_until"].as_str()),
+        (Some("2026-03-02"), Some("2027-03-02"))
+    );
+    // Re-verified before the end: renewed for a year from the old end.
+    f.clock.set(at("2027-02-01T10:00:00+08:00"));
+    apply("fee-2").await;
+    let (types, data, cursor) = events_since(&f, cursor).await;
+    assert_eq!(types, ["badge.renewed"]);
+    assert_eq!(data[0]["valid_until"].as_str(), Some("2028-03-02"));
+    // The old end passes quietly; the new one removes the badge.
+    run_jobs_on(&f, "2027-03-03").await;
+    assert!(events_since(&f, cursor).await.0.is_empty(), "the renewal moved the end");
+    run_jobs_on(&f, "2028-03-02").await;
+    let (types, data, _) = events_since(&f, cursor).await;
+    assert_eq!(types, ["badge.expired"]);
+    assert_eq!(data[0]["account_id"].as_i64(), Some(account.id));
+}
