@@ -507,7 +507,7 @@ impl App {
         let lines = domain::payouts::parse_settlement(text)
             .map_err(|e| AppError::new(Code::InvalidSettlementFile, e.to_string()))?;
         let mut conn = self.db().read().await?;
-        Ok(reconcile_lines(&mut conn, &lines).await?)
+        reconcile_lines(&mut conn, &lines).await
     }
 }
 
