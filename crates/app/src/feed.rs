@@ -1,7 +1,9 @@
 //! The platform feed (平台事件流), a transactional outbox: `emit` writes an event in the
 //! transaction of the decision that causes it; the `service` role reads events after a cursor,
 //! waiting a bounded time for new ones (long poll); events older than the retention time are
-//! removed by the `feed.retention` housekeeping job.
+//! removed by the `feed.retention` housekeeping job. With a platform webhook, `send_platform_events`
+//! posts the events after its delivered cursor, signed like the merchant webhook, to the one address
+//! checked for it; the cursor moves only past a batch the endpoint accepted.
 
 use std::time::Duration;
 
@@ -11,6 +13,9 @@ use serde_json::Value;
 pub use store::feed::EventRow;
 
 use crate::{Actor, App, AppError, AppResult, Code};
+
+/// Events one platform webhook request carries at most.
+pub const PLATFORM_WEBHOOK_BATCH_MAX: i64 = 100;
 
 /// How often a long poll looks for new events.
 const POLL_INTERVAL_MS: u64 = 200;
@@ -34,6 +39,19 @@ pub struct PlatformEvent {
 }
 
 impl PlatformEvent {
+    /// The event as the platform webhook carries it (the same shape as the pull API's).
+    fn json(&self) -> Value {
+        let created_at = chrono::DateTime::from_timestamp_millis(self.created_at_ms)
+            .map(|t| t.with_timezone(&crate::clock::china_offset()).to_rfc3339());
+        serde_json::json!({
+            "id": self.id.to_string(),
+            "type": self.event_type,
+            "merchant_id": self.merchant_id,
+            "created_at": created_at,
+            "data": self.data,
+        })
+    }
+
     fn of(row: EventRow) -> PlatformEvent {
         let data = serde_json::from_str(&row.data).unwrap_or(Value::Null);
         PlatformEvent {
@@ -104,6 +122,63 @@ impl App {
         let row =
             store::feed::find_event(&mut conn, id).await?.ok_or_else(|| AppError::not_found("event"))?;
         Ok(PlatformEvent::of(row))
+    }
+
+    /// Posts the events after the platform webhook's cursor, a batch at a time, until none is left
+    /// or the endpoint refuses one; answers how many were delivered, or why the last batch failed
+    /// (the caller tries again after `domain::webhooks::retry_after_seconds`). At least once: a
+    /// crash after the post and before the cursor moves posts the batch again, with the same ids.
+    pub async fn send_platform_events(&self) -> AppResult<Result<usize, String>> {
+        use crate::webhooks::{REQUEST_TIMEOUT, SIGNATURE_HEADER, signature};
+        use domain::webhooks::WebhookHost;
+        let Some((url, secret)) = self.config().platform_webhook.clone() else { return Ok(Ok(0)) };
+        let target = match self.delivery_target(&url).await {
+            Ok(target) => target,
+            Err(refusal) => return Ok(Err(refusal.to_string())),
+        };
+        let mut client = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy();
+        if let WebhookHost::Name(name) = url.host() {
+            client = client.resolve(&name, target);
+        }
+        let client = client.build().map_err(|e| AppError::internal(&e))?;
+        let mut delivered = 0;
+        for _ in 0..FEED_PAGE_MAX {
+            let (cursor, rows) = {
+                let mut conn = self.db().read().await?;
+                let cursor = store::feed::webhook_cursor(&mut conn).await?;
+                (cursor, store::feed::events_after(&mut conn, cursor, PLATFORM_WEBHOOK_BATCH_MAX).await?)
+            };
+            let Some(last) = rows.last().map(|r| r.id) else { break };
+            let count = rows.len();
+            let events: Vec<Value> = rows.into_iter().map(|r| PlatformEvent::of(r).json()).collect();
+            let body = serde_json::json!({ "events": events, "next": last.to_string() }).to_string();
+            let unix_seconds = self.clock().now().timestamp();
+            let answer = client
+                .post(url.as_str())
+                .header("content-type", "application/json")
+                .header("x-xiaodian-event", "platform.events")
+                .header(SIGNATURE_HEADER, signature(&secret, unix_seconds, &body))
+                .body(body)
+                .send()
+                .await;
+            match answer {
+                Ok(response) if response.status().is_success() => {
+                    let mut tx = self.db().begin().await?;
+                    store::feed::set_webhook_cursor(&mut tx, last).await?;
+                    tx.commit().await?;
+                    delivered += count;
+                    tracing::debug!(cursor, last, count, "platform events delivered");
+                }
+                Ok(response) => {
+                    return Ok(Err(format!("HTTP {} from {}", response.status().as_u16(), url.redacted())));
+                }
+                Err(_) => return Ok(Err(format!("request failed: {}", url.redacted()))),
+            }
+        }
+        Ok(Ok(delivered))
     }
 
     /// The retention job: removes events older than `feed_retention_days`.

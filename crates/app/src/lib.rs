@@ -142,6 +142,8 @@ pub struct AppConfig {
     pub payout_overdue_workdays: i64,
     /// Days platform events are kept.
     pub feed_retention_days: i64,
+    /// The platform webhook every feed event is posted to, and its signing secret.
+    pub platform_webhook: Option<(domain::webhooks::WebhookUrl, String)>,
 }
 
 impl Default for AppConfig {
@@ -208,6 +210,7 @@ impl Default for AppConfig {
             sentiment_adapt_min_corrections: 50,
             payout_overdue_workdays: 3,
             feed_retention_days: 30,
+            platform_webhook: None,
         }
     }
 }

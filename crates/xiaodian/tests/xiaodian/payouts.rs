@@ -264,3 +264,62 @@ async fn crash_between_decision_feed_and_reports(backend: Backend) {
     let report = verify_ledger(&db);
     assert!(report.starts_with("ledger ok"), "no payout paid twice: {report}");
 }
+
+both_backends!(the_platform_webhook_carries_the_feed);
+
+/// The platform webhook: the feed posted in order, signed, the first refusal retried after the
+/// backoff on the app clock with the same event ids.
+async fn the_platform_webhook_carries_the_feed(backend: Backend) {
+    const SECRET: &str = "platform-webhook-secret-0001";
+    let (url, seen) = crate::webhooks::endpoint(500, false).await;
+    let db = TestDb::new(backend).await;
+    add_users(&db.url);
+    let now = "2026-05-01T10:00:00+08:00";
+    let clock = format!("manual={now}");
+    let args = [
+        "--db",
+        db.url.as_str(),
+        "--clock",
+        clock.as_str(),
+        "--platform-webhook",
+        url.as_str(),
+        "--platform-webhook-secret",
+        SECRET,
+        "--webhook-allow-private",
+    ];
+    let server = Server::start(binary(), &args);
+    let (admin, merchant, service) =
+        (login(&server, "admin").await, login(&server, "m1").await, login(&server, "svc").await);
+    closing_shop(&merchant, &service, "推送店").await;
+    let wait_for = |count: usize| {
+        let seen = seen.clone();
+        async move {
+            let started = Instant::now();
+            while seen.lock().unwrap().len() < count {
+                assert!(started.elapsed() < Duration::from_secs(15), "the platform webhook posted {count}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    wait_for(1).await;
+    // The endpoint answered 500: the sender waits 30 s on the app clock, then posts the same batch.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(seen.lock().unwrap().len(), 1, "no retry before the backoff");
+    ok(admin.put("/api/v1/admin/clock", &json!({ "now": "2026-05-01T10:01:00+08:00" })).await).await;
+    wait_for(2).await;
+    let (pulled, _) = feed(&service, "0").await;
+    let posts = seen.lock().unwrap().clone();
+    for (signature, body) in &posts {
+        let t: i64 = signature.strip_prefix("t=").and_then(|s| s.split(',').next()).unwrap().parse().unwrap();
+        assert_eq!(signature, &app::webhooks::signature(SECRET, t, body), "signed with the secret");
+        let body: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            body["events"].as_array().unwrap(),
+            &pulled,
+            "the same events, ids and order as the pull API"
+        );
+    }
+    // Nothing more to post: the cursor moved past the accepted batch.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
