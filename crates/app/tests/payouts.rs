@@ -489,9 +489,44 @@ async fn comment_and_video_events(backend: Backend) {
     assert_eq!(types, ["comment.hidden", "comment.unhidden"], "a refused reply writes no event");
 
     f.app.withdraw_video(&f.merchant, video.id).await.unwrap();
-    let (types, data, _) = events_since(&f, cursor).await;
+    let (types, data, cursor) = events_since(&f, cursor).await;
     assert_eq!(types, ["video.withdrawn"]);
     assert_eq!(data[0]["video_id"].as_i64(), Some(video.id));
+
+    // A video with its own file: the event links to the file, signed, for 72 hours.
+    let input = VideoInput { external_url: None, ..input };
+    let filed = f.app.create_video(&f.merchant, account.id, &input).await.unwrap();
+    let mut mp4 = vec![0, 0, 0, 0x18];
+    mp4.extend_from_slice(b"ftypisom\0\0\x02\0isomavc1");
+    mp4.extend_from_slice(&[0, 0, 0, 8]);
+    mp4.extend_from_slice(b"free");
+    mp4.resize(20_000, 0x5A);
+    let mut upload = f.app.begin_video_upload(&f.merchant.actor, filed.id, None).await.unwrap();
+    upload.write(&mp4).await.unwrap();
+    f.app.attach_video_file(&f.merchant, filed.id, upload).await.unwrap();
+    f.app.submit_video(&f.merchant, filed.id).await.unwrap();
+    f.app.approve_video(&f.merchant, filed.id, "").await.unwrap();
+    f.app.publish_video(&f.merchant, filed.id).await.unwrap();
+    let (types, data, cursor) = events_since(&f, cursor).await;
+    assert_eq!(types, ["video.published"]);
+    let link = data[0]["file"]["url"].as_str().unwrap().to_owned();
+    let query = link.split_once('?').unwrap().1;
+    let param =
+        |name: &str| query.split('&').find_map(|p| p.strip_prefix(&format!("{name}="))).unwrap().to_owned();
+    let (expires, signature) = (param("expires").parse::<i64>().unwrap(), param("signature"));
+    assert!(link.starts_with(&format!("/api/v1/platform/videos/{}/file?", filed.id)), "{link}");
+    let (path, content_type) = f.app.platform_video_file(filed.id, expires, &signature).await.unwrap();
+    assert_eq!((std::fs::read(&path).unwrap(), content_type), (mp4, "video/mp4"));
+    let forged = f.app.platform_video_file(filed.id, expires + 1, &signature).await.unwrap_err();
+    assert_eq!(forged.code, Code::NotFound, "the signature covers the expiry");
+    let other = f.app.platform_video_file(video.id, expires, &signature).await.unwrap_err();
+    assert_eq!(other.code, Code::NotFound, "and the video");
+    let now = f.app.clock().now();
+    f.clock.set(now + chrono::Duration::hours(73));
+    let late = f.app.platform_video_file(filed.id, expires, &signature).await.unwrap_err();
+    assert_eq!(late.code, Code::NotFound, "the link expires");
+    f.clock.set(now);
+    let _ = cursor;
     let page = f.app.platform_events(&f.service.actor, 0, Some(500), 0).await.unwrap();
     assert!(page.events.iter().all(|e| e.merchant_id == account.merchant_id));
     let ids: Vec<i64> = page.events.iter().map(|e| e.id).collect();

@@ -73,6 +73,12 @@ pub fn add(routes: Routes) -> Routes {
             get_events,
         )
         .add(Method::Get, "/api/v1/platform/events/{id}", Doc::new("platform", "One platform event").roles(SERVICE), get_event)
+        .add(
+            Method::Get,
+            "/api/v1/platform/videos/{id}/file",
+            Doc::new("platform", "A published video's file through the signed, expiring link of its video.published event (no token)"),
+            get_video_file,
+        )
 }
 
 pub fn payout_json(v: &PayoutView) -> Value {
@@ -219,4 +225,30 @@ async fn get_events(State(state): State<AppState>, auth: Auth, Query(q): Query<E
 
 async fn get_event(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
     Ok(axum::Json(event_json(&state.app.platform_event(auth.actor(), id).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLink {
+    expires: i64,
+    signature: String,
+}
+
+/// Streams the file (never read whole into memory).
+async fn get_video_file(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(link): Query<FileLink>,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let (path, content_type) = state.app.platform_video_file(id, link.expires, &link.signature).await?;
+    let file = tokio::fs::File::open(&path).await.map_err(|e| AppError::internal(&e))?;
+    let length = file.metadata().await.map_err(|e| AppError::internal(&e))?.len();
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    Ok(response)
 }

@@ -323,3 +323,40 @@ async fn the_platform_webhook_carries_the_feed(backend: Backend) {
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
+
+both_backends!(a_published_video_file_is_fetched_through_its_signed_link);
+
+/// `video.published` links to the file: fetched without a token while the link holds, refused
+/// with a changed signature.
+async fn a_published_video_file_is_fetched_through_its_signed_link(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    add_users(&db.url);
+    let server = serve(&db, "2026-05-01T10:00:00+08:00");
+    let (merchant, service) = (login(&server, "m1").await, login(&server, "svc").await);
+    let account = ok(merchant.post("/api/v1/enterprise-accounts", &json!({"nickname": "一号企业号"})).await)
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/enterprise-accounts/{account}/videos");
+    let video = ok(merchant.post(&path, &json!({"title": "春节上新"})).await).await["id"].as_i64().unwrap();
+    let mut mp4 = vec![0, 0, 0, 0x18];
+    mp4.extend_from_slice(b"ftypisom\0\0\x02\0isomavc1");
+    mp4.extend_from_slice(&[0, 0, 0, 8]);
+    mp4.extend_from_slice(b"free");
+    mp4.resize(300_000, 0x5A);
+    ok(merchant.put_raw(&format!("/api/v1/videos/{video}/file"), "video/mp4", mp4.clone()).await).await;
+    for step in ["submit", "approve", "publish"] {
+        ok(merchant.post(&format!("/api/v1/videos/{video}/{step}"), &json!({})).await).await;
+    }
+    let (events, _) = feed(&service, "0").await;
+    let published = events.iter().find(|e| e["type"] == "video.published").expect("video.published");
+    let link = published["data"]["file"]["url"].as_str().unwrap();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let fetched = http.get(format!("{}{link}", server.base)).send().await.unwrap();
+    assert_eq!(fetched.status().as_u16(), 200);
+    assert_eq!(fetched.headers()["content-type"], "video/mp4");
+    assert_eq!(fetched.bytes().await.unwrap().to_vec(), mp4, "the file, whole");
+    let forged = link.replace("signature=", "signature=0");
+    let refused = http.get(format!("{}{forged}", server.base)).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 404);
+}
