@@ -307,6 +307,23 @@ async fn check_payouts(conn: &mut store::Conn, refunds: &[rows::RefundFacts]) ->
     for (id, orphans) in &by_payout {
         problems.push(format!("{} move money of payout {id}, which does not exist", payout_seqs(orphans)));
     }
+    // What is in flight is exactly the payouts still requested or sent.
+    let in_flight_fen: i64 = store::ledger::all_accounts(conn)
+        .await?
+        .iter()
+        .filter(|a| a.code == domain::ledger::AccountCode::PayoutsInFlight.as_str())
+        .map(|a| a.credits_posted - a.debits_posted)
+        .sum();
+    let owed_fen: i64 = payouts
+        .iter()
+        .filter(|p| PayoutStatus::parse(&p.status).is_some_and(PayoutStatus::is_in_flight))
+        .map(|p| p.amount_fen)
+        .sum();
+    if in_flight_fen != owed_fen {
+        problems.push(format!(
+            "payouts_in_flight holds {in_flight_fen} fen, the payouts requested or sent {owed_fen} fen"
+        ));
+    }
     for refund in refunds {
         let list = refund_payouts.remove(&format!("refund:{}", refund.id)).unwrap_or_default();
         let live = list.iter().filter(|(_, s)| s.is_in_flight() || *s == PayoutStatus::Paid).count();

@@ -145,6 +145,68 @@ both_backends!(
     reconciliation_finds_each_planted_difference
 );
 
+both_backends!(ledger_verify_names_each_broken_payout);
+
+async fn execute(f: &Fixture, sql: &str) {
+    let mut tx = f.app.db().begin().await.unwrap();
+    sqlx::query(sql).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    tx.commit().await.unwrap();
+}
+
+/// Each payout invariant broken by hand (business rows and references only) is named by
+/// `ledger verify`, and holds again once restored.
+async fn ledger_verify_names_each_broken_payout(backend: Backend) {
+    let f = fixture(backend).await;
+    let (_, paid_refund) = refund_decided(&f, "校验一号店", 10_000).await;
+    let (_, flying_refund) = refund_decided(&f, "校验二号店", 20_000).await;
+    let paid = payouts_of(&f, paid_refund).await[0].payout.id;
+    let flying = payouts_of(&f, flying_refund).await[0].payout.id;
+    f.app.report_payout(&f.service, paid, Report::Paid { paid_on: "2026-05-11".into() }).await.unwrap();
+    assert_ledger_valid(&f).await;
+    let cases: Vec<(String, String, String)> = vec![
+        (
+            format!("UPDATE payouts SET status = 'paid' WHERE id = {flying}"),
+            format!("payout {flying} is paid with 1 in, 0 paid and 0 returned transfers"),
+            format!("UPDATE payouts SET status = 'requested' WHERE id = {flying}"),
+        ),
+        (
+            format!("UPDATE payouts SET status = 'sent' WHERE id = {paid}"),
+            format!("payout {paid} is sent with 1 in, 1 paid and 0 returned transfers"),
+            format!("UPDATE payouts SET status = 'paid' WHERE id = {paid}"),
+        ),
+        (
+            format!("UPDATE payouts SET amount_fen = 19999 WHERE id = {flying}"),
+            "payouts_in_flight holds 20000 fen, the payouts requested or sent 19999 fen".to_owned(),
+            format!("UPDATE payouts SET amount_fen = 20000 WHERE id = {flying}"),
+        ),
+        (
+            format!("UPDATE deposit_refunds SET status = 'paid' WHERE id = {flying_refund}"),
+            format!("refund {flying_refund} is paid but none of its payouts is paid"),
+            format!("UPDATE deposit_refunds SET status = 'paying' WHERE id = {flying_refund}"),
+        ),
+        (
+            format!(
+                "UPDATE ledger_transfers SET reference = 'payout:999' WHERE reason = 'payout_paid' AND reference = 'payout:{paid}'"
+            ),
+            "move money of payout 999, which does not exist".to_owned(),
+            format!(
+                "UPDATE ledger_transfers SET reference = 'payout:{paid}' WHERE reason = 'payout_paid' AND reference = 'payout:999'"
+            ),
+        ),
+    ];
+    for (corrupt, line, undo) in cases {
+        execute(&f, &corrupt).await;
+        match f.app.verify_ledger().await.unwrap() {
+            LedgerReport::Invariants(problems) => {
+                assert!(problems.iter().any(|p| p.contains(&line)), "{line:?} not in {problems:?}");
+            }
+            other => panic!("{line}: {other:?}"),
+        }
+        execute(&f, &undo).await;
+        assert_ledger_valid(&f).await;
+    }
+}
+
 async fn a_refund_is_paid_only_when_its_payout_is(backend: Backend) {
     let f = fixture(backend).await;
     let (s, refund) = refund_decided(&f, "一号店", 50_000).await;
