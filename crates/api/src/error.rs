@@ -50,7 +50,8 @@ pub fn status_of(code: Code) -> StatusCode {
         Code::UsccAccountLimit | Code::FeeAlreadyPaid => StatusCode::CONFLICT,
         Code::StatusConflict | Code::ShopNotOperating | Code::ShopNotAcceptingOrders => StatusCode::CONFLICT,
         Code::PayoutAccountMissing | Code::ClosureBlocked | Code::ForfeitNotAllowed => StatusCode::CONFLICT,
-        Code::ReopenCooldown => StatusCode::CONFLICT,
+        Code::ReopenCooldown | Code::PayoutReportConflict => StatusCode::CONFLICT,
+        Code::InvalidSettlementFile => StatusCode::BAD_REQUEST,
         Code::PayoutHolderMismatch | Code::ClosureReasonIncomplete | Code::ConfirmNameMismatch => {
             StatusCode::BAD_REQUEST
         }

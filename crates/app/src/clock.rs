@@ -112,6 +112,23 @@ impl crate::App {
             "Webhook events that failed every attempt.".into(),
             self.db().failed_webhook_deliveries().await?,
         ));
+        drop(conn);
+        let (overdue, in_flight, in_flight_fen) = self.payout_gauges().await?;
+        gauges.push((
+            "xiaodian_payouts_overdue".into(),
+            "Payouts still sent, unconfirmed by the channel, past their working-day limit.".into(),
+            overdue,
+        ));
+        gauges.push((
+            "xiaodian_payouts_in_flight".into(),
+            "Payouts requested or sent, not yet paid or returned.".into(),
+            in_flight,
+        ));
+        gauges.push((
+            "xiaodian_payouts_in_flight_fen".into(),
+            "Money in flight to payees, in fen.".into(),
+            in_flight_fen,
+        ));
         gauges.extend(self.backup_gauges());
         Ok(gauges)
     }

@@ -7,11 +7,13 @@ use domain::auth::Role;
 use domain::closure::{
     self, Check, CheckCode, ClosureReason, RefundOutcome, RefundStatus, ShopFacts, split_refund,
 };
+use domain::feed::EventType;
 use domain::ledger::{AccountCode, Overdraft};
 use domain::limits::{BANK_NAME_LENGTH_MAX, ENTITY_NAME_LENGTH_MAX, NOTE_LENGTH_MAX};
 use domain::money::Amount;
 use domain::notifications::NoticeKind;
 use domain::operations::ShopStatus;
+use domain::payouts::PayoutPurpose;
 use domain::team::TeamRight;
 use domain::violation::{EntityType, Severity, ViolationStatus, bounded_text};
 use store::closure::{self as rows, FactCodes, PayoutRow, RefundDecision};
@@ -23,6 +25,7 @@ use crate::clock::{china_date, china_midnight};
 use crate::jobs::JobKind;
 use crate::ledger::{AccountRef, MoneyCommand, Movement, MovementOp};
 use crate::notifications::Notice;
+use crate::payouts::PayoutRequest;
 use crate::shops::can_see;
 use crate::{Actor, App, AppError, AppResult, Code, Ctx};
 
@@ -204,6 +207,16 @@ impl App {
         let detail = format!("reason={} closes_on={closes_on}", reason.code.as_str());
         self.audit_for(&mut tx, ctx, "shop.closure_request", &subject, &detail, Some(shop.merchant_id))
             .await?;
+        // E-Commerce Law art. 16: the notice is shown on the shop's home page for the period.
+        let data = serde_json::json!({
+            "shop_id": shop.id,
+            "shop_name": shop.name,
+            "notice_zh": format!("本店铺「{}」将于 {closes_on} 停止经营并注销，公示期内可联系客服处理未完结事项。", shop.name),
+            "notice_en": format!("This shop, {}, stops trading and closes on {closes_on}.", shop.name),
+            "starts_on": today.to_string(),
+            "ends_on": closes_on.to_string(),
+        });
+        self.emit(&mut tx, shop.merchant_id, EventType::ShopNoticeStarted, data).await?;
         tx.commit().await?;
         Ok(ClosureOutcome::Notice(row))
     }
@@ -228,6 +241,8 @@ impl App {
         let subject = format!("shop:{}", shop.id);
         store::jobs::cancel_pending(&mut tx, JobKind::ClosureDue.as_str(), &subject, now_ms).await?;
         self.audit_for(&mut tx, ctx, "shop.closure_withdraw", &subject, "", Some(shop.merchant_id)).await?;
+        let data = serde_json::json!({ "shop_id": shop.id });
+        self.emit(&mut tx, shop.merchant_id, EventType::ShopNoticeWithdrawn, data).await?;
         let closure = rows::latest_closure(&mut tx, shop.id)
             .await?
             .ok_or_else(|| AppError::internal(&"closure vanished"))?;
@@ -274,6 +289,8 @@ impl App {
         }
         rows::set_shop_status(tx, shop.id, ShopStatus::Closed.as_str()).await?;
         let refund = self.open_refund(tx, &shop, today, now_ms).await?;
+        let data = serde_json::json!({ "shop_id": shop.id, "closed_on": today.to_string() });
+        self.emit(tx, shop.merchant_id, EventType::ShopClosed, data).await?;
         Ok(format!("closed; refund={} held_fen={}", refund.id, refund.amount_fen))
     }
 
@@ -414,7 +431,10 @@ impl App {
         actor.require(&[Role::Reviewer, Role::Admin])?;
         if let Some(status) = status {
             RefundStatus::parse(status).ok_or_else(|| {
-                AppError::invalid("status", "holding, in_review, paid, partially_paid or forfeited")
+                AppError::invalid(
+                    "status",
+                    "holding, in_review, paying, payout_failed, paid, partially_paid or forfeited",
+                )
             })?;
         }
         let mut conn = self.db().read().await?;
@@ -552,7 +572,9 @@ impl App {
     }
 
     /// Moves the money of a decided refund and records the decision, in the caller's transaction:
-    /// the hold is voided, the payout goes to the payout account, the deduction to penalty income.
+    /// the hold is voided, what is paid goes to `refunds_payable` and from there, as a payout, in
+    /// flight to the payout account (the refund reads paid once the channel confirms it); the
+    /// deduction goes to penalty income.
     #[allow(clippy::too_many_arguments)]
     async fn settle_refund(
         &self,
@@ -597,21 +619,13 @@ impl App {
             movements.push(movement(MovementOp::VoidHold { hold_id }, "refund_decided"));
         }
         if let Ok(amount) = Amount::parse(split.payout_fen) {
-            let clearing = AccountRef::Platform(AccountCode::PaymentClearing, shop.id as u64);
             let to_payable = MovementOp::Post {
                 debit: deposit_ref,
                 credit: refunds_payable,
                 amount,
                 overdraft: Overdraft::Refused,
             };
-            let paid_out = MovementOp::Post {
-                debit: refunds_payable,
-                credit: clearing,
-                amount,
-                overdraft: Overdraft::Allowed,
-            };
             movements.push(movement(to_payable, "deposit_refund"));
-            movements.push(movement(paid_out, "refund_payout"));
         }
         if let Ok(amount) = Amount::parse(split.deduct_fen) {
             let income = AccountRef::Platform(AccountCode::PenaltyIncome, shop.id as u64);
@@ -627,7 +641,9 @@ impl App {
         if !movements.is_empty() {
             self.apply_one(tx, MoneyCommand::many(movements, shop.merchant_id), now_ms).await?;
         }
+        // Money still to pay out makes the refund `paying` until the channel confirms the payout.
         let status = match outcome {
+            _ if split.payout_fen > 0 => RefundStatus::Paying,
             RefundOutcome::Full => RefundStatus::Paid,
             RefundOutcome::Partial => RefundStatus::PartiallyPaid,
             RefundOutcome::Forfeit => RefundStatus::Forfeited,
@@ -652,17 +668,30 @@ impl App {
             split.deduct_fen
         );
         self.audit_for(tx, ctx, "refund.decide", &reference, &detail, Some(shop.merchant_id)).await?;
+        if let (Ok(amount), Some(payee)) = (Amount::parse(split.payout_fen), payout.as_ref()) {
+            let request = PayoutRequest {
+                shop,
+                purpose: PayoutPurpose::Refund,
+                reference: reference.clone(),
+                amount,
+                source: refunds_payable,
+                payee,
+                claim: None,
+                report_account: None,
+            };
+            self.request_payout(tx, ctx, request, now_ms).await?;
+        }
         let notice = Notice {
             merchant_id: shop.merchant_id,
             kind: NoticeKind::RefundDecided,
             text_zh: format!(
-                "店铺「{}」保证金退款：{}，退还 {} 元",
+                "店铺「{}」保证金退款：{}，应退 {} 元",
                 shop.name,
                 status.name_zh(),
                 crate::shops::yuan(split.payout_fen)
             ),
             text_en: format!(
-                "Deposit refund of \"{}\": {}, ¥{} paid",
+                "Deposit refund of \"{}\": {}, ¥{} to pay",
                 shop.name,
                 status.as_str(),
                 crate::shops::yuan(split.payout_fen)
@@ -703,7 +732,9 @@ impl App {
             ));
         }
         let refund = rows::refund_of_shop(&mut tx, shop.id).await?;
-        if refund.is_some_and(|r| RefundStatus::parse(&r.status).is_some_and(RefundStatus::is_decided)) {
+        let refund_status = refund.as_ref().and_then(|r| RefundStatus::parse(&r.status));
+        let repay = refund_status == Some(RefundStatus::PayoutFailed);
+        if refund_status.is_some_and(RefundStatus::is_decided) && !repay {
             return Err(AppError::new(Code::StatusConflict, "the refund is already paid out"));
         }
         let last4 = number[number.len() - 4..].to_owned();
@@ -717,6 +748,9 @@ impl App {
         };
         rows::upsert_payout(&mut tx, &row).await?;
         let detail = format!("bank={bank} account=****{last4}");
+        if let (true, Some(refund)) = (repay, refund.as_ref()) {
+            self.repay_refund(&mut tx, ctx, &shop, refund, &row, now_ms).await?;
+        }
         self.audit_for(
             &mut tx,
             ctx,
@@ -756,7 +790,8 @@ impl App {
     ) -> AppResult<()> {
         let today = self.today();
         for refund in rows::refunds_of_entity(conn, merchant_id, entity_key).await? {
-            let Some(decided_ms) = refund.decided_at_ms else {
+            let settled = RefundStatus::parse(&refund.status).is_some_and(RefundStatus::is_settled);
+            let Some(decided_ms) = refund.decided_at_ms.filter(|_| settled) else {
                 let detail = format!("the deposit refund of shop {} is not settled yet", refund.shop_id);
                 return Err(AppError::new(Code::ReopenCooldown, detail));
             };

@@ -14,6 +14,7 @@ use domain::comments::{
     LineError, ResponseTimes, WORKING_HOURS_END_HOUR, WORKING_HOURS_START_HOUR, check_author_id,
     check_comment_id, check_comment_time, parse_comment_text, response_times, working_ms_between,
 };
+use domain::feed::EventType;
 use domain::limits::{
     COMMENT_BATCH_BYTES_MAX, COMMENT_BATCH_LINES_MAX, COMMENT_KEYWORD_LENGTH_MAX,
     COMMENT_REJECTIONS_LISTED_MAX, COMMENT_STATS_DAYS_MAX, COMMENT_STATS_SAMPLE_MAX,
@@ -484,6 +485,14 @@ impl App {
         let detail = format!("reply={reply_id} first={answered}");
         self.audit_comment(&mut tx, ctx, "comment.reply", &parent, &detail).await?;
         let reply = self.reload_comment(&mut tx, reply_id).await?;
+        let data = serde_json::json!({
+            "comment_id": reply.external_id,
+            "parent_comment_id": parent.external_id,
+            "video_id": reply.video_id,
+            "account_id": reply.account_id,
+            "text": reply.text,
+        });
+        self.emit(&mut tx, parent.merchant_id, EventType::CommentReplyCreated, data).await?;
         tx.commit().await?;
         Ok(reply)
     }
@@ -514,6 +523,12 @@ impl App {
             let action = if hide { "comment.hide" } else { "comment.unhide" };
             let detail = if hide && comment.pinned_at_ms.is_some() { "unpinned" } else { "" };
             self.audit_comment(&mut tx, ctx, action, &comment, detail).await?;
+            let kind = if hide { EventType::CommentHidden } else { EventType::CommentUnhidden };
+            self.emit(&mut tx, comment.merchant_id, kind, comment_data(&comment)).await?;
+            if hide && comment.pinned_at_ms.is_some() {
+                self.emit(&mut tx, comment.merchant_id, EventType::CommentUnpinned, comment_data(&comment))
+                    .await?;
+            }
         }
         let comment = self.reload_comment(&mut tx, id).await?;
         tx.commit().await?;
@@ -538,8 +553,13 @@ impl App {
                 changed(rows::set_pinned(&mut tx, previous.id, None).await?, previous)?;
             }
             changed(rows::set_pinned(&mut tx, id, Some(now_ms)).await?, &comment)?;
-            let detail = replaced.map(|p| format!("replaced={}", p.id)).unwrap_or_default();
+            let detail = replaced.as_ref().map(|p| format!("replaced={}", p.id)).unwrap_or_default();
             self.audit_comment(&mut tx, ctx, "comment.pin", &comment, &detail).await?;
+            if let Some(previous) = &replaced {
+                self.emit(&mut tx, previous.merchant_id, EventType::CommentUnpinned, comment_data(previous))
+                    .await?;
+            }
+            self.emit(&mut tx, comment.merchant_id, EventType::CommentPinned, comment_data(&comment)).await?;
         }
         let comment = self.reload_comment(&mut tx, id).await?;
         tx.commit().await?;
@@ -553,6 +573,8 @@ impl App {
         if comment.pinned_at_ms.is_some() {
             changed(rows::set_pinned(&mut tx, id, None).await?, &comment)?;
             self.audit_comment(&mut tx, ctx, "comment.unpin", &comment, "").await?;
+            self.emit(&mut tx, comment.merchant_id, EventType::CommentUnpinned, comment_data(&comment))
+                .await?;
         }
         let comment = self.reload_comment(&mut tx, id).await?;
         tx.commit().await?;
@@ -589,6 +611,15 @@ impl App {
             working_hours: (WORKING_HOURS_START_HOUR, WORKING_HOURS_END_HOUR),
         })
     }
+}
+
+/// What the platform needs to find a comment it shows.
+fn comment_data(comment: &CommentRow) -> serde_json::Value {
+    serde_json::json!({
+        "comment_id": comment.external_id,
+        "video_id": comment.video_id,
+        "account_id": comment.account_id,
+    })
 }
 
 #[cfg(test)]

@@ -130,6 +130,7 @@ impl App {
             history.app.create_user(&ctx, login.username, login.role, login.merchant, login.password).await?;
         }
         crate::demo_closure::play(&mut history).await?;
+        crate::demo_payouts::play(&mut history).await?;
         history.finish().await?;
         self.seed_demo_verifications().await?;
         Ok(true)

@@ -74,6 +74,8 @@ error_codes! {
     ShopNotOperating => "shop_not_operating", "店铺不在营业状态", "The shop is not operating";
     ShopNotAcceptingOrders => "shop_not_accepting_orders", "店铺已停止接单", "The shop accepts no new orders";
     PayoutAccountMissing => "payout_account_missing", "请先设置收款账户", "Set the shop's payout account first";
+    PayoutReportConflict => "payout_report_conflict", "打款回执与已有记录矛盾", "The report contradicts what was already reported for this payout";
+    InvalidSettlementFile => "invalid_settlement_file", "对账文件格式错误", "The settlement file is malformed";
     PayoutHolderMismatch => "payout_holder_mismatch", "企业店铺的收款账户户名须与主体名称一致", "An enterprise's payout account must be held by the registered entity";
     ClosureBlocked => "closure_blocked", "店铺暂不满足注销条件", "The shop cannot close yet: see the failing checks";
     ClosureReasonIncomplete => "closure_reason_incomplete", "请选择注销原因并填写至少 10 个字的说明", "Choose a reason and explain it in at least 10 characters";

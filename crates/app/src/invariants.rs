@@ -1,8 +1,12 @@
 //! The business invariants `xiaodian ledger verify` checks beside the ledger's own: every
 //! violation has exactly one penalty transfer (none for a zero penalty) and at most one reversal
 //! (exactly one once overturned), a reputation incident is at most one violation (and the two
-//! rows name each other), a deposit refund has at most one payout transfer (of the amount it says
-//! it paid), and every review fee paid has exactly one transfer. Each problem is one line naming
+//! rows name each other), a deposit refund has at most one transfer out of the deposit (of the
+//! amount it says it paid), every review fee paid has exactly one transfer, and every payout's
+//! money is in exactly one place: one transfer into `payouts_in_flight`, then one out (to
+//! `payment_clearing` when paid, back to its source when failed or returned) or none while in
+//! flight; a refund reads paid only with a paid payout, and at most one of its payouts is in
+//! flight or paid. Each problem is one line naming
 //! the rows; the ledger's own invariants are in `ledger::verify`.
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,7 +20,7 @@ pub const PROBLEMS_MAX: usize = 100;
 
 const PENALTY_REASONS: [&str; 2] = ["penalty", "compensation"];
 const REVERSAL_REASON: &str = "penalty_reversal";
-const PAYOUT_REASON: &str = "refund_payout";
+const PAYOUT_REASON: &str = "deposit_refund";
 const FEE_REASON: &str = "verification_fee";
 
 /// The id in a transfer reference `PREFIX:ID` or `PREFIX:ID:MORE`.
@@ -165,17 +169,17 @@ pub async fn check(conn: &mut store::Conn) -> AppResult<Vec<String>> {
         let paid_fen = refund.paid_fen.unwrap_or(0);
         match paid.as_slice() {
             [] if paid_fen > 0 => problems.push(format!(
-                "refund {} says {paid_fen} fen were paid out but has no payout transfer",
+                "refund {} says {paid_fen} fen were paid out but has no deposit refund transfer",
                 refund.id
             )),
             [] => {}
             [payout] if payout.amount_fen != paid_fen => problems.push(format!(
-                "refund {}'s payout transfer seq={} moves {} fen, the refund says {paid_fen} fen",
+                "refund {}'s deposit refund transfer seq={} moves {} fen, the refund says {paid_fen} fen",
                 refund.id, payout.seq, payout.amount_fen
             )),
             [_] => {}
             more => problems.push(format!(
-                "refund {} has {} payout transfers ({}), at most 1",
+                "refund {} has {} deposit refund transfers ({}), at most 1",
                 refund.id,
                 more.len(),
                 seqs(more)
@@ -212,10 +216,131 @@ pub async fn check(conn: &mut store::Conn) -> AppResult<Vec<String>> {
         problems.push(format!("{} pay the fee of verification {id}, which does not exist", seqs(orphans)));
     }
 
+    problems.extend(check_payouts(conn, &refunds).await?);
+
     if problems.len() > PROBLEMS_MAX {
         let more = problems.len() - PROBLEMS_MAX;
         problems.truncate(PROBLEMS_MAX);
         problems.push(format!("... and {more} more"));
+    }
+    Ok(problems)
+}
+
+fn payout_seqs(transfers: &[&store::payouts::PayoutTransfer]) -> String {
+    let seqs: Vec<String> = transfers.iter().map(|t| t.seq.to_string()).collect();
+    format!("seq {}", seqs.join(", "))
+}
+
+/// The payout invariants: each payout's money in exactly one place, by its transfers.
+async fn check_payouts(conn: &mut store::Conn, refunds: &[rows::RefundFacts]) -> AppResult<Vec<String>> {
+    use domain::payouts::PayoutStatus;
+    let payouts = store::payouts::all_payouts(conn).await?;
+    let transfers = store::payouts::payout_transfers(conn).await?;
+    let mut problems = Vec::new();
+    let mut by_payout: BTreeMap<i64, Vec<&store::payouts::PayoutTransfer>> = BTreeMap::new();
+    for t in &transfers {
+        match referenced_id(&t.reference, "payout") {
+            Some(id) => by_payout.entry(id).or_default().push(t),
+            None => problems
+                .push(format!("transfer seq={} ({}) names no payout: {:?}", t.seq, t.reason, t.reference)),
+        }
+    }
+    let mut refund_payouts: HashMap<String, Vec<(i64, PayoutStatus)>> = HashMap::new();
+    for p in &payouts {
+        let Some(status) = PayoutStatus::parse(&p.status) else {
+            problems.push(format!("payout {} has the unknown status {:?}", p.id, p.status));
+            continue;
+        };
+        refund_payouts.entry(p.reference.clone()).or_default().push((p.id, status));
+        let moved = by_payout.remove(&p.id).unwrap_or_default();
+        let of = |reason: &str| moved.iter().filter(|t| t.reason == reason).copied().collect::<Vec<_>>();
+        let (requested, paid, returned) = (of("payout_requested"), of("payout_paid"), of("payout_returned"));
+        let expect = match status {
+            PayoutStatus::Requested | PayoutStatus::Sent => (1, 0, 0),
+            PayoutStatus::Paid => (1, 1, 0),
+            PayoutStatus::Failed | PayoutStatus::Returned => (1, 0, 1),
+        };
+        if (requested.len(), paid.len(), returned.len()) != expect {
+            problems.push(format!(
+                "payout {} is {} with {} in, {} paid and {} returned transfers ({}), expected {expect:?}",
+                p.id,
+                p.status,
+                requested.len(),
+                paid.len(),
+                returned.len(),
+                payout_seqs(&moved)
+            ));
+            continue;
+        }
+        let in_flight = requested[0].credit_account_id;
+        if requested[0].debit_account_id != p.source_account_id {
+            problems.push(format!(
+                "payout {}'s money came from account {}, it says {}",
+                p.id, requested[0].debit_account_id, p.source_account_id
+            ));
+        }
+        for t in &moved {
+            if t.amount_fen != p.amount_fen {
+                problems.push(format!(
+                    "payout {}'s transfer seq={} moves {} fen, the payout is {} fen",
+                    p.id, t.seq, t.amount_fen, p.amount_fen
+                ));
+            }
+        }
+        if let Some(back) = returned.first()
+            && (back.debit_account_id != in_flight || back.credit_account_id != p.source_account_id)
+        {
+            problems.push(format!(
+                "payout {}'s money went back to account {}, not its source",
+                p.id, back.credit_account_id
+            ));
+        }
+        if let Some(out) = paid.first()
+            && out.debit_account_id != in_flight
+        {
+            problems.push(format!(
+                "payout {} was paid from account {}, not from in flight",
+                p.id, out.debit_account_id
+            ));
+        }
+    }
+    for (id, orphans) in &by_payout {
+        problems.push(format!("{} move money of payout {id}, which does not exist", payout_seqs(orphans)));
+    }
+    // What is in flight is exactly the payouts still requested or sent.
+    let in_flight_fen: i64 = store::ledger::all_accounts(conn)
+        .await?
+        .iter()
+        .filter(|a| a.code == domain::ledger::AccountCode::PayoutsInFlight.as_str())
+        .map(|a| a.credits_posted - a.debits_posted)
+        .sum();
+    let owed_fen: i64 = payouts
+        .iter()
+        .filter(|p| PayoutStatus::parse(&p.status).is_some_and(PayoutStatus::is_in_flight))
+        .map(|p| p.amount_fen)
+        .sum();
+    if in_flight_fen != owed_fen {
+        problems.push(format!(
+            "payouts_in_flight holds {in_flight_fen} fen, the payouts requested or sent {owed_fen} fen"
+        ));
+    }
+    for refund in refunds {
+        let list = refund_payouts.remove(&format!("refund:{}", refund.id)).unwrap_or_default();
+        let live = list.iter().filter(|(_, s)| s.is_in_flight() || *s == PayoutStatus::Paid).count();
+        let paid = list.iter().any(|(_, s)| *s == PayoutStatus::Paid);
+        if live > 1 {
+            problems.push(format!("refund {} has {live} payouts in flight or paid, at most 1", refund.id));
+        }
+        let reads_paid =
+            matches!(refund.status.as_str(), "paid" | "partially_paid") && refund.paid_fen.unwrap_or(0) > 0;
+        if reads_paid != paid {
+            problems.push(format!(
+                "refund {} is {} but {} of its payouts is paid",
+                refund.id,
+                refund.status,
+                if paid { "one" } else { "none" }
+            ));
+        }
     }
     Ok(problems)
 }

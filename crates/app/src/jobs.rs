@@ -51,10 +51,12 @@ pub enum JobKind {
     /// The nightly sentiment adaptation: fits a new domain layer when enough corrections came
     /// since the last (subject `housekeeping`).
     SentimentAdapt,
+    /// Removes platform events older than the retention time (subject `housekeeping`).
+    FeedRetention,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 15] = [
+    pub const ALL: [JobKind; 16] = [
         JobKind::SessionsPurge,
         JobKind::AuditVerify,
         JobKind::FilesCollect,
@@ -70,11 +72,17 @@ impl JobKind {
         JobKind::ReputationDeadline,
         JobKind::Backup,
         JobKind::SentimentAdapt,
+        JobKind::FeedRetention,
     ];
 
     /// The recurring housekeeping jobs, one pending of each at all times.
-    pub const HOUSEKEEPING: [JobKind; 4] =
-        [JobKind::SessionsPurge, JobKind::AuditVerify, JobKind::FilesCollect, JobKind::SentimentAdapt];
+    pub const HOUSEKEEPING: [JobKind; 5] = [
+        JobKind::SessionsPurge,
+        JobKind::AuditVerify,
+        JobKind::FilesCollect,
+        JobKind::SentimentAdapt,
+        JobKind::FeedRetention,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -93,6 +101,7 @@ impl JobKind {
             JobKind::ReputationDeadline => "reputation.deadline",
             JobKind::Backup => "backup.scheduled",
             JobKind::SentimentAdapt => "sentiment.adapt",
+            JobKind::FeedRetention => "feed.retention",
         }
     }
 
@@ -213,6 +222,7 @@ impl App {
             JobKind::ReputationDeadline => self.run_reputation_deadline(tx, job).await,
             JobKind::Backup => self.plan_next_backup(tx).await,
             JobKind::SentimentAdapt => self.run_sentiment_adapt(tx, ctx).await,
+            JobKind::FeedRetention => self.run_feed_retention(tx).await,
         }
     }
 

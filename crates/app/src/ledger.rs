@@ -236,7 +236,7 @@ impl PlatformAccounts {
         Ok(PlatformAccounts { ids })
     }
 
-    fn resolve(&self, account: AccountRef) -> AppResult<i64> {
+    pub(crate) fn resolve(&self, account: AccountRef) -> AppResult<i64> {
         match account {
             AccountRef::Row(id) => Ok(id),
             AccountRef::Platform(code, key) => {
@@ -330,6 +330,11 @@ where
 
 impl crate::App {
     /// Applies one command inside the caller's transaction and answers its outcome.
+    /// The row id of an account reference (a platform account's shard, or the row itself).
+    pub(crate) fn account_id(&self, account: AccountRef) -> AppResult<i64> {
+        self.platform.resolve(account)
+    }
+
     pub(crate) async fn apply_one(
         &self,
         tx: &mut store::WriteTx,

@@ -15,14 +15,17 @@ pub mod demo;
 mod demo_analytics;
 mod demo_closure;
 mod demo_content;
+mod demo_payouts;
 mod demo_verification;
 pub mod error;
+pub mod feed;
 pub mod health;
 pub mod invariants;
 pub mod jobs;
 pub mod ledger;
 pub mod notifications;
 pub mod operations;
+pub mod payouts;
 pub mod reports;
 pub mod reputation;
 pub mod sales;
@@ -135,6 +138,12 @@ pub struct AppConfig {
     pub reputation_negative_below: f64,
     /// New sentiment corrections at which the nightly job fits a new domain layer.
     pub sentiment_adapt_min_corrections: i64,
+    /// Working days after which a payout still `sent` is flagged overdue.
+    pub payout_overdue_workdays: i64,
+    /// Days platform events are kept.
+    pub feed_retention_days: i64,
+    /// The platform webhook every feed event is posted to, and its signing secret.
+    pub platform_webhook: Option<(domain::webhooks::WebhookUrl, String)>,
 }
 
 impl Default for AppConfig {
@@ -199,6 +208,9 @@ impl Default for AppConfig {
             backup: None,
             reputation_negative_below: 0.5,
             sentiment_adapt_min_corrections: 50,
+            payout_overdue_workdays: 3,
+            feed_retention_days: 30,
+            platform_webhook: None,
         }
     }
 }

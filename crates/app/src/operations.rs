@@ -15,6 +15,7 @@ use domain::operations::{
     AfterSalesKind, CaseStatus, CommissionStatus, InvoiceStatus, OrderEvent, OrderStatus, ProductStatus,
     ShopStatus,
 };
+use domain::payouts::PayoutPurpose;
 use domain::team::TeamRight;
 use domain::violation::bounded_text;
 use store::jobs::JobRow;
@@ -30,6 +31,7 @@ use crate::ledger::{
     AccountRef, BatchError, IdempotencyClaim, MoneyCommand, MoneyOutcome, Movement, MovementOp,
     retry_on_key_conflict,
 };
+use crate::payouts::PayoutRequest;
 use crate::shops::can_see;
 use crate::{Actor, App, AppError, AppResult, Code, Ctx};
 
@@ -424,25 +426,20 @@ impl App {
             AppError::new(Code::PayoutAccountMissing, "set the shop's payout account first")
         })?;
         let withdrawable = self.shop_account(&mut tx, shop.id, AccountCode::ShopSettlement).await?;
-        let movement = Movement {
-            op: MovementOp::Post {
-                debit: AccountRef::Row(withdrawable),
-                credit: AccountRef::Platform(AccountCode::PaymentClearing, shop.id as u64),
-                amount,
-                overdraft: Overdraft::Refused,
-            },
-            reason: "withdrawal",
-            reference: format!("payout:****{}", payout.account_last4),
-            shop_id: Some(shop.id),
-            merchant_id: Some(shop.merchant_id),
-        };
-        let command = MoneyCommand {
+        // The withdrawal is a payout: its money is in flight until the channel confirms it, and
+        // goes back to the withdrawable proceeds when the payout fails or is returned.
+        let request = PayoutRequest {
+            shop: &shop,
+            purpose: PayoutPurpose::Withdrawal,
+            reference: format!("withdrawal:{}", shop.id),
+            amount,
+            source: AccountRef::Row(withdrawable),
+            payee: &payout,
             claim: Some(claim),
             report_account: Some(withdrawable),
-            ..MoneyCommand::single(movement, shop.merchant_id)
         };
-        let outcome = self.apply_one(&mut tx, command, now_ms).await?;
-        if outcome.replayed {
+        let (created, outcome) = self.request_payout(&mut tx, ctx, request, now_ms).await?;
+        if created.is_none() {
             return Ok(outcome);
         }
         let detail = format!("amount_fen={}", amount.get());

@@ -3,6 +3,7 @@
 //! the data directory, the review fee through the ledger, submission with working-day review dates,
 //! the reviewers' claim and decision, the badge with its reminders and expiry, and renewal.
 
+use domain::feed::EventType;
 use domain::notifications::NoticeKind;
 use std::io::Write;
 use std::path::PathBuf;
@@ -1253,6 +1254,7 @@ impl App {
             Some(until) if account.verified == 1 && until > today => until,
             _ => today,
         };
+        let renewed = account.verified == 1 && account.badge_valid_until.is_some();
         let valid_until = one_year_after(from);
         let (granted_text, until_text) = (date_text(today), date_text(valid_until));
         let now_ms = now.timestamp_millis();
@@ -1299,6 +1301,15 @@ impl App {
             link: format!("/console/enterprise-accounts/{}", account.id),
         };
         self.notify(tx, notice).await?;
+        let kind = if renewed { EventType::BadgeRenewed } else { EventType::BadgeGranted };
+        let data = serde_json::json!({
+            "account_id": account.id,
+            "nickname": account.nickname,
+            "company_name": row.company_name,
+            "valid_from": granted_text,
+            "valid_until": until_text,
+        });
+        self.emit(tx, account.merchant_id, kind, data).await?;
         Ok(())
     }
 
@@ -1373,6 +1384,8 @@ impl App {
             link: format!("/console/enterprise-accounts/{}", account.id),
         };
         self.notify(tx, notice).await?;
+        let data = serde_json::json!({ "account_id": account.id, "valid_until": job.payload });
+        self.emit(tx, account.merchant_id, EventType::BadgeExpired, data).await?;
         Ok("expired".to_owned())
     }
 }

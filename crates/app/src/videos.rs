@@ -5,6 +5,7 @@
 //! statutory holidays and shopping festivals. Team rights: `edit_content` writes,
 //! `approve_content` decides, every member reads.
 
+use domain::feed::EventType;
 use domain::notifications::NoticeKind;
 use std::path::PathBuf;
 
@@ -645,6 +646,8 @@ impl App {
         jobs::cancel_pending(&mut tx, JobKind::VideoPublish.as_str(), &format!("video:{id}"), now_ms).await?;
         self.audit_video(&mut tx, ctx, "video.publish", &video, "").await?;
         let video = self.reload_video(&mut tx, id).await?;
+        let data = self.published_video_data(&video)?;
+        self.emit(&mut tx, video.merchant_id, EventType::VideoPublished, data).await?;
         tx.commit().await?;
         Ok(video)
     }
@@ -669,6 +672,9 @@ impl App {
         let ctx = Ctx::system("scheduler");
         self.audit_video(tx, &ctx, "video.publish", &video, &format!("scheduled_for={}", job.payload))
             .await?;
+        let published = self.reload_video(tx, id).await?;
+        let data = self.published_video_data(&published)?;
+        self.emit(tx, video.merchant_id, EventType::VideoPublished, data).await?;
         let notice = Notice {
             merchant_id: video.merchant_id,
             kind: NoticeKind::VideoPublished,
@@ -690,6 +696,10 @@ impl App {
         jobs::cancel_pending(&mut tx, JobKind::VideoPublish.as_str(), &format!("video:{id}"), now_ms).await?;
         self.audit_video(&mut tx, ctx, "video.withdraw", &video, &format!("from={}", video.status)).await?;
         let video = self.reload_video(&mut tx, id).await?;
+        if video.published_at_ms.is_some() {
+            let data = serde_json::json!({ "video_id": video.id, "account_id": video.account_id });
+            self.emit(&mut tx, video.merchant_id, EventType::VideoWithdrawn, data).await?;
+        }
         tx.commit().await?;
         Ok(video)
     }
@@ -904,6 +914,84 @@ impl App {
             .collect();
         Ok(PublishingMonth { account_id: account.id, first_day, days, cadence })
     }
+}
+
+/// How long the signed link to a published video's file in a `video.published` event works.
+pub const PLATFORM_FILE_LINK_HOURS: i64 = 72;
+
+/// The context platform file links are signed under.
+const FILE_LINK_CONTEXT: &str = "platform_file_link";
+
+impl App {
+    fn file_link_signature(&self, video_id: i64, sha256: &str, expires_ms: i64) -> AppResult<String> {
+        Ok(self.secret_key()?.blind_index(FILE_LINK_CONTEXT, &format!("{video_id}|{sha256}|{expires_ms}")))
+    }
+
+    /// The event data of a published video, with a signed link to its file that expires
+    /// `PLATFORM_FILE_LINK_HOURS` from now.
+    fn published_video_data(&self, video: &VideoRow) -> AppResult<serde_json::Value> {
+        let mut data = video_data(video);
+        if let Some(sha) = &video.file_sha256 {
+            let expires_ms = self.clock().now_ms() + PLATFORM_FILE_LINK_HOURS * 3_600_000;
+            let signature = self.file_link_signature(video.id, sha, expires_ms)?;
+            let link = format!(
+                "/api/v1/platform/videos/{}/file?expires={expires_ms}&signature={signature}",
+                video.id
+            );
+            data["file"]["url"] = serde_json::json!(link);
+            data["file"]["expires_at_ms"] = serde_json::json!(expires_ms);
+        }
+        Ok(data)
+    }
+
+    /// The file a signed platform link names: the video must be published with that file, the
+    /// link unexpired by the app clock and its signature right; anything else is `not_found`.
+    /// Answers the path and the content type.
+    pub async fn platform_video_file(
+        &self,
+        video_id: i64,
+        expires_ms: i64,
+        signature: &str,
+    ) -> AppResult<(PathBuf, &'static str)> {
+        let gone = || AppError::not_found("file");
+        if expires_ms < self.clock().now_ms() {
+            return Err(gone());
+        }
+        let mut conn = self.db().read().await?;
+        let video = rows::find_video(&mut conn, video_id).await?.ok_or_else(gone)?;
+        drop(conn);
+        let (Some(sha), Some(kind)) =
+            (&video.file_sha256, video.file_type.as_deref().and_then(VideoFileType::parse))
+        else {
+            return Err(gone());
+        };
+        let expected = self.file_link_signature(video.id, sha, expires_ms)?;
+        let same = expected.len() == signature.len()
+            && expected.bytes().zip(signature.bytes()).fold(0_u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        if !same || video.status != VideoStatus::Published.as_str() {
+            return Err(gone());
+        }
+        Ok((self.videos_dir().join(sha), kind.content_type()))
+    }
+}
+
+/// What the platform needs to show a published video: its file (by content hash, size and type)
+/// or external address, title, description and tags.
+fn video_data(video: &VideoRow) -> serde_json::Value {
+    serde_json::json!({
+        "video_id": video.id,
+        "account_id": video.account_id,
+        "title": video.title,
+        "description": video.description,
+        "tags": video.tags.split(' ').filter(|t| !t.is_empty()).collect::<Vec<_>>(),
+        "file": video.file_sha256.as_ref().map(|sha| serde_json::json!({
+            "sha256": sha,
+            "bytes": video.file_bytes,
+            "type": video.file_type,
+        })),
+        "external_url": video.external_url,
+        "published_at_ms": video.published_at_ms,
+    })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! and overturning pays the penalty back with a compensating transfer (nothing is ever deleted).
 
 use domain::auth::Role;
+use domain::feed::EventType;
 use domain::ledger::{AccountCode, Overdraft};
 use domain::limits::{BUYER_ID_LENGTH_MAX, NOTE_LENGTH_MAX};
 use domain::money::Amount;
@@ -211,6 +212,21 @@ impl App {
                 Some(shop.merchant_id),
             )
             .await?;
+        }
+        // A penalty that leaves the deposit below what the shop must keep: the platform restricts
+        // the shop until it is topped up.
+        if let (Some(balance_fen), true) = (outcome.balance_fen, input.penalty_fen > 0) {
+            let required_fen = self.required_deposit_fen(&mut tx, &shop).await?;
+            if balance_fen < required_fen {
+                let data = serde_json::json!({
+                    "shop_id": shop.id,
+                    "violation_id": violation_id,
+                    "balance_fen": balance_fen,
+                    "required_fen": required_fen,
+                    "shortfall_fen": required_fen - balance_fen,
+                });
+                self.emit(&mut tx, shop.merchant_id, EventType::DepositShortfall, data).await?;
+            }
         }
         tx.commit().await?;
         Ok(outcome)

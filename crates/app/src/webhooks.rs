@@ -32,7 +32,7 @@ const SECRET_CONTEXT: &str = "webhook_secret";
 /// How long a sender holds a delivery while its request is in flight.
 const LEASE: Duration = Duration::from_secs(60);
 /// How long one request may take before it counts as failed.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long resolving an endpoint's name may take.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
@@ -105,7 +105,7 @@ fn cut(text: &str, max: usize) -> &str {
 
 /// Why a webhook request may not go to an endpoint.
 #[derive(Debug, thiserror::Error)]
-enum TargetError {
+pub(crate) enum TargetError {
     /// The address, or one its name resolves to, is not on the public internet.
     #[error("refused: the address is not a public internet address")]
     NotPublic,
@@ -390,7 +390,7 @@ impl App {
     /// The one address a delivery connects to: the literal address, or the first one the name
     /// resolves to, each checked to be public (unless allowed). The request then goes to exactly this
     /// address, so a name cannot resolve to another one between the check and the connection.
-    async fn delivery_target(&self, url: &WebhookUrl) -> Result<SocketAddr, TargetError> {
+    pub(crate) async fn delivery_target(&self, url: &WebhookUrl) -> Result<SocketAddr, TargetError> {
         let allow_private = self.config().webhook_allow_private;
         if !allow_private && url.require_public().is_err() {
             return Err(TargetError::NotPublic);

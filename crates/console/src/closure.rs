@@ -183,6 +183,8 @@ struct ClosureView {
     deposit: DepositView,
     /// The closure-decision report: the last 12 months against the shops of the category.
     decision: app::sales::ClosureReport,
+    /// The refund's payouts, oldest first.
+    payouts: Vec<app::payouts::PayoutView>,
 }
 
 #[derive(Deserialize, Default)]
@@ -227,6 +229,10 @@ pub(crate) async fn closure_response(
             payout: state.app.payout_account(actor, shop_id).await?,
             deposit: state.app.deposit(actor, shop_id).await?,
             decision: state.app.closure_report(actor, shop_id).await?,
+            payouts: match state.app.deposit(actor, shop_id).await?.refund {
+                Some(refund) => state.app.refund_payouts(actor, refund.refund.id).await?,
+                None => Vec::new(),
+            },
         })
     };
     let empty = ClosureForm::default();
@@ -404,10 +410,19 @@ fn closed_cards(lang: Lang, view: &ClosureView) -> Markup {
                         @match RefundStatus::parse(&refund.refund.status) {
                             Some(RefundStatus::Holding) => { (t(lang, "refund_holding_intro")) }
                             Some(RefundStatus::InReview) => { (t(lang, "refund_review_intro")) }
+                            Some(RefundStatus::Paying) => { (t(lang, "refund_paying_intro")) }
+                            Some(RefundStatus::PayoutFailed) => {
+                                (t(lang, "refund_payout_failed_intro")) " "
+                                a #fix-payout-account href={ "/console/shops/" (refund.refund.shop_id) "/payout-account" } { (t(lang, "payout_account")) }
+                            }
                             _ => { (t(lang, "refund_decided_intro")) }
                         }
                     }
                     (refund_table(lang, refund))
+                    @if !view.payouts.is_empty() {
+                        h3 { (t(lang, "refund_payouts")) }
+                        (crate::payouts::payout_table(lang, &view.payouts))
+                    }
                 }
                 None => { p.muted { (t(lang, "no_refund")) } }
             }
@@ -694,6 +709,7 @@ struct RefundCase {
     shop: ShopRow,
     violations: Vec<ViolationRow>,
     payout: Option<PayoutView>,
+    payouts: Vec<app::payouts::PayoutView>,
 }
 
 pub async fn refund_page(
@@ -727,7 +743,8 @@ async fn refund_response(
         let shop = state.app.shop(actor, view.refund.shop_id).await?;
         let violations = state.app.shop_violations(actor, shop.id).await?;
         let payout = state.app.payout_account(actor, shop.id).await?;
-        Ok::<_, AppError>(RefundCase { view, shop, violations, payout })
+        let payouts = state.app.refund_payouts(actor, refund_id).await?;
+        Ok::<_, AppError>(RefundCase { view, shop, violations, payout, payouts })
     }
     .await;
     let case = match loaded {
@@ -753,6 +770,10 @@ async fn refund_response(
                     " · " (case.shop.entity_name) " · " (name(lang, "entity_type", &case.shop.entity_type))
                 }
                 (refund_table(lang, &case.view))
+                @if !case.payouts.is_empty() {
+                    h3 { (t(lang, "refund_payouts")) }
+                    (crate::payouts::payout_table(lang, &case.payouts))
+                }
                 (payout_line(lang, case.shop.id, case.payout.as_ref(), !is_platform))
             }
             div.card #refund-violations {

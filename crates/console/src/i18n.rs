@@ -734,6 +734,60 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("refund_status_paid", "已全额退还", "Paid in full"),
     ("refund_status_partially_paid", "已部分退还", "Partially paid"),
     ("refund_status_forfeited", "不予退还", "Forfeited"),
+    ("refund_status_paying", "退款中", "Being paid out"),
+    ("refund_status_payout_failed", "退款失败，请更新收款账户", "Payout failed: update the payout account"),
+    (
+        "refund_paying_intro",
+        "退款已决定，正在通过支付渠道打款，到账后显示已到账。",
+        "The refund is decided and being paid out; it reads paid once the money arrives.",
+    ),
+    (
+        "refund_payout_failed_intro",
+        "退款打款失败，款项已退回待退状态。请更新收款账户，系统将重新打款。",
+        "The payout failed and the money is owed again. Update the payout account and it is paid again.",
+    ),
+    ("refund_payouts", "打款记录", "Payouts"),
+    ("payouts", "打款", "Payouts"),
+    (
+        "payouts_intro",
+        "通过支付渠道发出的保证金退还与货款提现，渠道确认到账前为在途资金。",
+        "Refunds and withdrawals sent through the payment channel; money is in flight until the channel confirms it.",
+    ),
+    ("no_payouts", "暂无打款记录。", "No payouts."),
+    ("payout", "打款", "Payout"),
+    ("payout_purpose", "用途", "Purpose"),
+    ("payout_payee", "收款账户", "Payee"),
+    ("payout_requested_at", "发起时间", "Requested"),
+    ("payout_status_requested", "待打款", "Requested"),
+    ("payout_status_sent", "打款中", "Sent"),
+    ("payout_status_paid", "已到账", "Paid"),
+    ("payout_status_failed", "打款失败", "Failed"),
+    ("payout_status_returned", "已退回", "Returned"),
+    ("payout_purpose_refund", "保证金退还", "Deposit refund"),
+    ("payout_purpose_withdrawal", "货款提现", "Withdrawal"),
+    ("payout_purpose_commission", "达人佣金", "Creator commission"),
+    ("reconcile", "打款对账", "Reconcile payouts"),
+    ("settlement_file", "支付渠道对账文件", "The payment channel's settlement file"),
+    (
+        "settlement_file_hint",
+        "粘贴 CSV 内容，每行一笔打款，首行为：",
+        "Paste the CSV, one payout a line, after the header:",
+    ),
+    ("download_report_csv", "下载差异报告 CSV", "Download the report (CSV)"),
+    ("settlement_lines", "文件行数", "Lines in the file"),
+    ("differences", "差异", "Differences"),
+    ("reconcile_all_match", "全部一致，没有差异。", "Everything matches."),
+    ("difference_kind", "差异类型", "Difference"),
+    ("settlement_line", "文件行号", "Line"),
+    ("amount_in_file", "文件金额", "Amount in the file"),
+    ("amount_here", "系统金额", "Amount here"),
+    ("status_in_file", "文件状态", "Status in the file"),
+    ("status_here", "系统状态", "Status here"),
+    ("difference_unknown_payout", "文件中的打款在系统中不存在", "Unknown payout"),
+    ("difference_amount_differs", "金额不一致", "Amount differs"),
+    ("difference_paid_only_in_file", "文件显示已到账，系统未到账", "Paid in the file, not here"),
+    ("difference_paid_only_here", "系统显示已到账，文件未到账", "Paid here, not in the file"),
+    ("difference_paid_twice", "文件中重复到账", "Paid twice in the file"),
     ("refund_outcome_full", "全额退还", "Full refund"),
     ("refund_outcome_partial", "扣除后退还", "Partial refund"),
     ("refund_outcome_forfeit", "不予退还", "Forfeit"),
@@ -1117,6 +1171,15 @@ mod tests {
         }
         for outcome in RefundOutcome::ALL {
             check(format!("refund_outcome_{}", outcome.as_str()), outcome.name_zh());
+        }
+        for status in domain::payouts::PayoutStatus::ALL {
+            check(format!("payout_status_{}", status.as_str()), status.name_zh());
+        }
+        for purpose in domain::payouts::PayoutPurpose::ALL {
+            check(format!("payout_purpose_{}", purpose.as_str()), purpose.name_zh());
+        }
+        for kind in domain::payouts::DifferenceKind::ALL {
+            check(format!("difference_{}", kind.as_str()), kind.name_zh());
         }
         for status in OrderStatus::ALL {
             check(format!("order_status_{}", status.as_str()), status.name_zh());

@@ -105,6 +105,9 @@ fn nav(actor: &Actor) -> Vec<(&'static str, &'static str)> {
             if actor.may(TeamRight::ManageTeam) {
                 entries.push(("/console/team", "team"));
             }
+            if actor.may(TeamRight::ViewMoney) {
+                entries.push(("/console/payouts", "payouts"));
+            }
             entries.push(("/console/notifications", "notifications"));
         }
         Role::Reviewer | Role::Admin => {
@@ -112,6 +115,7 @@ fn nav(actor: &Actor) -> Vec<(&'static str, &'static str)> {
             entries.push(("/console/appeals", "appeal_queue"));
             entries.push(("/console/verifications", "verification_queue"));
             entries.push(("/console/refunds", "refund_queue"));
+            entries.push(("/console/payouts", "payouts"));
             entries.push(("/console/complaints", "complaint_queue"));
         }
         Role::Service => entries.push(("/console/fees", "fee_confirmation")),

@@ -4,8 +4,8 @@
 //! shops, deposits, violations and appeals, `operations.rs` a shop's operations (products, orders,
 //! after-sales, complaints, conversations, settlement, invoices), `closure.rs` the closure page,
 //! the payout account and the refund queue, `verification.rs` the enterprise accounts, blue-V
-//! applications, the review queue, fees and notifications, and `videos.rs` the content calendar,
-//! videos, the approval queue and the team.
+//! applications, the review queue, fees and notifications, `videos.rs` the content calendar,
+//! videos, the approval queue and the team, and `payouts.rs` the payouts and their reconciliation.
 
 mod analytics;
 mod backups;
@@ -17,6 +17,7 @@ mod layout;
 mod money;
 mod operations;
 mod pages;
+mod payouts;
 mod reputation;
 mod session;
 mod verification;
@@ -132,6 +133,9 @@ pub fn router(app: App) -> Router {
         .route("/console/shops/{id}/payout-account", get(closure::payout_page).post(closure::save_payout))
         .route("/console/shops/{id}/closure", get(closure::closure_page).post(closure::request_closure))
         .route("/console/shops/{id}/closure/withdraw", post(closure::withdraw_closure))
+        .route("/console/payouts", get(payouts::payouts_page))
+        .route("/console/payouts/reconcile", get(payouts::reconcile_page).post(payouts::reconcile_submit))
+        .route("/console/payouts/reconcile.csv", post(payouts::reconcile_csv))
         .route("/console/refunds", get(closure::refunds))
         .route("/console/refunds/{id}", get(closure::refund_page))
         .route("/console/refunds/{id}/decision", post(closure::decide_refund))

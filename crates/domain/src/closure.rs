@@ -177,6 +177,8 @@ text_enum! {
     RefundStatus {
         Holding => "holding", "冻结待退";
         InReview => "in_review", "审核中";
+        Paying => "paying", "退款中";
+        PayoutFailed => "payout_failed", "退款失败，请更新收款账户";
         Paid => "paid", "已全额退还";
         PartiallyPaid => "partially_paid", "已部分退还";
         Forfeited => "forfeited", "不予退还";
@@ -185,6 +187,18 @@ text_enum! {
 
 impl RefundStatus {
     pub fn is_decided(self) -> bool {
+        matches!(
+            self,
+            RefundStatus::Paying
+                | RefundStatus::PayoutFailed
+                | RefundStatus::Paid
+                | RefundStatus::PartiallyPaid
+                | RefundStatus::Forfeited
+        )
+    }
+
+    /// Decided and finished: paid (in full or in part) or forfeited.
+    pub fn is_settled(self) -> bool {
         matches!(self, RefundStatus::Paid | RefundStatus::PartiallyPaid | RefundStatus::Forfeited)
     }
 }

@@ -61,10 +61,12 @@ pub enum AccountCode {
     FeeIncome,
     /// Commission owed to creators.
     CommissionPayable,
+    /// Payouts instructed but not yet confirmed paid (or returned) by the payment channel (在途).
+    PayoutsInFlight,
 }
 
 impl AccountCode {
-    pub const ALL: [AccountCode; 9] = [
+    pub const ALL: [AccountCode; 10] = [
         AccountCode::ShopDeposit,
         AccountCode::ShopSettling,
         AccountCode::ShopSettlement,
@@ -74,6 +76,7 @@ impl AccountCode {
         AccountCode::RefundsPayable,
         AccountCode::FeeIncome,
         AccountCode::CommissionPayable,
+        AccountCode::PayoutsInFlight,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +90,7 @@ impl AccountCode {
             AccountCode::RefundsPayable => "refunds_payable",
             AccountCode::FeeIncome => "fee_income",
             AccountCode::CommissionPayable => "commission_payable",
+            AccountCode::PayoutsInFlight => "payouts_in_flight",
         }
     }
 

@@ -22,6 +22,7 @@ text_enum! {
         ShopClosed => "shop.closed", "店铺已注销";
         ClosureHeld => "closure.held", "注销受阻";
         RefundDecided => "refund.decided", "保证金退还结果";
+        PayoutFailed => "payout.failed", "打款失败";
         WebhookFailing => "webhook.failing", "Webhook 投递失败";
     }
 }
@@ -41,7 +42,7 @@ impl NoticeKind {
             K::VideoSubmitted => TeamRight::ApproveContent,
             K::VideoSentBack | K::VideoPublished | K::VideoCadence => TeamRight::EditContent,
             K::CommentsUnanswered | K::ReputationIncident | K::ReputationOverdue => TeamRight::Reply,
-            K::ShopClosed | K::ClosureHeld | K::RefundDecided => TeamRight::ViewMoney,
+            K::ShopClosed | K::ClosureHeld | K::RefundDecided | K::PayoutFailed => TeamRight::ViewMoney,
         }
     }
 
@@ -59,7 +60,7 @@ mod tests {
     fn the_owner_sees_everything_and_every_kind_has_a_member_besides_the_owner_or_is_the_owners() {
         assert_eq!(NoticeKind::seen_by(TeamRole::Owner).len(), NoticeKind::ALL.len());
         let texts: Vec<&str> = NoticeKind::seen_by(TeamRole::Finance).iter().map(|k| k.as_str()).collect();
-        assert_eq!(texts, ["shop.closed", "closure.held", "refund.decided"]);
+        assert_eq!(texts, ["shop.closed", "closure.held", "refund.decided", "payout.failed"]);
         let approver: Vec<&str> =
             NoticeKind::seen_by(TeamRole::Approver).iter().map(|k| k.as_str()).collect();
         assert_eq!(approver, ["video.submitted"]);

@@ -202,3 +202,46 @@ pub async fn verify_ledger(app: &App) -> anyhow::Result<bool> {
         }
     }
 }
+
+#[derive(Subcommand)]
+pub enum PayoutsCommand {
+    /// Compare the payment channel's settlement file with the payouts: one CSV line per
+    /// difference (unknown payout, amount differs, paid only in the file or only here, paid
+    /// twice); exit 0 when everything matches, 1 when anything differs. The file has the header
+    /// `payout_id,channel_ref,amount_fen,status,date` (status paid, failed or returned; date
+    /// YYYY-MM-DD), then one payout per line.
+    Reconcile {
+        /// The settlement file (CSV, at most 16 MiB).
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+/// The largest settlement file read.
+const SETTLEMENT_FILE_BYTES_MAX: u64 = 16 * 1024 * 1024;
+
+pub async fn payouts(command: PayoutsCommand) -> anyhow::Result<ExitCode> {
+    let PayoutsCommand::Reconcile { file, db } = command;
+    let mut text = String::new();
+    std::fs::File::open(&file)
+        .with_context(|| format!("cannot open {}", file.display()))?
+        .take(SETTLEMENT_FILE_BYTES_MAX + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("{} is not UTF-8 text", file.display()))?;
+    if text.len() as u64 > SETTLEMENT_FILE_BYTES_MAX {
+        bail!("{} is larger than 16 MiB", file.display());
+    }
+    let lines =
+        domain::payouts::parse_settlement(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let app = open(&db).await?;
+    let mut conn = app.db().read().await?;
+    let report = app::payouts::reconcile_lines(&mut conn, &lines).await?;
+    drop(conn);
+    println!("payouts reconcile: {} lines, {} differences", report.lines, report.differences.len());
+    if report.differences.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", domain::payouts::differences_csv(&report.differences));
+    Ok(ExitCode::FAILURE)
+}

@@ -77,6 +77,9 @@ enum Command {
     /// The deposit ledger.
     #[command(subcommand)]
     Ledger(commands::LedgerCommand),
+    /// Payouts: reconcile the payment channel's settlement file.
+    #[command(subcommand)]
+    Payouts(commands::PayoutsCommand),
     /// Validate identifiers (USCC, resident ID number) for operators and scripts.
     #[command(subcommand)]
     Check(check::CheckCommand),
@@ -115,6 +118,7 @@ fn main() -> std::process::ExitCode {
             Command::Calendar(command) => commands::calendar(command).await,
             Command::Audit(command) => commands::audit(command).await,
             Command::Ledger(command) => commands::ledger(command).await,
+            Command::Payouts(command) => commands::payouts(command).await,
             Command::Bench(command) => bench::run(command).await,
             Command::Report(args) => report::run(args).await,
             Command::Check(_) | Command::Sentiment(_) => Ok(std::process::ExitCode::SUCCESS),

@@ -44,6 +44,13 @@ pub struct ServeArgs {
     /// Comments awaiting a reply at which an account's merchant is notified (0: never).
     #[arg(long, env = "XIAODIAN_COMMENTS_UNANSWERED_ALERT", default_value_t = 100)]
     comments_unanswered_alert: u32,
+    /// Post every platform feed event to this address, signed with `--platform-webhook-secret`
+    /// (the merchant webhook's `x-xiaodian-signature`), retried with its backoff.
+    #[arg(long, env = "XIAODIAN_PLATFORM_WEBHOOK")]
+    platform_webhook: Option<String>,
+    /// The platform webhook's signing secret.
+    #[arg(long, env = "XIAODIAN_PLATFORM_WEBHOOK_SECRET")]
+    platform_webhook_secret: Option<String>,
     #[command(flatten)]
     security: SecurityArgs,
     #[command(flatten)]
@@ -126,6 +133,14 @@ impl ServeArgs {
         config.comments_unanswered_alert = i64::from(self.comments_unanswered_alert);
         self.security.apply(&mut config);
         config.backup = self.backup.schedule(&self.db.db)?;
+        if let Some(url) = &self.platform_webhook {
+            let url = domain::webhooks::WebhookUrl::parse(url)
+                .map_err(|e| anyhow::anyhow!("--platform-webhook: {e}"))?;
+            let Some(secret) = self.platform_webhook_secret.clone().filter(|s| s.len() >= 16) else {
+                bail!("--platform-webhook needs --platform-webhook-secret of at least 16 characters");
+            };
+            config.platform_webhook = Some((url, secret));
+        }
         if let Some(path) = &self.festivals {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the festival list {}", path.display()))?;
@@ -191,6 +206,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tokio::spawn(worker(app.clone(), Duration::from_secs(args.worker_interval_seconds.max(1))));
     }
     tokio::spawn(webhook_sender(app.clone()));
+    if app.config().platform_webhook.is_some() {
+        tokio::spawn(platform_webhook_sender(app.clone()));
+    }
     crate::http::serve(listener, router, limits, shutdown).await?;
     app.db().close().await;
     tracing::info!("stopped");
@@ -237,6 +255,30 @@ async fn webhook_sender(app: App) {
             Ok(started) if started.is_empty() => {}
             Ok(started) => tracing::debug!(started = started.len(), "webhook deliveries started"),
             Err(error) => tracing::error!(%error, "webhook sender"),
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Posts the platform feed to the platform webhook; after a failure, waits (on the app clock) the
+/// merchant webhook's backoff before the next try.
+async fn platform_webhook_sender(app: App) {
+    let mut failures: i64 = 0;
+    let mut next_try_ms = 0;
+    loop {
+        if app.clock().now_ms() >= next_try_ms {
+            match app.send_platform_events().await {
+                Ok(Ok(_)) => failures = 0,
+                Ok(Err(why)) => {
+                    failures = failures.saturating_add(1);
+                    // The platform's feed never gives up: past the last attempt it keeps the longest wait.
+                    let last = domain::limits::WEBHOOK_ATTEMPTS_MAX - 1;
+                    let wait = domain::webhooks::retry_after_seconds(failures.min(last)).unwrap_or(6 * 3_600);
+                    next_try_ms = app.clock().now_ms() + wait * 1_000;
+                    tracing::warn!(%why, failures, wait_seconds = wait, "platform webhook");
+                }
+                Err(error) => tracing::error!(%error, "platform webhook"),
+            }
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }

@@ -8,6 +8,7 @@ pub(crate) mod closure;
 pub(crate) mod comments;
 mod notifications;
 mod operations;
+pub(crate) mod payouts;
 mod reputation;
 mod sales;
 mod shops;
@@ -27,6 +28,7 @@ pub fn all() -> Routes {
     let routes = shops::add(routes);
     let routes = operations::add(routes);
     let routes = closure::add(routes);
+    let routes = payouts::add(routes);
     let routes = verification::add(routes);
     let routes = team::add(routes);
     let routes = videos::add(routes);

@@ -526,8 +526,7 @@ async fn post_withdrawal(
 ) -> ApiResult<Response> {
     let (claim, b): (_, Withdrawal) = money_request(&auth.0, &[Role::Merchant], &headers, uri.path(), &body)?;
     let outcome = state.app.withdraw(&auth.0, id, b.amount_fen, claim).await?;
-    let body =
-        json!({ "transfer_id": outcome.transfer_ids.first(), "withdrawable_fen": outcome.balance_fen });
+    let body = json!({ "transfer_id": outcome.transfer_ids.first(), "payout_id": outcome.subject_id, "withdrawable_fen": outcome.balance_fen });
     Ok(created(body, outcome.replayed))
 }
 

@@ -13,6 +13,7 @@ use app::shops::{NewShopInput, ShopRow};
 use app::violations::NewViolationInput;
 use app::{App, AppConfig, Code, Ctx, ManualClock};
 use domain::closure::CheckCode;
+use domain::payouts::Report;
 use test_support::{Backend, TestDb, both_backends};
 
 struct Fixture {
@@ -91,6 +92,18 @@ async fn assert_counters_true(f: &Fixture, shop: i64) {
     let kept = store::operations::activity(&mut conn, shop).await.unwrap().unwrap();
     let truth = store::operations::recount(&mut conn, shop).await.unwrap();
     assert_eq!(kept, truth, "the counters the checks read equal a recount of the rows");
+}
+
+/// The payment channel sends and pays the refund's payout in flight.
+async fn pay_out(f: &Fixture, refund: i64) {
+    let payouts = f.app.refund_payouts(&f.service.actor, refund).await.unwrap();
+    let payout = payouts.iter().find(|p| p.payout.status == "requested").expect("a payout in flight");
+    let id = payout.payout.id;
+    let sent = Report::Sent { channel_ref: format!("CH{id}") };
+    f.app.report_payout(&f.service, id, sent).await.unwrap();
+    let paid = Report::Paid { paid_on: f.app.clock().now().to_rfc3339() };
+    let paid = f.app.report_payout(&f.service, id, paid).await.unwrap();
+    assert_eq!(paid.payout.status, "paid");
 }
 
 async fn assert_ledger_valid(f: &Fixture) {
@@ -294,6 +307,13 @@ async fn closure_story_with_automatic_refund(backend: Backend) {
     run_jobs_at(&f, "2026-10-13T23:59:59+08:00").await;
     assert_eq!(f.app.refund(&f.merchant.actor, refund.id).await.unwrap().refund.status, "holding");
     run_jobs_at(&f, "2026-10-14T00:00:00+08:00").await;
+    let paying = f.app.refund(&f.merchant.actor, refund.id).await.unwrap().refund;
+    assert_eq!(
+        (paying.status.as_str(), paying.paid_fen, paying.deduct_fen),
+        ("paying", Some(50_000), Some(0)),
+        "decided, but paid only once the channel confirms the payout"
+    );
+    pay_out(&f, refund.id).await;
     let paid = f.app.refund(&f.merchant.actor, refund.id).await.unwrap().refund;
     assert_eq!((paid.status.as_str(), paid.paid_fen, paid.deduct_fen), ("paid", Some(50_000), Some(0)));
     let deposit = f.app.deposit(&f.merchant.actor, s.id).await.unwrap();
@@ -396,8 +416,11 @@ async fn reviewer_forfeits_once_under_a_race(backend: Backend) {
     let partial = f.app.decide_refund(&f.reviewer, minor, "partial", 5_000, "赔付消费者").await.unwrap();
     assert_eq!(
         (partial.refund.status.as_str(), partial.refund.paid_fen, partial.refund.deduct_fen),
-        ("partially_paid", Some(35_000), Some(5_000))
+        ("paying", Some(35_000), Some(5_000))
     );
+    pay_out(&f, minor).await;
+    let partial = f.app.refund(&f.reviewer.actor, minor).await.unwrap();
+    assert_eq!(partial.refund.status, "partially_paid");
     assert_ledger_valid(&f).await;
 }
 

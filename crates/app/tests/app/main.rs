@@ -8,6 +8,7 @@ mod comments;
 mod ledger;
 mod notifications;
 mod once_only;
+mod payouts;
 mod reputation;
 mod sentiment;
 mod story;

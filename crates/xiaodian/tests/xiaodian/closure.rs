@@ -295,7 +295,8 @@ async fn closure_story(backend: Backend) {
     let deposit = Story::ok(&s.merchant, "GET", &format!("{base}/deposit"), Value::Null).await;
     assert_eq!(
         (deposit["refund"]["status"].as_str(), deposit["refund"]["paid_fen"].as_i64()),
-        (Some("paid"), Some(50_000))
+        (Some("paying"), Some(50_000)),
+        "decided: paid once the payment channel confirms the payout"
     );
     assert_eq!((deposit["balance_fen"].as_i64(), deposit["held_fen"].as_i64()), (Some(0), Some(0)));
     verify_ledger(&s.db);

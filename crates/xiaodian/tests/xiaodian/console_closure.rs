@@ -302,15 +302,13 @@ async fn closure_story_and_refund_decision_in_chromium() {
     type_into(&browser, "#deduct-yuan", "100").await;
     click(&browser, "#decide").await;
     assert!(wait_for_notice(&browser, "refund_decided").await.contains("审核结论已提交"));
-    assert_eq!(text(&browser, "#refund-status").await, "已部分退还");
+    assert_eq!(text(&browser, "#refund-status").await, "退款中", "paid once the payout is");
+    assert!(text(&browser, "table.payouts").await.contains("待打款"));
     assert_eq!(text(&browser, "#refund-paid").await, "¥350.00");
     assert_eq!(text(&browser, "#refund-deducted").await, "¥100.00");
     assert!(page.find_all(Locator::Id("decision-form")).await.unwrap().is_empty(), "decided once");
     let refund = refund_of(&merchant, closing).await;
-    assert_eq!(
-        (refund["status"].as_str(), refund["paid_fen"].as_i64()),
-        (Some("partially_paid"), Some(35_000))
-    );
+    assert_eq!((refund["status"].as_str(), refund["paid_fen"].as_i64()), (Some("paying"), Some(35_000)));
 
     // A buyer's complaint about the first shop reaches the complaint queue; the reviewer resolves it.
     let complaint = service

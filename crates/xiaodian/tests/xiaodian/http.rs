@@ -139,11 +139,12 @@ async fn manual_clock_and_jobs(backend: Backend) {
     assert_eq!(set.status, 200, "{}", set.text);
     assert_eq!(set.json["now"], "2026-12-01T09:30:00+08:00");
     assert_eq!(admin.get("/api/v1/admin/clock").await.json["manual"], true);
-    // The housekeeping jobs (sessions, audit chain, unreferenced files, sentiment adaptation) were
-    // scheduled a day after start-up; a week later all four are due, and each plans its next run.
+    // The housekeeping jobs (sessions, audit chain, unreferenced files, sentiment adaptation, feed
+    // retention) were scheduled a day after start-up; a week later all five are due, and each
+    // plans its next run.
     let ran = admin.post("/api/v1/admin/jobs/run", &json!({})).await;
     assert_eq!(ran.status, 200);
-    assert_eq!(ran.json["ran"], 4, "{}", ran.text);
+    assert_eq!(ran.json["ran"], 5, "{}", ran.text);
     assert_eq!(admin.post("/api/v1/admin/jobs/run", &json!({})).await.json["ran"], 0);
     let day = running.server.client().get("/api/v1/calendar/days/2026-10-01").await;
     assert_eq!(day.json["kind"], "holiday");

@@ -13,6 +13,7 @@ mod console_videos;
 mod http;
 mod ledger;
 mod operations;
+mod payouts;
 mod races;
 mod reputation;
 mod security;

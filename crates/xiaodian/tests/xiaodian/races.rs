@@ -220,10 +220,10 @@ async fn ledger_verify_reports_each_broken_business_invariant() {
                      release_on, due_on, paid_fen, created_at_ms) SELECT 900, id, merchant_id, entity_name, 'paid', \
                      10000, '2026-03-02', '2026-03-11', '2026-03-23', 10000, 0 FROM shops WHERE id = {shop}"
                 ),
-                relabel(a, "refund_payout", "refund:900"),
-                relabel(b, "refund_payout", "refund:900"),
+                relabel(a, "deposit_refund", "refund:900"),
+                relabel(b, "deposit_refund", "refund:900"),
             ],
-            "refund 900 has 2 payout transfers".to_owned(),
+            "refund 900 has 2 deposit refund transfers".to_owned(),
             vec!["DELETE FROM deposit_refunds WHERE id = 900".to_owned(), restore(a), restore(b)],
         ),
         (

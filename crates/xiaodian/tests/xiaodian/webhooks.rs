@@ -17,11 +17,11 @@ async fn ok(answer: test_support::http::Answer, what: &str) -> Value {
 }
 
 /// Requests the endpoint received: (signature header, body).
-type Seen = Arc<Mutex<Vec<(String, String)>>>;
+pub(crate) type Seen = Arc<Mutex<Vec<(String, String)>>>;
 
 /// An endpoint answering `first` to its first request and 200 afterwards; with `hang_first`, the first
 /// request gets no answer for 20 s instead.
-async fn endpoint(first: u16, hang_first: bool) -> (String, Seen) {
+pub(crate) async fn endpoint(first: u16, hang_first: bool) -> (String, Seen) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let seen: Seen = Arc::new(Mutex::new(Vec::new()));
