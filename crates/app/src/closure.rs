@@ -378,12 +378,12 @@ impl App {
             text_zh: format!(
                 "店铺「{}」已注销，保证金 {} 元冻结待退，最早 {release_on} 退还",
                 shop.name,
-                crate::shops::yuan(refund.amount_fen)
+                crate::shops::yuan_grouped(refund.amount_fen)
             ),
             text_en: format!(
                 "Shop \"{}\" is closed; its deposit of ¥{} is held for the refund, released from {release_on}",
                 shop.name,
-                crate::shops::yuan(refund.amount_fen)
+                crate::shops::yuan_grouped(refund.amount_fen)
             ),
             link: format!("/console/shops/{}/closure", shop.id),
         };
@@ -662,13 +662,13 @@ impl App {
                 "店铺「{}」保证金退款：{}，退还 {} 元",
                 shop.name,
                 status.name_zh(),
-                crate::shops::yuan(split.payout_fen)
+                crate::shops::yuan_grouped(split.payout_fen)
             ),
             text_en: format!(
                 "Deposit refund of \"{}\": {}, ¥{} paid",
                 shop.name,
                 status.as_str(),
-                crate::shops::yuan(split.payout_fen)
+                crate::shops::yuan_grouped(split.payout_fen)
             ),
             link: format!("/console/shops/{}/closure", shop.id),
         };

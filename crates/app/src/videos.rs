@@ -16,6 +16,7 @@ use domain::limits::{
     CALENDAR_VIDEOS_MAX, COVER_BYTES_MAX, VIDEO_COMMENT_LENGTH_MAX, VIDEO_TITLE_LENGTH_MAX,
     VIDEOS_PER_ACCOUNT_MAX, VIDEOS_PER_WEEK_MAX,
 };
+use domain::access::{self, UseCase};
 use domain::team::TeamRight;
 use domain::verification::DOCUMENT_MAGIC_BYTES;
 use domain::videos::{
@@ -39,11 +40,11 @@ use crate::{Actor, App, AppError, AppResult, Code, Ctx};
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Who writes videos (drafts, files, submission, pins, cadence).
-pub const EDIT_RIGHTS: &[TeamRight] = &[TeamRight::EditContent];
+pub const EDIT_RIGHTS: &[TeamRight] = access::rule(UseCase::EditContent).team_rights;
 /// Who approves or sends back a submitted video.
-pub const APPROVE_RIGHTS: &[TeamRight] = &[TeamRight::ApproveContent];
+pub const APPROVE_RIGHTS: &[TeamRight] = access::rule(UseCase::ApproveVideo).team_rights;
 /// Who schedules, publishes or withdraws an approved video.
-pub const PUBLISH_RIGHTS: &[TeamRight] = &[TeamRight::EditContent, TeamRight::ApproveContent];
+pub const PUBLISH_RIGHTS: &[TeamRight] = access::rule(UseCase::PublishVideo).team_rights;
 
 /// What a member writes of a video.
 #[derive(Debug, Clone, Default)]

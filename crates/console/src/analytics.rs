@@ -4,7 +4,7 @@
 
 use app::analytics::Period;
 use app::reports::{
-    KeyedChart, account_charts, bp_text, closure_report_charts, minutes_text, shop_charts, totals_figures,
+    KeyedChart, account_charts, bp_text, closure_report_charts, shop_charts, totals_figures,
     video_charts,
 };
 use app::{Actor, AppError, AppResult};
@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{error_page, is_refusal, parse_id, refusal, render, url_escape};
+use crate::kit::{error_page, is_refusal, parse_id, refusal, render, url_escape};
 use crate::pages::not_found_page;
 use crate::session::{Viewer, viewer};
 
@@ -52,7 +52,7 @@ pub(crate) fn chart_block(lang: Lang, keyed: &KeyedChart, csv_href: &str) -> Mar
             details {
                 summary { (t(lang, "chart_table")) }
                 table {
-                    tr { th { "" } @for name in chart.column_names() { th { (name) } } }
+                    tr { th { (t(lang, "chart_label")) } @for name in chart.column_names() { th { (in_lang(lang, &name)) } } }
                     @for row in chart.table_rows() {
                         tr { td { (row.label) } @for cell in &row.cells { td { (cell) } } }
                     }
@@ -62,10 +62,30 @@ pub(crate) fn chart_block(lang: Lang, keyed: &KeyedChart, csv_href: &str) -> Mar
     }
 }
 
-fn figures_table(figures: &[KeyFigure]) -> Markup {
+/// The part of a bilingual series name (`负面率 Negative rate`) in the page's language; a name
+/// that is not bilingual (a shop's name) is user data and shown whole.
+pub(crate) fn in_lang(lang: Lang, joined: &str) -> String {
+    let cjk = |c: char| ('\u{3400}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c);
+    let split = joined.char_indices().find(|(i, c)| {
+        c.is_ascii_alphabetic() && *i > 0 && joined[..*i].ends_with(' ') && joined[..*i].chars().any(cjk)
+    });
+    match split {
+        Some((i, _)) if !joined[i..].chars().any(cjk) => {
+            if lang == Lang::Zh { joined[..i].trim_end().to_owned() } else { joined[i..].to_owned() }
+        }
+        _ => joined.to_owned(),
+    }
+}
+
+/// Milliseconds as 小时/分钟, or a dash when there is nothing to measure.
+fn duration_ms(lang: Lang, ms: Option<i64>) -> String {
+    ms.map_or_else(|| "—".to_owned(), |ms| crate::kit::format::duration_minutes(lang, ms as f64 / 60_000.0))
+}
+
+fn figures_table(lang: Lang, figures: &[KeyFigure]) -> Markup {
     html! {
         table.figures {
-            @for figure in figures { tr { th { (figure.label) } td { (figure.value) } } }
+            @for figure in figures { tr { th { (in_lang(lang, &figure.label)) } td { (figure.value) } } }
         }
     }
 }
@@ -156,9 +176,9 @@ pub async fn account_page(
         html! {
             div.card {
                 p.muted { a href={ "/console/enterprise-accounts/" (id) } { "← " (account.nickname) } }
-                h1 #analytics-title { (t(lang, "analytics")) " · " (account.nickname) }
+                h1 #analytics-title { (t(lang, "analytics")) " · " span data-user { (account.nickname) } }
                 (period_form(lang, &here, &from, &to))
-                (figures_table(&totals_figures(&a.totals)))
+                (figures_table(lang, &totals_figures(&a.totals)))
                 p #week-over-week {
                     (t(lang, "week_over_week")) ": "
                     (t(lang, "metric_views")) " " (uplift(a.week_over_week.views.uplift_bp)) " · "
@@ -167,7 +187,7 @@ pub async fn account_page(
                 }
                 p #best-time {
                     (t(lang, "best_hour")) ": " (a.best_hour.as_deref().map_or("—".to_owned(), |h| format!("{h}:00")))
-                    " · " (t(lang, "best_weekday")) ": " (a.best_weekday.as_deref().unwrap_or("—"))
+                    " · " (t(lang, "best_weekday")) ": " (a.best_weekday.as_deref().and_then(|d| d.parse::<u32>().ok()).map_or("—", |d| crate::kit::format::weekday(lang, d)))
                 }
             }
             (charts_markup(lang, &charts, &format!("{here}.csv"), &q))
@@ -224,10 +244,10 @@ pub async fn video_page(
         html! {
             div.card {
                 p.muted { a href={ "/console/videos/" (id) } { "← " (v.title) } }
-                h1 #analytics-title { (t(lang, "analytics")) " · " (v.title) }
+                h1 #analytics-title { (t(lang, "analytics")) " · " span data-user { (v.title) } }
                 @if !v.tags.is_empty() { p.muted { @for tag in &v.tags { "#" (tag) " " } } }
                 (period_form(lang, &here, &from, &to))
-                (figures_table(&totals_figures(&v.totals)))
+                (figures_table(lang, &totals_figures(&v.totals)))
             }
             (charts_markup(lang, &charts, &format!("{here}.csv"), &q))
         }
@@ -264,12 +284,13 @@ pub async fn shop_page(
         html! {
             div.card {
                 p.muted { a href={ "/console/shops/" (id) } { "← " (shop.name) } }
-                h1 #analytics-title { (t(lang, "shop_analytics")) " · " (shop.name) }
+                h1 #analytics-title { (t(lang, "shop_analytics")) " · " span data-user { (shop.name) } }
                 (period_form(lang, &here, &from, &to))
-                (figures_table(&app::reports::sales_figures(&s.totals)))
+                (figures_table(lang, &app::reports::sales_figures(&s.totals)))
                 p #first-response {
-                    (t(lang, "first_response_buyers")) ": " (minutes_text(s.first_response.median_ms))
-                    " (p90 " (minutes_text(s.first_response.p90_ms)) ", " (s.first_response.count) ")"
+                    (t(lang, "first_response_buyers")) ": " (duration_ms(lang, s.first_response.median_ms))
+                    " · " (t(lang, "p90")) " " (duration_ms(lang, s.first_response.p90_ms))
+                    " · " (t(lang, "conversations_counted")) " " (crate::kit::number(s.first_response.count as i64))
                 }
                 p { a #closure-report-link href={ "/console/shops/" (id) "/closure/report" } { (t(lang, "closure_report")) } }
             }
@@ -301,14 +322,14 @@ pub async fn closure_report_page(
         html! {
             div.card {
                 p.muted { a href={ "/console/shops/" (id) "/closure" } { "← " (t(lang, "closure")) } }
-                h1 #report-title { (t(lang, "closure_report")) " · " (r.shop.name) }
+                h1 #report-title { (t(lang, "closure_report")) " · " span data-user { (r.shop.name) } }
                 p.muted { (r.period.from) " – " (r.period.to) }
                 p #report-summary { (match lang { Lang::Zh => &r.summary_zh, Lang::En => &r.summary_en }) }
                 p { a #report-pdf href={ (here) ".pdf" } { (t(lang, "download_pdf")) } }
                 @for section in &document.sections {
                     @if !section.figures.is_empty() {
                         h2 { (match lang { Lang::Zh => &section.heading.zh, Lang::En => &section.heading.en }) }
-                        (figures_table(&section.figures))
+                        (figures_table(lang, &section.figures))
                     }
                 }
             }

@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{
+use crate::kit::{
     at, error_note, error_page, is_refusal, money, name, notice_of, parse_id, parse_yuan, refusal, render,
 };
 use crate::operations::{Section, shop_section};

@@ -8,7 +8,7 @@ use serde_json::json;
 use test_support::browser::{Browser, Locator};
 use test_support::{Client, Server, TestDb};
 
-use crate::console::{fetch, log_in, text, wait_for_notice, wait_for_path};
+use crate::console::{error_code, error_detail, fetch, log_in, text, wait_for_notice, wait_for_path};
 use crate::{add_users, binary, password};
 
 async fn login(server: &Server, username: &str) -> Client {
@@ -127,7 +127,7 @@ async fn video_story_in_chromium() {
 
     // The owner adds an approver on the team page.
     log_in(&browser, base, "m1").await;
-    let header = text(&browser, "header").await;
+    let header = text(&browser, "#sidebar").await;
     assert!(
         header.contains("团队成员") && header.contains("视频审批") && header.contains("视频"),
         "{header}"
@@ -151,9 +151,10 @@ async fn video_story_in_chromium() {
     type_into(&browser, "#video-description", "假期出游必备").await;
     type_into(&browser, "#video-tags", &format!("#劳动节 {}", "长".repeat(21))).await;
     click(&browser, "#save-video").await;
-    let refused =
-        browser.page.wait().for_element(Locator::Css(".error")).await.unwrap().text().await.unwrap();
-    assert!(refused.contains("invalid_field") && refused.contains("tags[1]"), "{refused}");
+    assert_eq!(error_code(&browser).await, "invalid_field");
+    let refused = text(&browser, ".error").await;
+    assert!(refused.contains("字段缺失或格式错误") && !refused.contains("invalid_field"), "{refused}");
+    assert!(error_detail(&browser).await.contains("tags[1]"), "the detail names the field for support");
     let kept = page.find(Locator::Id("video-title")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(kept.as_deref(), Some("五一好物清单"));
     type_into(&browser, "#video-tags", "#劳动节 出游").await;
@@ -212,7 +213,7 @@ async fn video_story_in_chromium() {
 
     // The operator sees the video but no approval forms, and is refused the approval itself.
     log_in(&browser, base, "m1-operator").await;
-    let header = text(&browser, "header").await;
+    let header = text(&browser, "#sidebar").await;
     assert!(!header.contains("视频审批") && !header.contains("团队成员"), "{header}");
     page.goto(&format!("{base}{video_path}")).await.unwrap();
     assert_eq!(text(&browser, "#video-status").await, "待审批");
@@ -224,9 +225,9 @@ async fn video_story_in_chromium() {
         fetch(&browser, &format!("{video_path}/approve"), Some(&format!("csrf={csrf}&comment="))).await;
     assert_eq!(forced["status"], 403, "{forced}");
     page.goto(&format!("{base}/console/approvals")).await.unwrap();
-    assert!(text(&browser, ".error").await.contains("forbidden"));
+    assert_eq!(error_code(&browser).await, "forbidden");
     page.goto(&format!("{base}/console/team")).await.unwrap();
-    assert!(text(&browser, ".error").await.contains("forbidden"));
+    assert_eq!(error_code(&browser).await, "forbidden");
 
     // The approver approves in the queue.
     log_in(&browser, base, "m1-approver").await;
