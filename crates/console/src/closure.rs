@@ -448,8 +448,8 @@ pub async fn request_closure(
                 .into_response();
         }
         Ok(ClosureOutcome::Blocked(checks)) => html! {
-            div.error #blockers role="alert" {
-                (message(lang, &AppError::new(Code::ClosureBlocked, "")))
+            div.error #blockers role="alert" data-code=(Code::ClosureBlocked.as_str()) {
+                span.error-title { (message(lang, &AppError::new(Code::ClosureBlocked, ""))) }
                 (blocker_list(lang, shop_id, &checks))
             }
         },

@@ -1359,8 +1359,8 @@ pub async fn submit(
             let missing =
                 state.app.verification(&viewer.ctx.actor, id).await.map(|v| v.missing).unwrap_or_default();
             let note = html! {
-                div.error #incomplete role="alert" {
-                    (message(lang, &error))
+                div.error #incomplete role="alert" data-code=(error.code.as_str()) {
+                    span.error-title { (message(lang, &error)) }
                     ul { @for item in &missing { li data-missing=(item) { (missing_name(lang, item)) } } }
                 }
             };

@@ -228,11 +228,11 @@ async fn deposit_violation_and_appeal_pages_in_chromium() {
         .await;
     assert_eq!(top_up.status, 201, "{}", top_up.text);
     page.goto(&shop_url).await.unwrap();
-    assert_eq!(text(&browser, "#balance").await, "¥2000.00");
-    assert_eq!(text(&browser, "#available").await, "¥2000.00");
+    assert_eq!(text(&browser, "#balance").await, "¥2,000.00");
+    assert_eq!(text(&browser, "#available").await, "¥2,000.00");
     assert_eq!(text(&browser, "#shortfall").await, "¥0.00");
     let top_up_line = text(&browser, "#statement tr[data-seq]").await;
-    assert!(top_up_line.contains("充值") && top_up_line.contains("+¥2000.00"), "{top_up_line}");
+    assert!(top_up_line.contains("充值") && top_up_line.contains("+¥2,000.00"), "{top_up_line}");
 
     // The reviewer finds the shop among all shops and records a violation through the form.
     log_in(&browser, base, "reviewer").await;
@@ -259,7 +259,7 @@ async fn deposit_violation_and_appeal_pages_in_chromium() {
     let rendered_form = rendered_form.as_str().expect("the form as urlencoded text").to_owned();
     page.find(Locator::Id("record-violation")).await.unwrap().click().await.unwrap();
     assert!(wait_for_notice(&browser, "violation_recorded").await.contains("违规已记录"));
-    assert_eq!(text(&browser, "#balance").await, "¥1900.00");
+    assert_eq!(text(&browser, "#balance").await, "¥1,900.00");
 
     // The same rendered form submitted again (a double click, a resent POST) records nothing more.
     let again = fetch(&browser, &format!("/console/shops/{shop_id}/violations"), Some(&rendered_form)).await;
@@ -268,15 +268,15 @@ async fn deposit_violation_and_appeal_pages_in_chromium() {
     assert!(again["text"].as_str().unwrap().contains("违规只记录一次"));
     page.goto(&shop_url).await.unwrap();
     assert_eq!(page.find_all(Locator::Css("#violations tr.violation")).await.unwrap().len(), 1);
-    assert_eq!(text(&browser, "#balance").await, "¥1900.00", "the penalty was deducted once");
+    assert_eq!(text(&browser, "#balance").await, "¥1,900.00", "the penalty was deducted once");
 
     // The merchant sees the deduction in the statement, downloads it, and appeals.
     log_in(&browser, base, "m1").await;
     page.goto(&shop_url).await.unwrap();
-    assert_eq!(text(&browser, "#balance").await, "¥1900.00");
+    assert_eq!(text(&browser, "#balance").await, "¥1,900.00");
     let newest = text(&browser, "#statement tr[data-seq]").await;
     assert!(
-        newest.contains("违规罚款") && newest.contains("-¥100.00") && newest.contains("¥1900.00"),
+        newest.contains("违规罚款") && newest.contains("-¥100.00") && newest.contains("¥1,900.00"),
         "{newest}"
     );
     assert_eq!(text(&browser, "#violations tr.violation .status").await, "已生效");
@@ -326,7 +326,7 @@ async fn deposit_violation_and_appeal_pages_in_chromium() {
     // The merchant sees the balance restored by a compensating entry.
     log_in(&browser, base, "m1").await;
     page.goto(&shop_url).await.unwrap();
-    assert_eq!(text(&browser, "#balance").await, "¥2000.00");
+    assert_eq!(text(&browser, "#balance").await, "¥2,000.00");
     let newest = text(&browser, "#statement tr[data-seq]").await;
     assert!(newest.contains("罚款退回") && newest.contains("+¥100.00"), "{newest}");
     assert_eq!(

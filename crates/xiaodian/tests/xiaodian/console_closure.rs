@@ -66,7 +66,7 @@ async fn attr(browser: &Browser, css: &str, name: &str) -> String {
 
 /// Waits for an error box that names `code` (a page shown again after a refused form).
 async fn wait_for_error(browser: &Browser, code: &str) -> String {
-    let xpath = format!("//div[contains(@class, 'error') and contains(., '{code}')]");
+    let xpath = format!("//div[contains(@class, 'error') and @data-code='{code}']");
     match browser.page.wait().for_element(Locator::XPath(&xpath)).await {
         Ok(element) => element.text().await.unwrap(),
         Err(error) => {

@@ -132,7 +132,7 @@ async fn video_story_in_chromium() {
         header.contains("团队成员") && header.contains("视频审批") && header.contains("视频"),
         "{header}"
     );
-    click(&browser, "header a[href='/console/team']").await;
+    click(&browser, "#sidebar a[href='/console/team']").await;
     wait_for_path(&browser, "/console/team").await;
     assert_eq!(text(&browser, "tr.member[data-username='m1-operator'] .role").await, "运营");
     type_into(&browser, "#member-username", "m1-approver").await;
@@ -231,7 +231,7 @@ async fn video_story_in_chromium() {
 
     // The approver approves in the queue.
     log_in(&browser, base, "m1-approver").await;
-    click(&browser, "header a[href='/console/approvals']").await;
+    click(&browser, "#sidebar a[href='/console/approvals']").await;
     wait_for_path(&browser, "/console/approvals").await;
     let row = format!("tr.approval[data-video-id='{video}']");
     assert!(text(&browser, &row).await.contains("五一好物清单"));
