@@ -1147,7 +1147,8 @@ impl App {
         let changes_due_at_ms = (next == VerificationStatus::ChangesRequested)
             .then(|| now_ms + self.config().changes_window_days * DAY_MS);
         let reasons_text = reasons.join(",");
-        let reason_words = |pick: fn(&(&str, &'static str, &'static str)) -> &'static str, separator: &str| {
+        let reason_words = |pick: fn(&(&str, &'static str, &'static str)) -> &'static str,
+                            separator: &str| {
             reasons
                 .iter()
                 .map(|code| {

@@ -9,6 +9,7 @@ use domain::notifications::NoticeKind;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use domain::access::{self, UseCase};
 use domain::auth::Role;
 use domain::calendar::DayInfo;
 use domain::festivals::{FestivalDay, festival_days};
@@ -16,7 +17,6 @@ use domain::limits::{
     CALENDAR_VIDEOS_MAX, COVER_BYTES_MAX, VIDEO_COMMENT_LENGTH_MAX, VIDEO_TITLE_LENGTH_MAX,
     VIDEOS_PER_ACCOUNT_MAX, VIDEOS_PER_WEEK_MAX,
 };
-use domain::access::{self, UseCase};
 use domain::team::TeamRight;
 use domain::verification::DOCUMENT_MAGIC_BYTES;
 use domain::videos::{

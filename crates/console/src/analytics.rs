@@ -4,8 +4,7 @@
 
 use app::analytics::Period;
 use app::reports::{
-    KeyedChart, account_charts, bp_text, closure_report_charts, shop_charts, totals_figures,
-    video_charts,
+    KeyedChart, account_charts, bp_text, closure_report_charts, shop_charts, totals_figures, video_charts,
 };
 use app::{Actor, AppError, AppResult};
 use axum::extract::{Path, Query, State};
@@ -71,7 +70,11 @@ pub(crate) fn in_lang(lang: Lang, joined: &str) -> String {
     });
     match split {
         Some((i, _)) if !joined[i..].chars().any(cjk) => {
-            if lang == Lang::Zh { joined[..i].trim_end().to_owned() } else { joined[i..].to_owned() }
+            if lang == Lang::Zh {
+                joined[..i].trim_end().to_owned()
+            } else {
+                joined[i..].to_owned()
+            }
         }
         _ => joined.to_owned(),
     }

@@ -16,7 +16,7 @@ use maud::{Markup, html};
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::kit::{error_box, may, number, render, role_name, stat};
+use crate::kit::{Tone, empty, error_box, may, number, render, role_name, stat, tag};
 use crate::session::{Viewer, viewer};
 
 /// Items a count looks at; past it the tile says "200+".
@@ -81,9 +81,15 @@ pub(crate) async fn merchant_todos(state: &ConsoleState, actor: &Actor) -> AppRe
     }
     if may(actor, UseCase::ManageEnterpriseAccount) {
         let applications = state.app.list_verifications(actor, None, Some(COUNT_LIMIT)).await?;
-        for view in applications.iter().filter(|v| matches!(v.row.status.as_str(), "draft" | "changes_requested")) {
+        for view in
+            applications.iter().filter(|v| matches!(v.row.status.as_str(), "draft" | "changes_requested"))
+        {
             todos.push(Todo {
-                key: if view.row.status == "draft" { "todo_verification_draft" } else { "todo_verification_changes" },
+                key: if view.row.status == "draft" {
+                    "todo_verification_draft"
+                } else {
+                    "todo_verification_changes"
+                },
                 place: Some(view.row.company_name.clone()),
                 count: view.missing.len().max(1) as i64,
                 overdue: None,
@@ -143,7 +149,7 @@ pub(crate) async fn reviewer_todos(state: &ConsoleState, actor: &Actor) -> AppRe
 fn todo_list(lang: Lang, todos: &[Todo]) -> Markup {
     html! {
         @if todos.is_empty() {
-            p.empty #no-todos { (t(lang, "todo_none")) }
+            div #no-todos { (empty(t(lang, "todo_none"))) }
         } @else {
             ul.todo-list #todos {
                 @for todo in todos {
@@ -157,10 +163,10 @@ fn todo_list(lang: Lang, todos: &[Todo]) -> Markup {
                         span.actions {
                             strong.todo-count { (number(todo.count)) }
                             @if let Some(due) = todo.due_today.filter(|n| *n > 0) {
-                                span.badge.tag-warning data-due-today=(due) { (t(lang, "todo_due_today")) " " (number(due)) }
+                                span data-due-today=(due) { (tag(Tone::Warning, &format!("{} {}", t(lang, "todo_due_today"), number(due)))) }
                             }
                             @if let Some(overdue) = todo.overdue.filter(|n| *n > 0) {
-                                span.overdue data-overdue=(overdue) { (t(lang, "overdue")) " " (number(overdue)) }
+                                span data-overdue=(overdue) { (tag(Tone::Danger, &format!("{} {}", t(lang, "overdue"), number(overdue)))) }
                             }
                             @if let Some(href) = &todo.href {
                                 a.button.secondary href=(href) { (t(lang, "todo_go")) }
@@ -184,7 +190,8 @@ pub async fn home(State(state): State<ConsoleState>, jar: CookieJar, headers: He
         Role::Reviewer | Role::Admin => reviewer_todos(&state, actor).await,
         Role::Service => Ok(Vec::new()),
     };
-    let overdue_refunds = if actor.role == Role::Admin { state.app.overdue_refunds().await.ok() } else { None };
+    let overdue_refunds =
+        if actor.role == Role::Admin { state.app.overdue_refunds().await.ok() } else { None };
     let ready = if actor.role == Role::Admin {
         Some(matches!(state.app.readiness().await, app::health::Readiness::Ready { .. }))
     } else {
@@ -222,8 +229,14 @@ fn body(
             @if let Some(overdue) = overdue_refunds {
                 (stat(t(lang, "overdue_refunds"), &number(overdue), Some("/console/refunds?status=in_review"), overdue > 0))
             }
-            @if let Some(ready) = ready {
-                (stat(t(lang, "system_health"), t(lang, if ready { "health_ready" } else { "health_not_ready" }), Some("/console/admin/clock"), !ready))
+        }
+        @if let Some(ready) = ready {
+            div.card #system-health {
+                div.card-head {
+                    h2 { (t(lang, "system_health")) }
+                    (tag(if ready { Tone::Success } else { Tone::Danger }, t(lang, if ready { "health_ready" } else { "health_not_ready" })))
+                }
+                p { a href="/console/admin/clock" { (t(lang, "clock_jobs")) } }
             }
         }
         div.card {

@@ -21,8 +21,8 @@ use serde::Deserialize;
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
 use crate::kit::{
-    may, reference, at, change, error_note, error_page, form_token, is_refusal, money, name, notice_of, parse_id, parse_yuan,
-    refusal, render,
+    at, change, error_note, error_page, form_token, is_refusal, may, money, name, notice_of, parse_id,
+    parse_yuan, reference, refusal, render,
 };
 use crate::operations::{Section, shop_nav};
 use crate::pages::{form_viewer, not_found_page};

@@ -22,14 +22,14 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::ConsoleState;
-use domain::access::UseCase;
 use crate::i18n::{Lang, t};
-use crate::kit::{may, 
-    at, error_note, error_page, form_token, is_refusal, money, name, notice_of, parse_id, parse_yuan,
+use crate::kit::{
+    at, error_note, error_page, form_token, is_refusal, may, money, name, notice_of, parse_id, parse_yuan,
     refusal, render,
 };
 use crate::pages::{form_viewer, not_found_page};
 use crate::session::{Viewer, lang, viewer};
+use domain::access::UseCase;
 
 /// Notices the operation pages show after a redirect (`?notice=KEY`, text `notice_KEY`).
 const NOTICES: [&str; 12] = [

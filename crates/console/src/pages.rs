@@ -158,7 +158,8 @@ pub(crate) async fn form_viewer(
 
 pub(crate) fn forbidden(jar: CookieJar, code: Code) -> Response {
     let lang = lang(&jar);
-    let body = html! { div.card { (error_code_box(lang, code)) a href="/console/home" { (t(lang, "home")) } } };
+    let body =
+        html! { div.card { (error_code_box(lang, code)) a href="/console/home" { (t(lang, "home")) } } };
     html_page(StatusCode::FORBIDDEN, jar, page(lang, t(lang, "forbidden"), None, "/console/home", body))
 }
 
@@ -295,13 +296,7 @@ pub async fn audit(
         Ok(page) => page,
         Err(error) if error.code == Code::Forbidden => return forbidden(jar, error.code),
         Err(error) => {
-            return viewer_page(
-                jar,
-                &viewer,
-                "audit",
-                "/console/admin/audit",
-                error_box(lang, &error),
-            );
+            return viewer_page(jar, &viewer, "audit", "/console/admin/audit", error_box(lang, &error));
         }
     };
     let body = html! {

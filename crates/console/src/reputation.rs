@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::kit::{who, at, error_note, error_page, is_refusal, name, notice_of, parse_id, refusal, render};
+use crate::kit::{at, error_note, error_page, is_refusal, name, notice_of, parse_id, refusal, render, who};
 use crate::pages::{form_viewer, not_found_page};
 use crate::session::{lang, viewer};
 

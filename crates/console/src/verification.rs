@@ -26,8 +26,8 @@ use serde_json::{Value, json};
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, lookup, t};
-use crate::kit::{who, 
-    at, error_note, error_page, form_token, is_refusal, money, name, parse_id, refusal, render,
+use crate::kit::{
+    at, error_note, error_page, form_token, is_refusal, money, name, parse_id, refusal, render, who,
 };
 use crate::pages::{forbidden, form_viewer, message, not_found_page};
 use crate::session::{Viewer, check_csrf, lang, viewer};
@@ -100,16 +100,9 @@ fn missing_name(lang: Lang, item: &str) -> String {
     if item == "fee" { t(lang, "missing_fee").to_owned() } else { name(lang, "document_kind", item) }
 }
 
-/// A file size for people: bytes, KiB or MiB with one decimal, without floating point.
+/// A file size for people: B, KB or MB with one decimal (`kit::format::bytes`).
 fn size_text(bytes: i64) -> String {
-    let one_decimal = |unit: i64| format!("{}.{}", bytes / unit, bytes % unit * 10 / unit);
-    if bytes < 1024 {
-        format!("{bytes} B")
-    } else if bytes < 1024 * 1024 {
-        format!("{} KiB", one_decimal(1024))
-    } else {
-        format!("{} MiB", one_decimal(1024 * 1024))
-    }
+    crate::kit::format::bytes(bytes)
 }
 
 fn status_of(view: &VerificationView) -> Option<VerificationStatus> {
@@ -1542,7 +1535,10 @@ pub async fn verifications(
 }
 
 /// Submitted and claimed applications together, by due date then number.
-pub(crate) async fn awaiting_queue(state: &ConsoleState, actor: &app::Actor) -> AppResult<Vec<VerificationView>> {
+pub(crate) async fn awaiting_queue(
+    state: &ConsoleState,
+    actor: &app::Actor,
+) -> AppResult<Vec<VerificationView>> {
     let mut views = Vec::new();
     for status in [VerificationStatus::Submitted, VerificationStatus::InReview] {
         views.extend(state.app.list_verifications(actor, Some(status.as_str()), Some(PAGE_SIZE_MAX)).await?);
@@ -1793,9 +1789,9 @@ mod tests {
     fn sizes_are_shown_without_floats() {
         assert_eq!(size_text(0), "0 B");
         assert_eq!(size_text(1023), "1023 B");
-        assert_eq!(size_text(1024), "1.0 KiB");
-        assert_eq!(size_text(1536), "1.5 KiB");
-        assert_eq!(size_text(10 * 1024 * 1024), "10.0 MiB");
+        assert_eq!(size_text(1024), "1.0 KB");
+        assert_eq!(size_text(1536), "1.5 KB");
+        assert_eq!(size_text(10 * 1024 * 1024), "10.0 MB");
     }
 
     #[test]

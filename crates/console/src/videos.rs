@@ -24,7 +24,7 @@ use serde_json::json;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::kit::{who, at, error_note, error_page, is_refusal, name, notice_of, parse_id, refusal, render};
+use crate::kit::{at, error_note, error_page, is_refusal, name, notice_of, parse_id, refusal, render, who};
 use crate::pages::{day_class, form_viewer, message, not_found_page};
 use crate::session::{Viewer, check_csrf, lang, viewer};
 use crate::verification::{drain, json_refusal, json_response, read_text_field};
@@ -794,7 +794,7 @@ fn summary_card(lang: Lang, video: &VideoRow, account: &app::verification::Accou
                 tr { th { (t(lang, "video_file")) } td #video-file {
                     @match (&video.file_type, video.file_bytes) {
                         (Some(file_type), Some(bytes)) => {
-                            span.badge.passed { (file_type.to_uppercase()) } " " span #video-file-bytes { (bytes) } " B"
+                            span.badge.passed { (file_type.to_uppercase()) } " " span #video-file-bytes data-bytes=(bytes) { (crate::kit::format::bytes(bytes)) }
                             @if let Some(sha) = &video.file_sha256 { " " span.muted { "sha256 " (sha.get(..12).unwrap_or(sha)) "…" } }
                         }
                         _ => { span.muted { (t(lang, "no_video_file")) } }

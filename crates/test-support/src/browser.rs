@@ -100,7 +100,10 @@ impl Browser {
     pub async fn axe_violations(&self) -> Vec<String> {
         let present = self.page.execute("return typeof axe !== 'undefined';", vec![]).await.expect("a page");
         if present != serde_json::Value::Bool(true) {
-            self.page.execute(&format!("{AXE_SOURCE}\n;return true;"), vec![]).await.expect("inject axe-core");
+            self.page
+                .execute(&format!("{AXE_SOURCE}\n;return true;"), vec![])
+                .await
+                .expect("inject axe-core");
         }
         let answer = self.page.execute_async(AXE_RUN, vec![]).await.expect("axe.run");
         answer

@@ -1,5 +1,5 @@
 //! Numbers for people: money with thousands separators (`¥12,345.00`), counts, durations in
-//! 小时/分钟, sizes in KB/MB, percentages with one decimal, weekdays as 周一; and the parsing of
+//! 小时/分钟, sizes in KB/MB, weekdays as 周一; and the parsing of
 //! money typed into a form (`1,000`, `1000.5`, `¥1,000.50`) without floating point.
 
 use app::shops::yuan;
@@ -93,29 +93,20 @@ pub(crate) fn duration_minutes(lang: Lang, minutes: f64) -> String {
     }
 }
 
-/// Bytes as `512 B`, `19.6 KB`, `3.2 MB`, `1.1 GB` (binary steps of 1,024).
+/// Bytes as `512 B`, `19.5 KB`, `3.1 MB`, `1.1 GB` (steps of 1,024, one decimal, truncated;
+/// integers only).
 pub(crate) fn bytes(value: i64) -> String {
-    const STEP: f64 = 1024.0;
-    let v = value.max(0) as f64;
-    if v < STEP {
-        format!("{} B", value.max(0))
-    } else if v < STEP * STEP {
-        format!("{:.1} KB", v / STEP)
-    } else if v < STEP * STEP * STEP {
-        format!("{:.1} MB", v / STEP / STEP)
+    let value = value.max(0);
+    let one_decimal = |unit: i64| format!("{}.{}", value / unit, value % unit * 10 / unit);
+    if value < 1024 {
+        format!("{value} B")
+    } else if value < 1024 * 1024 {
+        format!("{} KB", one_decimal(1024))
+    } else if value < 1024 * 1024 * 1024 {
+        format!("{} MB", one_decimal(1024 * 1024))
     } else {
-        format!("{:.1} GB", v / STEP / STEP / STEP)
+        format!("{} GB", one_decimal(1024 * 1024 * 1024))
     }
-}
-
-/// A ratio (0.0–1.0) as a percentage with one decimal: `12.3%`.
-pub(crate) fn percent(ratio: f64) -> String {
-    if ratio.is_finite() { format!("{:.1}%", ratio * 100.0) } else { "—".to_owned() }
-}
-
-/// Basis points as a percentage with one decimal: `1234` → `12.3%`.
-pub(crate) fn percent_bp(bp: i64) -> String {
-    percent(bp as f64 / 10_000.0)
 }
 
 /// A weekday from 1 (Monday) to 7 (Sunday) as `周一` / `Mon`.
@@ -167,11 +158,9 @@ mod tests {
         assert_eq!(duration_minutes(Lang::Zh, 200.0), "3 小时 20 分钟");
         assert_eq!(duration_minutes(Lang::Zh, 45.4), "45 分钟");
         assert_eq!(duration_minutes(Lang::En, 90.0), "1 h 30 min");
-        assert_eq!(bytes(20_040), "19.6 KB");
+        assert_eq!(bytes(20_040), "19.5 KB");
         assert_eq!(bytes(512), "512 B");
-        assert_eq!(bytes(3 * 1024 * 1024 + 200_000), "3.2 MB");
-        assert_eq!(percent(0.6667), "66.7%");
-        assert_eq!(percent_bp(1234), "12.3%");
+        assert_eq!(bytes(3 * 1024 * 1024 + 200_000), "3.1 MB");
         assert_eq!(weekday(Lang::Zh, 1), "周一");
         assert_eq!(weekday(Lang::En, 7), "Sun");
     }

@@ -1,8 +1,8 @@
 //! The console's design system, once: the page shell (`shell`: top bar, sidebar by task and role,
 //! breadcrumbs), the style sheet with Semi Design's tokens (`style.css`), numbers for people
 //! (`format`), and the components and page helpers every page composes: cards, key-figure tiles,
-//! status tags, buttons by intent, tables in a scrolling container, form fields with inline
-//! errors, the confirmation of irreversible actions, flash messages and error boxes.
+//! status tags, buttons by intent, the empty state of a list, flash messages and error boxes.
+//! Tables scroll inside their card (`.card{overflow-x:auto}`), so no page is wider than a phone.
 
 pub(crate) mod format;
 pub(crate) mod shell;
@@ -63,7 +63,7 @@ pub(crate) fn parse_id(text: &str) -> Option<i64> {
 /// `notice_KEY`); None for anything else, so a link cannot put arbitrary text on a page.
 pub(crate) fn notice_of(lang: Lang, key: Option<&str>, allowed: &[&str]) -> Option<Markup> {
     let key = key.filter(|key| allowed.contains(key))?;
-    Some(flash(&t(lang, &format!("notice_{key}"))))
+    Some(flash(t(lang, &format!("notice_{key}"))))
 }
 
 /// A flash message: the outcome of the form just sent, shown once on the page it redirected to.
@@ -129,8 +129,6 @@ pub(crate) enum Tone {
     Success,
     Warning,
     Danger,
-    Info,
-    Neutral,
 }
 
 pub(crate) fn tag(tone: Tone, text: &str) -> Markup {
@@ -138,16 +136,8 @@ pub(crate) fn tag(tone: Tone, text: &str) -> Markup {
         Tone::Success => "badge tag-success",
         Tone::Warning => "badge tag-warning",
         Tone::Danger => "badge tag-danger",
-        Tone::Info => "badge tag-info",
-        Tone::Neutral => "badge tag-neutral",
     };
     html! { span class=(class) { (text) } }
-}
-
-/// A table inside its own horizontally scrolling container, so a wide table never makes the page
-/// wider than a phone's screen.
-pub(crate) fn table_wrap(table: Markup) -> Markup {
-    html! { div.table-wrap { (table) } }
 }
 
 /// The empty state of a list: what is missing and what to do.

@@ -38,7 +38,10 @@ const fn item(href: &'static str, key: &'static str, use_case: UseCase) -> NavIt
 /// The whole navigation before filtering, grouped by task as in Douyin's back offices.
 fn all_groups(role: Role) -> Vec<NavGroup> {
     let merchant = role == Role::Merchant;
-    let mut groups = vec![NavGroup { key: "nav_group_home", items: vec![item("/console/home", "home", UseCase::ViewHome)] }];
+    let mut groups = vec![NavGroup {
+        key: "nav_group_home",
+        items: vec![item("/console/home", "home", UseCase::ViewHome)],
+    }];
     if merchant {
         groups.push(NavGroup {
             key: "nav_group_shops",

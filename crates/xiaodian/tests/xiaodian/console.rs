@@ -112,7 +112,8 @@ async fn console_forms_need_the_csrf_token_and_pages_carry_security_headers() {
 
 /// The stable code of the error box shown (its `data-code`; the page shows the Chinese title).
 pub(crate) async fn error_code(browser: &Browser) -> String {
-    let element = browser.page.wait().for_element(Locator::Css(".error[data-code]")).await.expect("an error box");
+    let element =
+        browser.page.wait().for_element(Locator::Css(".error[data-code]")).await.expect("an error box");
     element.attr("data-code").await.unwrap().unwrap_or_default()
 }
 

@@ -14,7 +14,8 @@ use crate::console::wait_for_path;
 
 /// Every demo login: the merchant's owner and its three team members, and the platform roles.
 fn demo_users() -> Vec<(&'static str, &'static str)> {
-    let mut users: Vec<(&str, &str)> = app::demo::DEMO_LOGINS.iter().map(|l| (l.username, l.password)).collect();
+    let mut users: Vec<(&str, &str)> =
+        app::demo::DEMO_LOGINS.iter().map(|l| (l.username, l.password)).collect();
     users.extend(app::demo::DEMO_MEMBERS.iter().map(|(username, password, _)| (*username, *password)));
     users
 }
@@ -91,7 +92,10 @@ const PAGES_PER_USER_MAX: usize = 70;
 /// A link's path with every number as `#` and without its query: `/console/shops/#/closure`.
 fn shape(href: &str) -> String {
     let path = href.split(['?', '#']).next().unwrap_or(href);
-    path.split('/').map(|part| if part.bytes().all(|b| b.is_ascii_digit()) && !part.is_empty() { "#" } else { part }).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(|part| if part.bytes().all(|b| b.is_ascii_digit()) && !part.is_empty() { "#" } else { part })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The status the server answers for `path` with the browser's cookies.
@@ -170,7 +174,10 @@ async fn every_navigable_page_of_every_demo_user_is_accessible_narrow_and_plain(
         browser.set_size(1440, 900).await;
         log_in(&browser, base, username, password).await;
         let links = navigation(&browser).await;
-        assert!(links.contains(&"/console/home".to_owned()), "{username}: the home page is in the navigation");
+        assert!(
+            links.contains(&"/console/home".to_owned()),
+            "{username}: the home page is in the navigation"
+        );
         let links = reachable(&browser, base, &links).await;
         for lang in ["zh", "en"] {
             browser.page.goto(&format!("{base}/console/lang?to={lang}&back=/console/home")).await.unwrap();

@@ -106,9 +106,14 @@ async fn home_page_counts_match_the_api(backend: Backend) {
     let submitted = reviewer.get("/api/v1/verifications?status=submitted&limit=200").await.json;
     let reviewing = reviewer.get("/api/v1/verifications?status=in_review&limit=200").await.json;
     let items = |answer: &Value| len(answer, Some("items")).max(len(answer, None));
-    assert_eq!(count(&queues, "todo_verification_queue", ""), items(&submitted) + items(&reviewing), "{queues:?}");
+    assert_eq!(
+        count(&queues, "todo_verification_queue", ""),
+        items(&submitted) + items(&reviewing),
+        "{queues:?}"
+    );
     let refunds = reviewer.get("/api/v1/refunds?status=in_review").await.json;
-    let refund_list: Vec<Value> = refunds["items"].as_array().or(refunds.as_array()).cloned().unwrap_or_default();
+    let refund_list: Vec<Value> =
+        refunds["items"].as_array().or(refunds.as_array()).cloned().unwrap_or_default();
     let refund_todo = queues.iter().find(|t| t.0 == "todo_refund_queue").unwrap();
     assert_eq!(refund_todo.2, refund_list.len() as i64, "{queues:?} {refunds}");
     let overdue = refund_list.iter().filter(|r| r["overdue"] == true).count() as i64;

@@ -26,6 +26,11 @@ async fn click(browser: &Browser, css: &str) {
         .unwrap();
 }
 
+async fn attr(browser: &Browser, css: &str, name: &str) -> String {
+    let element = browser.page.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} on the page"));
+    element.attr(name).await.unwrap().unwrap_or_default()
+}
+
 async fn type_into(browser: &Browser, css: &str, keys: &str) {
     let field = browser.page.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} on the page"));
     field.clear().await.unwrap();
@@ -180,7 +185,8 @@ async fn video_story_in_chromium() {
     assert_eq!(text(&browser, "#file-percent").await, "100%");
     assert_eq!(text(&browser, "#file-status").await, "视频文件已上传。");
     wait_for_js(&browser, "document.getElementById('video-file-bytes') !== null").await;
-    assert_eq!(text(&browser, "#video-file-bytes").await, "6000");
+    assert_eq!(attr(&browser, "#video-file-bytes", "data-bytes").await, "6000");
+    assert_eq!(text(&browser, "#video-file-bytes").await, "5.8 KB");
     let stored = owner.get(&format!("/api/v1/videos/{video}")).await;
     assert_eq!(stored.json["file"]["bytes"], 6000, "{}", stored.text);
 
@@ -204,7 +210,11 @@ async fn video_story_in_chromium() {
     assert_eq!((kept("videos"), kept("covers")), (1, 1));
     page.refresh().await.unwrap();
     assert_eq!(count(&browser, "#video-cover img.cover").await, 1);
-    assert_eq!(text(&browser, "#video-file-bytes").await, "6000", "the refused uploads changed nothing");
+    assert_eq!(
+        attr(&browser, "#video-file-bytes", "data-bytes").await,
+        "6000",
+        "the refused uploads changed nothing"
+    );
 
     click(&browser, "#submit-video").await;
     assert_eq!(wait_for_notice(&browser, "video_submitted").await, "已提交审批。");
