@@ -39,19 +39,19 @@ impl PeriodQuery {
 
 /// One chart: its title, the SVG, the table (folded) and the CSV link.
 pub(crate) fn chart_block(lang: Lang, keyed: &KeyedChart, csv_href: &str) -> Markup {
-    let chart = &keyed.chart;
+    let chart = &in_page_language(lang, &keyed.chart);
     let title = match lang {
-        Lang::Zh => &chart.title.zh,
-        Lang::En => &chart.title.en,
+        Lang::Zh => &keyed.chart.title.zh,
+        Lang::En => &keyed.chart.title.en,
     };
     html! {
         figure.card.chart id={ "chart-" (keyed.key) } {
             figcaption { strong { (title) } " · " a.csv href=(csv_href) download { (t(lang, "csv_export")) } }
-            (PreEscaped(chart.svg()))
+            (PreEscaped(chart_svg(lang, chart)))
             details {
                 summary { (t(lang, "chart_table")) }
                 table {
-                    tr { th { (t(lang, "chart_label")) } @for name in chart.column_names() { th { (in_lang(lang, &name)) } } }
+                    tr { th { (t(lang, "chart_label")) } @for name in chart.column_names() { th { (name) } } }
                     @for row in chart.table_rows() {
                         tr { td { (row.label) } @for cell in &row.cells { td { (cell) } } }
                     }
@@ -60,6 +60,69 @@ pub(crate) fn chart_block(lang: Lang, keyed: &KeyedChart, csv_href: &str) -> Mar
         }
     }
 }
+
+/// The chart with its title, series names and x labels in the page's language only (the SVG's text,
+/// its accessible name and the table beside it).
+fn in_page_language(lang: Lang, chart: &charts::Chart) -> charts::Chart {
+    let mut chart = chart.clone();
+    chart.title = match lang {
+        Lang::Zh => charts::Bilingual::new(chart.title.zh.clone(), ""),
+        Lang::En => charts::Bilingual::new("", chart.title.en.clone()),
+    };
+    for series in &mut chart.series {
+        series.name = in_lang(lang, &series.name);
+    }
+    for label in &mut chart.x_labels {
+        *label = match (lang, PROVINCES.iter().find(|(zh, _)| zh == label)) {
+            (Lang::En, Some((_, en))) => (*en).to_owned(),
+            _ => in_lang(lang, label),
+        };
+    }
+    chart
+}
+
+/// The SVG of a chart in the page's language: the placeholder of an empty chart in one language.
+fn chart_svg(lang: Lang, chart: &charts::Chart) -> String {
+    chart.svg().replace(charts::NO_DATA, &in_lang(lang, charts::NO_DATA))
+}
+
+/// Viewer regions as the platform reports them, with their English names.
+const PROVINCES: [(&str, &str); 34] = [
+    ("北京", "Beijing"),
+    ("天津", "Tianjin"),
+    ("上海", "Shanghai"),
+    ("重庆", "Chongqing"),
+    ("河北", "Hebei"),
+    ("山西", "Shanxi"),
+    ("辽宁", "Liaoning"),
+    ("吉林", "Jilin"),
+    ("黑龙江", "Heilongjiang"),
+    ("江苏", "Jiangsu"),
+    ("浙江", "Zhejiang"),
+    ("安徽", "Anhui"),
+    ("福建", "Fujian"),
+    ("江西", "Jiangxi"),
+    ("山东", "Shandong"),
+    ("河南", "Henan"),
+    ("湖北", "Hubei"),
+    ("湖南", "Hunan"),
+    ("广东", "Guangdong"),
+    ("海南", "Hainan"),
+    ("四川", "Sichuan"),
+    ("贵州", "Guizhou"),
+    ("云南", "Yunnan"),
+    ("陕西", "Shaanxi"),
+    ("甘肃", "Gansu"),
+    ("青海", "Qinghai"),
+    ("台湾", "Taiwan"),
+    ("内蒙古", "Inner Mongolia"),
+    ("广西", "Guangxi"),
+    ("西藏", "Tibet"),
+    ("宁夏", "Ningxia"),
+    ("新疆", "Xinjiang"),
+    ("香港", "Hong Kong"),
+    ("澳门", "Macao"),
+];
 
 /// The part of a bilingual series name (`负面率 Negative rate`) in the page's language; a name
 /// that is not bilingual (a shop's name) is user data and shown whole.
@@ -71,7 +134,7 @@ pub(crate) fn in_lang(lang: Lang, joined: &str) -> String {
     match split {
         Some((i, _)) if !joined[i..].chars().any(cjk) => {
             if lang == Lang::Zh {
-                joined[..i].trim_end().to_owned()
+                joined[..i].trim_end_matches([' ', '/']).to_owned()
             } else {
                 joined[i..].to_owned()
             }
@@ -447,4 +510,21 @@ pub async fn closure_report_pdf(
     let disposition = format!("attachment; filename=\"closure-report-shop-{id}.pdf\"");
     ([(header::CONTENT_TYPE, "application/pdf".to_owned()), (header::CONTENT_DISPOSITION, disposition)], pdf)
         .into_response()
+}
+
+#[cfg(test)]
+mod language_tests {
+    use super::*;
+
+    #[test]
+    fn bilingual_names_show_the_page_language_and_user_data_stays_whole() {
+        assert_eq!(in_lang(Lang::Zh, "负面率 Negative rate"), "负面率");
+        assert_eq!(in_lang(Lang::En, "负面率 Negative rate"), "Negative rate");
+        assert_eq!(in_lang(Lang::En, "周一 Mon"), "Mon");
+        assert_eq!(in_lang(Lang::Zh, "搜索 search"), "搜索");
+        assert_eq!(in_lang(Lang::Zh, "无数据 / No data"), "无数据");
+        assert_eq!(in_lang(Lang::En, "小店A"), "小店A");
+        assert_eq!(in_lang(Lang::En, "杭州小店 旗舰店"), "杭州小店 旗舰店");
+        assert_eq!(in_lang(Lang::En, "Views"), "Views");
+    }
 }
