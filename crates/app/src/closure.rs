@@ -152,7 +152,7 @@ impl App {
         reason_text: &str,
         confirm_name: &str,
     ) -> AppResult<ClosureOutcome> {
-        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
+        ctx.actor.require_team(domain::access::rule(domain::access::UseCase::RequestClosure).team_rights)?;
         let reason = ClosureReason::parse(reason_code, reason_text).ok_or_else(|| {
             AppError::new(
                 Code::ClosureReasonIncomplete,
@@ -214,7 +214,7 @@ impl App {
 
     /// The merchant withdraws a closure during its notice period; the shop operates again.
     pub async fn withdraw_closure(&self, ctx: &Ctx, shop_id: i64) -> AppResult<ClosureRow> {
-        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
+        ctx.actor.require_team(domain::access::rule(domain::access::UseCase::RequestClosure).team_rights)?;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
@@ -688,7 +688,8 @@ impl App {
         bank_name: &str,
         account_number: &str,
     ) -> AppResult<PayoutView> {
-        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
+        ctx.actor
+            .require_team(domain::access::rule(domain::access::UseCase::SetPayoutAccount).team_rights)?;
         let holder = bounded_text(holder_name, ENTITY_NAME_LENGTH_MAX)
             .ok_or_else(|| invalid("holder_name", "1-100 characters"))?;
         let bank = bounded_text(bank_name, BANK_NAME_LENGTH_MAX)

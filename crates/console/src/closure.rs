@@ -217,7 +217,7 @@ pub(crate) async fn closure_response(
     draft: Option<&ClosureForm>,
 ) -> Response {
     let actor = &viewer.ctx.actor;
-    let may_act = actor.role == Role::Merchant;
+    let may_act = crate::kit::may(actor, domain::access::UseCase::RequestClosure);
     let here = Section::Closure.href(shop_id);
     let today = today(state);
     let load = async {
@@ -515,7 +515,7 @@ pub(crate) async fn payout_response(
     note: Option<Markup>,
     draft: Option<&PayoutForm>,
 ) -> Response {
-    let may_act = viewer.ctx.actor.role == Role::Merchant;
+    let may_act = crate::kit::may(&viewer.ctx.actor, domain::access::UseCase::SetPayoutAccount);
     let here = Section::Payout.href(shop_id);
     let load = state.app.payout_account(&viewer.ctx.actor, shop_id);
     shop_section(state, jar, viewer, shop_id, Section::Payout, &here, note, load, |lang, csrf, shop, payout| {

@@ -139,7 +139,7 @@ async fn shops_response(
                     }
                 }
             }
-            @if role == Role::Merchant { (shop_form(state, lang, csrf, draft)) }
+            @if may(&viewer.ctx.actor, UseCase::CreateShop) { (shop_form(state, lang, csrf, draft)) }
         }
     })
 }
@@ -277,8 +277,8 @@ async fn shop_response(
                 (deposit_card(lang, deposit))
                 (statement_card(lang, shop_id, entries, cursor))
             }
-            (violations_card(lang, csrf, &view.violations, role == Role::Merchant, now_ms))
-            @if role == Role::Reviewer { (violation_form(lang, csrf, shop_id, draft)) }
+            (violations_card(lang, csrf, &view.violations, may(&viewer.ctx.actor, UseCase::AppealViolation), now_ms))
+            @if role == Role::Reviewer && may(&viewer.ctx.actor, UseCase::RecordViolation) { (violation_form(lang, csrf, shop_id, draft)) }
         }
     })
 }

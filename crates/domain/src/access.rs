@@ -17,6 +17,7 @@ text_enum! {
         RequestClosure => "request_closure", "申请注销店铺";
         SetPayoutAccount => "set_payout_account", "设置收款账户";
         RecordViolation => "record_violation", "记录违规";
+        AppealViolation => "appeal_violation", "对违规提出申诉";
         DecideAppeal => "decide_appeal", "审核申诉";
         ListEnterpriseAccounts => "list_enterprise_accounts", "查看企业号";
         ManageEnterpriseAccount => "manage_enterprise_account", "管理企业号与蓝V认证";
@@ -58,9 +59,12 @@ pub const fn rule(use_case: UseCase) -> Rule {
     let (roles, team_rights): (&'static [Role], &'static [TeamRight]) = match use_case {
         U::ViewHome | U::ViewCalendar => (EVERYONE, ANY_MEMBER),
         U::ListShops | U::ListEnterpriseAccounts => (MERCHANT_AND_PLATFORM, ANY_MEMBER),
-        U::CreateShop | U::OperateShop | U::RequestClosure | U::SetPayoutAccount | U::ManageWebhook => {
-            (MERCHANT, &[R::ManageMerchant])
-        }
+        U::CreateShop
+        | U::OperateShop
+        | U::AppealViolation
+        | U::RequestClosure
+        | U::SetPayoutAccount
+        | U::ManageWebhook => (MERCHANT, &[R::ManageMerchant]),
         U::ManageEnterpriseAccount => (MERCHANT, &[R::ManageMerchant]),
         U::ViewMoney => (MERCHANT_AND_PLATFORM, &[R::ViewMoney]),
         U::RecordViolation | U::DecideAppeal | U::ReviewVerification | U::DecideRefund => {

@@ -91,6 +91,17 @@ async fn home_page_counts_match_the_api(backend: Backend) {
     let finance = todos(&browser).await;
     assert!(finance.iter().all(|t| t.0 != "todo_videos_to_approve"), "{finance:?}");
     assert!(browser.page.find_all(Locator::Css("#todos li.todo a")).await.unwrap().is_empty());
+    // Forms shown are forms the member may send: finance reads the closure page and the shop list but
+    // is offered neither the closure request nor a new shop, which only the owner may send.
+    let open_shop = shops["items"].as_array().unwrap().iter().find(|s| s["status"] == "operating").unwrap();
+    browser.page.goto(&format!("{base}/console/shops/{}/closure", open_shop["id"])).await.unwrap();
+    browser.page.find(Locator::Css("#closure-checks, tr.check")).await.expect("finance reads the checks");
+    assert!(browser.page.find_all(Locator::Css("#closure-form")).await.unwrap().is_empty());
+    browser.page.goto(&format!("{base}/console/shops")).await.unwrap();
+    assert!(browser.page.find_all(Locator::Css("#shop-form")).await.unwrap().is_empty());
+    log_in(&browser, base, "merchant", "merchant-demo-2026").await;
+    browser.page.goto(&format!("{base}/console/shops/{}/closure", open_shop["id"])).await.unwrap();
+    browser.page.find(Locator::Css("#closure-form")).await.expect("the owner is offered the request");
 
     // The reviewer: the queues with their overdue counts.
     let reviewer = server.client().login("reviewer", "reviewer-demo-2026").await;
