@@ -151,7 +151,7 @@ impl App {
         reason_text: &str,
         confirm_name: &str,
     ) -> AppResult<ClosureOutcome> {
-        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
+        ctx.actor.require_team(domain::access::rule(domain::access::UseCase::RequestClosure).team_rights)?;
         let reason = ClosureReason::parse(reason_code, reason_text).ok_or_else(|| {
             AppError::new(
                 Code::ClosureReasonIncomplete,
@@ -223,7 +223,7 @@ impl App {
 
     /// The merchant withdraws a closure during its notice period; the shop operates again.
     pub async fn withdraw_closure(&self, ctx: &Ctx, shop_id: i64) -> AppResult<ClosureRow> {
-        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
+        ctx.actor.require_team(domain::access::rule(domain::access::UseCase::RequestClosure).team_rights)?;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
@@ -391,12 +391,12 @@ impl App {
             text_zh: format!(
                 "店铺「{}」已注销，保证金 {} 元冻结待退，最早 {release_on} 退还",
                 shop.name,
-                crate::shops::yuan(refund.amount_fen)
+                crate::shops::yuan_grouped(refund.amount_fen)
             ),
             text_en: format!(
                 "Shop \"{}\" is closed; its deposit of ¥{} is held for the refund, released from {release_on}",
                 shop.name,
-                crate::shops::yuan(refund.amount_fen)
+                crate::shops::yuan_grouped(refund.amount_fen)
             ),
             link: format!("/console/shops/{}/closure", shop.id),
         };
@@ -688,13 +688,13 @@ impl App {
                 "店铺「{}」保证金退款：{}，应退 {} 元",
                 shop.name,
                 status.name_zh(),
-                crate::shops::yuan(split.payout_fen)
+                crate::shops::yuan_grouped(split.payout_fen)
             ),
             text_en: format!(
                 "Deposit refund of \"{}\": {}, ¥{} to pay",
                 shop.name,
                 status.as_str(),
-                crate::shops::yuan(split.payout_fen)
+                crate::shops::yuan_grouped(split.payout_fen)
             ),
             link: format!("/console/shops/{}/closure", shop.id),
         };
@@ -714,7 +714,8 @@ impl App {
         bank_name: &str,
         account_number: &str,
     ) -> AppResult<PayoutView> {
-        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
+        ctx.actor
+            .require_team(domain::access::rule(domain::access::UseCase::SetPayoutAccount).team_rights)?;
         let holder = bounded_text(holder_name, ENTITY_NAME_LENGTH_MAX)
             .ok_or_else(|| AppError::invalid("holder_name", "1-100 characters"))?;
         let bank = bounded_text(bank_name, BANK_NAME_LENGTH_MAX)

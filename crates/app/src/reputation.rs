@@ -28,7 +28,8 @@ use crate::violations::NewViolationInput;
 use crate::{Actor, App, AppError, AppResult, Code, Ctx};
 
 /// Who manages incidents, the settings and the watch list: the members who answer comments.
-pub const REPUTATION_RIGHTS: &[TeamRight] = &[TeamRight::Reply];
+pub const REPUTATION_RIGHTS: &[TeamRight] =
+    domain::access::rule(domain::access::UseCase::ViewReputation).team_rights;
 /// How far back from now an ingested hour is still judged for a spike; older hours only feed
 /// baselines (a late backfill of last month opens nothing).
 pub const SPIKE_LOOKBACK_HOURS: i64 = 24;

@@ -116,6 +116,21 @@ pub fn yuan(fen: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
+/// Fen as yuan for people, with thousands separators: `12,345.00` (notifications and reports).
+pub fn yuan_grouped(fen: i64) -> String {
+    let text = yuan(fen);
+    let (sign, rest) = text.strip_prefix('-').map_or(("", text.as_str()), |rest| ("-", rest));
+    let (whole, cents) = rest.split_once('.').unwrap_or((rest, "00"));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{cents}")
+}
+
 /// One CSV field, quoted, with formula-looking text defused for spreadsheets.
 fn csv_field(text: &str) -> String {
     let defused = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };

@@ -23,10 +23,13 @@ fn last_owner() -> AppError {
     AppError::new(Code::LastOwner, "the merchant keeps at least one owner: make another member owner first")
 }
 
+/// Who lists, adds, changes and removes the merchant's members (the access table's `manage_team`).
+const TEAM_RIGHTS: &[TeamRight] = domain::access::rule(domain::access::UseCase::ManageTeam).team_rights;
+
 impl App {
     /// The members of the caller's merchant, owner or not, in the order they joined.
     pub async fn team_members(&self, actor: &Actor) -> AppResult<Vec<UserRow>> {
-        let merchant_id = actor.require_team(&[TeamRight::ManageTeam])?;
+        let merchant_id = actor.require_team(TEAM_RIGHTS)?;
         let mut conn = self.db().read().await?;
         Ok(team::members(&mut conn, merchant_id, TEAM_MEMBERS_MAX).await?)
     }
@@ -41,7 +44,7 @@ impl App {
         password: &str,
         team_role: &str,
     ) -> AppResult<UserRow> {
-        let merchant_id = ctx.actor.require_team(&[TeamRight::ManageTeam])?;
+        let merchant_id = ctx.actor.require_team(TEAM_RIGHTS)?;
         let username = Username::parse(username)?;
         let password = NewPassword::parse(password)?;
         let team_role = parse_team_role(team_role)?;
@@ -76,7 +79,7 @@ impl App {
 
     /// Gives a member of the caller's merchant another team role. The last owner keeps its role.
     pub async fn change_team_role(&self, ctx: &Ctx, user_id: i64, team_role: &str) -> AppResult<UserRow> {
-        let merchant_id = ctx.actor.require_team(&[TeamRight::ManageTeam])?;
+        let merchant_id = ctx.actor.require_team(TEAM_RIGHTS)?;
         let team_role = parse_team_role(team_role)?;
         let mut tx = self.db().begin().await?;
         team::lock_merchant(&mut tx, self.db().backend(), merchant_id).await?;
@@ -106,7 +109,7 @@ impl App {
     /// Removes a member from the caller's merchant: it can no longer log in and its sessions end.
     /// The last owner stays.
     pub async fn remove_team_member(&self, ctx: &Ctx, user_id: i64) -> AppResult<()> {
-        let merchant_id = ctx.actor.require_team(&[TeamRight::ManageTeam])?;
+        let merchant_id = ctx.actor.require_team(TEAM_RIGHTS)?;
         let mut tx = self.db().begin().await?;
         team::lock_merchant(&mut tx, self.db().backend(), merchant_id).await?;
         let member = team::find_member(&mut tx, merchant_id, user_id)

@@ -43,7 +43,7 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 const ID_CONTEXT: &str = "verification.legal_rep_id";
 
 /// Who confirms fee payments: the payment channel.
-pub const FEE_PAYMENT_ROLES: &[Role] = &[Role::Service];
+pub const FEE_PAYMENT_ROLES: &[Role] = domain::access::rule(domain::access::UseCase::ConfirmFee).roles;
 /// Who reviews applications.
 pub const REVIEW_ROLES: &[Role] = &[Role::Reviewer];
 
@@ -1151,6 +1151,19 @@ impl App {
         let changes_due_at_ms = (next == VerificationStatus::ChangesRequested)
             .then(|| now_ms + self.config().changes_window_days * DAY_MS);
         let reasons_text = reasons.join(",");
+        let reason_words = |pick: fn(&(&str, &'static str, &'static str)) -> &'static str,
+                            separator: &str| {
+            reasons
+                .iter()
+                .map(|code| {
+                    domain::verification::REASONS
+                        .iter()
+                        .find(|r| r.0 == code.as_str())
+                        .map_or_else(|| code.to_string(), |r| pick(r).to_owned())
+                })
+                .collect::<Vec<_>>()
+                .join(separator)
+        };
         let decision = Decision {
             status: next.as_str(),
             outcome: outcome.as_str(),
@@ -1198,10 +1211,15 @@ impl App {
                 let notice = Notice {
                     merchant_id: row.merchant_id,
                     kind: NoticeKind::VerificationRejected,
-                    text_zh: format!("认证申请 #{} 未通过（{reasons_text}），可修改后重新提交。", row.id),
+                    text_zh: format!(
+                        "认证申请 #{} 未通过（{}），可修改后重新提交。",
+                        row.id,
+                        reason_words(|r| r.1, "；")
+                    ),
                     text_en: format!(
-                        "Application #{} was rejected ({reasons_text}); you may correct and resubmit.",
-                        row.id
+                        "Application #{} was rejected ({}); you may correct and resubmit.",
+                        row.id,
+                        reason_words(|r| r.2, "; ")
                     ),
                     link,
                 };

@@ -10,6 +10,7 @@ use domain::notifications::NoticeKind;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use domain::access::{self, UseCase};
 use domain::auth::Role;
 use domain::calendar::DayInfo;
 use domain::festivals::{FestivalDay, festival_days};
@@ -40,11 +41,11 @@ use crate::{Actor, App, AppError, AppResult, Code, Ctx};
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Who writes videos (drafts, files, submission, pins, cadence).
-pub const EDIT_RIGHTS: &[TeamRight] = &[TeamRight::EditContent];
+pub const EDIT_RIGHTS: &[TeamRight] = access::rule(UseCase::EditContent).team_rights;
 /// Who approves or sends back a submitted video.
-pub const APPROVE_RIGHTS: &[TeamRight] = &[TeamRight::ApproveContent];
+pub const APPROVE_RIGHTS: &[TeamRight] = access::rule(UseCase::ApproveVideo).team_rights;
 /// Who schedules, publishes or withdraws an approved video.
-pub const PUBLISH_RIGHTS: &[TeamRight] = &[TeamRight::EditContent, TeamRight::ApproveContent];
+pub const PUBLISH_RIGHTS: &[TeamRight] = access::rule(UseCase::PublishVideo).team_rights;
 
 /// What a member writes of a video.
 #[derive(Debug, Clone, Default)]

@@ -7,7 +7,6 @@ use domain::feed::EventType;
 use domain::ledger::{AccountCode, Overdraft};
 use domain::limits::{BUYER_ID_LENGTH_MAX, NOTE_LENGTH_MAX};
 use domain::money::Amount;
-use domain::team::TeamRight;
 use domain::violation::{Beneficiary, Severity, ViolationKind, ViolationStatus, bounded_text};
 pub use store::shops::ViolationRow;
 
@@ -253,7 +252,7 @@ impl App {
 
     /// The merchant challenges a violation within the appeal window.
     pub async fn appeal_violation(&self, ctx: &Ctx, id: i64, text: &str) -> AppResult<ViolationRow> {
-        ctx.actor.require_team(&[TeamRight::ManageMerchant])?;
+        ctx.actor.require_team(domain::access::rule(domain::access::UseCase::AppealViolation).team_rights)?;
         let text = bounded_text(text, NOTE_LENGTH_MAX)
             .ok_or_else(|| AppError::invalid("text", "1-2000 characters"))?;
         let violation = self.violation(&ctx.actor, id).await?;

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use domain::notifications::NoticeKind;
-use domain::team::TeamRight;
 use domain::webhooks::{
     DeliveryStatus, WebhookHost, WebhookUrl, is_delivered, is_public_ip, retry_after_seconds,
 };
@@ -209,7 +208,7 @@ impl WebhookSender {
 
 impl App {
     fn webhook_manager(actor: &Actor) -> AppResult<i64> {
-        actor.require_team(&[TeamRight::ManageMerchant])
+        actor.require_team(domain::access::rule(domain::access::UseCase::ManageWebhook).team_rights)
     }
 
     /// Sets (or replaces) the merchant's endpoint with a new signing secret, answered this once.

@@ -4,8 +4,7 @@
 
 use app::analytics::Period;
 use app::reports::{
-    KeyedChart, account_charts, bp_text, closure_report_charts, minutes_text, shop_charts, totals_figures,
-    video_charts,
+    KeyedChart, account_charts, bp_text, closure_report_charts, shop_charts, totals_figures, video_charts,
 };
 use app::{Actor, AppError, AppResult};
 use axum::extract::{Path, Query, State};
@@ -18,7 +17,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{error_page, is_refusal, parse_id, refusal, render, url_escape};
+use crate::kit::{error_page, is_refusal, parse_id, refusal, render, url_escape};
 use crate::pages::not_found_page;
 use crate::session::{Viewer, viewer};
 
@@ -40,19 +39,19 @@ impl PeriodQuery {
 
 /// One chart: its title, the SVG, the table (folded) and the CSV link.
 pub(crate) fn chart_block(lang: Lang, keyed: &KeyedChart, csv_href: &str) -> Markup {
-    let chart = &keyed.chart;
+    let chart = &in_page_language(lang, &keyed.chart);
     let title = match lang {
-        Lang::Zh => &chart.title.zh,
-        Lang::En => &chart.title.en,
+        Lang::Zh => &keyed.chart.title.zh,
+        Lang::En => &keyed.chart.title.en,
     };
     html! {
         figure.card.chart id={ "chart-" (keyed.key) } {
             figcaption { strong { (title) } " · " a.csv href=(csv_href) download { (t(lang, "csv_export")) } }
-            (PreEscaped(chart.svg()))
+            (PreEscaped(chart_svg(lang, chart)))
             details {
                 summary { (t(lang, "chart_table")) }
                 table {
-                    tr { th { "" } @for name in chart.column_names() { th { (name) } } }
+                    tr { th { (t(lang, "chart_label")) } @for name in chart.column_names() { th { (name) } } }
                     @for row in chart.table_rows() {
                         tr { td { (row.label) } @for cell in &row.cells { td { (cell) } } }
                     }
@@ -62,10 +61,97 @@ pub(crate) fn chart_block(lang: Lang, keyed: &KeyedChart, csv_href: &str) -> Mar
     }
 }
 
-fn figures_table(figures: &[KeyFigure]) -> Markup {
+/// The chart with its title, series names and x labels in the page's language only (the SVG's text,
+/// its accessible name and the table beside it).
+fn in_page_language(lang: Lang, chart: &charts::Chart) -> charts::Chart {
+    let mut chart = chart.clone();
+    chart.title = match lang {
+        Lang::Zh => charts::Bilingual::new(chart.title.zh.clone(), ""),
+        Lang::En => charts::Bilingual::new("", chart.title.en.clone()),
+    };
+    for series in &mut chart.series {
+        series.name = in_lang(lang, &series.name);
+    }
+    for label in &mut chart.x_labels {
+        *label = match (lang, PROVINCES.iter().find(|(zh, _)| zh == label)) {
+            (Lang::En, Some((_, en))) => (*en).to_owned(),
+            _ => in_lang(lang, label),
+        };
+    }
+    chart
+}
+
+/// The SVG of a chart in the page's language: the placeholder of an empty chart in one language.
+fn chart_svg(lang: Lang, chart: &charts::Chart) -> String {
+    chart.svg().replace(charts::NO_DATA, &in_lang(lang, charts::NO_DATA))
+}
+
+/// Viewer regions as the platform reports them, with their English names.
+const PROVINCES: [(&str, &str); 34] = [
+    ("北京", "Beijing"),
+    ("天津", "Tianjin"),
+    ("上海", "Shanghai"),
+    ("重庆", "Chongqing"),
+    ("河北", "Hebei"),
+    ("山西", "Shanxi"),
+    ("辽宁", "Liaoning"),
+    ("吉林", "Jilin"),
+    ("黑龙江", "Heilongjiang"),
+    ("江苏", "Jiangsu"),
+    ("浙江", "Zhejiang"),
+    ("安徽", "Anhui"),
+    ("福建", "Fujian"),
+    ("江西", "Jiangxi"),
+    ("山东", "Shandong"),
+    ("河南", "Henan"),
+    ("湖北", "Hubei"),
+    ("湖南", "Hunan"),
+    ("广东", "Guangdong"),
+    ("海南", "Hainan"),
+    ("四川", "Sichuan"),
+    ("贵州", "Guizhou"),
+    ("云南", "Yunnan"),
+    ("陕西", "Shaanxi"),
+    ("甘肃", "Gansu"),
+    ("青海", "Qinghai"),
+    ("台湾", "Taiwan"),
+    ("内蒙古", "Inner Mongolia"),
+    ("广西", "Guangxi"),
+    ("西藏", "Tibet"),
+    ("宁夏", "Ningxia"),
+    ("新疆", "Xinjiang"),
+    ("香港", "Hong Kong"),
+    ("澳门", "Macao"),
+];
+
+/// The part of a bilingual series name (`负面率 Negative rate`) in the page's language; a name
+/// that is not bilingual (a shop's name) is user data and shown whole.
+pub(crate) fn in_lang(lang: Lang, joined: &str) -> String {
+    let cjk = |c: char| ('\u{3400}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c);
+    let split = joined.char_indices().find(|(i, c)| {
+        c.is_ascii_alphabetic() && *i > 0 && joined[..*i].ends_with(' ') && joined[..*i].chars().any(cjk)
+    });
+    match split {
+        Some((i, _)) if !joined[i..].chars().any(cjk) => {
+            if lang == Lang::Zh {
+                joined[..i].trim_end_matches([' ', '/']).to_owned()
+            } else {
+                joined[i..].to_owned()
+            }
+        }
+        _ => joined.to_owned(),
+    }
+}
+
+/// Milliseconds as 小时/分钟, or a dash when there is nothing to measure.
+fn duration_ms(lang: Lang, ms: Option<i64>) -> String {
+    ms.map_or_else(|| "—".to_owned(), |ms| crate::kit::format::duration_minutes(lang, ms as f64 / 60_000.0))
+}
+
+fn figures_table(lang: Lang, figures: &[KeyFigure]) -> Markup {
     html! {
         table.figures {
-            @for figure in figures { tr { th { (figure.label) } td { (figure.value) } } }
+            @for figure in figures { tr { th { (in_lang(lang, &figure.label)) } td { (figure.value) } } }
         }
     }
 }
@@ -156,9 +242,9 @@ pub async fn account_page(
         html! {
             div.card {
                 p.muted { a href={ "/console/enterprise-accounts/" (id) } { "← " (account.nickname) } }
-                h1 #analytics-title { (t(lang, "analytics")) " · " (account.nickname) }
+                h1 #analytics-title { (t(lang, "analytics")) " · " span data-user { (account.nickname) } }
                 (period_form(lang, &here, &from, &to))
-                (figures_table(&totals_figures(&a.totals)))
+                (figures_table(lang, &totals_figures(&a.totals)))
                 p #week-over-week {
                     (t(lang, "week_over_week")) ": "
                     (t(lang, "metric_views")) " " (uplift(a.week_over_week.views.uplift_bp)) " · "
@@ -167,7 +253,7 @@ pub async fn account_page(
                 }
                 p #best-time {
                     (t(lang, "best_hour")) ": " (a.best_hour.as_deref().map_or("—".to_owned(), |h| format!("{h}:00")))
-                    " · " (t(lang, "best_weekday")) ": " (a.best_weekday.as_deref().unwrap_or("—"))
+                    " · " (t(lang, "best_weekday")) ": " (a.best_weekday.as_deref().and_then(|d| d.parse::<u32>().ok()).map_or("—", |d| crate::kit::format::weekday(lang, d)))
                 }
             }
             (charts_markup(lang, &charts, &format!("{here}.csv"), &q))
@@ -224,10 +310,10 @@ pub async fn video_page(
         html! {
             div.card {
                 p.muted { a href={ "/console/videos/" (id) } { "← " (v.title) } }
-                h1 #analytics-title { (t(lang, "analytics")) " · " (v.title) }
+                h1 #analytics-title { (t(lang, "analytics")) " · " span data-user { (v.title) } }
                 @if !v.tags.is_empty() { p.muted { @for tag in &v.tags { "#" (tag) " " } } }
                 (period_form(lang, &here, &from, &to))
-                (figures_table(&totals_figures(&v.totals)))
+                (figures_table(lang, &totals_figures(&v.totals)))
             }
             (charts_markup(lang, &charts, &format!("{here}.csv"), &q))
         }
@@ -264,12 +350,13 @@ pub async fn shop_page(
         html! {
             div.card {
                 p.muted { a href={ "/console/shops/" (id) } { "← " (shop.name) } }
-                h1 #analytics-title { (t(lang, "shop_analytics")) " · " (shop.name) }
+                h1 #analytics-title { (t(lang, "shop_analytics")) " · " span data-user { (shop.name) } }
                 (period_form(lang, &here, &from, &to))
-                (figures_table(&app::reports::sales_figures(&s.totals)))
+                (figures_table(lang, &app::reports::sales_figures(&s.totals)))
                 p #first-response {
-                    (t(lang, "first_response_buyers")) ": " (minutes_text(s.first_response.median_ms))
-                    " (p90 " (minutes_text(s.first_response.p90_ms)) ", " (s.first_response.count) ")"
+                    (t(lang, "first_response_buyers")) ": " (duration_ms(lang, s.first_response.median_ms))
+                    " · " (t(lang, "p90")) " " (duration_ms(lang, s.first_response.p90_ms))
+                    " · " (t(lang, "conversations_counted")) " " (crate::kit::number(s.first_response.count as i64))
                 }
                 p { a #closure-report-link href={ "/console/shops/" (id) "/closure/report" } { (t(lang, "closure_report")) } }
             }
@@ -301,14 +388,14 @@ pub async fn closure_report_page(
         html! {
             div.card {
                 p.muted { a href={ "/console/shops/" (id) "/closure" } { "← " (t(lang, "closure")) } }
-                h1 #report-title { (t(lang, "closure_report")) " · " (r.shop.name) }
+                h1 #report-title { (t(lang, "closure_report")) " · " span data-user { (r.shop.name) } }
                 p.muted { (r.period.from) " – " (r.period.to) }
                 p #report-summary { (match lang { Lang::Zh => &r.summary_zh, Lang::En => &r.summary_en }) }
                 p { a #report-pdf href={ (here) ".pdf" } { (t(lang, "download_pdf")) } }
                 @for section in &document.sections {
                     @if !section.figures.is_empty() {
                         h2 { (match lang { Lang::Zh => &section.heading.zh, Lang::En => &section.heading.en }) }
-                        (figures_table(&section.figures))
+                        (figures_table(lang, &section.figures))
                     }
                 }
             }
@@ -423,4 +510,21 @@ pub async fn closure_report_pdf(
     let disposition = format!("attachment; filename=\"closure-report-shop-{id}.pdf\"");
     ([(header::CONTENT_TYPE, "application/pdf".to_owned()), (header::CONTENT_DISPOSITION, disposition)], pdf)
         .into_response()
+}
+
+#[cfg(test)]
+mod language_tests {
+    use super::*;
+
+    #[test]
+    fn bilingual_names_show_the_page_language_and_user_data_stays_whole() {
+        assert_eq!(in_lang(Lang::Zh, "负面率 Negative rate"), "负面率");
+        assert_eq!(in_lang(Lang::En, "负面率 Negative rate"), "Negative rate");
+        assert_eq!(in_lang(Lang::En, "周一 Mon"), "Mon");
+        assert_eq!(in_lang(Lang::Zh, "搜索 search"), "搜索");
+        assert_eq!(in_lang(Lang::Zh, "无数据 / No data"), "无数据");
+        assert_eq!(in_lang(Lang::En, "小店A"), "小店A");
+        assert_eq!(in_lang(Lang::En, "杭州小店 旗舰店"), "杭州小店 旗舰店");
+        assert_eq!(in_lang(Lang::En, "Views"), "Views");
+    }
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{error_note, is_refusal, notice_of, parse_id, parse_yuan, refusal, render, url_escape};
+use crate::kit::{error_note, is_refusal, notice_of, parse_id, parse_yuan, refusal, render, url_escape};
 use crate::pages::{form_viewer, not_found_page};
 use crate::session::{lang, viewer};
 
@@ -134,7 +134,7 @@ pub async fn planner_page(
                                 td { a.campaign-link href={ "/console/campaigns/" (c.campaign.id) } { (c.campaign.name) } }
                                 td { (c.campaign.starts_on) " – " (c.campaign.ends_on) }
                                 td { (match lang { Lang::Zh => c.status.name_zh(), Lang::En => c.status.as_str() }) }
-                                td { (crate::money::money(c.campaign.budget_fen)) }
+                                td { (crate::kit::money(c.campaign.budget_fen)) }
                             }
                         }
                     }
@@ -260,14 +260,14 @@ pub async fn campaign_page(
             @if let Some(note) = note { (note) }
             div.card {
                 p.muted { a href=(planner) { "← " (t(lang, "campaign_planner")) } }
-                h1 #campaign-name { (c.name) }
+                h1 #campaign-name data-user { (c.name) }
                 p {
                     (c.starts_on) " – " (c.ends_on) " · "
                     span #campaign-status { (match lang { Lang::Zh => view.status.name_zh(), Lang::En => view.status.as_str() }) }
                     " · " (t(lang, "campaign_goal")) ": " (match lang { Lang::Zh => view.goal.name_zh(), Lang::En => view.goal.as_str() })
-                    " · " (t(lang, "campaign_budget")) ": " (crate::money::money(c.budget_fen))
+                    " · " (t(lang, "campaign_budget")) ": " (crate::kit::money(c.budget_fen))
                 }
-                @if !view.tags().is_empty() { p { @for tag in view.tags() { span.badge.tag { "#" (tag) } " " } } }
+                @if !view.tags().is_empty() { p { @for tag in view.tags() { span.badge.tag data-user { "#" (tag) } " " } } }
             }
             div.card {
                 h2 { (t(lang, "campaign_results")) }
@@ -278,8 +278,8 @@ pub async fn campaign_page(
                         ("metric_followers", &results.followers, false), ("metric_orders", &results.orders, false), ("metric_gmv", &results.gmv_fen, true)] {
                         tr data-metric=(key) {
                             th { (t(lang, key)) }
-                            td.current { @if money { (crate::money::money(metric.current)) } @else { (metric.current) } }
-                            td.before { @if money { (crate::money::money(metric.before)) } @else { (metric.before) } }
+                            td.current { @if money { (crate::kit::money(metric.current)) } @else { (metric.current) } }
+                            td.before { @if money { (crate::kit::money(metric.before)) } @else { (metric.before) } }
                             td.uplift { (metric.uplift_bp.map_or("–".to_owned(), |bp| format!("{}%", domain::campaigns::percent_text(bp)))) }
                         }
                     }

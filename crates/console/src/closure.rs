@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{
+use crate::kit::{
     at, error_note, error_page, is_refusal, money, name, notice_of, parse_id, parse_yuan, refusal, render,
 };
 use crate::operations::{Section, shop_section};
@@ -219,7 +219,7 @@ pub(crate) async fn closure_response(
     draft: Option<&ClosureForm>,
 ) -> Response {
     let actor = &viewer.ctx.actor;
-    let may_act = actor.role == Role::Merchant;
+    let may_act = crate::kit::may(actor, domain::access::UseCase::RequestClosure);
     let here = Section::Closure.href(shop_id);
     let today = today(state);
     let load = async {
@@ -463,8 +463,8 @@ pub async fn request_closure(
                 .into_response();
         }
         Ok(ClosureOutcome::Blocked(checks)) => html! {
-            div.error #blockers role="alert" {
-                (message(lang, &AppError::new(Code::ClosureBlocked, "")))
+            div.error #blockers role="alert" data-code=(Code::ClosureBlocked.as_str()) {
+                span.error-title { (message(lang, &AppError::new(Code::ClosureBlocked, ""))) }
                 (blocker_list(lang, shop_id, &checks))
             }
         },
@@ -530,7 +530,7 @@ pub(crate) async fn payout_response(
     note: Option<Markup>,
     draft: Option<&PayoutForm>,
 ) -> Response {
-    let may_act = viewer.ctx.actor.role == Role::Merchant;
+    let may_act = crate::kit::may(&viewer.ctx.actor, domain::access::UseCase::SetPayoutAccount);
     let here = Section::Payout.href(shop_id);
     let load = state.app.payout_account(&viewer.ctx.actor, shop_id);
     shop_section(state, jar, viewer, shop_id, Section::Payout, &here, note, load, |lang, csrf, shop, payout| {

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{at, error_page, is_refusal, notice_of, parse_id, refusal, render, url_escape};
+use crate::kit::{at, error_page, is_refusal, notice_of, parse_id, refusal, render, url_escape};
 use crate::pages::{form_viewer, not_found_page};
 use crate::session::{lang, viewer};
 
@@ -65,13 +65,10 @@ impl InboxQuery {
 }
 
 /// Working milliseconds as hours with one decimal, without floats.
-fn hours(ms: Option<i64>) -> String {
+fn hours(lang: Lang, ms: Option<i64>) -> String {
     match ms {
         None => "–".to_owned(),
-        Some(ms) => {
-            let tenths = (ms + 180_000) / 360_000;
-            format!("{}.{} h", tenths / 10, tenths % 10)
-        }
+        Some(ms) => crate::kit::format::duration_minutes(lang, ms as f64 / 60_000.0),
     }
 }
 
@@ -147,8 +144,8 @@ fn stats_line(lang: Lang, stats: &CommentStats) -> Markup {
         p #comment-stats {
             (t(lang, "comments_awaiting_reply")) ": " strong #unanswered-count { (stats.counts.unanswered) }
             " · " (t(lang, "comments_total")) ": " (stats.counts.comments)
-            " · " (t(lang, "first_response_median")) ": " span #first-response-median { (hours(stats.first_response.median_ms)) }
-            " · p90: " span #first-response-p90 { (hours(stats.first_response.p90_ms)) }
+            " · " (t(lang, "first_response_median")) ": " span #first-response-median { (hours(lang, stats.first_response.median_ms)) }
+            " · " (t(lang, "p90")) " " span #first-response-p90 { (hours(lang, stats.first_response.p90_ms)) }
             " " span.muted { "(" (t(lang, "working_hours_note")) ", " (stats.days) " " (t(lang, "days")) ")" }
         }
     }
@@ -161,12 +158,13 @@ fn filter_form(lang: Lang, here: &str, query: &InboxQuery) -> Markup {
                 input type="checkbox" name="unanswered" value="1" checked[query.unanswered.as_deref() == Some("1")];
                 " " (t(lang, "only_unanswered"))
             }
-            " " (t(lang, "video")) " # "
-            input type="number" name="video_id" min="1" style="width:90px" value=(query.video_id.clone().unwrap_or_default());
             " "
-            input type="search" name="q" maxlength="50" placeholder=(t(lang, "keyword")) value=(query.q.clone().unwrap_or_default());
+            label.radio for="video-filter" { (t(lang, "video")) " #" }
+            input #video-filter type="number" name="video_id" min="1" style="width:90px" value=(query.video_id.clone().unwrap_or_default());
             " "
-            select #sentiment-filter name="sentiment" {
+            input type="search" name="q" maxlength="50" aria-label=(t(lang, "keyword")) placeholder=(t(lang, "keyword")) value=(query.q.clone().unwrap_or_default());
+            " "
+            select #sentiment-filter name="sentiment" aria-label=(t(lang, "sentiment")) {
                 option value="" selected[query.sentiment.as_deref().unwrap_or("").is_empty()] { (t(lang, "sentiment_all")) }
                 @for label in domain::sentiment::Label::ALL {
                     option value=(label.as_str()) selected[query.sentiment.as_deref() == Some(label.as_str())] {
@@ -325,10 +323,10 @@ mod tests {
 
     #[test]
     fn working_hours_show_with_one_decimal() {
-        assert_eq!(hours(None), "–");
-        assert_eq!(hours(Some(0)), "0.0 h");
-        assert_eq!(hours(Some(5_400_000)), "1.5 h");
-        assert_eq!(hours(Some(3_600_000 * 9 + 179_999)), "9.0 h");
+        assert_eq!(hours(Lang::Zh, None), "–");
+        assert_eq!(hours(Lang::Zh, Some(0)), "0 分钟");
+        assert_eq!(hours(Lang::Zh, Some(5_400_000)), "1 小时 30 分钟");
+        assert_eq!(hours(Lang::En, Some(3_600_000 * 9 + 29_999)), "9 h");
     }
 
     #[test]

@@ -12,8 +12,9 @@ mod backups;
 mod campaigns;
 mod closure;
 mod comments;
+mod home;
 mod i18n;
-mod layout;
+mod kit;
 mod money;
 mod operations;
 mod pages;
@@ -48,7 +49,7 @@ pub fn router(app: App) -> Router {
         .route("/console/login", get(pages::login_page).post(pages::login_submit))
         .route("/console/logout", post(pages::logout))
         .route("/console/lang", get(pages::switch_lang))
-        .route("/console/home", get(pages::home))
+        .route("/console/home", get(home::home))
         .route("/console/calendar", get(pages::calendar))
         .route("/console/admin/audit", get(pages::audit))
         .route("/console/admin/clock", get(pages::clock_page).post(pages::clock_submit))
@@ -177,7 +178,7 @@ pub fn router(app: App) -> Router {
         .route("/console/team", get(videos::team).post(videos::add_member))
         .route("/console/team/{id}/role", post(videos::change_role))
         .route("/console/team/{id}/remove", post(videos::remove_member))
-        .route(money::UPLOAD_SCRIPT_PATH, get(money::upload_script))
+        .route(kit::UPLOAD_SCRIPT_PATH, get(kit::upload_script))
         .route("/console/{*rest}", get(pages::not_found))
         .layer(middleware::from_fn(security_headers))
         .with_state(ConsoleState { app })

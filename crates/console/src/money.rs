@@ -4,26 +4,29 @@
 
 use app::audit::Page;
 use app::ledger::IdempotencyClaim;
-use app::shops::{DepositEntry, DepositView, NewShopInput, ShopRow, yuan};
+use app::shops::{DepositEntry, DepositView, NewShopInput, ShopRow};
 use app::violations::{NewViolationInput, ViolationRow};
 use app::{AppError, AppResult, Code};
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
+use domain::access::UseCase;
 use domain::auth::Role;
 use domain::limits::{BUYER_ID_LENGTH_MAX, ENTITY_NAME_LENGTH_MAX, NOTE_LENGTH_MAX, SHOP_NAME_LENGTH_MAX};
 use domain::violation::{Beneficiary, EntityType, Severity, ViolationKind, ViolationStatus};
 use maud::{Markup, html};
-use rand::RngCore;
 use serde::Deserialize;
 
 use crate::ConsoleState;
-use crate::i18n::{Lang, lookup, t};
-use crate::layout::{error_box, page};
+use crate::i18n::{Lang, t};
+use crate::kit::{
+    at, change, error_note, error_page, form_token, is_refusal, may, money, name, notice_of, parse_id,
+    parse_yuan, reference, refusal, render,
+};
 use crate::operations::{Section, shop_nav};
-use crate::pages::{forbidden, form_viewer, html_page, message, not_found_page};
-use crate::session::{Viewer, csrf, lang, viewer};
+use crate::pages::{form_viewer, not_found_page};
+use crate::session::{Viewer, lang, viewer};
 
 /// Statement lines on one page of the shop page.
 const STATEMENT_PAGE_SIZE: u32 = 20;
@@ -39,49 +42,6 @@ const NOTICES: [&str; 6] = [
     "appeal_overturned",
 ];
 
-/// Fen as `¥123.45` (or `-¥123.45`), without floating point.
-pub(crate) fn money(fen: i64) -> String {
-    let text = yuan(fen);
-    match text.strip_prefix('-') {
-        Some(magnitude) => format!("-¥{magnitude}"),
-        None => format!("¥{text}"),
-    }
-}
-
-/// A change of money with its sign: `+¥100.00`, `-¥100.00`, `¥0.00`.
-fn change(fen: i64) -> String {
-    if fen > 0 { format!("+{}", money(fen)) } else { money(fen) }
-}
-
-/// Yuan as typed into a form (`100`, `100.5`, `¥100.50`) to fen, without floating point. None
-/// unless it is a non-negative amount with at most two decimals.
-pub(crate) fn parse_yuan(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let text = text.strip_prefix(['¥', '￥']).unwrap_or(text).trim();
-    let (whole, cents) = text.split_once('.').unwrap_or((text, "00"));
-    let digits =
-        |part: &str| !part.is_empty() && part.len() <= 15 && part.bytes().all(|b| b.is_ascii_digit());
-    if !digits(whole) || !digits(cents) || cents.len() > 2 {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let cents: i64 = format!("{cents:0<2}").parse().ok()?;
-    whole.checked_mul(100)?.checked_add(cents)
-}
-
-/// Milliseconds since the epoch as a Beijing time.
-pub(crate) fn at(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&app::clock::china_offset()).format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
-}
-
-/// The name of a stored value (`{prefix}_{value}` in the text table), or the value itself when the
-/// table does not know it.
-pub(crate) fn name(lang: Lang, prefix: &str, value: &str) -> String {
-    lookup(lang, &format!("{prefix}_{value}")).map_or_else(|| value.to_owned(), str::to_owned)
-}
-
 fn category_name(state: &ConsoleState, lang: Lang, code: &str) -> String {
     state
         .app
@@ -92,93 +52,8 @@ fn category_name(state: &ConsoleState, lang: Lang, code: &str) -> String {
         .map_or_else(|| code.to_owned(), |(_, zh, en)| if lang == Lang::Zh { zh.clone() } else { en.clone() })
 }
 
-/// A fresh idempotency key for a money-moving form: a resubmitted form carries the same one.
-pub(crate) fn form_token() -> String {
-    let mut bytes = [0_u8; 16];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// Percent-encodes a text for a query string.
-pub(crate) fn url_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// The one upload script (progress bar, partial refresh) of every `form.xd-upload`; served as a file
-/// because the content security policy allows no inline script.
-const UPLOAD_SCRIPT: &str = include_str!("upload.js");
-pub(crate) const UPLOAD_SCRIPT_PATH: &str = "/console/static/upload.js";
-
-pub async fn upload_script() -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8")], UPLOAD_SCRIPT).into_response()
-}
-
-pub(crate) fn parse_id(text: &str) -> Option<i64> {
-    text.parse::<i64>().ok().filter(|id| *id > 0)
-}
-
 fn notice(lang: Lang, key: Option<&str>) -> Option<Markup> {
     notice_of(lang, key, &NOTICES)
-}
-
-/// The notice box a redirect asked for with `?notice=KEY`, when KEY is one of `allowed` (text
-/// `notice_KEY`); None for anything else, so a link cannot put arbitrary text on a page.
-pub(crate) fn notice_of(lang: Lang, key: Option<&str>, allowed: &[&str]) -> Option<Markup> {
-    let key = key.filter(|key| allowed.contains(key))?;
-    Some(html! { div.notice #notice role="status" { (t(lang, &format!("notice_{key}"))) } })
-}
-
-/// An error box: the message in the viewer's language, the code, and the detail the app wrote
-/// for the caller (never an internal cause).
-pub(crate) fn error_note(lang: Lang, error: &AppError) -> Markup {
-    let mut text = message(lang, error);
-    if error.code != Code::Internal && !error.detail.is_empty() {
-        text.push_str(" — ");
-        text.push_str(&error.detail);
-    }
-    error_box(&text)
-}
-
-/// Not found and forbidden have pages of their own; other errors are shown on the page.
-pub(crate) fn is_refusal(error: &AppError) -> bool {
-    matches!(error.code, Code::NotFound | Code::Forbidden)
-}
-
-pub(crate) fn refusal(jar: CookieJar, error: &AppError) -> Response {
-    if error.code == Code::NotFound { not_found_page(jar) } else { forbidden(jar, error.code) }
-}
-
-/// Renders a page for a logged-in viewer; the body gets the language and the CSRF token.
-pub(crate) fn render(
-    jar: CookieJar,
-    viewer: &Viewer,
-    title: &str,
-    here: &str,
-    body: impl FnOnce(Lang, &str) -> Markup,
-) -> Response {
-    let lang = lang(&jar);
-    let (jar, csrf) = csrf(jar);
-    let markup = page(lang, title, Some((viewer, &csrf)), here, body(lang, &csrf));
-    html_page(StatusCode::OK, jar, markup)
-}
-
-pub(crate) fn error_page(
-    jar: CookieJar,
-    viewer: &Viewer,
-    title_key: &str,
-    here: &str,
-    error: &AppError,
-) -> Response {
-    let title = t(lang(&jar), title_key);
-    render(jar, viewer, title, here, |lang, _| html! { div.card { (error_note(lang, error)) } })
 }
 
 #[derive(Deserialize)]
@@ -264,7 +139,7 @@ async fn shops_response(
                     }
                 }
             }
-            @if role == Role::Merchant { (shop_form(state, lang, csrf, draft)) }
+            @if may(&viewer.ctx.actor, UseCase::CreateShop) { (shop_form(state, lang, csrf, draft)) }
         }
     })
 }
@@ -328,8 +203,8 @@ pub async fn create_shop(
 /// Everything the shop page shows.
 struct ShopView {
     shop: ShopRow,
-    deposit: DepositView,
-    entries: Page<DepositEntry>,
+    /// The deposit and its statement, for those who may see money.
+    deposit: Option<(DepositView, Page<DepositEntry>)>,
     violations: Vec<ViolationRow>,
 }
 
@@ -340,10 +215,14 @@ async fn load_shop(
     cursor: Option<i64>,
 ) -> AppResult<ShopView> {
     let shop = state.app.shop(actor, shop_id).await?;
-    let deposit = state.app.deposit(actor, shop_id).await?;
-    let entries = state.app.deposit_entries(actor, shop_id, Some(STATEMENT_PAGE_SIZE), cursor).await?;
+    let deposit = if may(actor, UseCase::ViewMoney) {
+        let deposit = state.app.deposit(actor, shop_id).await?;
+        Some((deposit, state.app.deposit_entries(actor, shop_id, Some(STATEMENT_PAGE_SIZE), cursor).await?))
+    } else {
+        None
+    };
     let violations = state.app.shop_violations(actor, shop_id).await?;
-    Ok(ShopView { shop, deposit, entries, violations })
+    Ok(ShopView { shop, deposit, violations })
 }
 
 #[derive(Deserialize)]
@@ -393,11 +272,13 @@ async fn shop_response(
         html! {
             @if let Some(note) = note { (note) }
             (shop_card(state, lang, &view.shop))
-            (shop_nav(lang, shop_id, Section::Overview))
-            (deposit_card(lang, &view.deposit))
-            (statement_card(lang, shop_id, &view.entries, cursor))
-            (violations_card(lang, csrf, &view.violations, role == Role::Merchant, now_ms))
-            @if role == Role::Reviewer { (violation_form(lang, csrf, shop_id, draft)) }
+            (shop_nav(lang, &viewer.ctx.actor, shop_id, Section::Overview))
+            @if let Some((deposit, entries)) = &view.deposit {
+                (deposit_card(lang, deposit))
+                (statement_card(lang, shop_id, entries, cursor))
+            }
+            (violations_card(lang, csrf, &view.violations, may(&viewer.ctx.actor, UseCase::AppealViolation), now_ms))
+            @if role == Role::Reviewer && may(&viewer.ctx.actor, UseCase::RecordViolation) { (violation_form(lang, csrf, shop_id, draft)) }
         }
     })
 }
@@ -406,7 +287,7 @@ fn shop_card(state: &ConsoleState, lang: Lang, shop: &ShopRow) -> Markup {
     html! {
         div.card {
             p.muted { a href="/console/shops" { "← " (t(lang, "back_to_shops")) } }
-            h1 #shop-name { (shop.name) }
+            h1 #shop-name data-user { (shop.name) }
             table {
                 tr { th { (t(lang, "shop")) } td { "#" (shop.id) } }
                 tr { th { (t(lang, "category")) } td { (category_name(state, lang, &shop.category)) } }
@@ -460,7 +341,7 @@ fn statement_card(lang: Lang, shop_id: i64, entries: &Page<DepositEntry>, cursor
                             td { (at(entry.at_ms)) }
                             td { (name(lang, "entry_kind", &entry.kind)) }
                             td.reason { (name(lang, "reason", &entry.reason)) }
-                            td { code { (entry.reference) } }
+                            td { (reference(lang, &entry.reference)) }
                             td.amount { (change(entry.amount_fen)) }
                             td { (change(entry.held_change_fen)) }
                             td.balance-after { (money(entry.balance_after_fen)) }
@@ -851,6 +732,7 @@ pub async fn statement_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::lookup;
 
     #[test]
     fn yuan_input_becomes_fen_without_floats() {
@@ -867,14 +749,15 @@ mod tests {
         check("1.234", None);
         check("-5", None);
         check("1e3", None);
-        check("1,000", None);
+        check("1,000", Some(100_000));
+        check("1,0000", None);
         check("999999999999999", Some(99_999_999_999_999_900));
         check("9999999999999999", None);
     }
 
     #[test]
-    fn money_shows_yuan_with_the_sign_before_the_currency() {
-        assert_eq!(money(200_000), "¥2000.00");
+    fn money_shows_yuan_with_separators_and_the_sign_before_the_currency() {
+        assert_eq!(money(200_000), "¥2,000.00");
         assert_eq!(money(-10_000), "-¥100.00");
         assert_eq!(change(10_000), "+¥100.00");
         assert_eq!(change(-5), "-¥0.05");

@@ -23,12 +23,13 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{
-    at, error_note, error_page, form_token, is_refusal, money, name, notice_of, parse_id, parse_yuan,
+use crate::kit::{
+    at, error_note, error_page, form_token, is_refusal, may, money, name, notice_of, parse_id, parse_yuan,
     refusal, render,
 };
 use crate::pages::{form_viewer, not_found_page};
 use crate::session::{Viewer, lang, viewer};
+use domain::access::UseCase;
 
 /// Notices the operation pages show after a redirect (`?notice=KEY`, text `notice_KEY`).
 const NOTICES: [&str; 12] = [
@@ -75,6 +76,15 @@ impl Section {
         Section::Closure,
     ];
 
+    /// What the section's page runs, by the access table: money pages need the right to see money;
+    /// every member reads the shop's operations.
+    fn use_case(self) -> UseCase {
+        match self {
+            Section::Settlement | Section::Payout | Section::Closure => UseCase::ViewMoney,
+            _ => UseCase::ListShops,
+        }
+    }
+
     /// The path after `/console/shops/{id}`; the same words as `app::closure::check_page`.
     pub(crate) fn path(self) -> &'static str {
         match self {
@@ -116,10 +126,10 @@ impl Section {
 }
 
 /// The links between a shop's pages.
-pub(crate) fn shop_nav(lang: Lang, shop_id: i64, current: Section) -> Markup {
+pub(crate) fn shop_nav(lang: Lang, actor: &app::Actor, shop_id: i64, current: Section) -> Markup {
     html! {
-        nav.card.shop-nav #shop-nav {
-            @for section in Section::ALL {
+        nav.card.shop-nav #shop-nav aria-label=(t(lang, "shop_sections")) {
+            @for section in Section::ALL.into_iter().filter(|s| *s == current || may(actor, s.use_case())) {
                 @if section == current {
                     strong.current { (t(lang, section.key())) }
                 } @else {
@@ -160,10 +170,10 @@ pub(crate) async fn shop_section<T>(
         html! {
             div.card {
                 p.muted { a href="/console/shops" { "← " (t(lang, "back_to_shops")) } }
-                h1 { span #shop-name { (shop.name) } " · " (t(lang, section.key())) }
+                h1 { span #shop-name data-user { (shop.name) } " · " (t(lang, section.key())) }
                 p { (t(lang, "status")) ": " span #shop-status { (name(lang, "shop_status", &shop.status)) } }
             }
-            (shop_nav(lang, shop.id, section))
+            (shop_nav(lang, &viewer.ctx.actor, shop.id, section))
             @if let Some(note) = note { (note) }
             (body(lang, csrf, &shop, data))
         }

@@ -13,16 +13,16 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::layout::{error_box, page, role_name};
+use crate::kit::{error_box, error_code_box, page};
 use crate::session::{self, LANG_COOKIE, SESSION_COOKIE, Viewer, check_csrf, csrf, lang, viewer};
 
-/// An error message in the viewer's language first, with the stable code for support.
+/// An error message in the viewer's language: the error's title, never its code (the code stays in
+/// the JSON answers and the error box's details).
 pub(crate) fn message(lang: Lang, error: &AppError) -> String {
-    let title = match lang {
-        Lang::Zh => error.code.title_zh(),
-        Lang::En => error.code.title_en(),
-    };
-    format!("{title} ({})", error.code.as_str())
+    match lang {
+        Lang::Zh => error.code.title_zh().to_owned(),
+        Lang::En => error.code.title_en().to_owned(),
+    }
 }
 
 pub(crate) fn html_page(status: StatusCode, jar: CookieJar, markup: Markup) -> Response {
@@ -53,11 +53,11 @@ pub(crate) fn not_found_page(jar: CookieJar) -> Response {
     html_page(StatusCode::NOT_FOUND, jar, page(lang, t(lang, "not_found"), None, "/console/home", body))
 }
 
-fn login_markup(lang: Lang, csrf: &str, error: Option<&str>) -> Markup {
+fn login_markup(lang: Lang, csrf: &str, error: Option<&AppError>) -> Markup {
     let body = html! {
         div.card style="max-width:380px;margin:60px auto" {
             h1 { (t(lang, "login")) }
-            @if let Some(error) = error { (error_box(error)) }
+            @if let Some(error) = error { (error_box(lang, error)) }
             form #login-form method="post" action="/console/login" {
                 input type="hidden" name="csrf" value=(csrf);
                 label for="username" { (t(lang, "username")) }
@@ -98,7 +98,7 @@ pub async fn login_submit(
     let secure = state.app.config().public_url_https || client.is_some_and(|c| c.https);
     if check_csrf(&jar, &form.csrf).is_err() {
         let (jar, csrf) = csrf(jar);
-        let error = message(lang, &AppError::new(Code::CsrfFailed, ""));
+        let error = AppError::new(Code::CsrfFailed, "");
         return html_page(StatusCode::FORBIDDEN, jar, login_markup(lang, &csrf, Some(&error)));
     }
     match state.app.login_from(&form.username, &form.password, address, &session::request_id(&headers)).await
@@ -114,7 +114,7 @@ pub async fn login_submit(
                 Code::ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::UNAUTHORIZED,
             };
-            html_page(status, jar, login_markup(lang, &csrf, Some(&message(lang, &error))))
+            html_page(status, jar, login_markup(lang, &csrf, Some(&error)))
         }
     }
 }
@@ -158,7 +158,8 @@ pub(crate) async fn form_viewer(
 
 pub(crate) fn forbidden(jar: CookieJar, code: Code) -> Response {
     let lang = lang(&jar);
-    let body = html! { div.card { (error_box(&message(lang, &AppError::new(code, "")))) a href="/console/home" { (t(lang, "home")) } } };
+    let body =
+        html! { div.card { (error_code_box(lang, code)) a href="/console/home" { (t(lang, "home")) } } };
     html_page(StatusCode::FORBIDDEN, jar, page(lang, t(lang, "forbidden"), None, "/console/home", body))
 }
 
@@ -182,7 +183,7 @@ pub async fn switch_lang(jar: CookieJar, Query(query): Query<LangQuery>) -> Resp
     let lang = Lang::parse(&query.to).unwrap_or(Lang::Zh);
     let back = query.back.unwrap_or_else(|| "/console/home".into());
     if !is_console_path(&back) {
-        let body = html! { div.card { (error_box(&message(lang, &AppError::new(Code::InvalidField, "")))) a href="/console/home" { (t(lang, "home")) } } };
+        let body = html! { div.card { (error_code_box(lang, Code::InvalidField)) a href="/console/home" { (t(lang, "home")) } } };
         return html_page(
             StatusCode::BAD_REQUEST,
             jar,
@@ -193,26 +194,15 @@ pub async fn switch_lang(jar: CookieJar, Query(query): Query<LangQuery>) -> Resp
     (jar.add(cookie), Redirect::to(&back)).into_response()
 }
 
-pub async fn home(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap) -> Response {
-    let viewer = match viewer(&state, &jar, &headers).await {
-        Ok(viewer) => viewer,
-        Err(redirect) => return redirect,
-    };
-    let lang = lang(&jar);
-    let actor = &viewer.ctx.actor;
-    let now = state.app.clock().now().with_timezone(&app::clock::china_offset());
-    let body = html! {
-        div.card {
-            h1 #welcome { (t(lang, "welcome")) "，" (actor.username) }
-            p { (t(lang, "home_intro")) }
-            table {
-                tr { th { (t(lang, "role")) } td #role { (role_name(lang, actor.role)) } }
-                @if let Some(merchant_id) = actor.merchant_id { tr { th { (t(lang, "merchant_id")) } td { (merchant_id) } } }
-                tr { th { (t(lang, "now")) } td { (now.format("%Y-%m-%d %H:%M")) } }
-            }
+/// An audit action (`enterprise_account.create`) with its object in words: 企业号 · create.
+fn audit_action(lang: Lang, action: &str) -> String {
+    match action.split_once('.') {
+        Some((object, verb)) => {
+            let object = crate::i18n::lookup(lang, &format!("ref_{object}")).unwrap_or(object);
+            format!("{object} · {}", verb.replace('_', " "))
         }
-    };
-    viewer_page(jar, &viewer, "home", "/console/home", body)
+        None => action.replace('_', " "),
+    }
 }
 
 #[derive(Deserialize)]
@@ -306,13 +296,7 @@ pub async fn audit(
         Ok(page) => page,
         Err(error) if error.code == Code::Forbidden => return forbidden(jar, error.code),
         Err(error) => {
-            return viewer_page(
-                jar,
-                &viewer,
-                "audit",
-                "/console/admin/audit",
-                error_box(&message(lang, &error)),
-            );
+            return viewer_page(jar, &viewer, "audit", "/console/admin/audit", error_box(lang, &error));
         }
     };
     let body = html! {
@@ -324,7 +308,7 @@ pub async fn audit(
                     tr {
                         td { (row.seq) }
                         td { (chrono::DateTime::from_timestamp_millis(row.at_ms).map(|t| t.with_timezone(&app::clock::china_offset()).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
-                        td { (row.actor) } td { code { (row.action) } } td { (row.subject) } td.muted { (row.detail) }
+                        td { (crate::kit::who(lang, &row.actor)) } td { (audit_action(lang, &row.action)) } td { (crate::kit::reference(lang, &row.subject)) } td.muted { @if !row.detail.is_empty() { details { summary { (t(lang, "audit_detail")) } code lang="en" { (row.detail) } } } }
                     }
                 }
             }
@@ -400,7 +384,7 @@ async fn admin_action(
     let note = match action(&viewer).await {
         Ok(text) => html! { div.notice role="status" { (text) } },
         Err(error) if error.code == Code::Forbidden => return forbidden(jar, error.code),
-        Err(error) => error_box(&message(lang, &error)),
+        Err(error) => error_box(lang, &error),
     };
     let (jar, csrf) = csrf(jar);
     let body = clock_markup(state, lang, &csrf, Some(note));

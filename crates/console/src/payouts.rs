@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{at, error_note, error_page, is_refusal, money, name, refusal, render};
+use crate::kit::{at, error_note, error_page, is_refusal, money, name, refusal, render};
 use crate::pages::form_viewer;
 use crate::session::viewer;
 
@@ -91,8 +91,7 @@ pub async fn payouts_page(
         Err(error) if is_refusal(&error) => return refusal(jar, &error),
         Err(error) => return error_page(jar, &viewer, "payouts", &here, &error),
     };
-    let may_reconcile =
-        matches!(viewer.ctx.actor.role, domain::auth::Role::Reviewer | domain::auth::Role::Admin);
+    let may_reconcile = crate::kit::shell::may(&viewer.ctx.actor, domain::access::UseCase::ReconcilePayouts);
     let title = t(crate::session::lang(&jar), "payouts");
     render(jar, &viewer, title, &here, |lang, _csrf| {
         html! {

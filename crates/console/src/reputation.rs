@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{at, error_note, error_page, is_refusal, name, notice_of, parse_id, refusal, render};
+use crate::kit::{at, error_note, error_page, is_refusal, name, notice_of, parse_id, refusal, render, who};
 use crate::pages::{form_viewer, not_found_page};
 use crate::session::{lang, viewer};
 
@@ -113,7 +113,7 @@ pub async fn reputation_page(
                 None => { div.card { p.muted { (t(lang, "no_accounts")) } } }
                 Some((account, open, recent, keywords, series)) => {
                     div.card {
-                        h2 { (account.nickname) " · " (t(lang, "open_incidents")) }
+                        h2 { span data-user { (account.nickname) } " · " (t(lang, "open_incidents")) }
                         @if open.is_empty() {
                             p.muted #no-open-incidents { (t(lang, "no_open_incidents")) }
                         } @else {
@@ -198,7 +198,7 @@ fn keyword_card(lang: Lang, csrf: &str, account_id: i64, keywords: &[String], ma
             h2 { (t(lang, "watch_keywords")) }
             p #watch-keywords {
                 @if keywords.is_empty() { span.muted { "–" } }
-                @for keyword in keywords { span.badge.tag { (keyword) } " " }
+                @for keyword in keywords { span.badge.tag data-user { (keyword) } " " }
             }
             @if may_manage {
                 form #keyword-form method="post" action={ "/console/reputation/" (account_id) "/keywords" } {
@@ -225,7 +225,7 @@ fn violation_card(lang: Lang, csrf: &str, id: i64, shops: &[app::shops::ShopRow]
             h2 { (t(lang, "incident_to_violation")) }
             form #incident-violation-form method="post" action={ "/console/incidents/" (id) "/violation" } {
                 input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_token" value=(crate::money::form_token());
+                input type="hidden" name="form_token" value=(crate::kit::form_token());
                 label for="violation-shop" { (t(lang, "shop")) }
                 select #violation-shop name="shop_id" {
                     @for shop in shops { option value=(shop.id) { (shop.name) " #" (shop.id) } }
@@ -374,7 +374,7 @@ pub async fn incident_page(
                 }
                 p { (t(lang, "incident_assignee")) ": " span #incident-assignee { (i.assignee.clone().unwrap_or_else(|| "–".into())) } }
                 @if let Some(summary) = &i.summary {
-                    p #incident-summary { (t(lang, "incident_summary")) ": " (summary) " — " (i.resolved_by.clone().unwrap_or_default()) " " (i.resolved_at_ms.map(at).unwrap_or_default()) }
+                    p #incident-summary { (t(lang, "incident_summary")) ": " (summary) " — " (who(lang, i.resolved_by.as_deref().unwrap_or_default())) " " (i.resolved_at_ms.map(at).unwrap_or_default()) }
                 }
                 @if let Some(violation) = i.violation_id { p { (t(lang, "incident_violation")) " #" (violation) } }
                 @if may_manage && i.status == "open" {
@@ -390,7 +390,7 @@ pub async fn incident_page(
                 }
                 h2 { (t(lang, "incident_replies")) " (" (view.replies.len()) ")" }
                 ul #incident-replies {
-                    @for c in &view.replies { li { span.muted { (at(c.created_at_ms)) " · " (c.replied_by.clone().unwrap_or_default()) } " " (c.text) } }
+                    @for c in &view.replies { li { span.muted { (at(c.created_at_ms)) " · " (who(lang, c.replied_by.as_deref().unwrap_or_default())) } " " (c.text) } }
                 }
                 p { a href={ "/console/enterprise-accounts/" (i.account_id) "/comments" } { (t(lang, "comment_inbox")) " →" } }
             }

@@ -26,8 +26,8 @@ use serde_json::{Value, json};
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, lookup, t};
-use crate::money::{
-    at, error_note, error_page, form_token, is_refusal, money, name, parse_id, refusal, render,
+use crate::kit::{
+    at, error_note, error_page, form_token, is_refusal, money, name, parse_id, refusal, render, who,
 };
 use crate::pages::{forbidden, form_viewer, message, not_found_page};
 use crate::session::{Viewer, check_csrf, lang, viewer};
@@ -100,16 +100,9 @@ fn missing_name(lang: Lang, item: &str) -> String {
     if item == "fee" { t(lang, "missing_fee").to_owned() } else { name(lang, "document_kind", item) }
 }
 
-/// A file size for people: bytes, KiB or MiB with one decimal, without floating point.
+/// A file size for people: B, KB or MB with one decimal (`kit::format::bytes`).
 fn size_text(bytes: i64) -> String {
-    let one_decimal = |unit: i64| format!("{}.{}", bytes / unit, bytes % unit * 10 / unit);
-    if bytes < 1024 {
-        format!("{bytes} B")
-    } else if bytes < 1024 * 1024 {
-        format!("{} KiB", one_decimal(1024))
-    } else {
-        format!("{} MiB", one_decimal(1024 * 1024))
-    }
+    crate::kit::format::bytes(bytes)
 }
 
 fn status_of(view: &VerificationView) -> Option<VerificationStatus> {
@@ -160,18 +153,14 @@ fn json_status(code: Code) -> StatusCode {
     }
 }
 
-/// The error's text for the page's script: the message in the viewer's language and the detail.
+/// The error's text for the page's script: the message in the viewer's language (the code is a
+/// field of its own in the JSON answer, the developer detail stays out of the page).
 fn error_text(lang: Lang, error: &AppError) -> String {
-    let mut text = message(lang, error);
-    if error.code != Code::Internal && !error.detail.is_empty() {
-        text.push_str(" — ");
-        text.push_str(&error.detail);
-    }
-    text
+    message(lang, error)
 }
 
 fn script_tag() -> Markup {
-    html! { script src=(SCRIPT_PATH) defer {} script src=(crate::money::UPLOAD_SCRIPT_PATH) defer {} }
+    html! { script src=(SCRIPT_PATH) defer {} script src=(crate::kit::UPLOAD_SCRIPT_PATH) defer {} }
 }
 
 /// The script of the verification pages.
@@ -370,7 +359,7 @@ async fn account_response(
             @if let Some(note) = note { (note) }
             div.card {
                 p.muted { a href="/console/enterprise-accounts" { "← " (t(lang, "back_to_accounts")) } }
-                h1 #account-nickname { (account.nickname) }
+                h1 #account-nickname data-user { (account.nickname) }
                 p #account-content {
                     a #account-videos href={ "/console/enterprise-accounts/" (account.id) "/videos" } { (t(lang, "videos")) }
                     " · "
@@ -812,7 +801,7 @@ fn summary_card(
                         @if view.overdue { " " span.overdue { (t(lang, "overdue")) } } } }
                 }
                 @if let Some(claimed_by) = row.claimed_by.as_deref().filter(|_| case_view) {
-                    tr { th { (t(lang, "claimed_by")) } td #claimed-by { (claimed_by) } }
+                    tr { th { (t(lang, "claimed_by")) } td #claimed-by { (who(lang, claimed_by)) } }
                 }
                 @if row.rejection_count > 0 {
                     tr { th { (t(lang, "rejections")) } td { (row.rejection_count) } }
@@ -941,7 +930,7 @@ fn inline_document(lang: Lang, document: &DocumentRow) -> Markup {
                     img.document-image src=(url) alt=(kind_name);
                 }
                 Some(DocumentType::Pdf) => {
-                    object.document-pdf data=(url) type="application/pdf" width="100%" height="640" {
+                    object.document-pdf data=(url) type="application/pdf" width="100%" height="640" aria-label=(kind_name) {
                         a href=(url) { (kind_name) " (PDF)" }
                     }
                 }
@@ -1363,8 +1352,8 @@ pub async fn submit(
             let missing =
                 state.app.verification(&viewer.ctx.actor, id).await.map(|v| v.missing).unwrap_or_default();
             let note = html! {
-                div.error #incomplete role="alert" {
-                    (message(lang, &error))
+                div.error #incomplete role="alert" data-code=(error.code.as_str()) {
+                    span.error-title { (message(lang, &error)) }
                     ul { @for item in &missing { li data-missing=(item) { (missing_name(lang, item)) } } }
                 }
             };
@@ -1527,7 +1516,7 @@ pub async fn verifications(
                                         }
                                     }
                                 }
-                                td { (view.row.claimed_by.as_deref().unwrap_or_default()) }
+                                td { (who(lang, view.row.claimed_by.as_deref().unwrap_or_default())) }
                                 td {
                                     @if may_claim && view.row.status == VerificationStatus::Submitted.as_str() {
                                         form.claim-form method="post" action={ "/console/verifications/" (view.row.id) "/claim" } {
@@ -1546,7 +1535,10 @@ pub async fn verifications(
 }
 
 /// Submitted and claimed applications together, by due date then number.
-async fn awaiting_queue(state: &ConsoleState, actor: &app::Actor) -> AppResult<Vec<VerificationView>> {
+pub(crate) async fn awaiting_queue(
+    state: &ConsoleState,
+    actor: &app::Actor,
+) -> AppResult<Vec<VerificationView>> {
     let mut views = Vec::new();
     for status in [VerificationStatus::Submitted, VerificationStatus::InReview] {
         views.extend(state.app.list_verifications(actor, Some(status.as_str()), Some(PAGE_SIZE_MAX)).await?);
@@ -1797,9 +1789,9 @@ mod tests {
     fn sizes_are_shown_without_floats() {
         assert_eq!(size_text(0), "0 B");
         assert_eq!(size_text(1023), "1023 B");
-        assert_eq!(size_text(1024), "1.0 KiB");
-        assert_eq!(size_text(1536), "1.5 KiB");
-        assert_eq!(size_text(10 * 1024 * 1024), "10.0 MiB");
+        assert_eq!(size_text(1024), "1.0 KB");
+        assert_eq!(size_text(1536), "1.5 KB");
+        assert_eq!(size_text(10 * 1024 * 1024), "10.0 MB");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use serde_json::json;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{at, error_note, error_page, is_refusal, name, notice_of, parse_id, refusal, render};
+use crate::kit::{at, error_note, error_page, is_refusal, name, notice_of, parse_id, refusal, render, who};
 use crate::pages::{day_class, form_viewer, message, not_found_page};
 use crate::session::{Viewer, check_csrf, lang, viewer};
 use crate::verification::{drain, json_refusal, json_response, read_text_field};
@@ -316,11 +316,11 @@ async fn calendar_response(
             @if let Some(note) = note { (note) }
             div.card {
                 p.muted {
-                    a href={ "/console/enterprise-accounts/" (account_id) } { "← " (data.nickname) }
+                    a href={ "/console/enterprise-accounts/" (account_id) } { "← " span data-user { (data.nickname) } }
                     " · " a #account-videos href={ "/console/enterprise-accounts/" (account_id) "/videos" } { (t(lang, "videos")) }
                     " · " a #account-campaigns href={ "/console/enterprise-accounts/" (account_id) "/campaigns" } { (t(lang, "campaign_planner")) }
                 }
-                h1 { (title) }
+                h1 { span data-user { (data.nickname) } " · " (t(lang, "content_calendar")) }
                 p #calendar-nav {
                     strong #calendar-span data-view=(if month_view { "month" } else { "week" }) { (heading) } " · "
                     a #calendar-prev href={ (here) "?" (previous) } { "← " (t(lang, if month_view { "prev_month" } else { "prev_week" })) }
@@ -641,7 +641,10 @@ async fn videos_response(
                         " · " a #calendar-link href={ "/console/enterprise-accounts/" (account.id) "/calendar" } { (t(lang, "content_calendar")) }
                     }
                 }
-                h1 { (title) }
+                h1 {
+                    @if let Some(account) = &account { span data-user { (account.nickname) } " · " (t(lang, "videos")) }
+                    @else { (title) }
+                }
                 (status_filter(lang, &here, status))
                 @if page.items.is_empty() {
                     p.muted #no-videos { (t(lang, "no_videos")) }
@@ -768,7 +771,7 @@ async fn video_response(
             } @else if !draft_status {
                 div.card { p.muted #only-drafts { (t(lang, "edit_only_draft")) } }
             }
-            script src=(crate::money::UPLOAD_SCRIPT_PATH) defer {}
+            script src=(crate::kit::UPLOAD_SCRIPT_PATH) defer {}
         }
     })
 }
@@ -781,17 +784,17 @@ fn summary_card(lang: Lang, video: &VideoRow, account: &app::verification::Accou
                 " · " a href={ "/console/enterprise-accounts/" (account.id) "/calendar" } { (t(lang, "content_calendar")) }
                 " · " a #video-analytics href={ "/console/videos/" (video.id) "/analytics" } { (t(lang, "analytics")) }
             }
-            h1 { span #video-title-text { (video.title) } " " span #video-status { (status_badge(lang, &video.status)) }
+            h1 { span #video-title-text data-user { (video.title) } " " span #video-status { (status_badge(lang, &video.status)) }
                 @if video.pinned_at_ms.is_some() { " " span.badge.pinned #pinned { (t(lang, "pinned")) } } }
             table {
                 tr { th { (t(lang, "video_description")) } td #video-description-text { (video.description) } }
                 tr { th { (t(lang, "video_tags")) } td #video-tags-text {
-                    @for tag in tags_of(video) { span.badge.tag { "#" (tag) } " " }
+                    @for tag in tags_of(video) { span.badge.tag data-user { "#" (tag) } " " }
                 } }
                 tr { th { (t(lang, "video_file")) } td #video-file {
                     @match (&video.file_type, video.file_bytes) {
                         (Some(file_type), Some(bytes)) => {
-                            span.badge.passed { (file_type.to_uppercase()) } " " span #video-file-bytes { (bytes) } " B"
+                            span.badge.passed { (file_type.to_uppercase()) } " " span #video-file-bytes data-bytes=(bytes) { (crate::kit::format::bytes(bytes)) }
                             @if let Some(sha) = &video.file_sha256 { " " span.muted { "sha256 " (sha.get(..12).unwrap_or(sha)) "…" } }
                         }
                         _ => { span.muted { (t(lang, "no_video_file")) } }
@@ -806,14 +809,14 @@ fn summary_card(lang: Lang, video: &VideoRow, account: &app::verification::Accou
                             alt=(t(lang, "cover")) style="max-height:160px";
                     } @else { span.muted { (t(lang, "no_cover")) } }
                 } }
-                tr { th { (t(lang, "created_by")) } td { (video.created_by) " · " (at(video.created_at_ms)) } }
+                tr { th { (t(lang, "created_by")) } td { (who(lang, &video.created_by)) " · " (at(video.created_at_ms)) } }
                 @if let (Some(by), Some(when)) = (&video.submitted_by, video.submitted_at_ms) {
                     tr { th { (t(lang, "submitted_at")) } td #submitted { (by) " · " (at(when)) } }
                 }
                 @if let Some(outcome) = &video.decision_outcome {
                     tr { th { (t(lang, "video_decision")) } td #video-decision {
                         span.outcome data-outcome=(outcome) { (name(lang, "video_outcome", outcome)) }
-                        @if let Some(by) = &video.decided_by { " · " (by) }
+                        @if let Some(by) = &video.decided_by { " · " (who(lang, by)) }
                         @if let Some(when) = video.decided_at_ms { " · " (at(when)) }
                         @if let Some(comment) = video.decision_comment.as_deref().filter(|c| !c.is_empty()) {
                             br; span.comment #decision-comment { (comment) }
@@ -825,7 +828,7 @@ fn summary_card(lang: Lang, video: &VideoRow, account: &app::verification::Accou
                 }
                 @if let Some(published) = video.published_at_ms {
                     tr { th { (t(lang, "published_at")) } td #published-at { (at(published))
-                        @if let Some(by) = &video.published_by { " · " (by) } } }
+                        @if let Some(by) = &video.published_by { " · " (who(lang, by)) } } }
                 }
                 @if let Some(withdrawn) = video.withdrawn_at_ms {
                     tr { th { (t(lang, "withdrawn_at")) } td #withdrawn-at { (at(withdrawn)) } }
@@ -1385,7 +1388,7 @@ async fn approvals_response(
                                 td { a.video-link href={ "/console/videos/" (video.id) } { (video.title) }
                                     br; span.muted { @for tag in tags_of(video) { "#" (tag) " " } } }
                                 td { (accounts.iter().find(|a| a.id == video.account_id).map_or("", |a| a.nickname.as_str())) }
-                                td { (video.submitted_by.as_deref().unwrap_or_default()) br;
+                                td { (who(lang, video.submitted_by.as_deref().unwrap_or_default())) br;
                                     span.muted { (video.submitted_at_ms.map(at).unwrap_or_default()) } }
                                 td { (decision_forms(lang, csrf, video.id, "queue")) }
                             }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::money::{at, error_note, error_page, is_refusal, notice_of, parse_id, refusal, render};
+use crate::kit::{at, error_note, error_page, is_refusal, notice_of, parse_id, refusal, render};
 use crate::pages::{form_viewer, not_found_page};
 use crate::session::{Viewer, viewer};
 

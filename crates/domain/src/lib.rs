@@ -6,6 +6,7 @@
 #[macro_use]
 mod text_enum;
 
+pub mod access;
 pub mod analytics;
 pub mod audit;
 pub mod auth;

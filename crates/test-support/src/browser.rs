@@ -1,4 +1,5 @@
-//! Headless Chromium driven through ChromeDriver (Debian's `chromium` and `chromium-driver`).
+//! Headless Chromium driven through ChromeDriver (Debian's `chromium` and `chromium-driver`), and
+//! axe-core (vendored under `vendor/axe-core`, MPL-2.0) to find accessibility violations.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -72,6 +73,43 @@ impl Browser {
         let _ = self.page.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// axe-core 4.14.1, unchanged (see `vendor/axe-core/README.md`).
+pub const AXE_SOURCE: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+/// The script that runs axe on the current page and answers its serious and critical violations,
+/// one line each: rule, impact, and up to three offending elements with their text.
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, { resultTypes: ['violations'] }).then(result => {
+  done(result.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\n').slice(1, 2).join('')).join(' | ')));
+}).catch(error => done(['axe failed: ' + error]));
+"#;
+
+impl Browser {
+    /// Resizes the browser window (the viewport follows).
+    pub async fn set_size(&self, width: u32, height: u32) {
+        self.page.set_window_size(width, height).await.expect("set the window size");
+    }
+
+    /// The serious and critical axe-core violations of the page now shown; empty when none.
+    pub async fn axe_violations(&self) -> Vec<String> {
+        let present = self.page.execute("return typeof axe !== 'undefined';", vec![]).await.expect("a page");
+        if present != serde_json::Value::Bool(true) {
+            self.page
+                .execute(&format!("{AXE_SOURCE}\n;return true;"), vec![])
+                .await
+                .expect("inject axe-core");
+        }
+        let answer = self.page.execute_async(AXE_RUN, vec![]).await.expect("axe.run");
+        answer
+            .as_array()
+            .map(|lines| lines.iter().map(|line| line.as_str().unwrap_or_default().to_owned()).collect())
+            .unwrap_or_default()
     }
 }
 

@@ -37,8 +37,9 @@ fn with_database(url: &str, database: &str) -> String {
 
 /// Held while a process creates the template, so processes running tests at once build it once.
 const TEMPLATE_LOCK: i64 = 0x7869_616f_6469_616e; // "xiaodian"
-/// How often a copy is tried while another session still holds the template (it lets go at once).
-const CLONE_ATTEMPTS_MAX: u32 = 50;
+/// How often a copy is tried while another session still holds the template (a session ending, or
+/// an autovacuum worker that came before the template was closed to connections), 20 ms apart.
+const CLONE_ATTEMPTS_MAX: u32 = 500;
 
 static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 
@@ -69,7 +70,7 @@ async fn admin_connection(admin: &str) -> sqlx::PgConnection {
 }
 
 /// Runs a statement that PostgreSQL refuses while another session is connected to the database it
-/// names, trying again for up to a second.
+/// names, trying again for up to ten seconds.
 async fn execute_when_free(conn: &mut sqlx::PgConnection, statement: &str) {
     let mut attempt = 1;
     while let Err(error) = sqlx::query(statement).execute(&mut *conn).await {
@@ -77,6 +78,22 @@ async fn execute_when_free(conn: &mut sqlx::PgConnection, statement: &str) {
         assert!(busy && attempt < CLONE_ATTEMPTS_MAX, "{statement}: {error}");
         attempt += 1;
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Drops the templates of earlier migration sets (best effort: one still being copied stays).
+async fn drop_stale_templates(conn: &mut sqlx::PgConnection, current: &str) {
+    let stale: Vec<String> = sqlx::query_scalar(
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'xiaodian\\_template\\_%' AND datname <> $1",
+    )
+    .bind(current)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap_or_default();
+    for name in stale.iter().filter(|name| !name.ends_with("_building")) {
+        let _ =
+            sqlx::query(&format!("ALTER DATABASE {name} WITH IS_TEMPLATE false")).execute(&mut *conn).await;
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut *conn).await;
     }
 }
 
@@ -113,7 +130,12 @@ async fn template(admin: &str) -> &'static str {
                 db.close().await;
                 // The pool's sessions end a moment after it closes.
                 execute_when_free(&mut conn, &format!("ALTER DATABASE {building} RENAME TO {name}")).await;
+                drop_stale_templates(&mut conn, &name).await;
             }
+            // Nobody connects to the template from now on, autovacuum included (it skips
+            // databases that allow no connections): a session on it would make copies wait.
+            let close = format!("ALTER DATABASE {name} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false");
+            sqlx::query(&close).execute(&mut conn).await.expect("close the template to connections");
             sqlx::query("SELECT pg_advisory_unlock($1)")
                 .bind(TEMPLATE_LOCK)
                 .execute(&mut conn)

@@ -45,7 +45,9 @@ async fn login_language_switch_and_logout_in_chromium() {
     page.find(Locator::Id("password")).await.unwrap().send_keys("wrong password").await.unwrap();
     page.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
     browser.page.wait().for_element(Locator::Css(".error")).await.unwrap();
-    assert!(text(&browser, ".error").await.contains("invalid_credentials"));
+    assert_eq!(error_code(&browser).await, "invalid_credentials");
+    let shown = text(&browser, ".error").await;
+    assert!(shown.contains("用户名或密码错误") && !shown.contains("invalid_credentials"), "{shown}");
 
     page.find(Locator::Id("username")).await.unwrap().send_keys("admin").await.unwrap();
     page.find(Locator::Id("password")).await.unwrap().send_keys(&password("admin")).await.unwrap();
@@ -54,7 +56,7 @@ async fn login_language_switch_and_logout_in_chromium() {
     assert!(text(&browser, "#welcome").await.contains("欢迎"));
     assert_eq!(text(&browser, "#role").await, "管理员");
     assert!(
-        text(&browser, "header").await.contains("审计日志"),
+        text(&browser, "#sidebar").await.contains("审计日志"),
         "admins see the audit log in the navigation"
     );
 
@@ -81,9 +83,10 @@ async fn login_language_switch_and_logout_in_chromium() {
     page.find(Locator::Id("password")).await.unwrap().send_keys(&password("m1")).await.unwrap();
     page.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
     wait_for_path(&browser, "/console/home").await;
-    assert!(!text(&browser, "header").await.contains("Audit log"));
+    assert!(!text(&browser, "#sidebar").await.contains("Audit log"));
     page.goto(&format!("{}/console/admin/audit", server.base)).await.unwrap();
-    assert!(text(&browser, ".error").await.contains("forbidden"));
+    assert_eq!(error_code(&browser).await, "forbidden");
+    assert!(text(&browser, ".error").await.contains("Your role may not do this"));
     browser.close().await;
 }
 
@@ -105,6 +108,23 @@ async fn console_forms_need_the_csrf_token_and_pages_carry_security_headers() {
         .await
         .unwrap();
     assert_eq!(forged.status(), 403, "a login without the CSRF cookie is refused");
+}
+
+/// The stable code of the error box shown (its `data-code`; the page shows the Chinese title).
+pub(crate) async fn error_code(browser: &Browser) -> String {
+    let element =
+        browser.page.wait().for_element(Locator::Css(".error[data-code]")).await.expect("an error box");
+    element.attr("data-code").await.unwrap().unwrap_or_default()
+}
+
+/// The developer detail behind the error box's closed details toggle (never shown unless opened).
+pub(crate) async fn error_detail(browser: &Browser) -> String {
+    let detail = browser
+        .page
+        .execute("return document.querySelector('.error details')?.textContent ?? '';", vec![])
+        .await
+        .unwrap();
+    detail.as_str().unwrap_or_default().to_owned()
 }
 
 /// Logs `username` in through the login form (replacing whoever was logged in).
@@ -178,7 +198,7 @@ async fn deposit_violation_and_appeal_pages_in_chromium() {
     // The merchant opens a shop through the form.
     log_in(&browser, base, "m1").await;
     assert!(
-        text(&browser, "header").await.contains("我的店铺"),
+        text(&browser, "#sidebar").await.contains("我的店铺"),
         "merchants see their shops in the navigation"
     );
     page.goto(&format!("{base}/console/shops")).await.unwrap();
@@ -209,15 +229,15 @@ async fn deposit_violation_and_appeal_pages_in_chromium() {
         .await;
     assert_eq!(top_up.status, 201, "{}", top_up.text);
     page.goto(&shop_url).await.unwrap();
-    assert_eq!(text(&browser, "#balance").await, "¥2000.00");
-    assert_eq!(text(&browser, "#available").await, "¥2000.00");
+    assert_eq!(text(&browser, "#balance").await, "¥2,000.00");
+    assert_eq!(text(&browser, "#available").await, "¥2,000.00");
     assert_eq!(text(&browser, "#shortfall").await, "¥0.00");
     let top_up_line = text(&browser, "#statement tr[data-seq]").await;
-    assert!(top_up_line.contains("充值") && top_up_line.contains("+¥2000.00"), "{top_up_line}");
+    assert!(top_up_line.contains("充值") && top_up_line.contains("+¥2,000.00"), "{top_up_line}");
 
     // The reviewer finds the shop among all shops and records a violation through the form.
     log_in(&browser, base, "reviewer").await;
-    assert!(text(&browser, "header").await.contains("申诉审核"));
+    assert!(text(&browser, "#sidebar").await.contains("申诉审核"));
     page.goto(&format!("{base}/console/shops")).await.unwrap();
     page.find(Locator::Css(&format!("tr[data-shop-id='{shop_id}'] a.shop-link")))
         .await
@@ -240,7 +260,7 @@ async fn deposit_violation_and_appeal_pages_in_chromium() {
     let rendered_form = rendered_form.as_str().expect("the form as urlencoded text").to_owned();
     page.find(Locator::Id("record-violation")).await.unwrap().click().await.unwrap();
     assert!(wait_for_notice(&browser, "violation_recorded").await.contains("违规已记录"));
-    assert_eq!(text(&browser, "#balance").await, "¥1900.00");
+    assert_eq!(text(&browser, "#balance").await, "¥1,900.00");
 
     // The same rendered form submitted again (a double click, a resent POST) records nothing more.
     let again = fetch(&browser, &format!("/console/shops/{shop_id}/violations"), Some(&rendered_form)).await;
@@ -249,15 +269,15 @@ async fn deposit_violation_and_appeal_pages_in_chromium() {
     assert!(again["text"].as_str().unwrap().contains("违规只记录一次"));
     page.goto(&shop_url).await.unwrap();
     assert_eq!(page.find_all(Locator::Css("#violations tr.violation")).await.unwrap().len(), 1);
-    assert_eq!(text(&browser, "#balance").await, "¥1900.00", "the penalty was deducted once");
+    assert_eq!(text(&browser, "#balance").await, "¥1,900.00", "the penalty was deducted once");
 
     // The merchant sees the deduction in the statement, downloads it, and appeals.
     log_in(&browser, base, "m1").await;
     page.goto(&shop_url).await.unwrap();
-    assert_eq!(text(&browser, "#balance").await, "¥1900.00");
+    assert_eq!(text(&browser, "#balance").await, "¥1,900.00");
     let newest = text(&browser, "#statement tr[data-seq]").await;
     assert!(
-        newest.contains("违规罚款") && newest.contains("-¥100.00") && newest.contains("¥1900.00"),
+        newest.contains("违规罚款") && newest.contains("-¥100.00") && newest.contains("¥1,900.00"),
         "{newest}"
     );
     assert_eq!(text(&browser, "#violations tr.violation .status").await, "已生效");
@@ -307,7 +327,7 @@ async fn deposit_violation_and_appeal_pages_in_chromium() {
     // The merchant sees the balance restored by a compensating entry.
     log_in(&browser, base, "m1").await;
     page.goto(&shop_url).await.unwrap();
-    assert_eq!(text(&browser, "#balance").await, "¥2000.00");
+    assert_eq!(text(&browser, "#balance").await, "¥2,000.00");
     let newest = text(&browser, "#statement tr[data-seq]").await;
     assert!(newest.contains("罚款退回") && newest.contains("+¥100.00"), "{newest}");
     assert_eq!(
@@ -390,7 +410,7 @@ async fn verification_story_in_chromium() {
 
     // The merchant creates an enterprise account whose nickname is not the company's name.
     log_in(&browser, base, "m1").await;
-    assert!(text(&browser, "header").await.contains("企业号"));
+    assert!(text(&browser, "#sidebar").await.contains("企业号"));
     page.goto(&format!("{base}/console/enterprise-accounts")).await.unwrap();
     assert_eq!(text(&browser, "#no-accounts").await, "还没有企业号。");
     type_into(&browser, "nickname", "一号精选").await;
@@ -444,7 +464,8 @@ async fn verification_story_in_chromium() {
     browser.page.wait().for_element(Locator::Id("incomplete")).await.unwrap();
     let incomplete = text(&browser, "#incomplete").await;
     assert!(
-        incomplete.contains("verification_incomplete")
+        incomplete.contains("认证材料不完整")
+            && !incomplete.contains("verification_incomplete")
             && incomplete.contains("行业资质")
             && incomplete.contains("¥600"),
         "{incomplete}"
@@ -487,7 +508,7 @@ async fn verification_story_in_chromium() {
         admin.put("/api/v1/admin/clock", &serde_json::json!({ "now": "2026-04-14T10:00:00+08:00" })).await;
     assert_eq!(moved.status, 200, "{}", moved.text);
     log_in(&browser, base, "reviewer").await;
-    assert!(text(&browser, "header").await.contains("认证审核"));
+    assert!(text(&browser, "#sidebar").await.contains("认证审核"));
     page.goto(&format!("{base}/console/verifications")).await.unwrap();
     let row = format!("#queue tr.case[data-verification-id='{id}']");
     assert!(text(&browser, &format!("{row} .due-on")).await.contains("2026-04-13"));
@@ -524,7 +545,8 @@ async fn verification_story_in_chromium() {
     page.find(Locator::Id("outcome-reject")).await.unwrap().click().await.unwrap();
     page.find(Locator::Id("decide")).await.unwrap().click().await.unwrap();
     browser.page.wait().for_element(Locator::Css(".error")).await.unwrap();
-    assert!(text(&browser, ".error").await.contains("invalid_field"));
+    assert_eq!(error_code(&browser).await, "invalid_field");
+    assert!(text(&browser, ".error").await.contains("字段缺失或格式错误"));
     assert_eq!(text(&browser, "#status").await, "审核中");
     page.find(Locator::Id("outcome-request_changes")).await.unwrap().click().await.unwrap();
     page.find(Locator::Id("reason-permit_missing")).await.unwrap().click().await.unwrap();

@@ -66,7 +66,7 @@ async fn attr(browser: &Browser, css: &str, name: &str) -> String {
 
 /// Waits for an error box that names `code` (a page shown again after a refused form).
 async fn wait_for_error(browser: &Browser, code: &str) -> String {
-    let xpath = format!("//div[contains(@class, 'error') and contains(., '{code}')]");
+    let xpath = format!("//div[contains(@class, 'error') and @data-code='{code}']");
     match browser.page.wait().for_element(Locator::XPath(&xpath)).await {
         Ok(element) => element.text().await.unwrap(),
         Err(error) => {
@@ -279,7 +279,7 @@ async fn closure_story_and_refund_decision_in_chromium() {
 
     // The reviewer finds it in the queue, flagged overdue, and decides a partial refund.
     log_in(&browser, base, "reviewer").await;
-    assert!(text(&browser, "header").await.contains("保证金退还审核"));
+    assert!(text(&browser, "#sidebar").await.contains("保证金退还审核"));
     page.goto(&format!("{base}/console/refunds?status=in_review")).await.unwrap();
     let row = format!("tr.refund[data-refund-id='{refund_id}']");
     assert_eq!(attr(&browser, &row, "data-overdue").await, "true");

@@ -8,7 +8,7 @@ use serde_json::json;
 use test_support::browser::{Browser, Locator};
 use test_support::{Client, Server, TestDb};
 
-use crate::console::{fetch, log_in, text, wait_for_notice, wait_for_path};
+use crate::console::{error_code, error_detail, fetch, log_in, text, wait_for_notice, wait_for_path};
 use crate::{add_users, binary, password};
 
 async fn login(server: &Server, username: &str) -> Client {
@@ -24,6 +24,11 @@ async fn click(browser: &Browser, css: &str) {
         .click()
         .await
         .unwrap();
+}
+
+async fn attr(browser: &Browser, css: &str, name: &str) -> String {
+    let element = browser.page.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} on the page"));
+    element.attr(name).await.unwrap().unwrap_or_default()
 }
 
 async fn type_into(browser: &Browser, css: &str, keys: &str) {
@@ -127,12 +132,12 @@ async fn video_story_in_chromium() {
 
     // The owner adds an approver on the team page.
     log_in(&browser, base, "m1").await;
-    let header = text(&browser, "header").await;
+    let header = text(&browser, "#sidebar").await;
     assert!(
         header.contains("团队成员") && header.contains("视频审批") && header.contains("视频"),
         "{header}"
     );
-    click(&browser, "header a[href='/console/team']").await;
+    click(&browser, "#sidebar a[href='/console/team']").await;
     wait_for_path(&browser, "/console/team").await;
     assert_eq!(text(&browser, "tr.member[data-username='m1-operator'] .role").await, "运营");
     type_into(&browser, "#member-username", "m1-approver").await;
@@ -151,9 +156,10 @@ async fn video_story_in_chromium() {
     type_into(&browser, "#video-description", "假期出游必备").await;
     type_into(&browser, "#video-tags", &format!("#劳动节 {}", "长".repeat(21))).await;
     click(&browser, "#save-video").await;
-    let refused =
-        browser.page.wait().for_element(Locator::Css(".error")).await.unwrap().text().await.unwrap();
-    assert!(refused.contains("invalid_field") && refused.contains("tags[1]"), "{refused}");
+    assert_eq!(error_code(&browser).await, "invalid_field");
+    let refused = text(&browser, ".error").await;
+    assert!(refused.contains("字段缺失或格式错误") && !refused.contains("invalid_field"), "{refused}");
+    assert!(error_detail(&browser).await.contains("tags[1]"), "the detail names the field for support");
     let kept = page.find(Locator::Id("video-title")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(kept.as_deref(), Some("五一好物清单"));
     type_into(&browser, "#video-tags", "#劳动节 出游").await;
@@ -179,7 +185,8 @@ async fn video_story_in_chromium() {
     assert_eq!(text(&browser, "#file-percent").await, "100%");
     assert_eq!(text(&browser, "#file-status").await, "视频文件已上传。");
     wait_for_js(&browser, "document.getElementById('video-file-bytes') !== null").await;
-    assert_eq!(text(&browser, "#video-file-bytes").await, "6000");
+    assert_eq!(attr(&browser, "#video-file-bytes", "data-bytes").await, "6000");
+    assert_eq!(text(&browser, "#video-file-bytes").await, "5.8 KB");
     let stored = owner.get(&format!("/api/v1/videos/{video}")).await;
     assert_eq!(stored.json["file"]["bytes"], 6000, "{}", stored.text);
 
@@ -203,7 +210,11 @@ async fn video_story_in_chromium() {
     assert_eq!((kept("videos"), kept("covers")), (1, 1));
     page.refresh().await.unwrap();
     assert_eq!(count(&browser, "#video-cover img.cover").await, 1);
-    assert_eq!(text(&browser, "#video-file-bytes").await, "6000", "the refused uploads changed nothing");
+    assert_eq!(
+        attr(&browser, "#video-file-bytes", "data-bytes").await,
+        "6000",
+        "the refused uploads changed nothing"
+    );
 
     click(&browser, "#submit-video").await;
     assert_eq!(wait_for_notice(&browser, "video_submitted").await, "已提交审批。");
@@ -212,7 +223,7 @@ async fn video_story_in_chromium() {
 
     // The operator sees the video but no approval forms, and is refused the approval itself.
     log_in(&browser, base, "m1-operator").await;
-    let header = text(&browser, "header").await;
+    let header = text(&browser, "#sidebar").await;
     assert!(!header.contains("视频审批") && !header.contains("团队成员"), "{header}");
     page.goto(&format!("{base}{video_path}")).await.unwrap();
     assert_eq!(text(&browser, "#video-status").await, "待审批");
@@ -224,13 +235,13 @@ async fn video_story_in_chromium() {
         fetch(&browser, &format!("{video_path}/approve"), Some(&format!("csrf={csrf}&comment="))).await;
     assert_eq!(forced["status"], 403, "{forced}");
     page.goto(&format!("{base}/console/approvals")).await.unwrap();
-    assert!(text(&browser, ".error").await.contains("forbidden"));
+    assert_eq!(error_code(&browser).await, "forbidden");
     page.goto(&format!("{base}/console/team")).await.unwrap();
-    assert!(text(&browser, ".error").await.contains("forbidden"));
+    assert_eq!(error_code(&browser).await, "forbidden");
 
     // The approver approves in the queue.
     log_in(&browser, base, "m1-approver").await;
-    click(&browser, "header a[href='/console/approvals']").await;
+    click(&browser, "#sidebar a[href='/console/approvals']").await;
     wait_for_path(&browser, "/console/approvals").await;
     let row = format!("tr.approval[data-video-id='{video}']");
     assert!(text(&browser, &row).await.contains("五一好物清单"));

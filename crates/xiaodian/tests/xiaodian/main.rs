@@ -9,6 +9,8 @@ mod comments;
 mod console;
 mod console_closure;
 mod console_comments;
+mod console_crawl;
+mod console_home;
 mod console_videos;
 mod http;
 mod ledger;

@@ -1,0 +1,176 @@
+//! The console's design system, once: the page shell (`shell`: top bar, sidebar by task and role,
+//! breadcrumbs), the style sheet with Semi Design's tokens (`style.css`), numbers for people
+//! (`format`), and the components and page helpers every page composes: cards, key-figure tiles,
+//! status tags, buttons by intent, the empty state of a list, flash messages and error boxes.
+//! Tables scroll inside their card (`.card{overflow-x:auto}`), so no page is wider than a phone.
+
+pub(crate) mod format;
+pub(crate) mod shell;
+
+use app::{AppError, Code};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use maud::{Markup, html};
+use rand::RngCore;
+
+pub(crate) use format::{change, money, number, parse_yuan};
+pub use shell::page;
+pub(crate) use shell::{error_box, error_code_box, may, role_name};
+
+use crate::i18n::{Lang, lookup, t};
+use crate::pages::{forbidden, html_page, not_found_page};
+use crate::session::{Viewer, csrf, lang};
+
+/// Milliseconds since the epoch as a Beijing time.
+pub(crate) fn at(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&app::clock::china_offset()).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// The name of a stored value (`{prefix}_{value}` in the text table), or the value itself when the
+/// table does not know it.
+pub(crate) fn name(lang: Lang, prefix: &str, value: &str) -> String {
+    lookup(lang, &format!("{prefix}_{value}")).map_or_else(|| value.to_owned(), str::to_owned)
+}
+
+/// A fresh idempotency key for a money-moving form: a resubmitted form carries the same one.
+pub(crate) fn form_token() -> String {
+    let mut bytes = [0_u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Percent-encodes a text for a query string.
+pub(crate) fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn parse_id(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+/// The notice box a redirect asked for with `?notice=KEY`, when KEY is one of `allowed` (text
+/// `notice_KEY`); None for anything else, so a link cannot put arbitrary text on a page.
+pub(crate) fn notice_of(lang: Lang, key: Option<&str>, allowed: &[&str]) -> Option<Markup> {
+    let key = key.filter(|key| allowed.contains(key))?;
+    Some(flash(t(lang, &format!("notice_{key}"))))
+}
+
+/// A flash message: the outcome of the form just sent, shown once on the page it redirected to.
+pub(crate) fn flash(text: &str) -> Markup {
+    html! { div.notice #notice role="status" { (text) } }
+}
+
+/// An error box for a failed use case: its title in the viewer's language and what to do.
+pub(crate) fn error_note(lang: Lang, error: &AppError) -> Markup {
+    error_box(lang, error)
+}
+
+/// Not found and forbidden have pages of their own; other errors are shown on the page.
+pub(crate) fn is_refusal(error: &AppError) -> bool {
+    matches!(error.code, Code::NotFound | Code::Forbidden)
+}
+
+pub(crate) fn refusal(jar: CookieJar, error: &AppError) -> Response {
+    if error.code == Code::NotFound { not_found_page(jar) } else { forbidden(jar, error.code) }
+}
+
+/// Renders a page for a logged-in viewer; the body gets the language and the CSRF token.
+pub(crate) fn render(
+    jar: CookieJar,
+    viewer: &Viewer,
+    title: &str,
+    here: &str,
+    body: impl FnOnce(Lang, &str) -> Markup,
+) -> Response {
+    let lang = lang(&jar);
+    let (jar, csrf) = csrf(jar);
+    let markup = page(lang, title, Some((viewer, &csrf)), here, body(lang, &csrf));
+    html_page(StatusCode::OK, jar, markup)
+}
+
+pub(crate) fn error_page(
+    jar: CookieJar,
+    viewer: &Viewer,
+    title_key: &str,
+    here: &str,
+    error: &AppError,
+) -> Response {
+    let title = t(lang(&jar), title_key);
+    render(jar, viewer, title, here, |lang, _| html! { div.card { (error_note(lang, error)) } })
+}
+
+/// A key-figure tile: label, value, and an optional link to where the figure is worked on.
+pub(crate) fn stat(label: &str, value: &str, href: Option<&str>, attention: bool) -> Markup {
+    html! {
+        @if let Some(href) = href {
+            a.stat.attention[attention] href=(href) {
+                span.stat-label { (label) } span.stat-value { (value) }
+            }
+        } @else {
+            div.stat.attention[attention] { span.stat-label { (label) } span.stat-value { (value) } }
+        }
+    }
+}
+
+/// A status tag in a semantic colour.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Tone {
+    Success,
+    Warning,
+    Danger,
+}
+
+pub(crate) fn tag(tone: Tone, text: &str) -> Markup {
+    let class = match tone {
+        Tone::Success => "badge tag-success",
+        Tone::Warning => "badge tag-warning",
+        Tone::Danger => "badge tag-danger",
+    };
+    html! { span class=(class) { (text) } }
+}
+
+/// The empty state of a list: what is missing and what to do.
+pub(crate) fn empty(text: &str) -> Markup {
+    html! { p.empty { (text) } }
+}
+
+/// The one upload script (progress bar, partial refresh) of every `form.xd-upload`; served as a file
+/// because the content security policy allows no inline script.
+const UPLOAD_SCRIPT: &str = include_str!("../upload.js");
+pub(crate) const UPLOAD_SCRIPT_PATH: &str = "/console/static/upload.js";
+
+pub async fn upload_script() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8")], UPLOAD_SCRIPT).into_response()
+}
+
+/// Who did something, as a person reads it: `user:reviewer` → `reviewer`, `system:jobs` → 系统.
+pub(crate) fn who(lang: Lang, actor: &str) -> String {
+    match actor.split_once(':') {
+        Some(("user", name)) => name.to_owned(),
+        Some(("system", _)) => t(lang, "actor_system").to_owned(),
+        _ => actor.to_owned(),
+    }
+}
+
+/// A ledger or audit reference as words: `violation:4` → 违规 #4, `verification:5:PAY-1` → 蓝V认证 #5.
+pub(crate) fn reference(lang: Lang, text: &str) -> String {
+    let mut parts = text.splitn(3, ':');
+    let (Some(kind), Some(id)) = (parts.next(), parts.next()) else { return text.to_owned() };
+    match lookup(lang, &format!("ref_{kind}")) {
+        Some(word) if id.bytes().all(|b| b.is_ascii_digit()) && !id.is_empty() => format!("{word} #{id}"),
+        Some(word) if kind == "user" => format!("{word} {id}"),
+        Some(word) => format!("{word} {id}"),
+        None => text.to_owned(),
+    }
+}

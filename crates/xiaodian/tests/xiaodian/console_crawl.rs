@@ -1,0 +1,217 @@
+//! The whole console as each demo user sees it: every page reachable from the navigation, crawled
+//! in headless Chromium through the real binary on `serve --demo` data, at desktop and phone widths,
+//! in Chinese and in English, checked for status, accessibility (axe-core), width, leaked codes,
+//! language and money formatting.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use test_support::browser::{Browser, Locator};
+use test_support::{Server, TestDb};
+
+use crate::binary;
+use crate::console::wait_for_path;
+
+/// Every demo login: the merchant's owner and its three team members, and the platform roles.
+fn demo_users() -> Vec<(&'static str, &'static str)> {
+    let mut users: Vec<(&str, &str)> =
+        app::demo::DEMO_LOGINS.iter().map(|l| (l.username, l.password)).collect();
+    users.extend(app::demo::DEMO_MEMBERS.iter().map(|(username, password, _)| (*username, *password)));
+    users
+}
+
+async fn log_in(browser: &Browser, base: &str, username: &str, password: &str) {
+    let page = &browser.page;
+    page.goto(&format!("{base}/console/login")).await.unwrap();
+    page.find(Locator::Id("username")).await.unwrap().send_keys(username).await.unwrap();
+    page.find(Locator::Id("password")).await.unwrap().send_keys(password).await.unwrap();
+    page.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    wait_for_path(browser, "/console/home").await;
+}
+
+/// The links of the sidebar and the top bar (console pages only), in page order.
+async fn navigation(browser: &Browser) -> Vec<String> {
+    let links = browser
+        .page
+        .execute(
+            "return Array.from(document.querySelectorAll('#sidebar a, .topbar a:not(#lang-switch)'))\
+             .map(a => a.getAttribute('href')).filter(h => h && h.startsWith('/console/'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let mut seen = BTreeSet::new();
+    links
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|href| seen.insert(href.to_string()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Pages up to two clicks away from `links` (links inside the page content), one per path shape
+/// (digits stand for any id), downloads left out; at most `PAGES_PER_USER_MAX` pages in all.
+async fn reachable(browser: &Browser, base: &str, links: &[String]) -> Vec<String> {
+    let mut pages: Vec<String> = links.to_vec();
+    let mut shapes: BTreeSet<String> = links.iter().map(|l| shape(l)).collect();
+    let mut frontier: Vec<String> = links.to_vec();
+    for _depth in 0..2 {
+        let mut next = Vec::new();
+        for link in &frontier {
+            browser.page.goto(&format!("{base}{link}")).await.unwrap();
+            let found = browser
+                .page
+                .execute(
+                    "return Array.from(document.querySelectorAll('main a'))\
+                     .map(a => a.getAttribute('href')).filter(h => h && h.startsWith('/console/'));",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            for href in found.as_array().unwrap().iter().filter_map(Value::as_str) {
+                let downloads = [".csv", ".pdf", "/file", "/cover", "/documents/"];
+                if downloads.iter().any(|d| href.contains(d)) || href.starts_with("/console/lang") {
+                    continue;
+                }
+                if pages.len() < PAGES_PER_USER_MAX && shapes.insert(shape(href)) {
+                    pages.push(href.to_owned());
+                    next.push(href.to_owned());
+                }
+            }
+        }
+        frontier = next;
+    }
+    pages
+}
+
+/// Pages crawled per user, at most.
+const PAGES_PER_USER_MAX: usize = 70;
+
+/// A link's path with every number as `#` and without its query: `/console/shops/#/closure`.
+fn shape(href: &str) -> String {
+    let path = href.split(['?', '#']).next().unwrap_or(href);
+    path.split('/')
+        .map(|part| if part.bytes().all(|b| b.is_ascii_digit()) && !part.is_empty() { "#" } else { part })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The status the server answers for `path` with the browser's cookies.
+async fn status(browser: &Browser, path: &str) -> u64 {
+    let answer = browser
+        .page
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             fetch(arguments[0], {redirect: 'manual'}).then(r => done(r.status)).catch(e => done(0));",
+            vec![Value::String(path.to_owned())],
+        )
+        .await
+        .unwrap();
+    answer.as_u64().unwrap_or(0)
+}
+
+/// What a page shows that it should not: for `zh`, snake_case identifiers (error codes, enum values)
+/// in the visible text; for `en`, Chinese in the interface text (navigation, headings of tables,
+/// labels, buttons, tags, tiles); for both, a money figure of four or more digits without a
+/// thousands separator.
+const TEXT_CHECKS: &str = r#"
+const lang = arguments[0];
+const problems = [];
+const text = document.body.innerText;
+const snake = text.match(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g);
+if (lang === 'zh' && snake) problems.push('snake_case: ' + [...new Set(snake)].slice(0, 8).join(', '));
+const money = text.match(/[¥￥]\s*-?\d{4,}|(?<![\d,.:\-])\d{4,}\.\d{2}(?![\d%])/g);
+if (money) problems.push('money without separators: ' + [...new Set(money)].slice(0, 8).join(', '));
+if (lang === 'en') {
+  const ui = '#sidebar, .topbar, .breadcrumbs a, th, label, button, legend, summary, .badge, .stat-label, .nav-group-title, .error-title, .error-hint, h1, h2, h3, svg text, svg title, figcaption';
+  const cjk = /[\u3400-\u9fff]/;
+  const found = new Set();
+  for (const el of document.querySelectorAll(ui)) {
+    if (el.closest('[data-user]')) continue;
+    let own = '';
+    for (const node of el.childNodes) if (node.nodeType === 3) own += node.textContent;
+    // A hashtag is the merchant's own word (a video tag), drawn as user data in the charts too.
+    if (el.closest('svg') && own.trim().startsWith('#')) continue;
+    if (cjk.test(own)) found.add(el.tagName.toLowerCase() + ': ' + own.trim().slice(0, 40));
+  }
+  if (found.size) problems.push('Chinese in English mode: ' + [...found].slice(0, 8).join(' | '));
+}
+return problems;
+"#;
+
+async fn page_problems(browser: &Browser, lang: &str) -> Vec<String> {
+    let answer = browser.page.execute(TEXT_CHECKS, vec![Value::String(lang.to_owned())]).await.unwrap();
+    answer.as_array().unwrap().iter().map(|p| p.as_str().unwrap_or_default().to_owned()).collect()
+}
+
+/// Whether the document is wider than the viewport (something makes the page scroll sideways).
+async fn overflow(browser: &Browser) -> Option<String> {
+    let answer = browser
+        .page
+        .execute(
+            "const w = document.documentElement.clientWidth;\
+             if (document.documentElement.scrollWidth <= w) return null;\
+             const wide = Array.from(document.querySelectorAll('body *'))\
+               .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.table-wrap, .card, .chart'))\
+               .slice(0, 3).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className);\
+             return document.documentElement.scrollWidth + ' > ' + w + ' ' + wide.join(', ');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    answer.as_str().map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_navigable_page_of_every_demo_user_is_accessible_narrow_and_plain() {
+    let db = TestDb::sqlite();
+    let server = Server::start(binary(), &["--db", &db.url, "--demo"]);
+    let base = server.base.as_str();
+    let browser = Browser::start().await;
+    let mut failures = Vec::new();
+    let mut pages_checked = 0;
+    for (username, password) in demo_users() {
+        browser.set_size(1440, 900).await;
+        log_in(&browser, base, username, password).await;
+        let links = navigation(&browser).await;
+        assert!(
+            links.contains(&"/console/home".to_owned()),
+            "{username}: the home page is in the navigation"
+        );
+        let links = reachable(&browser, base, &links).await;
+        for lang in ["zh", "en"] {
+            browser.page.goto(&format!("{base}/console/lang?to={lang}&back=/console/home")).await.unwrap();
+            for link in &links {
+                let answer = status(&browser, link).await;
+                if answer != 200 {
+                    failures.push(format!("{username} {lang} {link}: status {answer}"));
+                    continue;
+                }
+                // Chinese: text and axe at the desktop width, then the width at a phone's.
+                // English: the text.
+                browser.page.goto(&format!("{base}{link}")).await.unwrap();
+                pages_checked += 1;
+                for problem in page_problems(&browser, lang).await {
+                    failures.push(format!("{username} {lang} {link}: {problem}"));
+                }
+                if lang == "zh" {
+                    for violation in browser.axe_violations().await {
+                        failures.push(format!("{username} {link}: axe {violation}"));
+                    }
+                    browser.set_size(390, 844).await;
+                    browser.page.goto(&format!("{base}{link}")).await.unwrap();
+                    if let Some(wide) = overflow(&browser).await {
+                        failures.push(format!("{username} {link} at 390 px: {wide}"));
+                    }
+                    browser.set_size(1440, 900).await;
+                }
+            }
+        }
+        browser.page.goto(&format!("{base}/console/lang?to=zh&back=/console/home")).await.unwrap();
+    }
+    browser.close().await;
+    assert!(pages_checked > 50, "the crawl saw {pages_checked} pages");
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+}
