@@ -866,9 +866,10 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("settlement_file", "支付渠道对账文件", "The payment channel's settlement file"),
     (
         "settlement_file_hint",
-        "粘贴 CSV 内容，每行一笔打款，首行为：",
-        "Paste the CSV, one payout a line, after the header:",
+        "粘贴 CSV 内容：首行为列名，之后每行一笔打款，依次为打款编号、渠道流水号、金额（分）、状态（已到账、已退回等）和日期。",
+        "Paste the CSV: a header line, then one payout a line with its payout id, the channel's reference, the amount in fen, the status (paid, returned...) and the date.",
     ),
+    ("settlement_file_header", "首行列名（照原样填写）", "The header line (as written)"),
     ("download_report_csv", "下载差异报告 CSV", "Download the report (CSV)"),
     ("settlement_lines", "文件行数", "Lines in the file"),
     ("differences", "差异", "Differences"),

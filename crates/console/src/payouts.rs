@@ -130,7 +130,11 @@ fn reconcile_form(lang: Lang, csrf: &str, text: &str) -> Markup {
         form method="post" action="/console/payouts/reconcile" {
             input type="hidden" name="csrf" value=(csrf);
             label for="settlement-file" { (t(lang, "settlement_file")) }
-            p.muted { (t(lang, "settlement_file_hint")) " " code { (RECONCILE_HEADER) } }
+            p.muted { (t(lang, "settlement_file_hint")) }
+            details {
+                summary { (t(lang, "settlement_file_header")) }
+                code { (RECONCILE_HEADER) }
+            }
             textarea #settlement-file name="file" rows="10" cols="70" required { (text) }
             div {
                 button.primary #reconcile type="submit" { (t(lang, "reconcile")) }
