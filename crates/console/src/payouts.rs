@@ -50,7 +50,7 @@ pub(crate) fn payout_table(lang: Lang, list: &[PayoutView]) -> Markup {
             div.table-scroll {
                 table.payouts {
                     tr {
-                        th { "#" } th { (t(lang, "payout_purpose")) } th { (t(lang, "refund_amount")) }
+                        th { "#" } th { (t(lang, "payout_purpose")) } th { (t(lang, "amount")) }
                         th { (t(lang, "payout_payee")) } th { (t(lang, "status")) } th { (t(lang, "payout_requested_at")) }
                     }
                     @for view in list {

@@ -45,7 +45,10 @@ fn all_groups(role: Role) -> Vec<NavGroup> {
     if merchant {
         groups.push(NavGroup {
             key: "nav_group_shops",
-            items: vec![item("/console/shops", "shops", UseCase::ListShops)],
+            items: vec![
+                item("/console/shops", "shops", UseCase::ListShops),
+                item("/console/payouts", "payouts", UseCase::ListPayouts),
+            ],
         });
         groups.push(NavGroup {
             key: "nav_group_content",
@@ -63,7 +66,6 @@ fn all_groups(role: Role) -> Vec<NavGroup> {
             key: "nav_group_settings",
             items: vec![
                 item("/console/notifications", "notifications", UseCase::ListNotifications),
-                item("/console/payouts", "payouts", UseCase::ListPayouts),
                 item("/console/team", "team", UseCase::ManageTeam),
                 item("/console/webhook", "webhook", UseCase::ManageWebhook),
                 item("/console/calendar", "calendar", UseCase::ViewCalendar),
