@@ -81,6 +81,29 @@ impl App {
         Ok(store::notifications::unread_count(&mut conn, merchant_id, actor.user_id, &kinds).await?)
     }
 
+    /// Marks every notification the viewer sees read for the viewer, up to `up_to_id` (the newest
+    /// on the page they looked at, so one that arrived since stays unread; none: all of them).
+    /// Answers how many were unread; doing it twice marks nothing the second time.
+    pub async fn mark_all_notifications_read(&self, ctx: &Ctx, up_to_id: Option<i64>) -> AppResult<u64> {
+        let (merchant_id, kinds) = kinds_seen(&ctx.actor)?;
+        let user_id = ctx.actor.user_id;
+        let up_to_id = up_to_id.unwrap_or(i64::MAX);
+        if up_to_id < 1 {
+            return Err(AppError::invalid("up_to_id", "a notification id, 1 or more"));
+        }
+        let now_ms = self.clock().now_ms();
+        let mut tx = self.db().begin().await?;
+        let marked =
+            store::notifications::mark_all_read(&mut tx, merchant_id, user_id, &kinds, up_to_id, now_ms)
+                .await?;
+        if marked > 0 {
+            let detail = format!("marked={marked} up_to_id={up_to_id}");
+            self.audit(&mut tx, ctx, "notification.read_all", &format!("user:{user_id}"), &detail).await?;
+        }
+        tx.commit().await?;
+        Ok(marked)
+    }
+
     /// Marks one of the viewer's notifications read for the viewer (reading twice is harmless).
     pub async fn mark_notification_read(&self, ctx: &Ctx, id: i64) -> AppResult<NotificationRow> {
         let (merchant_id, kinds) = kinds_seen(&ctx.actor)?;

@@ -533,6 +533,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("verification_id", "认证申请编号", "Application number"),
     ("mark_read", "标为已读", "Mark read"),
+    ("mark_all_read", "全部标为已读", "Mark all read"),
     ("unread", "未读", "Unread"),
     ("read", "已读", "Read"),
     ("no_notifications", "没有消息。", "No notifications."),
@@ -559,6 +560,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "This form was already submitted; the fee was recorded once.",
     ),
     ("notice_notification_read", "已标为已读。", "Marked read."),
+    ("notice_notifications_all_read", "全部通知已标为已读。", "All notifications marked read."),
     // The comment inbox (comments.rs).
     ("comment_inbox", "评论管理", "Comments"),
     ("comments_awaiting_reply", "待回复", "Awaiting a reply"),

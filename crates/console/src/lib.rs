@@ -81,6 +81,7 @@ pub fn router(app: App) -> Router {
         .route("/console/verification-check", post(verification::check_field))
         .route("/console/fees", get(verification::fees).post(verification::confirm_fee))
         .route("/console/notifications", get(verification::notifications))
+        .route("/console/notifications/read-all", post(verification::mark_all_read))
         .route("/console/notifications/{id}/read", post(verification::mark_read))
         .route("/console/enterprise-accounts/{id}/comments", get(comments::inbox))
         .route("/console/reputation", get(reputation::reputation_page))

@@ -46,7 +46,8 @@ const NOTIFICATIONS_PAGE_SIZE: u32 = 50;
 const SCRIPT: &str = include_str!("verification.js");
 pub const SCRIPT_PATH: &str = "/console/static/verification.js";
 /// Notices a redirect may ask a page to show (`?notice=KEY`, text `notice_KEY`); others are ignored.
-const NOTICES: [&str; 10] = [
+const NOTICES: [&str; 11] = [
+    "notifications_all_read",
     "account_created",
     "application_created",
     "application_updated",
@@ -1726,6 +1727,13 @@ pub async fn notifications(
                 @if page.items.is_empty() {
                     p.muted #no-notifications { (t(lang, "no_notifications")) }
                 } @else {
+                    @if let Some(newest) = page.items.iter().filter(|n| n.read_at_ms.is_none()).map(|n| n.id).max() {
+                        form #read-all method="post" action="/console/notifications/read-all" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="up_to_id" value=(newest);
+                            button.secondary type="submit" { (t(lang, "mark_all_read")) }
+                        }
+                    }
                     ul #notifications style="list-style:none;padding:0" {
                         @for item in &page.items { (notification_item(lang, csrf, item)) }
                     }
@@ -1759,6 +1767,31 @@ fn notification_item(lang: Lang, csrf: &str, item: &NotificationRow) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReadAllForm {
+    csrf: String,
+    up_to_id: String,
+}
+
+/// Marks read every notification up to the newest unread one the page showed.
+pub async fn mark_all_read(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<ReadAllForm>,
+) -> Response {
+    let viewer = match form_viewer(&state, &jar, &headers, &form.csrf).await {
+        Ok(viewer) => viewer,
+        Err(refusal) => return refusal,
+    };
+    let Some(up_to_id) = parse_id(&form.up_to_id) else { return not_found_page(jar) };
+    match state.app.mark_all_notifications_read(&viewer.ctx, Some(up_to_id)).await {
+        Ok(_) => Redirect::to("/console/notifications?notice=notifications_all_read").into_response(),
+        Err(error) if is_refusal(&error) => refusal(jar, &error),
+        Err(error) => error_page(jar, &viewer, "notifications", "/console/notifications", &error),
     }
 }
 

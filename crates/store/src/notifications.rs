@@ -105,6 +105,33 @@ pub async fn find_notification(
     Ok(sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(conn).await?)
 }
 
+/// Marks read for one member every notification of the given kinds up to id `up_to_id` (the newest
+/// the member has seen); answers how many were unread.
+pub async fn mark_all_read(
+    conn: &mut Conn,
+    merchant_id: i64,
+    user_id: i64,
+    kinds: &[&str],
+    up_to_id: i64,
+    now_ms: i64,
+) -> StoreResult<u64> {
+    if kinds.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "INSERT INTO notification_reads (notification_id, user_id, read_at_ms) \
+         SELECT n.id, $2, $3 FROM notifications n \
+         WHERE n.merchant_id = $1 AND n.id <= $4 AND n.kind IN ({}) \
+         ON CONFLICT (notification_id, user_id) DO NOTHING",
+        id_list(Style::Numbered, kinds.len(), 5)
+    );
+    let mut query = sqlx::query(&sql).bind(merchant_id).bind(user_id).bind(now_ms).bind(up_to_id);
+    for kind in kinds {
+        query = query.bind(*kind);
+    }
+    Ok(query.execute(conn).await?.rows_affected())
+}
+
 /// Marks a notification read for one member; false when it already was.
 pub async fn mark_read(conn: &mut Conn, id: i64, user_id: i64, now_ms: i64) -> StoreResult<bool> {
     let done = sqlx::query(

@@ -34,6 +34,17 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("notifications", "Mark a notification read for the caller").roles(MERCHANT),
             post_notification_read,
         )
+        .add(
+            Method::Post,
+            "/api/v1/notifications/read-all",
+            Doc::new(
+                "notifications",
+                "Mark read for the caller every notification up to up_to_id (the newest seen; `{}`: all); answers how many were unread and the unread count",
+            )
+            .roles(MERCHANT)
+            .body(r#"{"up_to_id":42}"#),
+            post_notifications_read_all,
+        )
         .add(Method::Get, "/api/v1/webhook", webhook("The merchant's webhook endpoint"), get_webhook)
         .add(
             Method::Put,
@@ -103,6 +114,22 @@ async fn post_notification_read(
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Value>> {
     Ok(axum::Json(notification_json(&state.app.mark_notification_read(&auth.0, id).await?)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadAllBody {
+    up_to_id: Option<i64>,
+}
+
+async fn post_notifications_read_all(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<ReadAllBody>,
+) -> ApiResult<axum::Json<Value>> {
+    let marked = state.app.mark_all_notifications_read(&auth.0, body.up_to_id).await?;
+    let unread = state.app.unread_notifications(auth.actor()).await?;
+    Ok(axum::Json(json!({ "marked": marked, "unread_count": unread })))
 }
 
 fn webhook_json(webhook: &WebhookView) -> Value {

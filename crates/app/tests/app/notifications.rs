@@ -85,6 +85,34 @@ async fn kinds(f: &Fixture, ctx: &Ctx, unread: bool) -> Vec<String> {
 
 both_backends!(each_member_sees_its_own_centre, webhooks_are_signed_retried_and_logged);
 both_backends!(a_dead_endpoint_fails_after_the_last_attempt);
+both_backends!(mark_all_read_stops_at_the_newest_seen_and_is_each_members_own);
+
+/// The owner marks all read up to the older of two notices: the newer one, arrived since, stays
+/// unread; then all of them; a second time marks nothing; the operator's marks are untouched.
+async fn mark_all_read_stops_at_the_newest_seen_and_is_each_members_own(backend: Backend) {
+    let f = fixture(backend).await;
+    submit_and_send_back(&f).await;
+    let page = f.app.notifications(&f.owner.actor, false, None, None).await.unwrap();
+    let (newer, older) = (page.items[0].id, page.items[1].id);
+    assert!(newer > older);
+    assert_eq!(f.app.mark_all_notifications_read(&f.owner, Some(older)).await.unwrap(), 1);
+    assert_eq!(kinds(&f, &f.owner, true).await, ["video.sent_back"], "the newer one stays unread");
+    assert_eq!(f.app.mark_all_notifications_read(&f.owner, None).await.unwrap(), 1);
+    assert_eq!(f.app.unread_notifications(&f.owner.actor).await.unwrap(), 0);
+    assert_eq!(f.app.mark_all_notifications_read(&f.owner, None).await.unwrap(), 0, "nothing twice");
+    assert_eq!(f.app.unread_notifications(&f.operator.actor).await.unwrap(), 1, "the operator's own marks");
+    assert_eq!(code(f.app.mark_all_notifications_read(&f.owner, Some(0)).await), Code::InvalidField);
+    assert_eq!(code(f.app.mark_all_notifications_read(&f.admin, None).await), Code::Forbidden);
+    // Sixteen at once mark each notice once.
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let (app, ctx) = (f.app.clone(), f.operator.clone());
+        tasks.spawn(async move { app.mark_all_notifications_read(&ctx, None).await.unwrap() });
+    }
+    let marked: u64 = tasks.join_all().await.into_iter().sum();
+    assert_eq!(marked, 1);
+    assert_eq!(f.app.unread_notifications(&f.operator.actor).await.unwrap(), 0);
+}
 
 async fn each_member_sees_its_own_centre(backend: Backend) {
     let f = fixture(backend).await;

@@ -299,6 +299,15 @@ async fn verification_story(backend: Backend) {
     assert_eq!(read.json["read"], true, "{}", read.text);
     let unread = s.merchant_get("/api/v1/notifications?unread=true").await;
     assert!(unread["items"].as_array().unwrap().iter().all(|n| n["id"] != requested[0]["id"]));
+    s.merchant
+        .post("/api/v1/notifications/read-all", &json!({"up_to_id": 0}))
+        .await
+        .assert_problem(400, "invalid_field");
+    let all = s.merchant.post("/api/v1/notifications/read-all", &json!({})).await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    assert_eq!(all.json["unread_count"], 0, "{}", all.text);
+    let again = s.merchant.post("/api/v1/notifications/read-all", &json!({})).await;
+    assert_eq!(again.json["marked"], 0, "marking all twice marks nothing: {}", again.text);
 
     // The merchant corrects within 10 days and resubmits on Wednesday 8 April.
     s.set_clock("2026-04-08T09:00:00+08:00").await;
