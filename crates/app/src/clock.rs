@@ -101,6 +101,7 @@ impl crate::App {
             let count = store::jobs::count_by_status(&mut conn, status).await?;
             gauges.push((format!("xiaodian_jobs_{status}"), format!("Jobs in status {status}."), count));
         }
+        drop(conn);
         let overdue = self.overdue_refunds().await?;
         gauges.push((
             "xiaodian_refunds_overdue".into(),
@@ -112,7 +113,6 @@ impl crate::App {
             "Webhook events that failed every attempt.".into(),
             self.db().failed_webhook_deliveries().await?,
         ));
-        drop(conn);
         let (overdue, in_flight, in_flight_fen) = self.payout_gauges().await?;
         gauges.push((
             "xiaodian_payouts_overdue".into(),

@@ -9,14 +9,14 @@ use domain::closure::{
 };
 use domain::feed::EventType;
 use domain::ledger::{AccountCode, Overdraft};
-use domain::limits::{BANK_NAME_LENGTH_MAX, ENTITY_NAME_LENGTH_MAX, NOTE_LENGTH_MAX};
+use domain::limits::NOTE_LENGTH_MAX;
 use domain::money::Amount;
 use domain::notifications::NoticeKind;
 use domain::operations::ShopStatus;
 use domain::payouts::PayoutPurpose;
 use domain::team::TeamRight;
 use domain::violation::{EntityType, Severity, ViolationStatus, bounded_text};
-use store::closure::{self as rows, FactCodes, PayoutRow, RefundDecision};
+use store::closure::{self as rows, FactCodes, RefundDecision};
 pub use store::closure::{ClosureRow, RefundRow};
 use store::jobs::JobRow;
 use store::shops::ShopRow;
@@ -25,7 +25,7 @@ use crate::clock::{china_date, china_midnight};
 use crate::jobs::JobKind;
 use crate::ledger::{AccountRef, MoneyCommand, Movement, MovementOp};
 use crate::notifications::Notice;
-use crate::payouts::PayoutRequest;
+use crate::payouts::{PayeeInput, PayoutRequest};
 use crate::shops::can_see;
 use crate::{Actor, App, AppError, AppResult, Code, Ctx};
 
@@ -62,8 +62,6 @@ pub struct PayoutView {
     pub account_last4: String,
 }
 
-/// The context the payout account number is sealed under.
-const PAYOUT_CONTEXT: &str = "payout_account";
 /// Refunds listed at most.
 pub const REFUND_LIST_MAX: i64 = 200;
 
@@ -72,12 +70,6 @@ fn subject_id(job: &JobRow, prefix: &str) -> AppResult<i64> {
         .strip_prefix(prefix)
         .and_then(|id| id.parse().ok())
         .ok_or_else(|| AppError::internal(&format!("job {} has a bad subject", job.id)))
-}
-
-/// A bank account number: 8 to 32 digits once spaces and hyphens are removed.
-fn parse_account_number(text: &str) -> Option<String> {
-    let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    ((8..=32).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
 }
 
 impl App {
@@ -422,6 +414,7 @@ impl App {
         actor.require_team_when_member(&[TeamRight::ViewMoney])?;
         let mut conn = self.db().read().await?;
         let refund = rows::find_refund(&mut conn, id).await?.ok_or_else(|| AppError::not_found("refund"))?;
+        drop(conn);
         self.shop(actor, refund.shop_id).await.map_err(|_| AppError::not_found("refund"))?;
         Ok(self.refund_view(refund))
     }
@@ -716,17 +709,15 @@ impl App {
     ) -> AppResult<PayoutView> {
         ctx.actor
             .require_team(domain::access::rule(domain::access::UseCase::SetPayoutAccount).team_rights)?;
-        let holder = bounded_text(holder_name, ENTITY_NAME_LENGTH_MAX)
-            .ok_or_else(|| AppError::invalid("holder_name", "1-100 characters"))?;
-        let bank = bounded_text(bank_name, BANK_NAME_LENGTH_MAX)
-            .ok_or_else(|| AppError::invalid("bank_name", "1-50 characters"))?;
-        let number = parse_account_number(account_number)
-            .ok_or_else(|| AppError::invalid("account_number", "8-32 digits"))?;
-        let sealed = self.secret_key()?.seal(PAYOUT_CONTEXT, &number);
+        let payee = self.parse_payee(&PayeeInput {
+            holder_name: holder_name.into(),
+            bank_name: bank_name.into(),
+            account_number: account_number.into(),
+        })?;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
-        if shop.entity_type == EntityType::Enterprise.as_str() && holder != shop.entity_name {
+        if shop.entity_type == EntityType::Enterprise.as_str() && payee.holder_name != shop.entity_name {
             return Err(AppError::new(
                 Code::PayoutHolderMismatch,
                 format!("the holder must be {}", shop.entity_name),
@@ -738,17 +729,9 @@ impl App {
         if refund_status.is_some_and(RefundStatus::is_decided) && !repay {
             return Err(AppError::new(Code::StatusConflict, "the refund is already paid out"));
         }
-        let last4 = number[number.len() - 4..].to_owned();
-        let row = PayoutRow {
-            shop_id: shop.id,
-            holder_name: holder.clone(),
-            bank_name: bank.clone(),
-            account_sealed: sealed,
-            account_last4: last4.clone(),
-            updated_at_ms: now_ms,
-        };
+        let row = payee.account_row(shop.id, now_ms);
         rows::upsert_payout(&mut tx, &row).await?;
-        let detail = format!("bank={bank} account=****{last4}");
+        let detail = format!("bank={} account=****{}", payee.bank_name, payee.account_last4);
         if let (true, Some(refund)) = (repay, refund.as_ref()) {
             self.repay_refund(&mut tx, ctx, &shop, refund, &row, now_ms).await?;
         }
@@ -762,7 +745,11 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(PayoutView { holder_name: holder, bank_name: bank, account_last4: last4 })
+        Ok(PayoutView {
+            holder_name: payee.holder_name,
+            bank_name: payee.bank_name,
+            account_last4: payee.account_last4,
+        })
     }
 
     pub async fn payout_account(&self, actor: &Actor, shop_id: i64) -> AppResult<Option<PayoutView>> {
@@ -820,16 +807,5 @@ pub fn check_page(code: CheckCode) -> &'static str {
         CheckCode::UnsettledFunds | CheckCode::CommissionOwed => "settlement",
         CheckCode::InvoicesPending => "invoices",
         CheckCode::DepositNegative | CheckCode::ViolationAppealPending => "",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn account_numbers_are_digits() {
-        assert_eq!(super::parse_account_number("6222 0210 0111-2345").as_deref(), Some("6222021001112345"));
-        assert!(super::parse_account_number("1234567").is_none());
-        assert!(super::parse_account_number("12345678x").is_none());
-        assert!(super::parse_account_number(&"1".repeat(33)).is_none());
     }
 }

@@ -9,6 +9,7 @@ use store::shops::ShopRow;
 
 use crate::demo::DemoHistory;
 use crate::ledger::IdempotencyClaim;
+use crate::payouts::PayeeInput;
 use crate::shops::NewShopInput;
 use crate::violations::NewViolationInput;
 use crate::{App, AppError, AppResult, Ctx};
@@ -254,7 +255,27 @@ pub(crate) async fn play(history: &mut DemoHistory) -> AppResult<()> {
     for opened in [&*snacks, &*toys, &*beauty, &*digital, &*baby, &*home] {
         app.complete_order(&cast.service, opened.order_id).await?;
     }
+    // Two of the orders came through creators: the platform knows where 达人-阿杰 is paid (that
+    // commission is paid out), not yet where 达人-木木 is (its money waits for the account).
+    let jie = PayeeInput {
+        holder_name: "陈杰".into(),
+        bank_name: "招商银行".into(),
+        account_number: "6225 8801 2345 6789".into(),
+    };
+    let mut commissions = Vec::new();
+    for (opened, creator, payee) in [(&*snacks, "达人-阿杰", Some(&jie)), (&*toys, "达人-木木", None)]
+    {
+        let fen = opened.plan.product.1 / 10;
+        let commission = app
+            .record_commission(&cast.service, opened.shop.id, creator, fen, Some(opened.order_id), payee)
+            .await?;
+        commissions.push(commission.id);
+    }
     history.walk_to(165).await?;
+    for id in commissions {
+        let (path, key) = (format!("/demo/commissions/{id}/pay"), format!("demo-commission-{id}"));
+        app.pay_commission(&cast.merchant, id, claim(&cast.merchant, &key, &path)?).await?;
+    }
     for opened in [&*snacks, &*toys, &*beauty, &*digital, &*baby, &*home] {
         let shop_id = opened.shop.id;
         let withdrawable = app.settlement(&cast.merchant.actor, shop_id).await?.withdrawable_fen;
@@ -299,7 +320,7 @@ pub(crate) async fn play(history: &mut DemoHistory) -> AppResult<()> {
     app.ship_order(&cast.merchant, first).await?;
     history.walk_to(27).await?;
     app.complete_order(&cast.service, first).await?;
-    app.record_commission(&cast.service, flagship.id, "达人-小鹿", 590, Some(first)).await?;
+    app.record_commission(&cast.service, flagship.id, "达人-小鹿", 590, Some(first), None).await?;
     history.walk_to(26).await?;
     app.request_invoice(&cast.service, first, "杭州某某网络科技有限公司").await?;
 

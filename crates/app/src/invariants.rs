@@ -5,8 +5,9 @@
 //! amount it says it paid), every review fee paid has exactly one transfer, and every payout's
 //! money is in exactly one place: one transfer into `payouts_in_flight`, then one out (to
 //! `payment_clearing` when paid, back to its source when failed or returned) or none while in
-//! flight; a refund reads paid only with a paid payout, and at most one of its payouts is in
-//! flight or paid. Each problem is one line naming
+//! flight; a refund or a commission reads paid only with a paid payout, and at most one of its
+//! payouts is in flight or paid; `commission_payable` holds exactly the commissions paid by the
+//! merchant and not on their way to the creator. Each problem is one line naming
 //! the rows; the ledger's own invariants are in `ledger::verify`.
 
 use std::collections::{BTreeMap, HashMap};
@@ -217,11 +218,77 @@ pub async fn check(conn: &mut store::Conn) -> AppResult<Vec<String>> {
     }
 
     problems.extend(check_payouts(conn, &refunds).await?);
+    problems.extend(check_commissions(conn).await?);
 
     if problems.len() > PROBLEMS_MAX {
         let more = problems.len() - PROBLEMS_MAX;
         problems.truncate(PROBLEMS_MAX);
         problems.push(format!("... and {more} more"));
+    }
+    Ok(problems)
+}
+
+/// A commission reads paying with exactly one payout in flight, paid with exactly one paid (or,
+/// paid before payouts existed, with none), and otherwise with none in flight or paid; what
+/// `commission_payable` holds is what was charged and is not out.
+async fn check_commissions(conn: &mut store::Conn) -> AppResult<Vec<String>> {
+    use domain::operations::CommissionStatus;
+    use domain::payouts::PayoutStatus;
+    let mut problems = Vec::new();
+    let mut of_commission: HashMap<i64, Vec<PayoutStatus>> = HashMap::new();
+    for p in store::payouts::all_payouts(conn).await? {
+        if let (Some(id), Some(status)) =
+            (referenced_id(&p.reference, "commission"), PayoutStatus::parse(&p.status))
+        {
+            of_commission.entry(id).or_default().push(status);
+        }
+    }
+    let mut held_fen = 0;
+    for c in rows::commissions(conn).await? {
+        let payouts = of_commission.remove(&c.id).unwrap_or_default();
+        let in_flight = payouts.iter().filter(|s| s.is_in_flight()).count();
+        let paid = payouts.iter().filter(|s| **s == PayoutStatus::Paid).count();
+        let legacy = c.charged_at_ms.is_none();
+        let expect = match CommissionStatus::parse(&c.status) {
+            Some(CommissionStatus::Paying) => (1, 0),
+            Some(CommissionStatus::Paid) if legacy && payouts.is_empty() => (0, 0),
+            Some(CommissionStatus::Paid) => (0, 1),
+            Some(
+                CommissionStatus::Owed | CommissionStatus::AwaitingPayee | CommissionStatus::PayoutFailed,
+            ) => (0, 0),
+            None => {
+                problems.push(format!("commission {} has the unknown status {:?}", c.id, c.status));
+                continue;
+            }
+        };
+        if (in_flight, paid) != expect {
+            problems.push(format!(
+                "commission {} is {} with {in_flight} payouts in flight and {paid} paid, expected {expect:?}",
+                c.id, c.status
+            ));
+        }
+        let held = match c.status.as_str() {
+            "awaiting_payee" | "payout_failed" => true,
+            "paid" => legacy && payouts.is_empty(),
+            _ => false,
+        };
+        if held {
+            held_fen += c.amount_fen;
+        }
+    }
+    for id in of_commission.keys() {
+        problems.push(format!("payouts pay commission {id}, which does not exist"));
+    }
+    let payable_fen: i64 = store::ledger::all_accounts(conn)
+        .await?
+        .iter()
+        .filter(|a| a.code == domain::ledger::AccountCode::CommissionPayable.as_str())
+        .map(|a| a.credits_posted - a.debits_posted)
+        .sum();
+    if payable_fen != held_fen {
+        problems.push(format!(
+            "commission_payable holds {payable_fen} fen, the commissions paid and not on their way {held_fen} fen"
+        ));
     }
     Ok(problems)
 }

@@ -19,7 +19,7 @@ use domain::payouts::PayoutPurpose;
 use domain::team::TeamRight;
 use domain::violation::bounded_text;
 use store::jobs::JobRow;
-use store::operations::{self as rows, ActivityRow, Counter, NewOrder};
+use store::operations::{self as rows, ActivityRow, CommissionPayee, Counter, NewOrder};
 pub use store::operations::{
     CaseRow, CaseTable, ConversationRow, DueRow, DueTable, MessageRow, OrderRow, ProductRow,
 };
@@ -31,7 +31,7 @@ use crate::ledger::{
     AccountRef, BatchError, IdempotencyClaim, MoneyCommand, MoneyOutcome, Movement, MovementOp,
     retry_on_key_conflict,
 };
-use crate::payouts::PayoutRequest;
+use crate::payouts::{Payee, PayeeInput, PayoutRequest};
 use crate::shops::can_see;
 use crate::{Actor, App, AppError, AppResult, Code, Ctx};
 
@@ -179,6 +179,7 @@ impl App {
         let mut conn = self.db().read().await?;
         let product =
             rows::find_product(&mut conn, product_id).await?.ok_or_else(|| AppError::not_found("product"))?;
+        drop(conn);
         self.shop(actor, product.shop_id).await.map_err(|_| AppError::not_found("product"))?;
         Ok(product)
     }
@@ -234,6 +235,7 @@ impl App {
         let mut conn = self.db().read().await?;
         let order =
             rows::find_order(&mut conn, order_id).await?.ok_or_else(|| AppError::not_found("order"))?;
+        drop(conn);
         self.shop(actor, order.shop_id).await.map_err(|_| AppError::not_found("order"))?;
         Ok(order)
     }
@@ -575,6 +577,7 @@ impl App {
         let what = if table == CaseTable::AfterSales { "after-sales case" } else { "complaint" };
         let mut conn = self.db().read().await?;
         let case = rows::find_case(&mut conn, table, id).await?.ok_or_else(|| AppError::not_found(what))?;
+        drop(conn);
         self.shop(actor, case.shop_id).await.map_err(|_| AppError::not_found(what))?;
         Ok(case)
     }
@@ -646,7 +649,9 @@ impl App {
         let conversation = rows::find_conversation(&mut conn, id)
             .await?
             .ok_or_else(|| AppError::not_found("conversation"))?;
+        drop(conn);
         self.shop(actor, conversation.shop_id).await.map_err(|_| AppError::not_found("conversation"))?;
+        let mut conn = self.db().read().await?;
         let messages = rows::messages(&mut conn, id, CONVERSATION_MESSAGES_MAX).await?;
         Ok(ConversationView { conversation, messages })
     }
@@ -659,7 +664,8 @@ impl App {
 
     // ----- commissions and invoices -----
 
-    /// The platform records a creator's commission on a shop's sales.
+    /// The platform records a creator's commission on a shop's sales, with where the creator is
+    /// paid when it knows (it can give that later: `set_commission_payee`).
     pub async fn record_commission(
         &self,
         ctx: &Ctx,
@@ -667,10 +673,12 @@ impl App {
         creator_id: &str,
         amount_fen: i64,
         order_id: Option<i64>,
+        payee: Option<&PayeeInput>,
     ) -> AppResult<DueRow> {
         ctx.actor.require(&[Role::Service])?;
         let creator_id = text("creator_id", creator_id, BUYER_ID_LENGTH_MAX)?;
         let amount = amount("amount_fen", amount_fen)?;
+        let payee = payee.map(|p| self.parse_payee(p)).transpose()?;
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
@@ -680,10 +688,21 @@ impl App {
                 .filter(|o| o.shop_id == shop.id)
                 .ok_or_else(|| AppError::not_found("order"))?;
         }
-        let id =
-            rows::insert_commission(&mut tx, shop.id, order_id, &creator_id, amount.get(), now_ms).await?;
+        let payee_row = payee.as_ref().map(CommissionPayee::from);
+        let id = rows::insert_commission(
+            &mut tx,
+            shop.id,
+            order_id,
+            &creator_id,
+            amount.get(),
+            payee_row.as_ref(),
+            now_ms,
+        )
+        .await?;
         rows::bump(&mut tx, shop.id, Counter::CommissionsOwed, 1).await?;
-        let detail = format!("creator={creator_id} amount_fen={}", amount.get());
+        let payee_detail =
+            payee.as_ref().map(|p| format!(" payee=****{}", p.account_last4)).unwrap_or_default();
+        let detail = format!("creator={creator_id} amount_fen={}{payee_detail}", amount.get());
         self.audit_for(
             &mut tx,
             ctx,
@@ -701,6 +720,8 @@ impl App {
     }
 
     /// The merchant pays a commission from the shop's withdrawable proceeds (idempotent by key).
+    /// The money goes to `commission_payable` and from there out to the creator as a payout when
+    /// the creator's payee is known; the commission reads paid only when that payout is paid.
     pub async fn pay_commission(
         &self,
         ctx: &Ctx,
@@ -747,12 +768,17 @@ impl App {
         if outcome.replayed {
             return Ok(outcome);
         }
-        let (owed, paid) = (CommissionStatus::Owed.as_str(), CommissionStatus::Paid.as_str());
-        if !rows::transition(&mut tx, "commissions", id, owed, paid, "paid_at_ms", now_ms).await? {
-            return Err(status_conflict("commission", "paid", "paid again").into());
+        let payee = rows::commission_payee(&mut tx, id).await?.map(Payee::from);
+        let next = if payee.is_some() { CommissionStatus::Paying } else { CommissionStatus::AwaitingPayee };
+        let owed = CommissionStatus::Owed.as_str();
+        if !rows::move_commission(&mut tx, id, owed, next.as_str(), Some(now_ms), None).await? {
+            return Err(status_conflict("commission", &due.status, "paid again").into());
         }
         if let Some(seq) = outcome.transfer_ids.first() {
             rows::set_commission_transfer(&mut tx, id, *seq).await?;
+        }
+        if let Some(payee) = &payee {
+            self.pay_out_commission(&mut tx, ctx, &shop, &due, payee, now_ms).await?;
         }
         rows::bump(&mut tx, shop.id, Counter::CommissionsOwed, -1).await?;
         self.audit_for(
@@ -766,6 +792,74 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// The platform gives (or corrects) where a creator's commission is paid. When the merchant
+    /// has paid and the money waits for a payee, or its payout failed, a new payout goes out now.
+    pub async fn set_commission_payee(&self, ctx: &Ctx, id: i64, input: &PayeeInput) -> AppResult<DueRow> {
+        ctx.actor.require(&[Role::Service])?;
+        let payee = self.parse_payee(input)?;
+        let shop_id = self.due(&ctx.actor, DueTable::Commissions, id).await?.shop_id;
+        let now_ms = self.clock().now_ms();
+        let mut tx = self.db().begin().await?;
+        let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
+        let due = rows::find_due(&mut tx, DueTable::Commissions, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("commission"))?;
+        let status = CommissionStatus::parse(&due.status)
+            .ok_or_else(|| AppError::internal(&format!("commission {id} has status {}", due.status)))?;
+        if !status.takes_payee() {
+            return Err(status_conflict("commission", &due.status, "given a new payee"));
+        }
+        rows::set_commission_payee(&mut tx, id, &CommissionPayee::from(&payee)).await?;
+        if status != CommissionStatus::Owed {
+            let paying = CommissionStatus::Paying.as_str();
+            if !rows::move_commission(&mut tx, id, status.as_str(), paying, None, None).await? {
+                return Err(AppError::new(Code::StatusConflict, "the commission changed meanwhile"));
+            }
+            self.pay_out_commission(&mut tx, ctx, &shop, &due, &payee, now_ms).await?;
+        }
+        let detail = format!("bank={} account=****{}", payee.bank_name, payee.account_last4);
+        self.audit_for(
+            &mut tx,
+            ctx,
+            "commission.payee",
+            &format!("commission:{id}"),
+            &detail,
+            Some(shop.merchant_id),
+        )
+        .await?;
+        let due = rows::find_due(&mut tx, DueTable::Commissions, id)
+            .await?
+            .ok_or_else(|| AppError::internal(&"vanished"))?;
+        tx.commit().await?;
+        Ok(due)
+    }
+
+    /// Sends a paid commission's money from `commission_payable` to the creator, in the caller's
+    /// transaction (the commission already reads `paying`).
+    async fn pay_out_commission(
+        &self,
+        tx: &mut store::WriteTx,
+        ctx: &Ctx,
+        shop: &ShopRow,
+        due: &DueRow,
+        payee: &Payee,
+        now_ms: i64,
+    ) -> AppResult<()> {
+        let account = payee.account_row(shop.id, now_ms);
+        let request = PayoutRequest {
+            shop,
+            purpose: PayoutPurpose::Commission,
+            reference: format!("commission:{}", due.id),
+            amount: amount("amount_fen", due.amount_fen)?,
+            source: AccountRef::Platform(AccountCode::CommissionPayable, shop.id as u64),
+            payee: &account,
+            claim: None,
+            report_account: None,
+        };
+        self.request_payout(tx, ctx, request, now_ms).await?;
+        Ok(())
     }
 
     /// A buyer asks for an invoice for an order.
@@ -826,6 +920,9 @@ impl App {
         let what = if table == DueTable::Commissions { "commission" } else { "invoice" };
         let mut conn = self.db().read().await?;
         let due = rows::find_due(&mut conn, table, id).await?.ok_or_else(|| AppError::not_found(what))?;
+        // The connection goes back first: holding it while `shop` takes another would let
+        // enough concurrent callers empty the pool and wait for each other.
+        drop(conn);
         self.shop(actor, due.shop_id).await.map_err(|_| AppError::not_found(what))?;
         Ok(due)
     }

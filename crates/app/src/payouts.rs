@@ -12,9 +12,10 @@ use domain::auth::Role;
 use domain::closure::{RefundOutcome, RefundStatus};
 use domain::feed::EventType;
 use domain::ledger::{AccountCode, Overdraft};
-use domain::limits::PAGE_SIZE_MAX;
+use domain::limits::{BANK_NAME_LENGTH_MAX, ENTITY_NAME_LENGTH_MAX, PAGE_SIZE_MAX};
 use domain::money::Amount;
 use domain::notifications::NoticeKind;
+use domain::operations::CommissionStatus;
 use domain::payouts::{
     CHANNEL_REF_LENGTH_MAX, Difference, FAILURE_REASON_LENGTH_MAX, KnownPayout, PayoutPurpose, PayoutStatus,
     Report, ReportEffect, Reported, SettlementLine, decide_report,
@@ -23,6 +24,7 @@ use domain::team::TeamRight;
 use domain::violation::bounded_text;
 use serde_json::json;
 use store::closure::PayoutRow as PayoutAccountRow;
+use store::operations::CommissionPayee;
 pub use store::payouts::PayoutRecord;
 use store::shops::ShopRow;
 
@@ -31,8 +33,68 @@ use crate::ledger::{AccountRef, IdempotencyClaim, MoneyCommand, MoneyOutcome, Mo
 use crate::notifications::Notice;
 use crate::{Actor, App, AppError, AppResult, Code, Ctx};
 
-/// The context payout account numbers are sealed under (the same as the payout account's).
-const PAYOUT_CONTEXT: &str = "payout_account";
+/// The context payout account numbers are sealed under: a shop's payout account, a creator's
+/// payee and every payout's copy of either.
+pub(crate) const PAYOUT_CONTEXT: &str = "payout_account";
+
+/// A payee as given (a shop's payout account, a creator's account), before it is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayeeInput {
+    pub holder_name: String,
+    pub bank_name: String,
+    pub account_number: String,
+}
+
+/// A checked payee: the account number kept only sealed, its last four digits to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Payee {
+    pub holder_name: String,
+    pub bank_name: String,
+    pub account_sealed: String,
+    pub account_last4: String,
+}
+
+impl Payee {
+    /// The payee as the payout account row a payout copies it from.
+    pub fn account_row(&self, shop_id: i64, now_ms: i64) -> PayoutAccountRow {
+        PayoutAccountRow {
+            shop_id,
+            holder_name: self.holder_name.clone(),
+            bank_name: self.bank_name.clone(),
+            account_sealed: self.account_sealed.clone(),
+            account_last4: self.account_last4.clone(),
+            updated_at_ms: now_ms,
+        }
+    }
+}
+
+impl From<CommissionPayee> for Payee {
+    fn from(p: CommissionPayee) -> Self {
+        Payee {
+            holder_name: p.holder_name,
+            bank_name: p.bank_name,
+            account_sealed: p.account_sealed,
+            account_last4: p.account_last4,
+        }
+    }
+}
+
+impl From<&Payee> for CommissionPayee {
+    fn from(p: &Payee) -> Self {
+        CommissionPayee {
+            holder_name: p.holder_name.clone(),
+            bank_name: p.bank_name.clone(),
+            account_sealed: p.account_sealed.clone(),
+            account_last4: p.account_last4.clone(),
+        }
+    }
+}
+
+/// A bank account number: 8 to 32 digits once spaces and hyphens are removed.
+fn parse_account_number(text: &str) -> Option<String> {
+    let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    ((8..=32).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
+}
 
 /// A payout with whether it is overdue (still `sent` past its overdue day).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +146,22 @@ fn parse_paid_at(text: &str) -> Option<NaiveDate> {
 }
 
 impl App {
+    /// Checks a payee and seals its account number.
+    pub(crate) fn parse_payee(&self, input: &PayeeInput) -> AppResult<Payee> {
+        let holder_name = bounded_text(&input.holder_name, ENTITY_NAME_LENGTH_MAX)
+            .ok_or_else(|| AppError::invalid("holder_name", "1-100 characters"))?;
+        let bank_name = bounded_text(&input.bank_name, BANK_NAME_LENGTH_MAX)
+            .ok_or_else(|| AppError::invalid("bank_name", "1-50 characters"))?;
+        let number = parse_account_number(&input.account_number)
+            .ok_or_else(|| AppError::invalid("account_number", "8-32 digits"))?;
+        Ok(Payee {
+            holder_name,
+            bank_name,
+            account_sealed: self.secret_key()?.seal(PAYOUT_CONTEXT, &number),
+            account_last4: number[number.len() - 4..].to_owned(),
+        })
+    }
+
     /// Writes a payout and moves its money from the source to `payouts_in_flight`, in the
     /// caller's transaction, then puts its instruction on the platform feed. With a claim whose
     /// request was already answered, answers that (the caller must not commit).
@@ -335,7 +413,7 @@ impl App {
                 .await?;
                 let done = store::payouts::mark_paid(&mut tx, id, paid_on, now_ms).await?;
                 if done {
-                    self.payout_paid(&mut tx, &payout).await?;
+                    self.payout_paid(&mut tx, &payout, now_ms).await?;
                 }
                 done
             }
@@ -384,8 +462,24 @@ impl App {
         Ok(self.payout_view(&ctx.actor, payout))
     }
 
-    /// A refund's payout arrived: the refund reads paid (in full or in part).
-    async fn payout_paid(&self, tx: &mut store::WriteTx, payout: &PayoutRecord) -> AppResult<()> {
+    /// A refund's or commission's payout arrived: the refund reads paid (in full or in part), the
+    /// commission paid.
+    async fn payout_paid(
+        &self,
+        tx: &mut store::WriteTx,
+        payout: &PayoutRecord,
+        now_ms: i64,
+    ) -> AppResult<()> {
+        if payout.purpose == PayoutPurpose::Commission.as_str() {
+            let id = commission_of_reference(&payout.reference)?;
+            let (from, to) = (CommissionStatus::Paying.as_str(), CommissionStatus::Paid.as_str());
+            if !store::operations::move_commission(tx, id, from, to, None, Some(now_ms)).await? {
+                return Err(AppError::internal(&format!(
+                    "commission {id} was not paying when its payout was paid"
+                )));
+            }
+            return Ok(());
+        }
         if payout.purpose != PayoutPurpose::Refund.as_str() {
             return Ok(());
         }
@@ -429,6 +523,37 @@ impl App {
             }
         }
         let what = PayoutPurpose::parse(&payout.purpose).unwrap_or(PayoutPurpose::Refund);
+        if what == PayoutPurpose::Commission {
+            // The creator's account is the platform's to fix: the merchant only hears of it.
+            let id = commission_of_reference(&payout.reference)?;
+            let (from, to) = (CommissionStatus::Paying.as_str(), CommissionStatus::PayoutFailed.as_str());
+            if !store::operations::move_commission(tx, id, from, to, None, None).await? {
+                return Err(AppError::internal(&format!(
+                    "commission {id} was not paying when its payout failed"
+                )));
+            }
+            let notice = Notice {
+                merchant_id: shop.merchant_id,
+                kind: NoticeKind::PayoutFailed,
+                text_zh: format!(
+                    "店铺「{}」已支付的达人佣金 {} 元打款给达人时{}（{}），平台将在达人更新收款账户后重新打款，无需您操作",
+                    shop.name,
+                    crate::shops::yuan(payout.amount_fen),
+                    status.name_zh(),
+                    reason
+                ),
+                text_en: format!(
+                    "The creator commission of ¥{} paid by \"{}\" was {} on its way to the creator ({}); the platform pays it again once the creator updates the account, nothing for you to do",
+                    crate::shops::yuan(payout.amount_fen),
+                    shop.name,
+                    status.as_str(),
+                    reason
+                ),
+                link: format!("/console/shops/{}/settlement", shop.id),
+            };
+            self.notify(tx, notice).await?;
+            return Ok(());
+        }
         let notice = Notice {
             merchant_id: shop.merchant_id,
             kind: NoticeKind::PayoutFailed,
@@ -540,9 +665,27 @@ pub async fn reconcile_lines(conn: &mut store::Conn, lines: &[SettlementLine]) -
     })
 }
 
+fn commission_of_reference(reference: &str) -> AppResult<i64> {
+    reference
+        .strip_prefix("commission:")
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| AppError::internal(&format!("payout reference {reference:?} names no commission")))
+}
+
 fn refund_of_reference(reference: &str) -> AppResult<i64> {
     reference
         .strip_prefix("refund:")
         .and_then(|id| id.parse().ok())
         .ok_or_else(|| AppError::internal(&format!("payout reference {reference:?} names no refund")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn account_numbers_are_digits() {
+        assert_eq!(super::parse_account_number("6222 0210 0111-2345").as_deref(), Some("6222021001112345"));
+        assert!(super::parse_account_number("1234567").is_none());
+        assert!(super::parse_account_number("12345678x").is_none());
+        assert!(super::parse_account_number(&"1".repeat(33)).is_none());
+    }
 }

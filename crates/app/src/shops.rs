@@ -1,9 +1,11 @@
 //! Shops and their deposits: creating shops, who may see them, top-ups, the deposit view and statement.
 
 use domain::auth::Role;
+use domain::closure::{DepositReason, EntryKind};
 use domain::ledger::{AccountCode, Overdraft};
 use domain::limits::PAYMENT_REF_LENGTH_MAX;
 use domain::money::Amount;
+use domain::payouts::{PayoutStatus, RefundArrival, refund_arrival};
 use domain::team::TeamRight;
 use domain::violation::{EntityName, EntityType, ShopName, bounded_text};
 use store::ledger::TransferRow;
@@ -48,6 +50,9 @@ pub struct DepositEntry {
     /// Change of the held amount.
     pub held_change_fen: i64,
     pub balance_after_fen: i64,
+    /// A deposit refund's line: where its money is (paying, arrived, failed) and since when (a
+    /// China date), from its payouts.
+    pub arrival: Option<(RefundArrival, String)>,
 }
 
 /// The immutable facts of shops seen recently: (merchant id, deposit account id) by shop id.
@@ -106,7 +111,37 @@ fn entry_of(account_id: i64, row: &TransferRow) -> DepositEntry {
         amount_fen,
         held_change_fen,
         balance_after_fen,
+        arrival: None,
     }
+}
+
+/// Says on each deposit refund line where the refund's money is, from the refund's payouts.
+async fn add_arrivals(conn: &mut store::Conn, entries: &mut [DepositEntry]) -> AppResult<()> {
+    for entry in entries {
+        if entry.reason != DepositReason::DepositRefund.as_str() || !entry.reference.starts_with("refund:") {
+            continue;
+        }
+        let payouts = store::payouts::payouts_of(conn, &entry.reference).await?;
+        let changes: Vec<(PayoutStatus, String)> = payouts
+            .iter()
+            .filter_map(|p| {
+                let status = PayoutStatus::parse(&p.status)?;
+                let day = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(crate::clock::china_date);
+                let on = match status {
+                    PayoutStatus::Paid => p.paid_on.clone(),
+                    PayoutStatus::Failed | PayoutStatus::Returned => {
+                        p.settled_at_ms.and_then(day).map(|d| d.to_string())
+                    }
+                    PayoutStatus::Requested | PayoutStatus::Sent => {
+                        day(p.requested_at_ms).map(|d| d.to_string())
+                    }
+                };
+                Some((status, on.unwrap_or_default()))
+            })
+            .collect();
+        entry.arrival = refund_arrival(&changes);
+    }
+    Ok(())
 }
 
 /// Fen as yuan with two decimals, without floating point: 12345 → "123.45".
@@ -321,8 +356,9 @@ impl App {
             i64::from(limit),
         )
         .await?;
-        let items: Vec<DepositEntry> =
+        let mut items: Vec<DepositEntry> =
             rows.iter().map(|row| entry_of(shop.deposit_account_id, row)).collect();
+        add_arrivals(&mut conn, &mut items).await?;
         let next_cursor =
             (items.len() == limit as usize).then(|| items.last().map(|e| e.seq.to_string())).flatten();
         Ok(Page { items, next_cursor })
@@ -343,21 +379,28 @@ impl App {
             entries.extend(rows.iter().map(|row| entry_of(shop.deposit_account_id, row)));
         }
         entries.reverse();
+        add_arrivals(&mut conn, &mut entries).await?;
         let mut csv = String::from(
-            "\u{feff}时间 Time,流水号 Entry,类型 Type,原因 Reason,参考 Reference,金额(元) Amount,冻结变动(元) Held change,余额(元) Balance\n",
+            "\u{feff}时间 Time,流水号 Entry,类型 Type,原因 Reason,参考 Reference,退款到账 Payout,金额(元) Amount,冻结变动(元) Held change,余额(元) Balance\n",
         );
-        for entry in entries {
+        for entry in &entries {
             let at = chrono::DateTime::from_timestamp_millis(entry.at_ms)
                 .map(|t| {
                     t.with_timezone(&crate::clock::china_offset()).format("%Y-%m-%d %H:%M:%S").to_string()
                 })
                 .unwrap_or_default();
+            let kind = EntryKind::parse(&entry.kind).map(EntryKind::name_zh).unwrap_or(&entry.kind);
+            let reason =
+                DepositReason::parse(&entry.reason).map(DepositReason::name_zh).unwrap_or(&entry.reason);
+            let arrival =
+                entry.arrival.as_ref().map(|(a, on)| format!("{} {on}", a.name_zh())).unwrap_or_default();
             csv.push_str(&format!(
-                "{at},{},{},{},{},{},{},{}\n",
+                "{at},{},{},{},{},{},{},{},{}\n",
                 entry.seq,
-                entry.kind,
-                entry.reason,
+                csv_field(kind),
+                csv_field(reason),
                 csv_field(&entry.reference),
+                csv_field(&arrival),
                 yuan(entry.amount_fen),
                 yuan(entry.held_change_fen),
                 yuan(entry.balance_after_fen)

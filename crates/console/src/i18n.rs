@@ -244,6 +244,14 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("reason_penalty", "违规罚款", "Penalty"),
     ("reason_compensation", "消费者赔付", "Consumer compensation"),
     ("reason_penalty_reversal", "罚款退回", "Penalty paid back"),
+    ("reason_refund_hold", "注销冻结", "Held at closure"),
+    ("reason_refund_decided", "注销冻结解除", "Closure hold released"),
+    ("reason_deposit_refund", "保证金退还", "Deposit refund"),
+    ("reason_refund_forfeit", "保证金没收", "Deposit forfeited"),
+    ("reason_refund_deduction", "退还时扣除", "Deducted at refund"),
+    ("arrival_paying", "退款中", "Being paid out"),
+    ("arrival_paid", "已到账", "Arrived"),
+    ("arrival_failed", "退款失败，请更新收款账户", "Payout failed; update the payout account"),
     ("violations", "违规记录", "Violations"),
     ("violation_kind", "违规类型", "Kind"),
     ("severity", "严重程度", "Severity"),
@@ -709,7 +717,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("pay", "支付", "Pay"),
     ("no_commissions", "没有达人佣金。", "No commissions."),
     ("commission_status_owed", "待支付", "Owed"),
-    ("commission_status_paid", "已支付", "Paid"),
+    ("creator_payee", "达人收款账户", "Creator's account"),
+    ("commission_charged", "您已支付于", "You paid it on"),
+    ("commission_status_awaiting_payee", "待达人提供收款账户", "Waiting for the creator's payout account"),
+    ("commission_status_paying", "打款中", "Being paid out"),
+    (
+        "commission_status_payout_failed",
+        "打款失败，待更新达人收款账户",
+        "Payout failed; waiting for the creator's new account",
+    ),
+    ("commission_status_paid", "已到账", "Paid out"),
     ("invoices", "发票", "Invoices"),
     ("invoice_title", "发票抬头", "Invoice title"),
     ("invoice_number", "发票号码", "Invoice number"),
@@ -730,7 +747,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "该表单已提交过，只提现一次。",
         "This form was already submitted; the money was withdrawn once.",
     ),
-    ("notice_commission_paid", "佣金已支付。", "The commission is paid."),
+    (
+        "notice_commission_paid",
+        "佣金已支付，平台会打款给达人，到账后这里显示「已到账」。",
+        "The commission is paid; the platform pays it out to the creator, and it reads paid out once it arrives.",
+    ),
     (
         "notice_commission_replayed",
         "该表单已提交过，佣金只支付一次。",
@@ -1297,6 +1318,15 @@ mod tests {
         }
         for status in InvoiceStatus::ALL {
             check(format!("invoice_status_{}", status.as_str()), status.name_zh());
+        }
+        for kind in domain::closure::EntryKind::ALL {
+            check(format!("entry_kind_{}", kind.as_str()), kind.name_zh());
+        }
+        for reason in domain::closure::DepositReason::ALL {
+            check(format!("reason_{}", reason.as_str()), reason.name_zh());
+        }
+        for arrival in domain::payouts::RefundArrival::ALL {
+            check(format!("arrival_{}", arrival.as_str()), arrival.name_zh());
         }
     }
 }

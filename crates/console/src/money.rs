@@ -14,6 +14,7 @@ use axum_extra::extract::cookie::CookieJar;
 use domain::access::UseCase;
 use domain::auth::Role;
 use domain::limits::{BUYER_ID_LENGTH_MAX, ENTITY_NAME_LENGTH_MAX, NOTE_LENGTH_MAX, SHOP_NAME_LENGTH_MAX};
+use domain::payouts::RefundArrival;
 use domain::violation::{Beneficiary, EntityType, Severity, ViolationKind, ViolationStatus};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -340,7 +341,17 @@ fn statement_card(lang: Lang, shop_id: i64, entries: &Page<DepositEntry>, cursor
                         tr data-seq=(entry.seq) {
                             td { (at(entry.at_ms)) }
                             td { (name(lang, "entry_kind", &entry.kind)) }
-                            td.reason { (name(lang, "reason", &entry.reason)) }
+                            td.reason {
+                                (name(lang, "reason", &entry.reason))
+                                @if let Some((arrival, on)) = &entry.arrival {
+                                    br;
+                                    @if *arrival == RefundArrival::Failed {
+                                        a.arrival data-arrival=(arrival.as_str()) href={ "/console/shops/" (shop_id) "/payout-account" } { (name(lang, "arrival", arrival.as_str())) " " (on) }
+                                    } @else {
+                                        span.arrival data-arrival=(arrival.as_str()) { (name(lang, "arrival", arrival.as_str())) " " (on) }
+                                    }
+                                }
+                            }
                             td { (reference(lang, &entry.reference)) }
                             td.amount { (change(entry.amount_fen)) }
                             td { (change(entry.held_change_fen)) }

@@ -946,7 +946,15 @@ async fn settlement_response(
                                 td { (due.party) }
                                 td { @if let Some(order_id) = due.order_id { "#" (order_id) } }
                                 td { (money(due.amount_fen)) }
-                                td.status { (name(lang, "commission_status", &due.status)) }
+                                td.status {
+                                    (name(lang, "commission_status", &due.status))
+                                    @if let (Some(holder), Some(bank), Some(last4)) = (&due.payee_holder_name, &due.payee_bank_name, &due.payee_last4) {
+                                        br; span.muted.payee { (t(lang, "creator_payee")) "：" (holder) " · " (bank) " · ****" (last4) }
+                                    }
+                                    @if let Some(at_ms) = due.charged_at_ms {
+                                        br; span.muted { (t(lang, "commission_charged")) " " (at(at_ms)) }
+                                    }
+                                }
                                 td { (at(due.created_at_ms)) }
                                 td {
                                     @if may_act && due.status == CommissionStatus::Owed.as_str() {

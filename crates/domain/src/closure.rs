@@ -6,6 +6,31 @@ use chrono::{Days, NaiveDate};
 use crate::limits::NOTE_LENGTH_MAX;
 
 text_enum! {
+    /// What a line of a shop's deposit statement did to the deposit.
+    EntryKind {
+        Posted => "posted", "记账";
+        HoldCreated => "hold_created", "冻结";
+        HoldPosted => "hold_posted", "冻结扣划";
+        HoldVoided => "hold_voided", "解除冻结";
+    }
+}
+
+text_enum! {
+    /// Why money moved in or out of a shop's deposit: the words of its statement.
+    DepositReason {
+        TopUp => "top_up", "充值";
+        Penalty => "penalty", "违规罚款";
+        Compensation => "compensation", "消费者赔付";
+        PenaltyReversal => "penalty_reversal", "罚款退回";
+        RefundHold => "refund_hold", "注销冻结";
+        RefundDecided => "refund_decided", "注销冻结解除";
+        DepositRefund => "deposit_refund", "保证金退还";
+        RefundForfeit => "refund_forfeit", "保证金没收";
+        RefundDeduction => "refund_deduction", "退还时扣除";
+    }
+}
+
+text_enum! {
     /// One closure check. Every check but `last_order_recent` needs the merchant (or a buyer, or a
     /// reviewer) to do something; `last_order_recent` clears by waiting.
     CheckCode {

@@ -70,9 +70,27 @@ text_enum! {
 }
 
 text_enum! {
+    /// A creator's commission: `owed` until the merchant pays it from the shop's proceeds; then
+    /// the money waits in `commission_payable` for the creator's payee (`awaiting_payee`) or is
+    /// on its way to them (`paying`); `paid` only when the channel reports the payout paid. A
+    /// failed or returned payout puts the money back (`payout_failed`) until the platform gives
+    /// a payee again.
     CommissionStatus {
         Owed => "owed", "待支付";
-        Paid => "paid", "已支付";
+        AwaitingPayee => "awaiting_payee", "待达人提供收款账户";
+        Paying => "paying", "打款中";
+        PayoutFailed => "payout_failed", "打款失败，待更新达人收款账户";
+        Paid => "paid", "已到账";
+    }
+}
+
+impl CommissionStatus {
+    /// Whether the platform may (re)direct the commission's payout to a new payee now.
+    pub fn takes_payee(self) -> bool {
+        matches!(
+            self,
+            CommissionStatus::Owed | CommissionStatus::AwaitingPayee | CommissionStatus::PayoutFailed
+        )
     }
 }
 

@@ -40,6 +40,27 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where a deposit refund's money is, as the deposit statement says it next to the refund.
+    RefundArrival {
+        Paying => "paying", "退款中";
+        Paid => "paid", "已到账";
+        Failed => "failed", "退款失败，请更新收款账户";
+    }
+}
+
+/// What a refund's statement line says, from its payouts oldest first, each with the China date
+/// of its last change: the newest payout decides. None before any payout.
+pub fn refund_arrival(payouts: &[(PayoutStatus, String)]) -> Option<(RefundArrival, String)> {
+    let (status, on) = payouts.last()?;
+    let arrival = match status {
+        PayoutStatus::Requested | PayoutStatus::Sent => RefundArrival::Paying,
+        PayoutStatus::Paid => RefundArrival::Paid,
+        PayoutStatus::Failed | PayoutStatus::Returned => RefundArrival::Failed,
+    };
+    Some((arrival, on.clone()))
+}
+
 /// The longest channel reference and failure reason accepted.
 pub const CHANNEL_REF_LENGTH_MAX: usize = 64;
 pub const FAILURE_REASON_LENGTH_MAX: usize = NOTE_LENGTH_MAX;
@@ -318,6 +339,23 @@ pub fn differences_csv(differences: &[Difference]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_newest_payout_says_where_a_refund_is() {
+        let day = |d: &str| d.to_owned();
+        assert_eq!(refund_arrival(&[]), None);
+        assert_eq!(
+            refund_arrival(&[(PayoutStatus::Sent, day("2026-11-02"))]),
+            Some((RefundArrival::Paying, day("2026-11-02")))
+        );
+        let returned_then_paid =
+            [(PayoutStatus::Returned, day("2026-11-03")), (PayoutStatus::Paid, day("2026-11-06"))];
+        assert_eq!(refund_arrival(&returned_then_paid), Some((RefundArrival::Paid, day("2026-11-06"))));
+        assert_eq!(
+            refund_arrival(&[(PayoutStatus::Failed, day("2026-11-03"))]),
+            Some((RefundArrival::Failed, day("2026-11-03")))
+        );
+    }
 
     fn reported(
         status: PayoutStatus,

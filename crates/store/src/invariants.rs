@@ -71,6 +71,22 @@ pub async fn refunds(conn: &mut Conn) -> StoreResult<Vec<RefundFacts>> {
     Ok(sqlx::query_as("SELECT id, status, paid_fen FROM deposit_refunds ORDER BY id").fetch_all(conn).await?)
 }
 
+/// A creator's commission as the invariants see it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CommissionFacts {
+    pub id: i64,
+    pub status: String,
+    pub amount_fen: i64,
+    /// Empty for a commission paid before payouts existed (its money stayed in commission_payable).
+    pub charged_at_ms: Option<i64>,
+}
+
+pub async fn commissions(conn: &mut Conn) -> StoreResult<Vec<CommissionFacts>> {
+    Ok(sqlx::query_as("SELECT id, status, amount_fen, charged_at_ms FROM commissions ORDER BY id")
+        .fetch_all(conn)
+        .await?)
+}
+
 /// A verification's fee as the invariants see it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FeeFacts {

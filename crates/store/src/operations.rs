@@ -596,7 +596,23 @@ pub struct DueRow {
     /// The ledger transfer (commissions) or the invoice number (invoices), once done.
     pub done_ref: Option<String>,
     pub created_at_ms: i64,
+    /// When the creator was paid (commissions) or the invoice issued.
     pub done_at_ms: Option<i64>,
+    /// A commission's payee as far as it may be shown (never the full number); none for invoices.
+    pub payee_holder_name: Option<String>,
+    pub payee_bank_name: Option<String>,
+    pub payee_last4: Option<String>,
+    /// When the merchant paid a commission (its money left the shop); none for invoices.
+    pub charged_at_ms: Option<i64>,
+}
+
+/// Where a creator's commission is paid: the number sealed, its last four digits to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommissionPayee {
+    pub holder_name: String,
+    pub bank_name: String,
+    pub account_sealed: String,
+    pub account_last4: String,
 }
 
 /// Which table a due item lives in.
@@ -625,11 +641,15 @@ impl DueTable {
         match self {
             DueTable::Commissions => {
                 "SELECT id, shop_id, order_id, creator_id AS party, amount_fen, status, \
-                 CAST(transfer_seq AS TEXT) AS done_ref, created_at_ms, paid_at_ms AS done_at_ms FROM commissions"
+                 CAST(transfer_seq AS TEXT) AS done_ref, created_at_ms, paid_at_ms AS done_at_ms, \
+                 payee_holder_name, payee_bank_name, payee_account_last4 AS payee_last4, charged_at_ms \
+                 FROM commissions"
             }
             DueTable::Invoices => {
                 "SELECT id, shop_id, order_id, title AS party, amount_fen, status, invoice_number AS done_ref, \
-                 created_at_ms, issued_at_ms AS done_at_ms FROM invoice_requests"
+                 created_at_ms, issued_at_ms AS done_at_ms, CAST(NULL AS TEXT) AS payee_holder_name, \
+                 CAST(NULL AS TEXT) AS payee_bank_name, CAST(NULL AS TEXT) AS payee_last4, \
+                 CAST(NULL AS BIGINT) AS charged_at_ms FROM invoice_requests"
             }
         }
     }
@@ -641,20 +661,84 @@ pub async fn insert_commission(
     order_id: Option<i64>,
     creator_id: &str,
     amount_fen: i64,
+    payee: Option<&CommissionPayee>,
     now_ms: i64,
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "INSERT INTO commissions (shop_id, order_id, creator_id, amount_fen, status, created_at_ms) \
-         VALUES ($1, $2, $3, $4, 'owed', $5) RETURNING id",
+        "INSERT INTO commissions (shop_id, order_id, creator_id, amount_fen, status, created_at_ms, \
+         payee_holder_name, payee_bank_name, payee_account_sealed, payee_account_last4) \
+         VALUES ($1, $2, $3, $4, 'owed', $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(shop_id)
     .bind(order_id)
     .bind(creator_id)
     .bind(amount_fen)
     .bind(now_ms)
+    .bind(payee.map(|p| p.holder_name.clone()))
+    .bind(payee.map(|p| p.bank_name.clone()))
+    .bind(payee.map(|p| p.account_sealed.clone()))
+    .bind(payee.map(|p| p.account_last4.clone()))
     .fetch_one(conn)
     .await?
     .try_get(0)?)
+}
+
+/// A commission's payee, with the sealed number (for its payout only).
+pub async fn commission_payee(conn: &mut Conn, id: i64) -> StoreResult<Option<CommissionPayee>> {
+    let row = sqlx::query(
+        "SELECT payee_holder_name, payee_bank_name, payee_account_sealed, payee_account_last4 \
+         FROM commissions WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let field = |i: usize| row.try_get::<Option<String>, _>(i);
+    Ok(match (field(0)?, field(1)?, field(2)?, field(3)?) {
+        (Some(holder_name), Some(bank_name), Some(account_sealed), Some(account_last4)) => {
+            Some(CommissionPayee { holder_name, bank_name, account_sealed, account_last4 })
+        }
+        _ => None,
+    })
+}
+
+pub async fn set_commission_payee(conn: &mut Conn, id: i64, payee: &CommissionPayee) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE commissions SET payee_holder_name = $1, payee_bank_name = $2, payee_account_sealed = $3, \
+         payee_account_last4 = $4 WHERE id = $5",
+    )
+    .bind(&payee.holder_name)
+    .bind(&payee.bank_name)
+    .bind(&payee.account_sealed)
+    .bind(&payee.account_last4)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves a commission from one status to another, setting when the merchant paid or when the
+/// creator was paid where given; false when it was not in `from`.
+pub async fn move_commission(
+    conn: &mut Conn,
+    id: i64,
+    from: &str,
+    to: &str,
+    charged_at_ms: Option<i64>,
+    paid_at_ms: Option<i64>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE commissions SET status = $1, charged_at_ms = COALESCE($2, charged_at_ms), \
+         paid_at_ms = COALESCE($3, paid_at_ms) WHERE id = $4 AND status = $5",
+    )
+    .bind(to)
+    .bind(charged_at_ms)
+    .bind(paid_at_ms)
+    .bind(id)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn set_commission_transfer(conn: &mut Conn, id: i64, seq: i64) -> StoreResult<()> {

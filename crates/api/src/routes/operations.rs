@@ -16,6 +16,7 @@ use crate::openapi::{Doc, Method, Routes};
 use app::operations::{
     CaseRow, CaseTable, ConversationView, DueRow, DueTable, MessageRow, OrderRow, ProductRow,
 };
+use app::payouts::PayeeInput;
 use domain::auth::Role;
 
 type Created = ApiResult<(StatusCode, axum::Json<Value>)>;
@@ -188,8 +189,16 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("settlement", "Record a creator's commission")
                 .roles(SERVICE)
                 .status(201)
-                .body(r#"{"creator_id":"creator-1","amount_fen":590,"order_id":1}"#),
+                .body(r#"{"creator_id":"creator-1","amount_fen":590,"order_id":1,"payee":{"holder_name":"陈杰","bank_name":"招商银行","account_number":"6225880123456789"}}"#),
             post_commission,
+        )
+        .add(
+            Method::Put,
+            "/api/v1/commissions/{id}/payee",
+            Doc::new("settlement", "Where a creator's commission is paid; pays out a waiting or failed one again")
+                .roles(SERVICE)
+                .body(r#"{"holder_name":"陈杰","bank_name":"招商银行","account_number":"6225880123456789"}"#),
+            put_commission_payee,
         )
         .add(
             Method::Get,
@@ -278,7 +287,7 @@ fn due_json(d: &DueRow, table: DueTable) -> Value {
         DueTable::Commissions => ("creator_id", "transfer_id"),
         DueTable::Invoices => ("title", "invoice_number"),
     };
-    json!({
+    let mut body = json!({
         "id": d.id,
         "shop_id": d.shop_id,
         "order_id": d.order_id,
@@ -288,7 +297,17 @@ fn due_json(d: &DueRow, table: DueTable) -> Value {
         done: d.done_ref,
         "created_at": china_time(d.created_at_ms),
         "done_at": d.done_at_ms.and_then(china_time),
-    })
+    });
+    if table == DueTable::Commissions {
+        body["charged_at"] = json!(d.charged_at_ms.and_then(china_time));
+        body["payee"] = match (&d.payee_holder_name, &d.payee_bank_name, &d.payee_last4) {
+            (Some(holder), Some(bank), Some(last4)) => {
+                json!({ "holder_name": holder, "bank_name": bank, "account_last4": last4 })
+            }
+            _ => Value::Null,
+        };
+    }
+    body
 }
 
 fn message_json(m: &MessageRow) -> Value {
@@ -536,6 +555,22 @@ struct NewCommission {
     creator_id: String,
     amount_fen: i64,
     order_id: Option<i64>,
+    payee: Option<PayeeBody>,
+}
+
+/// Where a creator is paid.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PayeeBody {
+    holder_name: String,
+    bank_name: String,
+    account_number: String,
+}
+
+impl From<PayeeBody> for PayeeInput {
+    fn from(b: PayeeBody) -> Self {
+        PayeeInput { holder_name: b.holder_name, bank_name: b.bank_name, account_number: b.account_number }
+    }
 }
 
 async fn post_commission(
@@ -544,8 +579,22 @@ async fn post_commission(
     Path(id): Path<i64>,
     Json(b): Json<NewCommission>,
 ) -> Created {
-    let due = state.app.record_commission(&auth.0, id, &b.creator_id, b.amount_fen, b.order_id).await?;
+    let payee = b.payee.map(PayeeInput::from);
+    let due = state
+        .app
+        .record_commission(&auth.0, id, &b.creator_id, b.amount_fen, b.order_id, payee.as_ref())
+        .await?;
     Ok(made(due_json(&due, DueTable::Commissions)))
+}
+
+async fn put_commission_payee(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(b): Json<PayeeBody>,
+) -> Answer {
+    let due = state.app.set_commission_payee(&auth.0, id, &PayeeInput::from(b)).await?;
+    Ok(axum::Json(due_json(&due, DueTable::Commissions)))
 }
 
 async fn get_commissions(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
@@ -568,7 +617,8 @@ async fn post_pay_commission(
     let body: &[u8] = if body.is_empty() { b"{}" } else { &body };
     let (claim, _): (_, Empty) = money_request(&auth.0, &[Role::Merchant], &headers, uri.path(), body)?;
     let outcome = state.app.pay_commission(&auth.0, id, claim).await?;
-    let body = json!({ "id": id, "status": "paid", "transfer_id": outcome.transfer_ids.first(), "withdrawable_fen": outcome.balance_fen });
+    let due = state.app.due(auth.actor(), DueTable::Commissions, id).await?;
+    let body = json!({ "id": id, "status": due.status, "transfer_id": outcome.transfer_ids.first(), "withdrawable_fen": outcome.balance_fen });
     Ok(created(body, outcome.replayed))
 }
 

@@ -135,6 +135,7 @@ fn entry_json(e: &DepositEntry) -> Value {
         "amount_fen": e.amount_fen,
         "held_change_fen": e.held_change_fen,
         "balance_after_fen": e.balance_after_fen,
+        "payout": e.arrival.as_ref().map(|(arrival, on)| json!({ "status": arrival.as_str(), "on": on })),
     })
 }
 

@@ -151,8 +151,11 @@ async fn every_check_fails_then_passes(backend: Backend) {
     let case = f.app.open_after_sales(&f.service, completed.id, "refund", "尺码不合适").await.unwrap();
     let complaint = f.app.open_complaint(&f.service, s.id, "buyer-3", "客服态度差").await.unwrap();
     let message = f.app.buyer_message(&f.service, s.id, "buyer-4", "什么时候发货？").await.unwrap();
-    let commission =
-        f.app.record_commission(&f.service, s.id, "creator-1", 1_000, Some(completed.id)).await.unwrap();
+    let commission = f
+        .app
+        .record_commission(&f.service, s.id, "creator-1", 1_000, Some(completed.id), None)
+        .await
+        .unwrap();
     let invoice = f.app.request_invoice(&f.service, completed.id, ENTITY).await.unwrap();
     let penalty = f
         .app

@@ -8,10 +8,11 @@ use std::future::Future;
 use std::sync::Arc;
 
 use app::ledger::{IdempotencyClaim, LedgerReport};
-use app::payouts::PayoutView;
+use app::operations::{DueRow, DueTable};
+use app::payouts::{PayeeInput, PayoutView};
 use app::shops::{NewShopInput, ShopRow};
 use app::{App, AppConfig, AppError, Code, Ctx, ManualClock};
-use domain::payouts::{DifferenceKind, Report};
+use domain::payouts::{DifferenceKind, RefundArrival, Report};
 use test_support::{Backend, TestDb, both_backends};
 
 use crate::support::{at, user};
@@ -121,6 +122,19 @@ async fn feed_of_type(f: &Fixture, kind: &str) -> Vec<serde_json::Value> {
     page.events.into_iter().filter(|e| e.event_type == kind).map(|e| e.data).collect()
 }
 
+/// What the shop's deposit statement says of its refund's money.
+async fn refund_arrival(f: &Fixture, shop: i64) -> Option<(RefundArrival, String)> {
+    let page = f.app.deposit_entries(&f.merchant.actor, shop, Some(100), None).await.unwrap();
+    let lines: Vec<_> = page.items.into_iter().filter(|e| e.reason == "deposit_refund").collect();
+    assert_eq!(lines.len(), 1, "one refund line");
+    lines[0].arrival.clone()
+}
+
+fn china_today(f: &Fixture) -> String {
+    use app::Clock;
+    (f.clock.now() + chrono::Duration::hours(8)).date_naive().to_string()
+}
+
 async fn balance(f: &Fixture, code: &str) -> i64 {
     let mut conn = f.app.db().read().await.unwrap();
     let accounts = store::ledger::all_accounts(&mut conn).await.unwrap();
@@ -135,6 +149,7 @@ both_backends!(
 );
 
 both_backends!(ledger_verify_names_each_broken_payout);
+both_backends!(commissions_are_paid_only_when_their_payout_is, racing_payees_send_one_payout);
 
 async fn execute(f: &Fixture, sql: &str) {
     let mut tx = f.app.db().begin().await.unwrap();
@@ -268,6 +283,11 @@ async fn a_returned_payout_is_paid_again_once(backend: Backend) {
     let again = f.app.report_payout(&f.service, first, failed("收款账户已销户")).await.unwrap();
     assert_eq!(again.payout, returned.payout);
     assert_eq!(refund_status(&f, refund).await, "payout_failed", "owed again");
+    assert_eq!(
+        refund_arrival(&f, s.id).await,
+        Some((RefundArrival::Failed, china_today(&f))),
+        "the statement says the refund failed, and since when"
+    );
     assert_eq!(balance(&f, "payouts_in_flight").await, 0);
     assert_eq!(balance(&f, "refunds_payable").await, 30_000, "the money is back where it came from");
     let notices = f.app.notifications(&f.merchant.actor, true, None, None).await.unwrap().items;
@@ -295,8 +315,17 @@ async fn a_returned_payout_is_paid_again_once(backend: Backend) {
     assert_eq!(feed_of_type(&f, "payout.requested").await.len(), 2);
     assert_ledger_valid(&f).await;
 
+    assert_eq!(refund_arrival(&f, s.id).await.map(|(a, _)| a), Some(RefundArrival::Paying));
     f.app.report_payout(&f.service, second.payout.id, paid("2026-05-06")).await.unwrap();
     assert_eq!(refund_status(&f, refund).await, "paid");
+    assert_eq!(refund_arrival(&f, s.id).await, Some((RefundArrival::Paid, "2026-05-06".to_owned())));
+    let csv = f.app.deposit_statement_csv(&f.merchant.actor, s.id).await.unwrap();
+    let line = csv.lines().find(|l| l.contains("保证金退还")).unwrap_or_else(|| panic!("{csv}"));
+    assert!(line.contains("\"已到账 2026-05-06\""), "{line}");
+    assert!(
+        csv.lines().any(|l| l.contains("\"充值\"")) && !csv.contains("top_up"),
+        "words, not codes: {csv}"
+    );
     assert_eq!(balance(&f, "refunds_payable").await, 0);
     assert_eq!(balance(&f, "payouts_in_flight").await, 0);
     let late = f.app.report_payout(&f.service, first, paid("2026-05-06")).await.unwrap_err();
@@ -688,4 +717,169 @@ async fn badge_events(backend: Backend) {
     let (types, data, _) = events_since(&f, cursor).await;
     assert_eq!(types, ["badge.expired"]);
     assert_eq!(data[0]["account_id"].as_i64(), Some(account.id));
+}
+
+fn payee(number: &str) -> PayeeInput {
+    PayeeInput {
+        holder_name: "陈杰".into(), bank_name: "招商银行".into(), account_number: number.into()
+    }
+}
+
+async fn commission(f: &Fixture, id: i64) -> DueRow {
+    f.app.due(&f.merchant.actor, DueTable::Commissions, id).await.unwrap()
+}
+
+async fn commission_payouts(f: &Fixture, id: i64) -> Vec<PayoutView> {
+    let page = f.app.payouts(&f.service.actor, None, None, None, Some(100)).await.unwrap();
+    let mut list: Vec<_> =
+        page.items.into_iter().filter(|v| v.payout.reference == format!("commission:{id}")).collect();
+    list.reverse();
+    list
+}
+
+/// A shop with 10,000 fen withdrawable from one settled order.
+async fn trading_shop(f: &Fixture, name: &str) -> ShopRow {
+    let s = shop(f, name).await;
+    let product = f.app.create_product(&f.merchant, s.id, "T恤", 10_000).await.unwrap();
+    let order = f.app.create_order(&f.service, s.id, product.id, "buyer-1", 10_000).await.unwrap();
+    f.app.ship_order(&f.merchant, order.id).await.unwrap();
+    f.app.complete_order(&f.service, order.id).await.unwrap();
+    run_jobs_on(f, "2026-03-20").await;
+    assert_eq!(f.app.settlement(&f.merchant.actor, s.id).await.unwrap().withdrawable_fen, 10_000);
+    s
+}
+
+/// A commission is paid out to the creator through the channel and reads paid only when the
+/// channel says so; without a payee its money waits in `commission_payable`; a returned payout
+/// puts it back and the platform's new payee sends it again; `ledger verify` at every step.
+async fn commissions_are_paid_only_when_their_payout_is(backend: Backend) {
+    let f = fixture(backend).await;
+    let s = trading_shop(&f, "佣金店").await;
+    let refused =
+        f.app.record_commission(&f.service, s.id, "达人-阿杰", 1_000, None, Some(&payee("12-34"))).await;
+    assert_eq!(refused.unwrap_err().code, Code::InvalidField, "a bad account number is refused");
+    assert!(
+        f.app.dues(&f.merchant.actor, DueTable::Commissions, s.id).await.unwrap().is_empty(),
+        "and stores nothing"
+    );
+
+    // Known payee: paying, then paid only when the channel reports it paid.
+    let known = payee("6225 8801 2345 6789");
+    let a = f.app.record_commission(&f.service, s.id, "达人-阿杰", 1_000, None, Some(&known)).await.unwrap();
+    assert_eq!((a.status.as_str(), a.payee_last4.as_deref()), ("owed", Some("6789")));
+    f.app.pay_commission(&f.merchant, a.id, claim(&f.merchant, "c-a")).await.unwrap();
+    let replay = f.app.pay_commission(&f.merchant, a.id, claim(&f.merchant, "c-a")).await.unwrap();
+    assert!(replay.replayed, "one payment per key");
+    let a_now = commission(&f, a.id).await;
+    assert_eq!(a_now.status, "paying");
+    assert!(a_now.charged_at_ms.is_some() && a_now.done_at_ms.is_none(), "charged, not yet arrived");
+    assert_eq!(f.app.settlement(&f.merchant.actor, s.id).await.unwrap().withdrawable_fen, 9_000);
+    assert_eq!((balance(&f, "commission_payable").await, balance(&f, "payouts_in_flight").await), (0, 1_000));
+    let payouts = commission_payouts(&f, a.id).await;
+    assert_eq!(payouts.len(), 1);
+    let first = &payouts[0].payout;
+    assert_eq!(
+        (first.purpose.as_str(), first.holder_name.as_str(), first.account_last4.as_str()),
+        ("commission", "陈杰", "6789")
+    );
+    let instruction = feed_of_type(&f, "payout.requested").await;
+    assert!(
+        instruction
+            .iter()
+            .any(|d| d["reference"] == format!("commission:{}", a.id) && d["purpose"] == "commission")
+    );
+    assert_eq!(
+        f.app.payout(&f.service.actor, first.id).await.unwrap().account_number.as_deref(),
+        Some("6225880123456789"),
+        "the channel reads the number in clear"
+    );
+    assert_ledger_valid(&f).await;
+    f.app.report_payout(&f.service, first.id, sent("CH-C1")).await.unwrap();
+    assert_eq!(commission(&f, a.id).await.status, "paying", "sent is not paid");
+    f.app.report_payout(&f.service, first.id, paid("2026-03-23")).await.unwrap();
+    let a_now = commission(&f, a.id).await;
+    assert_eq!(a_now.status, "paid");
+    assert!(a_now.done_at_ms.is_some());
+    assert_eq!(balance(&f, "payouts_in_flight").await, 0);
+    let late = f.app.set_commission_payee(&f.service, a.id, &known).await.unwrap_err();
+    assert_eq!(late.code, Code::StatusConflict, "a paid commission takes no new payee");
+    assert_ledger_valid(&f).await;
+
+    // No payee yet: the money waits; the payee comes; the payout is returned; a new payee; paid.
+    let b = f.app.record_commission(&f.service, s.id, "达人-木木", 500, None, None).await.unwrap();
+    f.app.pay_commission(&f.merchant, b.id, claim(&f.merchant, "c-b")).await.unwrap();
+    assert_eq!(commission(&f, b.id).await.status, "awaiting_payee");
+    assert_eq!(balance(&f, "commission_payable").await, 500);
+    assert!(commission_payouts(&f, b.id).await.is_empty());
+    assert_ledger_valid(&f).await;
+    let given = f.app.set_commission_payee(&f.service, b.id, &payee("6217 0000 1111 2222")).await.unwrap();
+    assert_eq!((given.status.as_str(), given.payee_last4.as_deref()), ("paying", Some("2222")));
+    assert_eq!(balance(&f, "commission_payable").await, 0);
+    let b1 = commission_payouts(&f, b.id).await[0].payout.id;
+    f.app.report_payout(&f.service, b1, sent("CH-C2")).await.unwrap();
+    f.app.report_payout(&f.service, b1, failed("户名与账号不符")).await.unwrap();
+    assert_eq!(commission(&f, b.id).await.status, "payout_failed");
+    assert_eq!((balance(&f, "commission_payable").await, balance(&f, "payouts_in_flight").await), (500, 0));
+    let notices = f.app.notifications(&f.merchant.actor, true, None, None).await.unwrap().items;
+    assert!(
+        notices.iter().any(|n| n.kind == "payout.failed" && n.text_zh.contains("无需您操作")),
+        "{notices:?}"
+    );
+    assert_ledger_valid(&f).await;
+    f.app.set_commission_payee(&f.service, b.id, &payee("6217 0000 3333 4444")).await.unwrap();
+    let again = commission_payouts(&f, b.id).await;
+    assert_eq!(again.len(), 2);
+    assert_eq!(
+        (again[1].payout.status.as_str(), again[1].payout.account_last4.as_str()),
+        ("requested", "4444")
+    );
+    f.app.report_payout(&f.service, again[1].payout.id, paid("2026-03-25")).await.unwrap();
+    assert_eq!(commission(&f, b.id).await.status, "paid");
+    assert_eq!((balance(&f, "commission_payable").await, balance(&f, "payouts_in_flight").await), (0, 0));
+    assert_ledger_valid(&f).await;
+
+    // Only the platform gives payees; a commission read as paid without a paid payout is named.
+    let denied = f.app.set_commission_payee(&f.merchant, b.id, &known).await.unwrap_err();
+    assert_eq!(denied.code, Code::Forbidden);
+    let c = f.app.record_commission(&f.service, s.id, "达人-小雨", 300, None, Some(&known)).await.unwrap();
+    f.app.pay_commission(&f.merchant, c.id, claim(&f.merchant, "c-c")).await.unwrap();
+    execute(&f, &format!("UPDATE commissions SET status = 'paid' WHERE id = {}", c.id)).await;
+    match f.app.verify_ledger().await.unwrap() {
+        LedgerReport::Invariants(problems) => {
+            let line = format!("commission {} is paid with 1 payouts in flight and 0 paid", c.id);
+            assert!(problems.iter().any(|p| p.contains(&line)), "{problems:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    execute(&f, &format!("UPDATE commissions SET status = 'paying' WHERE id = {}", c.id)).await;
+    assert_ledger_valid(&f).await;
+}
+
+/// Sixteen payees given at once for a commission whose payout failed: one new payout.
+async fn racing_payees_send_one_payout(backend: Backend) {
+    let f = fixture(backend).await;
+    let s = trading_shop(&f, "竞速佣金店").await;
+    let c = f
+        .app
+        .record_commission(&f.service, s.id, "达人-阿杰", 800, None, Some(&payee("6225880123456789")))
+        .await
+        .unwrap();
+    f.app.pay_commission(&f.merchant, c.id, claim(&f.merchant, "c-r")).await.unwrap();
+    let first = commission_payouts(&f, c.id).await[0].payout.id;
+    f.app.report_payout(&f.service, first, failed("账户冻结")).await.unwrap();
+    let results = race(|n| {
+        let (app, service) = (f.app.clone(), f.service.clone());
+        async move { app.set_commission_payee(&service, c.id, &payee(&format!("621700001111{n:04}"))).await }
+    })
+    .await;
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "{results:?}");
+    for error in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(error.code, Code::StatusConflict, "{error:?}");
+    }
+    let payouts = commission_payouts(&f, c.id).await;
+    assert_eq!(payouts.len(), 2, "one new payout");
+    assert_eq!(commission(&f, c.id).await.status, "paying");
+    assert_eq!(feed_of_type(&f, "payout.requested").await.len(), 2);
+    assert_ledger_valid(&f).await;
 }

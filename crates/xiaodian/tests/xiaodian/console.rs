@@ -292,7 +292,10 @@ async fn deposit_violation_and_appeal_pages_in_chromium() {
     assert_eq!(csv["head"], serde_json::json!([0xEF, 0xBB, 0xBF]), "the CSV starts with a byte-order mark");
     let csv_text = csv["text"].as_str().unwrap();
     assert!(
-        csv_text.contains("top_up") && csv_text.contains("penalty") && csv_text.contains("-100.00"),
+        csv_text.contains("\"充值\"")
+            && csv_text.contains("\"违规罚款\"")
+            && csv_text.contains("-100.00")
+            && !csv_text.contains("top_up"),
         "{csv_text}"
     );
 

@@ -410,7 +410,8 @@ async fn appeals_and_statement_over_http(backend: Backend) {
     let lines: Vec<&str> = csv.text.lines().collect();
     assert_eq!(lines.len(), 5, "a header and four entries:\n{}", csv.text);
     assert!(lines[1].contains("银行流水-1") && lines[1].ends_with(",300.00"), "{}", lines[1]);
-    assert!(lines[4].contains("penalty_reversal") && lines[4].ends_with(",290.00"), "{}", lines[4]);
+    assert!(lines[4].contains("\"罚款退回\"") && lines[4].ends_with(",290.00"), "{}", lines[4]);
+    assert!(!csv.text.contains("penalty_reversal"), "words, not codes: {}", csv.text);
     let page = merchant.get(&format!("/api/v1/shops/{shop}/deposit/entries?limit=3")).await;
     assert_eq!(page.json["items"].as_array().unwrap().len(), 3);
     let cursor = page.json["next_cursor"].as_str().expect("a next page");

@@ -95,6 +95,76 @@ fn reconcile(db: &TestDb, text: &str) -> (i32, String) {
 }
 
 both_backends!(refund_payout_story, crash_between_decision_feed_and_reports);
+both_backends!(commission_payout_story);
+
+/// A creator's commission through the binary: recorded with the creator's payee, paid by the
+/// merchant (paying, not paid), its instruction on the feed, sent then returned (the money back
+/// in commission_payable), a bad payee refused, a new payee paid out again and only then paid.
+async fn commission_payout_story(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    add_users(&db.url);
+    let server = serve(&db, "2026-05-04T10:00:00+08:00");
+    let (admin, merchant, service) =
+        (login(&server, "admin").await, login(&server, "m1").await, login(&server, "svc").await);
+    let entity = "佣金店有限公司";
+    let body =
+        json!({"name": "佣金店", "entity_type": "enterprise", "entity_name": entity, "category": "food"});
+    let shop = ok(merchant.post("/api/v1/shops", &body).await).await["id"].as_i64().unwrap();
+    let product = json!({"title": "夏季T恤", "price_fen": 10_000});
+    let product = ok(merchant.post(&format!("/api/v1/shops/{shop}/products"), &product).await).await;
+    let order = json!({"product_id": product["id"], "buyer_id": "buyer-1", "amount_fen": 10_000});
+    let order =
+        ok(service.post(&format!("/api/v1/shops/{shop}/orders"), &order).await).await["id"].as_i64().unwrap();
+    ok(merchant.post(&format!("/api/v1/orders/{order}/ship"), &json!({})).await).await;
+    ok(service.post(&format!("/api/v1/orders/{order}/complete"), &json!({})).await).await;
+    at(&admin, "2026-05-20T10:00:00+08:00").await;
+
+    let creator =
+        json!({"holder_name": "陈杰", "bank_name": "招商银行", "account_number": "6225880123456789"});
+    let path = format!("/api/v1/shops/{shop}/commissions");
+    let bad = json!({"creator_id": "达人-阿杰", "amount_fen": 1_000, "payee": {"holder_name": "陈杰", "bank_name": "招商银行", "account_number": "12"}});
+    service.post(&path, &bad).await.assert_problem(400, "invalid_field");
+    let new = json!({"creator_id": "达人-阿杰", "amount_fen": 1_000, "order_id": order, "payee": creator});
+    let commission = ok(service.post(&path, &new).await).await;
+    assert_eq!(
+        (commission["status"].as_str(), commission["payee"]["account_last4"].as_str()),
+        (Some("owed"), Some("6789"))
+    );
+    assert!(commission["payee"].get("account_number").is_none(), "never the number");
+    let id = commission["id"].as_i64().unwrap();
+    let pay = format!("/api/v1/commissions/{id}/pay");
+    let paid = merchant.post_with(&pay, &[("Idempotency-Key", "pay-c1")], &json!({})).await;
+    assert_eq!((paid.status, paid.json["status"].as_str()), (201, Some("paying")), "{}", paid.text);
+    let (events, _) = feed(&service, "0").await;
+    let instruction: Vec<&Value> = events.iter().filter(|e| e["type"] == "payout.requested").collect();
+    assert_eq!(instruction.len(), 1, "{events:?}");
+    assert_eq!(instruction[0]["data"]["reference"], format!("commission:{id}"));
+    let first = instruction[0]["data"]["payout_id"].as_i64().unwrap();
+    verify_ledger(&db);
+
+    ok(service.post(&format!("/api/v1/payouts/{first}/sent"), &json!({"channel_ref": "CH-C1"})).await).await;
+    ok(service.post(&format!("/api/v1/payouts/{first}/failed"), &json!({"reason": "户名与账号不符"})).await)
+        .await;
+    let list = ok(merchant.get(&path).await).await;
+    assert_eq!(list["items"][0]["status"], "payout_failed", "{list}");
+    verify_ledger(&db);
+    let payee = format!("/api/v1/commissions/{id}/payee");
+    merchant.put(&payee, &creator).await.assert_problem(403, "forbidden");
+    let fixed =
+        json!({"holder_name": "陈杰", "bank_name": "中国工商银行", "account_number": "6212261002003456"});
+    let again = ok(service.put(&payee, &fixed).await).await;
+    assert_eq!(again["status"], "paying");
+    service.put(&payee, &fixed).await.assert_problem(409, "status_conflict");
+    let (events, _) = feed(&service, "0").await;
+    let second = *payout_ids(&events).last().unwrap();
+    assert_ne!(second, first);
+    ok(service.post(&format!("/api/v1/payouts/{second}/paid"), &json!({"paid_at": "2026-05-21"})).await)
+        .await;
+    let list = ok(merchant.get(&path).await).await;
+    assert_eq!(list["items"][0]["status"], "paid", "{list}");
+    assert!(list["items"][0]["done_at"].is_string());
+    verify_ledger(&db);
+}
 
 async fn refund_payout_story(backend: Backend) {
     let db = TestDb::new(backend).await;
