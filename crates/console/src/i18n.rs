@@ -719,6 +719,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("commission_status_owed", "待支付", "Owed"),
     ("creator_payee", "达人收款账户", "Creator's account"),
     ("commission_charged", "您已支付于", "You paid it on"),
+    ("commission_arrived", "支付 / 到账", "Pay / arrived"),
     ("commission_status_awaiting_payee", "待达人提供收款账户", "Waiting for the creator's payout account"),
     ("commission_status_paying", "打款中", "Being paid out"),
     (

@@ -938,7 +938,7 @@ async fn settlement_response(
                     table {
                         tr {
                             th { "#" } th { (t(lang, "creator")) } th { (t(lang, "order")) } th { (t(lang, "amount")) }
-                            th { (t(lang, "status")) } th { (t(lang, "created_at")) } th {}
+                            th { (t(lang, "status")) } th { (t(lang, "created_at")) } th { (t(lang, "commission_arrived")) }
                         }
                         @for due in &commissions {
                             tr.commission data-commission-id=(due.id) data-status=(due.status) {
