@@ -40,6 +40,8 @@ impl Backend {
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// SQLite only: the one connection every write transaction runs on.
+    writer: Option<AnyPool>,
     backend: Backend,
     /// SQLite allows one writer at a time; taking turns in-process keeps waiting writers off the
     /// pool's connections. PostgreSQL has none: it locks rows.
@@ -140,38 +142,18 @@ impl Db {
             create_private(path)?;
         }
         let options = AnyConnectOptions::from_str(&sqlx_url)?.disable_statement_logging();
-        let pool = AnyPoolOptions::new()
-            .max_connections(connections_max.max(2))
-            .acquire_timeout(Duration::from_secs(30))
-            // A broken connection fails its query and is replaced; pinging before every acquire
-            // would cost a round trip on the hot path.
-            .test_before_acquire(false)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute(sqlx::raw_sql(&format!(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
-                             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;"
-                        )))
-                        .await?;
-                    } else {
-                        conn.execute(sqlx::raw_sql(
-                            // Custom plans: a generic plan cached while a table was nearly empty
-                            // (for example the idempotency keys at start) can scan the whole key
-                            // range later; re-planning a short statement costs microseconds.
-                            "SET synchronous_commit = on; SET TIME ZONE 'UTC'; \
-                             SET plan_cache_mode = force_custom_plan;",
-                        ))
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
+        let pool = pool_options(backend, connections_max.max(2)).connect_with(options.clone()).await?;
+        // SQLite's writes all go through one connection whose page cache stays warm: a connection
+        // that did not make the last write discards its cache (and remaps its mmap) when it next
+        // begins, which cost the ledger's writer more than the writes themselves.
+        let writer = match backend {
+            Backend::Sqlite => Some(
+                pool_options(backend, 1).idle_timeout(None).max_lifetime(None).connect_with(options).await?,
+            ),
+            Backend::Postgres => None,
+        };
         let write_turn = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Db { pool, backend, write_turn })
+        Ok(Db { pool, writer, backend, write_turn })
     }
 
     /// The migrations this binary carries for its engine.
@@ -218,16 +200,52 @@ impl Db {
         };
         // BEGIN IMMEDIATE takes SQLite's write lock up front, so a transaction that reads before
         // it writes cannot lose a race to another process's writer (busy_timeout makes it wait).
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        let tx = match (&self.writer, self.backend) {
+            (Some(writer), _) => writer.begin_with("BEGIN IMMEDIATE").await?,
+            (None, Backend::Sqlite) => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            (None, Backend::Postgres) => self.pool.begin().await?,
         };
         Ok(WriteTx { tx, _turn: turn })
     }
 
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
+}
+
+/// The pool settings of both engines: session settings on every new connection.
+fn pool_options(backend: Backend, connections_max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections_max)
+        .acquire_timeout(Duration::from_secs(30))
+        // A broken connection fails its query and is replaced; pinging before every acquire
+        // would cost a round trip on the hot path.
+        .test_before_acquire(false)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    conn.execute(sqlx::raw_sql(&format!(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+                         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;"
+                    )))
+                    .await?;
+                } else {
+                    conn.execute(sqlx::raw_sql(
+                        // Custom plans: a generic plan cached while a table was nearly empty
+                        // (for example the idempotency keys at start) can scan the whole key
+                        // range later; re-planning a short statement costs microseconds.
+                        "SET synchronous_commit = on; SET TIME ZONE 'UTC'; \
+                         SET plan_cache_mode = force_custom_plan;",
+                    ))
+                    .await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 /// The suffix that locks the selected rows until the transaction ends. SQLite needs none: a write

@@ -34,6 +34,13 @@ pub enum BenchCommand {
         /// Shops the top-ups are spread over.
         #[arg(long, default_value_t = 1_000)]
         shops: u64,
+        /// Also measure the engine's storage limit in the same run, before and after the ledger
+        /// (plain SQL transfers through the same pool; see `store::raw_limit`), and print the ratio.
+        #[arg(long)]
+        raw: bool,
+        /// Transfers of each raw measurement.
+        #[arg(long, default_value_t = 20_000)]
+        raw_transfers: u64,
     },
     /// Latency of the closure checks of one shop with many orders, conversations and after-sales
     /// cases (`App::closure_checks`, what `GET /api/v1/shops/{id}/closure/checks` runs).
@@ -98,8 +105,9 @@ pub(crate) fn progress(total: u64) -> ProgressBar {
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
-        BenchCommand::Ledger { db, transfers, concurrency, shops } => {
-            ledger(db, transfers, concurrency, shops).await
+        BenchCommand::Ledger { db, transfers, concurrency, shops, raw, raw_transfers } => {
+            let raw = raw.then_some(raw_transfers);
+            ledger(db, transfers, concurrency, shops, raw).await
         }
         BenchCommand::Closure { db, orders, conversations, after_sales, iterations } => {
             let sizes = Sizes { orders, conversations, after_sales };
@@ -142,10 +150,28 @@ async fn ledger(
     transfers: u64,
     concurrency: u64,
     shops: u64,
+    raw: Option<u64>,
 ) -> anyhow::Result<ExitCode> {
     let temp = tempfile_dir()?;
-    let app = open(db, &temp).await?;
+    let app = open(db.clone(), &temp).await?;
     let backend = app.db().backend().as_str();
+    // PostgreSQL's raw clients each hold a connection, as pgbench's do; SQLite's loop goes through
+    // the app's own pool.
+    let raw_db = match (raw, app.db().backend(), &db) {
+        (Some(_), store::Backend::Postgres, Some(url)) => {
+            Some(Db::open_unmigrated(url, concurrency.clamp(2, 90) as u32).await?)
+        }
+        _ => None,
+    };
+    let raw_db = raw_db.as_ref().unwrap_or(app.db());
+    let raw_before = match raw {
+        Some(count) => {
+            // The first writes grow the database and WAL files: not part of the limit.
+            raw_limit(raw_db, count / 4, concurrency, shops as i64, "warm-up").await?;
+            Some(raw_limit(raw_db, count, concurrency, shops as i64, "before").await?)
+        }
+        None => None,
+    };
     let suffix = format!("{}", std::process::id());
     let (merchant, service) = bench_users(&app, &suffix).await?;
     let merchant_ctx = Ctx { actor: merchant, request_id: "bench".into() };
@@ -213,8 +239,110 @@ async fn ledger(
         concurrency,
         elapsed.as_secs_f64()
     );
+    if let (Some(count), Some(before)) = (raw, raw_before) {
+        let after = raw_limit(raw_db, count, concurrency, shops as i64, "after").await?;
+        let limit = (before + after) / 2.0;
+        let (what, target) = match app.db().backend() {
+            store::Backend::Sqlite => ("the plain durable loop", 0.5),
+            store::Backend::Postgres => ("one plain transfer per transaction", 4.0),
+        };
+        println!(
+            "{backend}: ledger / raw = {:.2} ({rate:.0} against {limit:.0}/s, the mean of {before:.0} and {after:.0}: \
+             {what}; target >= {target}: {})",
+            rate / limit,
+            if rate / limit >= target { "pass" } else { "missed" }
+        );
+    }
     let _ = std::fs::remove_dir_all(&temp);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Transfers per commit of the SQLite raw loop.
+const RAW_SQLITE_PER_COMMIT: u64 = 64;
+
+/// The storage limit of the engine, in transfers per second, measured through the app's own pool:
+/// on SQLite one loop committing `RAW_SQLITE_PER_COMMIT` plain transfers per durable commit (what
+/// a single writer can do without any ledger rules); on PostgreSQL `concurrency` clients each
+/// committing one plain transfer per transaction between random accounts.
+async fn raw_limit(
+    db: &Db,
+    transfers: u64,
+    concurrency: u64,
+    accounts: i64,
+    tag: &str,
+) -> anyhow::Result<f64> {
+    let accounts = accounts.max(2);
+    {
+        let mut tx = db.begin().await?;
+        store::raw_limit::setup(&mut tx, db.backend(), accounts).await?;
+        tx.commit().await?;
+    }
+    let started = Instant::now();
+    match db.backend() {
+        store::Backend::Sqlite => {
+            let mut rng = Rng(7);
+            let mut done = 0;
+            while done < transfers {
+                let mut tx = db.begin().await?;
+                for _ in 0..RAW_SQLITE_PER_COMMIT.min(transfers - done) {
+                    let (debit, credit) = two_accounts(&mut rng, accounts);
+                    store::raw_limit::transfer(&mut tx, &format!("raw-{tag}-{done}"), debit, credit, 100)
+                        .await?;
+                    done += 1;
+                }
+                tx.commit().await?;
+            }
+        }
+        store::Backend::Postgres => {
+            let mut tasks = Vec::new();
+            let per_client = transfers / concurrency.max(1);
+            for client in 0..concurrency.max(1) {
+                let (db, tag) = (db.clone(), tag.to_owned());
+                tasks.push(tokio::spawn(async move {
+                    let mut rng = Rng(client + 1);
+                    for n in 0..per_client {
+                        let (debit, credit) = two_accounts(&mut rng, accounts);
+                        let mut tx = db.begin().await?;
+                        store::raw_limit::transfer(
+                            &mut tx,
+                            &format!("raw-{tag}-{client}-{n}"),
+                            debit,
+                            credit,
+                            100,
+                        )
+                        .await?;
+                        tx.commit().await?;
+                    }
+                    Ok::<_, store::StoreError>(())
+                }));
+            }
+            for task in tasks {
+                task.await??;
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    let mut conn = db.read().await?;
+    let (count, sum) = store::raw_limit::summary(&mut conn).await?;
+    drop(conn);
+    anyhow::ensure!(sum == 0, "the raw transfers changed the sum of balances to {sum}");
+    let mut tx = db.begin().await?;
+    store::raw_limit::teardown(&mut tx).await?;
+    tx.commit().await?;
+    let rate = count as f64 / elapsed.as_secs_f64();
+    println!(
+        "{}: raw limit ({tag}): {rate:.0} transfers/s ({count} transfers, {:.1} s)",
+        db.backend().as_str(),
+        elapsed.as_secs_f64()
+    );
+    Ok(rate)
+}
+
+/// Two different accounts of `1..=accounts`.
+fn two_accounts(rng: &mut Rng, accounts: i64) -> (i64, i64) {
+    let debit = 1 + rng.below(accounts);
+    let credit = 1 + (debit + rng.below(accounts - 1)) % accounts;
+    (debit, credit)
 }
 
 pub(crate) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
