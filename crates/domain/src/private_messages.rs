@@ -497,7 +497,8 @@ pub fn mask(value: &str, kind: ContactKind) -> String {
 }
 
 /// Words after which a WeChat id follows ("微信：abc123", "加V abc123", "wx abc123").
-const WECHAT_MARKERS: &[&str] = &["微信号", "微信", "薇信", "v信", "威信", "weixin", "wechat", "vx", "wx", "加v"];
+const WECHAT_MARKERS: &[&str] =
+    &["微信号", "微信", "薇信", "v信", "威信", "weixin", "wechat", "vx", "wx", "加v"];
 
 fn wechat_id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
@@ -698,7 +699,10 @@ mod tests {
         let calendar = Calendar::builtin();
         let rules = RuleSet::new(vec![simple(1, RuleKind::Away, AWAY_TEMPLATE_DEFAULT)]);
         let away = |memory: &mut ConversationMemory, now: &str| {
-            plan_auto_replies(&rules, &calendar, memory, user("你好"), at(now)).into_iter().map(|r| r.text).next()
+            plan_auto_replies(&rules, &calendar, memory, user("你好"), at(now))
+                .into_iter()
+                .map(|r| r.text)
+                .next()
         };
         let mut memory = ConversationMemory { messages: 3, away_until_ms: None };
         // Friday 2026-04-03 20:00, before 清明 (04-04..04-06): Tuesday 4月7日.
@@ -754,7 +758,13 @@ mod tests {
     #[test]
     fn rules_as_submitted() {
         let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let ok = check_rule(RuleKind::Keyword, " 价格 ", "见橱窗", &words(&["价格？", "价格", "ＸＬ"]), (None, None));
+        let ok = check_rule(
+            RuleKind::Keyword,
+            " 价格 ",
+            "见橱窗",
+            &words(&["价格？", "价格", "ＸＬ"]),
+            (None, None),
+        );
         assert_eq!(ok, Ok(("价格".into(), "见橱窗".into(), vec!["价格".into(), "xl".into()])));
         let refused = |kind, reply: &str, keywords: &[&str], period| {
             check_rule(kind, "名", reply, &words(keywords), period).unwrap_err().field
@@ -765,7 +775,10 @@ mod tests {
         assert_eq!(refused(RuleKind::Welcome, "r", &[], (Some(5), Some(5))), "active_until");
         assert!(check_rule(RuleKind::Away, "下班", AWAY_TEMPLATE_DEFAULT, &[], (None, None)).is_ok());
         let eleven: Vec<String> = (0..11).map(|i| format!("k{i}")).collect();
-        assert_eq!(check_rule(RuleKind::Keyword, "n", "r", &eleven, (None, None)).unwrap_err().field, "keywords");
+        assert_eq!(
+            check_rule(RuleKind::Keyword, "n", "r", &eleven, (None, None)).unwrap_err().field,
+            "keywords"
+        );
         assert_eq!(Channels::parse("message, comment"), Some(Channels::BOTH));
         assert_eq!(Channels::parse(""), None);
         assert_eq!(Channels::parse("email"), None);

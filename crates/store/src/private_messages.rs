@@ -91,7 +91,8 @@ pub async fn open_conversations(
     let mut created = Vec::new();
     let mut rows = Vec::with_capacity(users.len());
     for chunk in users.chunks(IDS_PER_QUERY_MAX) {
-        let values = placeholders(style, chunk.len(), 1, 1).replace(')', &constants(merchant_id, account_id, now_ms));
+        let values =
+            placeholders(style, chunk.len(), 1, 1).replace(')', &constants(merchant_id, account_id, now_ms));
         let sql = format!(
             "INSERT INTO dm_conversations (user_id, merchant_id, account_id, status, messages, unread, \
              last_message_at_ms, last_text, created_at_ms) VALUES {values} \
@@ -241,7 +242,8 @@ pub async fn lock_conversation(
     backend: Backend,
     id: i64,
 ) -> StoreResult<Option<ConversationRow>> {
-    let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM dm_conversations WHERE id = $1{}", row_lock(backend));
+    let sql =
+        format!("SELECT {CONVERSATION_COLUMNS} FROM dm_conversations WHERE id = $1{}", row_lock(backend));
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
 }
 
@@ -333,7 +335,12 @@ pub async fn set_assigned(conn: &mut Conn, id: i64, assigned_to: Option<&str>) -
     Ok(())
 }
 
-pub async fn set_status(conn: &mut Conn, id: i64, status: &str, closed_at_ms: Option<i64>) -> StoreResult<()> {
+pub async fn set_status(
+    conn: &mut Conn,
+    id: i64,
+    status: &str,
+    closed_at_ms: Option<i64>,
+) -> StoreResult<()> {
     sqlx::query("UPDATE dm_conversations SET status = $1, closed_at_ms = $2 WHERE id = $3")
         .bind(status)
         .bind(closed_at_ms)
@@ -357,7 +364,13 @@ pub struct NoteRow {
     pub created_at_ms: i64,
 }
 
-pub async fn add_note(conn: &mut Conn, conversation_id: i64, author: &str, text: &str, now_ms: i64) -> StoreResult<i64> {
+pub async fn add_note(
+    conn: &mut Conn,
+    conversation_id: i64,
+    author: &str,
+    text: &str,
+    now_ms: i64,
+) -> StoreResult<i64> {
     Ok(sqlx::query(
         "INSERT INTO dm_notes (conversation_id, author, text, created_at_ms) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -604,7 +617,8 @@ pub async fn insert_leads(conn: &mut Conn, leads: &[NewLead], now_ms: i64) -> St
     let style = style(conn);
     let mut ids = Vec::new();
     for chunk in leads.chunks(BULK_ROWS_MAX / 2) {
-        let values = placeholders(style, chunk.len(), 12, 1).replace(')', &format!(", 'new', '', {now_ms}, {now_ms})"));
+        let values = placeholders(style, chunk.len(), 12, 1)
+            .replace(')', &format!(", 'new', '', {now_ms}, {now_ms})"));
         let sql = format!(
             "INSERT INTO leads (merchant_id, account_id, source_channel, conversation_id, comment_id, \
              source_external_id, user_id, contact_kind, contact_sealed, contact_masked, contact_hash, consent, \
