@@ -216,7 +216,7 @@ impl App {
         let mut events = Vec::new();
         for (account_id, mut lines) in by_account {
             let merchant_id = merchants[&account_id];
-            lines.sort_by(|a, b| (a.sent_at_ms, a.line).cmp(&(b.sent_at_ms, b.line)));
+            lines.sort_by_key(|l| (l.sent_at_ms, l.line));
             let mut users: Vec<&str> = lines.iter().map(|l| l.user_id.as_ref()).collect();
             users.sort_unstable();
             users.dedup();
