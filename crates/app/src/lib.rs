@@ -26,6 +26,7 @@ pub mod ledger;
 pub mod notifications;
 pub mod operations;
 pub mod payouts;
+pub mod private_messages;
 pub mod reports;
 pub mod reputation;
 pub mod sales;

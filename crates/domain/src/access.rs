@@ -32,6 +32,9 @@ text_enum! {
         ApproveVideo => "approve_video", "审批视频";
         PublishVideo => "publish_video", "排期、发布或撤回已审批的视频";
         ViewReputation => "view_reputation", "舆情监测与评论回复";
+        AnswerInbox => "answer_inbox", "私信与评论收件箱、自动回复";
+        ViewLeads => "view_leads", "查看与跟进线索";
+        ContactLeads => "contact_leads", "查看线索的完整联系方式";
         ListNotifications => "list_notifications", "查看消息通知";
         ManageTeam => "manage_team", "管理团队成员";
         ManageWebhook => "manage_webhook", "管理事件推送";
@@ -80,7 +83,8 @@ pub const fn rule(use_case: UseCase) -> Rule {
         U::EditContent => (MERCHANT, &[R::EditContent]),
         U::ApproveVideo => (MERCHANT, &[R::ApproveContent]),
         U::PublishVideo => (MERCHANT, &[R::EditContent, R::ApproveContent]),
-        U::ViewReputation => (MERCHANT, &[R::Reply]),
+        U::ViewReputation | U::AnswerInbox | U::ViewLeads => (MERCHANT, &[R::Reply]),
+        U::ContactLeads => (MERCHANT, &[R::ManageMerchant]),
         U::ManageTeam => (MERCHANT, &[R::ManageTeam]),
         U::ViewAudit | U::SetClock => (&[Role::Admin], ANY_MEMBER),
     };
@@ -136,7 +140,10 @@ mod tests {
                 .filter(|u| common.contains(u) || extra.contains(u))
                 .collect()
         };
-        check(TeamRole::Operator, &with(&["edit_content", "publish_video", "view_reputation"]));
+        check(
+            TeamRole::Operator,
+            &with(&["edit_content", "publish_video", "view_reputation", "answer_inbox", "view_leads"]),
+        );
         check(TeamRole::Approver, &with(&["approve_video", "publish_video"]));
         check(TeamRole::Finance, &with(&["view_money", "list_payouts"]));
         let owner: Vec<&str> = UseCase::ALL

@@ -10,6 +10,7 @@ text_enum! {
         CommentUnhidden => "comment.unhidden", "评论取消隐藏";
         CommentPinned => "comment.pinned", "评论置顶";
         CommentUnpinned => "comment.unpinned", "评论取消置顶";
+        MessageReplyCreated => "message.reply_created", "私信回复";
         VideoPublished => "video.published", "视频发布";
         VideoWithdrawn => "video.withdrawn", "视频下架";
         BadgeGranted => "badge.granted", "认证标识授予";
@@ -48,6 +49,6 @@ mod tests {
         assert_eq!(parse_wait_ms("-1"), None);
         assert_eq!(parse_wait_ms("1.5s"), None);
         assert_eq!(EventType::parse("shop.notice_started"), Some(EventType::ShopNoticeStarted));
-        assert_eq!(EventType::ALL.len(), 15);
+        assert_eq!(EventType::ALL.len(), 16);
     }
 }

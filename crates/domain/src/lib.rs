@@ -23,6 +23,7 @@ pub mod names;
 pub mod notifications;
 pub mod operations;
 pub mod payouts;
+pub mod private_messages;
 pub mod reputation;
 pub mod sales;
 pub mod sentiment;

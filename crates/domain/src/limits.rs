@@ -160,3 +160,25 @@ pub const ANALYTICS_DAYS_MAX: i64 = 366;
 pub const ANALYTICS_TAGS_LISTED_MAX: usize = 20;
 /// The longest period an hourly series covers, in days (longer periods are by day only).
 pub const ANALYTICS_HOURLY_DAYS_MAX: i64 = 7;
+/// Longest private message text (私信), in characters.
+pub const DM_TEXT_LENGTH_MAX: usize = 1_000;
+/// Largest NDJSON private-message batch body, in bytes (16 MiB).
+pub const MESSAGE_BATCH_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// Lines one private-message batch may carry.
+pub const MESSAGE_BATCH_LINES_MAX: usize = 20_000;
+/// Longest image reference of a private message (a platform media key or URL), in bytes.
+pub const MESSAGE_IMAGE_REF_LENGTH_MAX: usize = 256;
+/// Longest auto-reply text (welcome, keyword reply, away message), in characters (Douyin: 300).
+pub const AUTO_REPLY_LENGTH_MAX: usize = 300;
+/// Keywords one auto-reply rule may carry.
+pub const RULE_KEYWORDS_MAX: usize = 10;
+/// Longest keyword of an auto-reply rule, in characters.
+pub const RULE_KEYWORD_LENGTH_MAX: usize = 30;
+/// Longest auto-reply rule name, in characters.
+pub const RULE_NAME_LENGTH_MAX: usize = 50;
+/// Auto-reply rules one account may have.
+pub const RULES_PER_ACCOUNT_MAX: i64 = 100;
+/// Longest internal note on a private conversation or a lead, in characters.
+pub const DM_NOTE_LENGTH_MAX: usize = 1_000;
+/// Leads one CSV export carries at most.
+pub const LEAD_EXPORT_ROWS_MAX: i64 = 50_000;

@@ -20,6 +20,7 @@ pub mod maintenance;
 pub mod notifications;
 pub mod operations;
 pub mod payouts;
+pub mod private_messages;
 pub mod raw_limit;
 pub mod reputation;
 pub mod sales;

@@ -9,6 +9,7 @@ pub(crate) mod comments;
 mod notifications;
 mod operations;
 pub(crate) mod payouts;
+mod private_messages;
 mod reputation;
 mod sales;
 mod shops;
@@ -34,6 +35,7 @@ pub fn all() -> Routes {
     let routes = videos::add(routes);
     let routes = notifications::add(routes);
     let routes = comments::add(routes);
+    let routes = private_messages::add(routes);
     let routes = campaigns::add(routes);
     let routes = reputation::add(routes);
     let routes = analytics::add(routes);

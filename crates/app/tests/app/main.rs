@@ -9,6 +9,7 @@ mod ledger;
 mod notifications;
 mod once_only;
 mod payouts;
+mod private_messages;
 mod reputation;
 mod sentiment;
 mod story;
