@@ -40,10 +40,10 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("messages", "The account's private conversations, newest message first (status=unanswered|assigned_to_me|all)").roles(ANY_ROLE),
             list_conversations,
         )
-        .add(Method::Get, "/api/v1/conversations/{id}", Doc::new("messages", "One private conversation with its newest 200 messages").roles(ANY_ROLE), get_conversation)
+        .add(Method::Get, "/api/v1/private-conversations/{id}", Doc::new("messages", "One private conversation with its newest 200 messages").roles(ANY_ROLE), get_conversation)
         .add(
             Method::Post,
-            "/api/v1/conversations/{id}/replies",
+            "/api/v1/private-conversations/{id}/replies",
             Doc::new("messages", "Reply as the account; the reply goes to the platform (message.reply_created)")
                 .roles(MERCHANT)
                 .team_rights(REPLY)
@@ -53,7 +53,7 @@ pub fn add(routes: Routes) -> Routes {
         )
         .add(
             Method::Post,
-            "/api/v1/conversations/{id}/changes",
+            "/api/v1/private-conversations/{id}/changes",
             Doc::new("messages", "Assign (assign_to, empty to unassign), close, reopen, mark read, or add a note")
                 .roles(MERCHANT)
                 .team_rights(REPLY)
