@@ -24,8 +24,8 @@ const REVERSAL_REASON: &str = "penalty_reversal";
 const PAYOUT_REASON: &str = "deposit_refund";
 const FEE_REASON: &str = "verification_fee";
 
-/// The id in a transfer reference `PREFIX:ID` or `PREFIX:ID:MORE`.
-fn referenced_id(reference: &str, prefix: &str) -> Option<i64> {
+/// The id in a reference `PREFIX:ID` or `PREFIX:ID:MORE` (a transfer's, a payout's).
+pub(crate) fn referenced_id(reference: &str, prefix: &str) -> Option<i64> {
     let rest = reference.strip_prefix(prefix)?.strip_prefix(':')?;
     rest.split(':').next()?.parse().ok()
 }

@@ -19,7 +19,7 @@ use domain::payouts::PayoutPurpose;
 use domain::team::TeamRight;
 use domain::violation::bounded_text;
 use store::jobs::JobRow;
-use store::operations::{self as rows, ActivityRow, CommissionPayee, Counter, NewOrder};
+use store::operations::{self as rows, ActivityRow, Counter, NewOrder};
 pub use store::operations::{
     CaseRow, CaseTable, ConversationRow, DueRow, DueTable, MessageRow, OrderRow, ProductRow,
 };
@@ -688,14 +688,13 @@ impl App {
                 .filter(|o| o.shop_id == shop.id)
                 .ok_or_else(|| AppError::not_found("order"))?;
         }
-        let payee_row = payee.as_ref().map(CommissionPayee::from);
         let id = rows::insert_commission(
             &mut tx,
             shop.id,
             order_id,
             &creator_id,
             amount.get(),
-            payee_row.as_ref(),
+            payee.as_ref(),
             now_ms,
         )
         .await?;
@@ -768,7 +767,7 @@ impl App {
         if outcome.replayed {
             return Ok(outcome);
         }
-        let payee = rows::commission_payee(&mut tx, id).await?.map(Payee::from);
+        let payee = rows::commission_payee(&mut tx, id).await?;
         let next = if payee.is_some() { CommissionStatus::Paying } else { CommissionStatus::AwaitingPayee };
         let owed = CommissionStatus::Owed.as_str();
         if !rows::move_commission(&mut tx, id, owed, next.as_str(), Some(now_ms), None).await? {
@@ -811,7 +810,7 @@ impl App {
         if !status.takes_payee() {
             return Err(status_conflict("commission", &due.status, "given a new payee"));
         }
-        rows::set_commission_payee(&mut tx, id, &CommissionPayee::from(&payee)).await?;
+        rows::set_commission_payee(&mut tx, id, &payee).await?;
         if status != CommissionStatus::Owed {
             let paying = CommissionStatus::Paying.as_str();
             if !rows::move_commission(&mut tx, id, status.as_str(), paying, None, None).await? {

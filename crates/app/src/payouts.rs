@@ -24,7 +24,7 @@ use domain::team::TeamRight;
 use domain::violation::bounded_text;
 use serde_json::json;
 use store::closure::PayoutRow as PayoutAccountRow;
-use store::operations::CommissionPayee;
+pub(crate) use store::operations::Payee;
 pub use store::payouts::PayoutRecord;
 use store::shops::ShopRow;
 
@@ -43,51 +43,6 @@ pub struct PayeeInput {
     pub holder_name: String,
     pub bank_name: String,
     pub account_number: String,
-}
-
-/// A checked payee: the account number kept only sealed, its last four digits to show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Payee {
-    pub holder_name: String,
-    pub bank_name: String,
-    pub account_sealed: String,
-    pub account_last4: String,
-}
-
-impl Payee {
-    /// The payee as the payout account row a payout copies it from.
-    pub fn account_row(&self, shop_id: i64, now_ms: i64) -> PayoutAccountRow {
-        PayoutAccountRow {
-            shop_id,
-            holder_name: self.holder_name.clone(),
-            bank_name: self.bank_name.clone(),
-            account_sealed: self.account_sealed.clone(),
-            account_last4: self.account_last4.clone(),
-            updated_at_ms: now_ms,
-        }
-    }
-}
-
-impl From<CommissionPayee> for Payee {
-    fn from(p: CommissionPayee) -> Self {
-        Payee {
-            holder_name: p.holder_name,
-            bank_name: p.bank_name,
-            account_sealed: p.account_sealed,
-            account_last4: p.account_last4,
-        }
-    }
-}
-
-impl From<&Payee> for CommissionPayee {
-    fn from(p: &Payee) -> Self {
-        CommissionPayee {
-            holder_name: p.holder_name.clone(),
-            bank_name: p.bank_name.clone(),
-            account_sealed: p.account_sealed.clone(),
-            account_last4: p.account_last4.clone(),
-        }
-    }
 }
 
 /// A bank account number: 8 to 32 digits once spaces and hyphens are removed.
@@ -665,18 +620,18 @@ pub async fn reconcile_lines(conn: &mut store::Conn, lines: &[SettlementLine]) -
     })
 }
 
-fn commission_of_reference(reference: &str) -> AppResult<i64> {
-    reference
-        .strip_prefix("commission:")
-        .and_then(|id| id.parse().ok())
-        .ok_or_else(|| AppError::internal(&format!("payout reference {reference:?} names no commission")))
+/// The id a payout's reference `PREFIX:ID` names (`refund:3`, `commission:7`).
+fn id_of_reference(reference: &str, prefix: &str) -> AppResult<i64> {
+    crate::invariants::referenced_id(reference, prefix)
+        .ok_or_else(|| AppError::internal(&format!("payout reference {reference:?} names no {prefix}")))
 }
 
 fn refund_of_reference(reference: &str) -> AppResult<i64> {
-    reference
-        .strip_prefix("refund:")
-        .and_then(|id| id.parse().ok())
-        .ok_or_else(|| AppError::internal(&format!("payout reference {reference:?} names no refund")))
+    id_of_reference(reference, "refund")
+}
+
+fn commission_of_reference(reference: &str) -> AppResult<i64> {
+    id_of_reference(reference, "commission")
 }
 
 #[cfg(test)]

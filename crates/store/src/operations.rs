@@ -606,13 +606,28 @@ pub struct DueRow {
     pub charged_at_ms: Option<i64>,
 }
 
-/// Where a creator's commission is paid: the number sealed, its last four digits to show.
+/// A checked payee (a shop's payout account, a creator's account): the number sealed, its last
+/// four digits to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommissionPayee {
+pub struct Payee {
     pub holder_name: String,
     pub bank_name: String,
     pub account_sealed: String,
     pub account_last4: String,
+}
+
+impl Payee {
+    /// The payee as the payout account row a payout copies it from.
+    pub fn account_row(&self, shop_id: i64, now_ms: i64) -> crate::closure::PayoutRow {
+        crate::closure::PayoutRow {
+            shop_id,
+            holder_name: self.holder_name.clone(),
+            bank_name: self.bank_name.clone(),
+            account_sealed: self.account_sealed.clone(),
+            account_last4: self.account_last4.clone(),
+            updated_at_ms: now_ms,
+        }
+    }
 }
 
 /// Which table a due item lives in.
@@ -661,7 +676,7 @@ pub async fn insert_commission(
     order_id: Option<i64>,
     creator_id: &str,
     amount_fen: i64,
-    payee: Option<&CommissionPayee>,
+    payee: Option<&Payee>,
     now_ms: i64,
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
@@ -684,7 +699,7 @@ pub async fn insert_commission(
 }
 
 /// A commission's payee, with the sealed number (for its payout only).
-pub async fn commission_payee(conn: &mut Conn, id: i64) -> StoreResult<Option<CommissionPayee>> {
+pub async fn commission_payee(conn: &mut Conn, id: i64) -> StoreResult<Option<Payee>> {
     let row = sqlx::query(
         "SELECT payee_holder_name, payee_bank_name, payee_account_sealed, payee_account_last4 \
          FROM commissions WHERE id = $1",
@@ -696,13 +711,13 @@ pub async fn commission_payee(conn: &mut Conn, id: i64) -> StoreResult<Option<Co
     let field = |i: usize| row.try_get::<Option<String>, _>(i);
     Ok(match (field(0)?, field(1)?, field(2)?, field(3)?) {
         (Some(holder_name), Some(bank_name), Some(account_sealed), Some(account_last4)) => {
-            Some(CommissionPayee { holder_name, bank_name, account_sealed, account_last4 })
+            Some(Payee { holder_name, bank_name, account_sealed, account_last4 })
         }
         _ => None,
     })
 }
 
-pub async fn set_commission_payee(conn: &mut Conn, id: i64, payee: &CommissionPayee) -> StoreResult<()> {
+pub async fn set_commission_payee(conn: &mut Conn, id: i64, payee: &Payee) -> StoreResult<()> {
     sqlx::query(
         "UPDATE commissions SET payee_holder_name = $1, payee_bank_name = $2, payee_account_sealed = $3, \
          payee_account_last4 = $4 WHERE id = $5",
