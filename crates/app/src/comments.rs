@@ -82,6 +82,9 @@ pub struct BatchOutcome {
     pub lines: usize,
     pub accepted: usize,
     pub duplicates: usize,
+    /// Public auto-replies posted by keyword rules, and leads found in the new comments.
+    pub auto_replies: usize,
+    pub leads: usize,
     pub rejected_count: usize,
     /// The first `COMMENT_REJECTIONS_LISTED_MAX` refused lines, by line number.
     pub rejected: Vec<RejectedLine>,
@@ -205,14 +208,14 @@ fn parse_line(bytes: &[u8], line: usize, now_ms: i64) -> Result<ValidLine<'_>, L
 }
 
 /// The inbox cursor: `CREATED_AT_MS.ID` of the last comment seen.
-fn parse_cursor(text: &str) -> AppResult<(i64, i64)> {
+pub(crate) fn parse_cursor(text: &str) -> AppResult<(i64, i64)> {
     let refused = || AppError::invalid("cursor", "a next_cursor of the previous page");
     let (ms, id) = text.split_once('.').ok_or_else(refused)?;
     Ok((ms.parse().map_err(|_| refused())?, id.parse().map_err(|_| refused())?))
 }
 
 /// A keyword as a `LIKE` pattern over lower-cased text (`\`, `%` and `_` escaped).
-fn keyword_pattern(keyword: &str) -> AppResult<Option<String>> {
+pub(crate) fn keyword_pattern(keyword: &str) -> AppResult<Option<String>> {
     let keyword = keyword.trim();
     if keyword.is_empty() {
         return Ok(None);
@@ -318,6 +321,9 @@ impl App {
                 rows::add_to_counters(&mut tx, account_id, merchant_id, inserted, inserted, now_ms).await?;
             self.alert_unanswered(&mut tx, account_id, unanswered - inserted, unanswered).await?;
             self.watch_reputation(&mut tx, ctx, group, inserted, now_ms).await?;
+            let answers = self.answer_new_comments(&mut tx, group, now_ms).await?;
+            outcome.auto_replies += answers.auto_replies;
+            outcome.leads += answers.leads;
         }
         outcome.accepted = comments.len();
         outcome.duplicates = comments.len() - usize::try_from(stored).unwrap_or(0);
@@ -327,8 +333,13 @@ impl App {
         outcome.rejected = rejected;
         if outcome.lines > 0 {
             let detail = format!(
-                "lines={} accepted={} duplicates={} rejected={}",
-                outcome.lines, outcome.accepted, outcome.duplicates, outcome.rejected_count
+                "lines={} accepted={} duplicates={} auto_replies={} leads={} rejected={}",
+                outcome.lines,
+                outcome.accepted,
+                outcome.duplicates,
+                outcome.auto_replies,
+                outcome.leads,
+                outcome.rejected_count
             );
             self.audit_for(&mut tx, ctx, "comments.ingest", "comments:batch", &detail, None).await?;
         }

@@ -98,6 +98,7 @@ pub(crate) struct ContentStory {
     comments_sent: usize,
     service: Option<Ctx>,
     past_campaign: Option<i64>,
+    messages: crate::demo_messages::MessagesStory,
 }
 
 struct Cast {
@@ -154,8 +155,20 @@ impl ContentStory {
         let service = self.service(app).await?;
         crate::demo_analytics::engagement_day(app, &service, &self.published, day).await?;
         let sent = self.comments(app, cast, days_ago, day).await;
+        let talked = match sent {
+            Ok(()) => {
+                let people = crate::demo_messages::Cast {
+                    account_id: cast.account_id,
+                    owner: &cast.owner,
+                    operator: &cast.operator,
+                    service: &service,
+                };
+                self.messages.day(app, &people, days_ago, day).await
+            }
+            Err(error) => Err(error),
+        };
         self.cast = Some(owned);
-        sent
+        talked
     }
 
     /// The day's comments on the three newest published videos, sent as one NDJSON batch: one from the

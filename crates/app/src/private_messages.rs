@@ -18,15 +18,15 @@ use domain::limits::{
     DM_TEXT_LENGTH_MAX, MESSAGE_BATCH_BYTES_MAX, MESSAGE_BATCH_LINES_MAX, RULES_PER_ACCOUNT_MAX,
 };
 use domain::private_messages::{
-    AutoRule, Channel, Channels, Consent, ConversationMemory, ConversationStatus, Incoming, LeadStatus,
-    MatchKind, MessageLineError, RuleKind, RuleSet, Sender, check_image_ref, check_rule, extract_contacts,
-    mask, plan_auto_replies,
+    AutoRule, Channel, Channels, Consent, ContactKind, ConversationMemory, ConversationStatus, Incoming,
+    LeadStatus, MatchKind, MessageLineError, RuleKind, RuleSet, Sender, check_image_ref, check_rule,
+    extract_contacts, mask, plan_auto_replies,
 };
 use domain::team::TeamRight;
 use rand::RngCore;
 use serde::Deserialize;
 use store::private_messages::{self as rows, NewLead, NewMessage, RuleFields};
-pub use store::private_messages::{ConversationRow, LeadRow, MessageRow, RuleRow};
+pub use store::private_messages::{ConversationRow, LeadRow, MessageRow, NoteRow, RuleRow};
 
 use crate::comments::ndjson_lines;
 use crate::{Actor, App, AppError, AppResult, Code, Ctx};
@@ -157,12 +157,116 @@ pub struct RuleInput {
     pub enabled: Option<bool>,
 }
 
+/// Which leads a list shows (the words of the query string).
+#[derive(Debug, Clone, Default)]
+pub struct LeadQuery {
+    pub status: Option<String>,
+    pub source: Option<String>,
+    pub owner: Option<String>,
+}
+
+/// An account's leads from one source, and how many of them converted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeadSource {
+    pub source: Channel,
+    pub leads: i64,
+    pub converted: i64,
+}
+
+impl LeadSource {
+    /// The converted share in per mille (`None` without leads).
+    pub fn conversion_permille(&self) -> Option<i64> {
+        (self.leads > 0).then(|| self.converted * 1000 / self.leads)
+    }
+}
+
 /// A lead as a member sees it: the contact in clear only with the right to contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeadView {
     pub lead: LeadRow,
     pub contact: String,
     pub masked: bool,
+}
+
+/// A rule checked: what is stored.
+struct ParsedRule {
+    kind: RuleKind,
+    name: String,
+    match_kind: MatchKind,
+    keywords: String,
+    channels: Channels,
+    priority: i64,
+    reply: String,
+    active: (Option<i64>, Option<i64>),
+    enabled: bool,
+}
+
+impl ParsedRule {
+    fn fields(&self) -> RuleFields<'_> {
+        RuleFields {
+            kind: self.kind.as_str(),
+            name: &self.name,
+            match_kind: self.match_kind.as_str(),
+            keywords: &self.keywords,
+            channels: self.channels.as_text(),
+            priority: self.priority,
+            reply: &self.reply,
+            active_from_ms: self.active.0,
+            active_until_ms: self.active.1,
+            enabled: self.enabled,
+        }
+    }
+}
+
+fn parse_rule(input: &RuleInput) -> AppResult<ParsedRule> {
+    let kind =
+        RuleKind::parse(&input.kind).ok_or_else(|| AppError::invalid("kind", "welcome, keyword or away"))?;
+    let match_kind = match input.match_kind.as_deref() {
+        None | Some("") => MatchKind::Contains,
+        Some(text) => {
+            MatchKind::parse(text).ok_or_else(|| AppError::invalid("match_kind", "exact or contains"))?
+        }
+    };
+    let channels = match input.channels.as_deref() {
+        None | Some("") => Channels::MESSAGE,
+        Some(text) => {
+            Channels::parse(text).ok_or_else(|| AppError::invalid("channels", "comment, message"))?
+        }
+    };
+    let active = (input.active_from_ms, input.active_until_ms);
+    let (name, reply, keywords) = check_rule(kind, &input.name, &input.reply, &input.keywords, active)
+        .map_err(|e| AppError::invalid(e.field, e.expect))?;
+    let priority = input.priority.unwrap_or(100);
+    if !(0..=10_000).contains(&priority) {
+        return Err(AppError::invalid("priority", "0 to 10000"));
+    }
+    Ok(ParsedRule {
+        kind,
+        name,
+        match_kind,
+        keywords: keywords.join("\n"),
+        channels,
+        priority,
+        reply,
+        active,
+        enabled: input.enabled.unwrap_or(true),
+    })
+}
+
+/// A stored rule as it would be submitted again.
+pub fn rule_input(row: &RuleRow) -> RuleInput {
+    RuleInput {
+        kind: row.kind.clone(),
+        name: row.name.clone(),
+        match_kind: Some(row.match_kind.clone()),
+        keywords: row.keywords.lines().map(str::to_owned).collect(),
+        channels: Some(row.channels.clone()),
+        priority: Some(row.priority),
+        reply: row.reply.clone(),
+        active_from_ms: row.active_from_ms,
+        active_until_ms: row.active_until_ms,
+        enabled: Some(row.enabled == 1),
+    }
 }
 
 fn new_external_id() -> String {
@@ -405,6 +509,30 @@ impl App {
         Ok((conversation, messages))
     }
 
+    /// The internal notes of a conversation the actor may see, oldest first.
+    pub async fn conversation_notes(&self, actor: &Actor, id: i64) -> AppResult<Vec<rows::NoteRow>> {
+        let (conversation, _) = self.dm_conversation(actor, id).await?;
+        let mut conn = self.db().read().await?;
+        Ok(rows::notes(&mut conn, conversation.id).await?)
+    }
+
+    /// Who a conversation may be assigned to: the merchant's active members who answer (`reply`).
+    pub async fn inbox_assignees(&self, actor: &Actor) -> AppResult<Vec<String>> {
+        let merchant_id = actor.require_team(REPLY_RIGHTS)?;
+        let mut conn = self.db().read().await?;
+        let members = store::team::members(&mut conn, merchant_id, domain::limits::TEAM_MEMBERS_MAX).await?;
+        Ok(members
+            .into_iter()
+            .filter(|m| {
+                m.team_role
+                    .as_deref()
+                    .and_then(domain::team::TeamRole::parse)
+                    .is_some_and(|role| role.holds(TeamRight::Reply))
+            })
+            .map(|m| m.username)
+            .collect())
+    }
+
     /// An account's conversations, newest message first (`unanswered`: awaiting a member).
     pub async fn dm_conversations(
         &self,
@@ -505,6 +633,12 @@ impl App {
         id: i64,
         change: ConversationChange,
     ) -> AppResult<ConversationRow> {
+        if let ConversationChange::Assign(Some(who)) = &change {
+            let assignees = self.inbox_assignees(&ctx.actor).await?;
+            if !assignees.iter().any(|name| name == who) {
+                return Err(AppError::invalid("assign_to", "an active member who answers messages"));
+            }
+        }
         let mut tx = self.db().begin().await?;
         let conversation = self.conversation_to_change(&mut tx, &ctx.actor, id).await?;
         let now_ms = self.clock().now_ms();
@@ -550,6 +684,18 @@ impl App {
         Ok(rows::rules(&mut conn, account.id).await?)
     }
 
+    /// One auto-reply rule the actor may see (its merchant's members, platform roles).
+    pub async fn auto_reply_rule(&self, actor: &Actor, id: i64) -> AppResult<RuleRow> {
+        let mut conn = self.db().read().await?;
+        rows::rule(&mut conn, id)
+            .await?
+            .filter(|rule| match actor.role {
+                Role::Merchant => actor.merchant_id == Some(rule.merchant_id),
+                Role::Admin | Role::Reviewer | Role::Service => true,
+            })
+            .ok_or_else(|| AppError::not_found("auto-reply rule"))
+    }
+
     /// Creates an auto-reply rule (audited). A second welcome or away rule is a conflict.
     pub async fn create_auto_reply_rule(
         &self,
@@ -558,32 +704,7 @@ impl App {
         input: &RuleInput,
     ) -> AppResult<RuleRow> {
         let merchant_id = ctx.actor.require_team(REPLY_RIGHTS)?;
-        let kind = RuleKind::parse(&input.kind)
-            .ok_or_else(|| AppError::invalid("kind", "welcome, keyword or away"))?;
-        let match_kind = match input.match_kind.as_deref() {
-            None | Some("") => MatchKind::Contains,
-            Some(text) => {
-                MatchKind::parse(text).ok_or_else(|| AppError::invalid("match_kind", "exact or contains"))?
-            }
-        };
-        let channels = match input.channels.as_deref() {
-            None | Some("") => Channels::MESSAGE,
-            Some(text) => {
-                Channels::parse(text).ok_or_else(|| AppError::invalid("channels", "comment, message"))?
-            }
-        };
-        let (name, reply, keywords) = check_rule(
-            kind,
-            &input.name,
-            &input.reply,
-            &input.keywords,
-            (input.active_from_ms, input.active_until_ms),
-        )
-        .map_err(|e| AppError::invalid(e.field, e.expect))?;
-        let priority = input.priority.unwrap_or(100);
-        if !(0..=10_000).contains(&priority) {
-            return Err(AppError::invalid("priority", "0 to 10000"));
-        }
+        let rule = parse_rule(input)?;
         let account = self.enterprise_account(&ctx.actor, account_id).await?;
         if account.merchant_id != merchant_id {
             return Err(AppError::not_found("enterprise account"));
@@ -592,46 +713,79 @@ impl App {
         if rows::rule_count(&mut tx, account.id).await? >= RULES_PER_ACCOUNT_MAX {
             return Err(AppError::invalid("kind", "at most 100 rules an account"));
         }
-        let keywords = keywords.join("\n");
-        let fields = RuleFields {
-            kind: kind.as_str(),
-            name: &name,
-            match_kind: match_kind.as_str(),
-            keywords: &keywords,
-            channels: channels.as_text(),
-            priority,
-            reply: &reply,
-            active_from_ms: input.active_from_ms,
-            active_until_ms: input.active_until_ms,
-            enabled: input.enabled.unwrap_or(true),
-        };
         let now_ms = self.clock().now_ms();
-        let id = match rows::insert_rule(&mut tx, merchant_id, account.id, &fields, now_ms).await {
+        let id = match rows::insert_rule(&mut tx, merchant_id, account.id, &rule.fields(), now_ms).await {
             Ok(id) => id,
             Err(store::StoreError::Conflict) => {
                 return Err(AppError::new(
                     Code::StatusConflict,
-                    format!("the account has a {} rule already", kind.as_str()),
+                    format!("the account has a {} rule already", rule.kind.as_str()),
                 ));
             }
             Err(error) => return Err(error.into()),
         };
-        let detail =
-            format!("kind={} priority={priority} keywords={}", kind.as_str(), keywords.replace('\n', ","));
-        self.audit_for(
-            &mut tx,
-            ctx,
-            "auto_reply.create",
-            &format!("auto_reply_rule:{id}"),
-            &detail,
-            Some(merchant_id),
-        )
-        .await?;
-        let row = rows::find_rule(&mut tx, self.db().backend(), id)
-            .await?
-            .ok_or_else(|| AppError::internal(&format!("rule {id} vanished")))?;
+        self.audit_rule(&mut tx, ctx, "auto_reply.create", id, &rule, merchant_id).await?;
+        let row = self.reload_rule(&mut tx, id).await?;
         tx.commit().await?;
         Ok(row)
+    }
+
+    /// Replaces an auto-reply rule's fields (its kind stays; audited).
+    pub async fn update_auto_reply_rule(&self, ctx: &Ctx, id: i64, input: &RuleInput) -> AppResult<RuleRow> {
+        let merchant_id = ctx.actor.require_team(REPLY_RIGHTS)?;
+        let rule = parse_rule(input)?;
+        let mut tx = self.db().begin().await?;
+        let current = rows::find_rule(&mut tx, self.db().backend(), id)
+            .await?
+            .filter(|r| r.merchant_id == merchant_id)
+            .ok_or_else(|| AppError::not_found("auto-reply rule"))?;
+        if current.kind != rule.kind.as_str() {
+            return Err(AppError::invalid("kind", "a rule keeps its kind"));
+        }
+        rows::update_rule(&mut tx, id, &rule.fields(), self.clock().now_ms()).await?;
+        self.audit_rule(&mut tx, ctx, "auto_reply.update", id, &rule, merchant_id).await?;
+        let row = self.reload_rule(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Turns an auto-reply rule on or off, its other fields as they are (audited).
+    pub async fn set_auto_reply_rule_enabled(&self, ctx: &Ctx, id: i64, enabled: bool) -> AppResult<RuleRow> {
+        let merchant_id = ctx.actor.require_team(REPLY_RIGHTS)?;
+        let mut conn = self.db().read().await?;
+        let row = rows::rule(&mut conn, id)
+            .await?
+            .filter(|r| r.merchant_id == merchant_id)
+            .ok_or_else(|| AppError::not_found("auto-reply rule"))?;
+        drop(conn);
+        let input = RuleInput { enabled: Some(enabled), ..rule_input(&row) };
+        self.update_auto_reply_rule(ctx, id, &input).await
+    }
+
+    async fn audit_rule(
+        &self,
+        tx: &mut store::WriteTx,
+        ctx: &Ctx,
+        action: &str,
+        id: i64,
+        rule: &ParsedRule,
+        merchant_id: i64,
+    ) -> AppResult<()> {
+        let detail = format!(
+            "kind={} priority={} enabled={} keywords={}",
+            rule.kind.as_str(),
+            rule.priority,
+            rule.enabled,
+            rule.keywords.replace('\n', ",")
+        );
+        let subject = format!("auto_reply_rule:{id}");
+        self.audit_for(tx, ctx, action, &subject, &detail, Some(merchant_id)).await
+    }
+
+    async fn reload_rule(&self, tx: &mut store::WriteTx, id: i64) -> AppResult<RuleRow> {
+        rows::find_rule(tx, self.db().backend(), id)
+            .await?
+            .ok_or_else(|| AppError::internal(&format!("rule {id} vanished")))
     }
 
     /// Deletes an auto-reply rule (audited).
@@ -673,35 +827,34 @@ impl App {
         Ok(id.and_then(|id| rows_.into_iter().find(|r| r.id == id)))
     }
 
-    /// An account's leads, newest first, filtered by status and source; the contact in clear only
-    /// for members with the right to contact (`contact_leads`), masked for the others.
-    pub async fn leads(
-        &self,
-        actor: &Actor,
-        account_id: i64,
-        status: Option<&str>,
-        source: Option<&str>,
-    ) -> AppResult<Vec<LeadView>> {
+    /// An account's leads, newest first, filtered by status, source and owner; the contact in
+    /// clear only for members with the right to contact (`contact_leads`), masked for the others.
+    pub async fn leads(&self, actor: &Actor, account_id: i64, query: &LeadQuery) -> AppResult<Vec<LeadView>> {
         if actor.role == Role::Merchant {
             actor.require_team(REPLY_RIGHTS)?;
         }
-        let status = status.filter(|s| !s.is_empty()).map(|s| {
-            LeadStatus::parse(s)
-                .map(LeadStatus::as_str)
-                .ok_or_else(|| AppError::invalid("status", "new, contacted, converted or invalid"))
-        });
-        let status = status.transpose()?;
-        let source = source.filter(|s| !s.is_empty()).map(|s| {
-            Channel::parse(s)
-                .map(Channel::as_str)
-                .ok_or_else(|| AppError::invalid("source", "comment or message"))
-        });
-        let source = source.transpose()?;
+        let nonempty =
+            |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let status = nonempty(&query.status)
+            .map(|s| {
+                LeadStatus::parse(&s)
+                    .map(LeadStatus::as_str)
+                    .ok_or_else(|| AppError::invalid("status", "new, contacted, converted or invalid"))
+            })
+            .transpose()?;
+        let source = nonempty(&query.source)
+            .map(|s| {
+                Channel::parse(&s)
+                    .map(Channel::as_str)
+                    .ok_or_else(|| AppError::invalid("source", "comment or message"))
+            })
+            .transpose()?;
+        let owner = nonempty(&query.owner);
         let account = self.enterprise_account(actor, account_id).await?;
         let filter = rows::LeadFilter {
             account_id: account.id,
             status,
-            owner: None,
+            owner: owner.as_deref(),
             source_channel: source,
             since_ms: None,
         };
@@ -722,6 +875,60 @@ impl App {
             .collect())
     }
 
+    /// The leads of `leads` as a CSV file for people: words in its cells, bilingual headers, the
+    /// contact masked exactly as the caller sees it on the page.
+    pub async fn leads_csv(&self, actor: &Actor, account_id: i64, query: &LeadQuery) -> AppResult<String> {
+        let leads = self.leads(actor, account_id, query).await?;
+        let mut csv = String::from(
+            "\u{feff}时间 Time,来源 Source,用户 User,联系方式类型 Contact kind,联系方式 Contact,授权 Consent,状态 Status,负责人 Owner,备注 Note\n",
+        );
+        let word = |text: &str, parse: fn(&str) -> Option<&'static str>| parse(text).unwrap_or("").to_owned();
+        for view in &leads {
+            let lead = &view.lead;
+            let at = chrono::DateTime::from_timestamp_millis(lead.created_at_ms)
+                .map(|t| t.with_timezone(&crate::clock::china_offset()).format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            let cells = [
+                at,
+                word(&lead.source_channel, |t| Channel::parse(t).map(Channel::name_zh)),
+                lead.user_id.clone(),
+                word(&lead.contact_kind, |t| ContactKind::parse(t).map(ContactKind::name_zh)),
+                view.contact.clone(),
+                word(&lead.consent, |t| Consent::parse(t).map(Consent::name_zh)),
+                word(&lead.status, |t| LeadStatus::parse(t).map(LeadStatus::name_zh)),
+                lead.owner.clone().unwrap_or_default(),
+                lead.note.clone(),
+            ];
+            let line: Vec<String> = cells.iter().map(|c| crate::shops::csv_field(c)).collect();
+            csv.push_str(&line.join(","));
+            csv.push('\n');
+        }
+        Ok(csv)
+    }
+
+    /// Lead counts and conversion of an account by source (comment, message), for its analytics.
+    pub async fn lead_summary(&self, actor: &Actor, account_id: i64) -> AppResult<Vec<LeadSource>> {
+        let account = self.enterprise_account(actor, account_id).await?;
+        let mut conn = self.db().read().await?;
+        let counts = rows::lead_counts(&mut conn, account.id).await?;
+        drop(conn);
+        Ok(Channel::ALL
+            .iter()
+            .map(|channel| {
+                let of = |status: Option<LeadStatus>| -> i64 {
+                    counts
+                        .iter()
+                        .filter(|(source, s, _)| {
+                            source == channel.as_str() && status.is_none_or(|wanted| s == wanted.as_str())
+                        })
+                        .map(|(_, _, n)| n)
+                        .sum()
+                };
+                LeadSource { source: *channel, leads: of(None), converted: of(Some(LeadStatus::Converted)) }
+            })
+            .collect())
+    }
+
     /// Moves a lead (status by `LeadStatus::can_become`, owner, note); audited.
     pub async fn update_lead(
         &self,
@@ -732,6 +939,11 @@ impl App {
         note: Option<&str>,
     ) -> AppResult<LeadRow> {
         let merchant_id = ctx.actor.require_team(REPLY_RIGHTS)?;
+        if let Some(who) = owner.filter(|who| !who.is_empty())
+            && !self.inbox_assignees(&ctx.actor).await?.iter().any(|name| name == who)
+        {
+            return Err(AppError::invalid("owner", "an active member who answers messages"));
+        }
         let mut tx = self.db().begin().await?;
         let lead = rows::find_lead(&mut tx, self.db().backend(), id)
             .await?
@@ -768,6 +980,118 @@ impl App {
             .ok_or_else(|| AppError::internal(&format!("lead {id} vanished")))?;
         tx.commit().await?;
         Ok(lead)
+    }
+}
+
+/// What the auto-replies and lead capture did with a comment batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommentAnswers {
+    pub auto_replies: usize,
+    pub leads: usize,
+}
+
+impl App {
+    /// The public auto-replies and leads of an account's platform comments just ingested: a
+    /// comment matching a keyword rule on the comment channel is answered publicly by the rule,
+    /// at most once per user, video and China day (a replayed batch finds the day taken); a
+    /// contact left in a comment becomes a lead. Auto-replies are the account's comments, so they
+    /// are never answered themselves; they do not count as the account's answer either.
+    pub(crate) async fn answer_new_comments(
+        &self,
+        tx: &mut store::WriteTx,
+        group: &[store::comments::NewComment<'_>],
+        now_ms: i64,
+    ) -> AppResult<CommentAnswers> {
+        let mut answers = CommentAnswers::default();
+        let Some(first) = group.first() else { return Ok(answers) };
+        let (merchant_id, account_id) = (first.merchant_id, first.account_id);
+        let rule_rows = rows::rules(tx, account_id).await?;
+        let rules = RuleSet::new(rule_rows.iter().map(auto_rule).collect());
+        let day = domain::private_messages::china_date(now_ms).to_string();
+        let mut leads = Vec::new();
+        for comment in group {
+            let rule = rules.keyword_rule(Channel::Comment, comment.text, now_ms);
+            let contacts = extract_contacts(comment.text);
+            if rule.is_none() && contacts.is_empty() {
+                continue;
+            }
+            let Some(stored) = store::comments::find_by_external_id(tx, comment.external_id).await? else {
+                continue;
+            };
+            if stored.by_account != 0 || stored.account_id != account_id {
+                continue;
+            }
+            if !contacts.is_empty() {
+                let key = self.secret_key()?;
+                leads.extend(contacts.iter().map(|contact| NewLead {
+                    merchant_id,
+                    account_id,
+                    source_channel: Channel::Comment.as_str(),
+                    conversation_id: None,
+                    comment_id: Some(stored.id),
+                    source_external_id: stored.external_id.clone(),
+                    user_id: stored.author_id.clone(),
+                    contact_kind: contact.kind().as_str(),
+                    contact_sealed: key.seal(LEAD_CONTEXT, contact.value()),
+                    contact_masked: contact.masked(),
+                    contact_hash: key.blind_index(LEAD_CONTEXT, &contact.key()),
+                    consent: Consent::LeftInMessage.as_str(),
+                }));
+            }
+            let Some(rule) = rule else { continue };
+            if !rows::claim_comment_auto_reply(
+                tx,
+                stored.video_id,
+                &stored.author_id,
+                &day,
+                stored.id,
+                rule.id,
+            )
+            .await?
+            {
+                continue;
+            }
+            self.post_comment_auto_reply(tx, &stored, rule, now_ms).await?;
+            answers.auto_replies += 1;
+        }
+        answers.leads = rows::insert_leads(tx, &leads, now_ms).await?.len();
+        Ok(answers)
+    }
+
+    async fn post_comment_auto_reply(
+        &self,
+        tx: &mut store::WriteTx,
+        parent: &store::comments::CommentRow,
+        rule: &AutoRule,
+        now_ms: i64,
+    ) -> AppResult<()> {
+        let external_id = new_external_id();
+        let author_id = format!("account:{}", parent.account_id);
+        let replied_by = format!("rule:{}", rule.id);
+        let reply = store::comments::NewReply {
+            merchant_id: parent.merchant_id,
+            account_id: parent.account_id,
+            video_id: parent.video_id,
+            external_id: &external_id,
+            parent_external_id: &parent.external_id,
+            author_id: &author_id,
+            replied_by: &replied_by,
+            text: &rule.reply,
+            now_ms,
+        };
+        store::comments::insert_reply(tx, &reply).await?;
+        store::comments::add_to_counters(tx, parent.account_id, parent.merchant_id, 1, 0, now_ms).await?;
+        let data = serde_json::json!({
+            "comment_id": external_id,
+            "parent_comment_id": parent.external_id,
+            "video_id": parent.video_id,
+            "account_id": parent.account_id,
+            "text": rule.reply,
+            "automatic": true,
+            "rule_id": rule.id,
+        });
+        self.emit(tx, parent.merchant_id, EventType::CommentReplyCreated, data).await?;
+        Ok(())
     }
 }
 

@@ -167,7 +167,7 @@ pub fn yuan_grouped(fen: i64) -> String {
 }
 
 /// One CSV field, quoted, with formula-looking text defused for spreadsheets.
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     let defused = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
     format!("\"{}\"", defused.replace('"', "\"\""))
 }

@@ -285,8 +285,9 @@ async fn act(
         Ok(comment) => {
             let inbox = format!("/console/enterprise-accounts/{}/comments", comment.account_id);
             // Back to the inbox as it was filtered; only that inbox's own address is followed.
+            let one_inbox = format!("/console/inbox?account={}", comment.account_id);
             let back = Some(form.back.as_str())
-                .filter(|b| b.starts_with(&inbox) && !b.contains("//"))
+                .filter(|b| (b.starts_with(&inbox) || b.starts_with(&one_inbox)) && !b.contains("//"))
                 .unwrap_or(&inbox);
             let sep = if back.contains('?') { "&" } else { "?" };
             Redirect::to(&format!("{back}{sep}notice={notice}")).into_response()

@@ -1212,6 +1212,173 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("completion_rate", "完播率", "Completion rate"),
     ("engagement_rate", "互动率", "Engagement rate"),
     ("first_response_buyers", "买家消息首次响应（中位数）", "First response to buyer messages (median)"),
+    // Private messages, the one inbox, auto-replies and leads.
+    ("inbox", "互动收件箱", "Inbox"),
+    ("auto_replies", "自动回复", "Auto-replies"),
+    ("leads", "线索", "Leads"),
+    ("account_staff", "企业号员工", "Account staff"),
+    ("actions", "操作", "Actions"),
+    ("active_from", "生效开始", "Active from"),
+    ("active_until", "生效结束", "Active until"),
+    ("add_note", "添加内部备注（用户看不到）", "Add an internal note (the user does not see it)"),
+    ("all_owners", "全部负责人", "All owners"),
+    ("always", "长期有效", "Always"),
+    ("answered_within_12_hours", "12 小时内回复", "Answered within 12 hours"),
+    ("answered_within_3_minutes", "3 分钟内回复", "Answered within 3 minutes"),
+    ("assign", "分配", "Assign"),
+    ("assign_to_member", "分配给", "Assign to"),
+    ("assigned_to", "负责人", "Assigned to"),
+    (
+        "auto_replies_intro",
+        "欢迎语在用户第一次发私信时发送；关键词回复按优先级（数字小的先）匹配；非工作时间回复在工作时间以外发送，{time} 会换成下一个工作日 09:00。自动回复不会回复另一条自动回复。",
+        "The welcome goes out on a user's first private message; keyword rules match by priority (smaller first); the away message goes out outside working hours, with {time} replaced by the next working day's 09:00. An auto-reply never answers another auto-reply.",
+    ),
+    ("auto_reply", "自动回复", "Auto-reply"),
+    (
+        "away_time_hint",
+        "非工作时间回复可写 {time}，发送时换成下一个工作日 09:00，例如“我们将在 {time} 后回复您”。",
+        "An away message may contain {time}: it becomes the next working day's 09:00, as in \"we will answer after {time}\".",
+    ),
+    ("channel", "渠道", "Channel"),
+    ("channel_all", "全部渠道", "All channels"),
+    ("channel_comment", "评论", "Comment"),
+    ("channel_message", "私信", "Private message"),
+    ("check_field", "请检查：", "Please check: "),
+    ("close_conversation", "关闭会话", "Close the conversation"),
+    ("reopen_conversation", "重新打开会话", "Reopen the conversation"),
+    ("consent", "授权方式", "Consent"),
+    ("contact", "联系方式", "Contact"),
+    ("conversation_handling", "会话处理", "Handling"),
+    ("conversations_awaiting", "待回复私信", "Conversations awaiting a reply"),
+    ("conversion_rate", "转化率", "conversion"),
+    ("converted", "已转化", "converted"),
+    ("create_rule", "创建规则", "Create the rule"),
+    ("delete", "删除", "Delete"),
+    ("delete_rule", "确认删除规则", "Delete the rule"),
+    (
+        "delete_rule_confirm",
+        "删除后这条规则不再回复，也无法恢复。",
+        "Once deleted, the rule answers nothing and cannot be restored.",
+    ),
+    (
+        "first_response_note",
+        "首次回复用时按工作时间（工作日 09:00–18:00）计算，统计最近 30 天由成员回复的评论和私信；自动回复不算回复。",
+        "First response is counted in working hours (09:00–18:00 on working days) over comments and private messages a member answered in the last 30 days; auto-replies do not count.",
+    ),
+    ("first_response_p90", "首次回复用时 90 分位", "First response, p90"),
+    ("follow_up", "跟进", "Follow up"),
+    (
+        "inbox_empty",
+        "没有符合条件的评论或私信。换个筛选条件看看，或者选择“全部”。",
+        "Nothing matches. Try other filters, or show all.",
+    ),
+    ("internal_notes", "内部备注", "Internal notes"),
+    ("keywords", "关键词", "Keywords"),
+    (
+        "keywords_hint",
+        "每行一个，或用逗号分隔；欢迎语和非工作时间回复不需要关键词",
+        "One a line or separated by commas; the welcome and the away message need none",
+    ),
+    ("lead_owner", "负责人", "Owner"),
+    ("lead_source", "来源", "Source"),
+    ("lead_note", "备注", "Note"),
+    ("leads_from_suffix", "线索", "leads"),
+    ("match_kind", "匹配方式", "Match"),
+    ("median", "中位数", "median"),
+    ("message_image", "［图片］", "[image]"),
+    ("new_rule", "新建规则", "New rule"),
+    (
+        "no_account_yet",
+        "还没有企业号。先创建企业号，才能收到评论和私信。",
+        "No enterprise account yet. Create one to receive comments and private messages.",
+    ),
+    (
+        "no_leads",
+        "还没有线索。用户在私信或评论里留下手机号或微信号时，会自动出现在这里。",
+        "No leads yet. A phone number or WeChat id a user leaves in a message or comment appears here.",
+    ),
+    ("no_notes", "还没有内部备注。", "No internal notes yet."),
+    (
+        "no_rules",
+        "还没有自动回复规则。在下方新建一条，例如欢迎语。",
+        "No auto-reply rules yet. Create one below, for example a welcome.",
+    ),
+    ("notice_conversation_assigned", "会话已分配。", "The conversation is assigned."),
+    (
+        "notice_conversation_closed",
+        "会话已关闭。用户再发消息时会自动重新打开。",
+        "The conversation is closed. It opens again when the user writes.",
+    ),
+    ("notice_conversation_reopened", "会话已重新打开。", "The conversation is open again."),
+    ("notice_lead_updated", "线索已更新。", "The lead is updated."),
+    ("notice_message_sent", "回复已发送给用户。", "The reply was sent to the user."),
+    ("notice_note_added", "内部备注已保存。", "The internal note is saved."),
+    ("notice_rule_created", "规则已创建，立即生效。", "The rule is created and works at once."),
+    ("notice_rule_deleted", "规则已删除。", "The rule is deleted."),
+    ("notice_rule_disabled", "规则已停用。", "The rule is turned off."),
+    ("notice_rule_enabled", "规则已启用。", "The rule is turned on."),
+    ("on_video", "视频", "On"),
+    ("platform_user", "用户", "User"),
+    ("priority", "优先级", "Priority"),
+    ("priority_hint", "数字越小越先匹配（0–10000）", "Smaller numbers match first (0–10000)"),
+    ("private_conversation", "私信会话", "Private conversation"),
+    ("reply_text", "回复内容", "Reply"),
+    ("rule_kind", "规则类型", "Kind"),
+    ("rule_name", "规则名称", "Name"),
+    ("rule_off", "已停用", "Off"),
+    ("rule_on", "已启用", "On"),
+    ("rule_state", "状态", "State"),
+    ("rule_test", "测试规则", "Test the rules"),
+    ("rule_test_fires", "这段文字会由规则回复：", "This text would be answered by the rule:"),
+    (
+        "rule_test_none",
+        "没有关键词规则会回复这段文字（非工作时间时会发送非工作时间回复）。",
+        "No keyword rule answers this text (outside working hours the away message would).",
+    ),
+    ("rule_test_run", "测试", "Test"),
+    ("rule_test_text", "用户发送的文字", "What the user writes"),
+    ("save_note", "保存备注", "Save the note"),
+    ("switch", "切换", "Switch"),
+    ("turn_off", "停用", "Turn off"),
+    ("turn_on", "启用", "Turn on"),
+    ("unassigned", "未分配", "Unassigned"),
+    ("download_leads_csv", "导出线索 CSV", "Export the leads (CSV)"),
+    ("inbox_status_unanswered", "待回复", "Awaiting a reply"),
+    ("inbox_status_assigned_to_me", "分配给我的", "Assigned to me"),
+    ("inbox_status_all", "全部", "All"),
+    ("leads_analytics", "线索", "Leads"),
+    ("field_text", "内容（1–1000 个字）", "the text (1–1000 characters)"),
+    ("field_name", "规则名称（1–50 个字）", "the name (1–50 characters)"),
+    ("field_reply", "回复内容（1–300 个字）", "the reply (1–300 characters)"),
+    (
+        "field_keywords",
+        "关键词（关键词规则至少一个，每个不超过 30 个字）",
+        "the keywords (at least one for a keyword rule)",
+    ),
+    ("field_priority", "优先级（0–10000）", "the priority (0–10000)"),
+    ("field_assign_to", "负责人（需是能回复消息的成员）", "the member (one who answers messages)"),
+    ("field_owner", "负责人（需是能回复消息的成员）", "the owner (a member who answers messages)"),
+    ("field_note", "备注（不超过 1000 个字）", "the note (at most 1000 characters)"),
+    ("field_active_from", "生效开始时间", "the start time"),
+    ("field_active_until", "生效结束时间（需晚于开始时间）", "the end time (after the start)"),
+    ("field_kind", "规则类型", "the kind"),
+    ("field_channels", "渠道（至少选一个）", "the channels (at least one)"),
+    ("field_status", "状态", "the status"),
+    ("rule_kind_welcome", "欢迎语", "Welcome"),
+    ("rule_kind_keyword", "关键词回复", "Keyword reply"),
+    ("rule_kind_away", "非工作时间回复", "Away message"),
+    ("match_kind_exact", "完全匹配", "Exact"),
+    ("match_kind_contains", "包含关键词", "Contains"),
+    ("lead_status_new", "新线索", "New"),
+    ("lead_status_contacted", "已联系", "Contacted"),
+    ("lead_status_converted", "已转化", "Converted"),
+    ("lead_status_invalid", "无效", "Invalid"),
+    ("contact_kind_phone", "手机号", "Mobile phone"),
+    ("contact_kind_wechat", "微信号", "WeChat id"),
+    ("consent_left_in_message", "用户主动留下", "Left by the user"),
+    ("consent_lead_card", "用户通过线索卡授权", "Given on the lead card"),
+    ("conversation_status_open", "进行中", "Open"),
+    ("conversation_status_closed", "已关闭", "Closed"),
 ];
 
 pub fn t(lang: Lang, key: &str) -> &'static str {
@@ -1271,6 +1438,38 @@ mod tests {
     }
 
     /// The closure and operation texts are the domain's own in Chinese, so the two cannot drift.
+    #[test]
+    fn private_message_names_match_the_domain() {
+        use domain::private_messages::{
+            Channel, Consent, ContactKind, ConversationStatus, LeadStatus, MatchKind, RuleKind,
+        };
+        let check = |key: String, zh: &str| {
+            assert_eq!(lookup(Lang::Zh, &key), Some(zh), "{key}");
+            assert!(lookup(Lang::En, &key).is_some(), "{key}");
+        };
+        for v in Channel::ALL {
+            check(format!("channel_{}", v.as_str()), v.name_zh());
+        }
+        for v in RuleKind::ALL {
+            check(format!("rule_kind_{}", v.as_str()), v.name_zh());
+        }
+        for v in MatchKind::ALL {
+            check(format!("match_kind_{}", v.as_str()), v.name_zh());
+        }
+        for v in LeadStatus::ALL {
+            check(format!("lead_status_{}", v.as_str()), v.name_zh());
+        }
+        for v in ContactKind::ALL {
+            check(format!("contact_kind_{}", v.as_str()), v.name_zh());
+        }
+        for v in Consent::ALL {
+            check(format!("consent_{}", v.as_str()), v.name_zh());
+        }
+        for v in ConversationStatus::ALL {
+            check(format!("conversation_status_{}", v.as_str()), v.name_zh());
+        }
+    }
+
     #[test]
     fn closure_names_match_the_domain() {
         use domain::closure::{CheckCode, ReasonCode, RefundOutcome, RefundStatus};

@@ -5,9 +5,12 @@
 //! after-sales, complaints, conversations, settlement, invoices), `closure.rs` the closure page,
 //! the payout account and the refund queue, `verification.rs` the enterprise accounts, blue-V
 //! applications, the review queue, fees and notifications, `videos.rs` the content calendar,
-//! videos, the approval queue and the team, and `payouts.rs` the payouts and their reconciliation.
+//! videos, the approval queue and the team, `payouts.rs` the payouts and their reconciliation, and
+//! `private_messages.rs` the one inbox of comments and private messages with its conversations,
+//! `auto_replies.rs` the auto-reply rules and `leads.rs` the leads.
 
 mod analytics;
+mod auto_replies;
 mod backups;
 mod campaigns;
 mod closure;
@@ -15,10 +18,12 @@ mod comments;
 mod home;
 mod i18n;
 mod kit;
+mod leads;
 mod money;
 mod operations;
 mod pages;
 mod payouts;
+mod private_messages;
 mod reputation;
 mod session;
 mod verification;
@@ -179,6 +184,16 @@ pub fn router(app: App) -> Router {
         .route("/console/team", get(videos::team).post(videos::add_member))
         .route("/console/team/{id}/role", post(videos::change_role))
         .route("/console/team/{id}/remove", post(videos::remove_member))
+        .route("/console/inbox", get(private_messages::inbox))
+        .route("/console/private-conversations/{id}", get(private_messages::conversation_page))
+        .route("/console/private-conversations/{id}/replies", post(private_messages::reply))
+        .route("/console/private-conversations/{id}/changes", post(private_messages::change))
+        .route("/console/auto-replies", get(auto_replies::rules_page).post(auto_replies::create_rule))
+        .route("/console/auto-replies/{id}/enabled", post(auto_replies::set_enabled))
+        .route("/console/auto-replies/{id}/delete", post(auto_replies::delete_rule))
+        .route("/console/leads", get(leads::leads_page))
+        .route("/console/leads.csv", get(leads::leads_csv))
+        .route("/console/leads/{id}", post(leads::update_lead))
         .route(kit::UPLOAD_SCRIPT_PATH, get(kit::upload_script))
         .route("/console/{*rest}", get(pages::not_found))
         .layer(middleware::from_fn(security_headers))

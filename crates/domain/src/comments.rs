@@ -128,21 +128,49 @@ pub fn nearest_rank(sorted: &[i64], percent: u32) -> Option<i64> {
     sorted.get(rank - 1).copied()
 }
 
-/// First-response figures of a set of answered comments, in working milliseconds.
+/// The fast answer the share `within_fast` counts: 3 minutes.
+pub const FAST_ANSWER_MS: i64 = 3 * 60 * 1000;
+/// The answer within half a day the share `within_half_day` counts: 12 hours.
+pub const HALF_DAY_ANSWER_MS: i64 = 12 * HOUR_MS;
+
+/// First-response figures of a set of answered comments or messages, in (working) milliseconds:
+/// how many, the median and p90, and how many were answered within `FAST_ANSWER_MS` and within
+/// `HALF_DAY_ANSWER_MS` (both counted at or under the limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResponseTimes {
     pub count: usize,
     pub median_ms: Option<i64>,
     pub p90_ms: Option<i64>,
+    pub within_fast: usize,
+    pub within_half_day: usize,
 }
 
-/// The median and p90 (nearest rank) of response times given in any order.
+impl ResponseTimes {
+    /// The share of answers within `FAST_ANSWER_MS` in per mille (rounded down; `None` for none).
+    pub fn fast_share_permille(&self) -> Option<i64> {
+        permille(self.within_fast, self.count)
+    }
+
+    /// The share of answers within `HALF_DAY_ANSWER_MS` in per mille (rounded down).
+    pub fn half_day_share_permille(&self) -> Option<i64> {
+        permille(self.within_half_day, self.count)
+    }
+}
+
+fn permille(part: usize, whole: usize) -> Option<i64> {
+    (whole > 0).then(|| i64::try_from(part * 1000 / whole).unwrap_or(1000))
+}
+
+/// The median and p90 (nearest rank) of response times given in any order, and how many fall
+/// within the fast and the half-day limits.
 pub fn response_times(mut values: Vec<i64>) -> ResponseTimes {
     values.sort_unstable();
     ResponseTimes {
         count: values.len(),
         median_ms: nearest_rank(&values, 50),
         p90_ms: nearest_rank(&values, 90),
+        within_fast: values.partition_point(|v| *v <= FAST_ANSWER_MS),
+        within_half_day: values.partition_point(|v| *v <= HALF_DAY_ANSWER_MS),
     }
 }
 
@@ -219,8 +247,18 @@ mod tests {
         assert_eq!(nearest_rank(&ten, 100), Some(10));
         assert_eq!(
             response_times(vec![30, 10, 20]),
-            ResponseTimes { count: 3, median_ms: Some(20), p90_ms: Some(30) }
+            ResponseTimes {
+                count: 3,
+                median_ms: Some(20),
+                p90_ms: Some(30),
+                within_fast: 3,
+                within_half_day: 3
+            }
         );
+        let mixed = response_times(vec![HALF_DAY_ANSWER_MS + 1, FAST_ANSWER_MS, FAST_ANSWER_MS + 1, 0]);
+        assert_eq!((mixed.within_fast, mixed.within_half_day), (2, 3));
+        assert_eq!((mixed.fast_share_permille(), mixed.half_day_share_permille()), (Some(500), Some(750)));
+        assert_eq!(response_times(Vec::new()).fast_share_permille(), None);
     }
 
     #[test]

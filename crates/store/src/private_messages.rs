@@ -395,8 +395,8 @@ pub async fn notes(conn: &mut Conn, conversation_id: i64) -> StoreResult<Vec<Not
 /// The account's conversations: all, awaiting an answer, and unread messages summed.
 pub async fn conversation_counts(conn: &mut Conn, account_id: i64) -> StoreResult<(i64, i64, i64)> {
     let row = sqlx::query(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN awaiting_since_ms IS NULL THEN 0 ELSE 1 END), 0), \
-         COALESCE(SUM(unread), 0) FROM dm_conversations WHERE account_id = $1",
+        "SELECT COUNT(*), COALESCE(CAST(SUM(CASE WHEN awaiting_since_ms IS NULL THEN 0 ELSE 1 END) AS BIGINT), 0), \
+         COALESCE(CAST(SUM(unread) AS BIGINT), 0) FROM dm_conversations WHERE account_id = $1",
     )
     .bind(account_id)
     .fetch_one(conn)
@@ -527,6 +527,11 @@ pub async fn find_rule(conn: &mut Conn, backend: Backend, id: i64) -> StoreResul
         row_lock(backend)
     );
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+}
+
+/// A rule (not deleted), read without a lock.
+pub async fn rule(conn: &mut Conn, id: i64) -> StoreResult<Option<RuleRow>> {
+    find_rule(conn, Backend::Sqlite, id).await
 }
 
 /// An account's rules (not deleted), by priority then id.

@@ -69,6 +69,10 @@ impl Client {
         self.send(self.http.put(format!("{}{path}", self.base)).json(body)).await
     }
 
+    pub async fn patch(&self, path: &str, body: &Value) -> Answer {
+        self.send(self.http.patch(format!("{}{path}", self.base)).json(body)).await
+    }
+
     pub async fn delete(&self, path: &str) -> Answer {
         self.send(self.http.delete(format!("{}{path}", self.base))).await
     }

@@ -2,7 +2,8 @@
 //! the same use case the API calls (`App::top_up`, group-committed by the ledger engine), with
 //! durable commits. `xiaodian bench closure`: the closure checks of one shop with a million orders.
 //! `xiaodian bench comments`: NDJSON comment batches ingested through `App::ingest_comments`.
-//! `xiaodian bench analytics` lives in `bench_analytics.rs`.
+//! `xiaodian bench analytics` lives in `bench_analytics.rs`, `xiaodian bench messages` in
+//! `bench_messages.rs`.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -73,6 +74,21 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         videos: u64,
     },
+    /// Private messages ingested per second (NDJSON batches through `App::ingest_messages`, what
+    /// `POST /api/v1/messages:batch` runs) with the welcome, away and keyword auto-replies on.
+    Messages {
+        /// Database URL; a fresh temporary SQLite database when absent.
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        /// Lines per batch (at most 20,000).
+        #[arg(long, default_value_t = 10_000)]
+        batch: u64,
+        /// Platform users writing to the account.
+        #[arg(long, default_value_t = 100_000)]
+        users: u64,
+    },
     /// Engagement events ingested per second (NDJSON batches through `App::ingest_events`, what
     /// `POST /api/v1/events:batch` runs), then the account dashboard's latency over them.
     Analytics {
@@ -114,6 +130,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             closure(db, sizes, iterations).await
         }
         BenchCommand::Comments { db, count, batch, videos } => comments(db, count, batch, videos).await,
+        BenchCommand::Messages { db, count, batch, users } => {
+            crate::bench_messages::run(db, crate::bench_messages::Sizes { count, batch, users }).await
+        }
         BenchCommand::Analytics { db, count, batch, videos, iterations } => {
             let sizes = crate::bench_analytics::Sizes { count, batch, videos, iterations };
             crate::bench_analytics::run(db, sizes).await

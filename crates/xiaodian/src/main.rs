@@ -3,6 +3,7 @@
 mod backup;
 mod bench;
 mod bench_analytics;
+mod bench_messages;
 mod check;
 mod commands;
 mod http;

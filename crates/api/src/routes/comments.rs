@@ -140,6 +140,8 @@ fn batch_json(outcome: &BatchOutcome) -> Value {
         "accepted": outcome.accepted,
         "duplicates": outcome.duplicates,
         "stored": outcome.stored(),
+        "auto_replies": outcome.auto_replies,
+        "leads": outcome.leads,
         "rejected_count": outcome.rejected_count,
         "rejected": rejected,
     })

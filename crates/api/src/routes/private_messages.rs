@@ -2,13 +2,18 @@
 //! conversation with its messages, members' replies, assignment, notes, close and reopen, the
 //! auto-reply rules with their test mode, and leads (the contact masked without the right).
 
+use app::inbox::{Inbox, InboxItem, InboxQuery, InboxStats};
 use app::private_messages::{
-    ConversationChange, ConversationRow, LeadView, MessageBatchOutcome, MessageRow, RuleInput, RuleRow,
+    ConversationChange, ConversationRow, LeadQuery, LeadSource, LeadView, MessageBatchOutcome, MessageRow,
+    RuleInput, RuleRow,
 };
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use domain::comments::ResponseTimes;
 use domain::limits::MESSAGE_BATCH_BYTES_MAX;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -77,6 +82,15 @@ pub fn add(routes: Routes) -> Routes {
             post_rule,
         )
         .add(
+            Method::Put,
+            "/api/v1/auto-replies/{id}",
+            Doc::new("messages", "Replace an auto-reply rule's fields (the same body as creating it; the kind stays; audited)")
+                .roles(MERCHANT)
+                .team_rights(REPLY)
+                .body(r#"{"kind":"keyword","name":"价格","match_kind":"contains","keywords":["多少钱"],"channels":"message","priority":10,"reply":"价格见橱窗","enabled":false}"#),
+            put_rule,
+        )
+        .add(
             Method::Delete,
             "/api/v1/auto-replies/{id}",
             Doc::new("messages", "Delete an auto-reply rule (audited)").roles(MERCHANT).team_rights(REPLY),
@@ -95,6 +109,30 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/leads",
             Doc::new("messages", "The account's leads (status, source filters); the contact masked for members without the right to contact").roles(ANY_ROLE),
             list_leads,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/enterprise-accounts/{id}/leads.csv",
+            Doc::new("messages", "The account's leads as a CSV file (text/csv; the same filters; words in the cells, the contact as the caller may see it)").roles(ANY_ROLE),
+            get_leads_csv,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/enterprise-accounts/{id}/leads/summary",
+            Doc::new("messages", "Lead counts and conversion by source (comment, message)").roles(ANY_ROLE),
+            get_lead_summary,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/enterprise-accounts/{id}/inbox",
+            Doc::new("messages", "One inbox: comments and private conversations by time, newest first (channel=comment|message, status=unanswered|assigned_to_me|all, sentiment= for comments, q=, limit, cursor)").roles(ANY_ROLE),
+            get_inbox,
+        )
+        .add(
+            Method::Get,
+            "/api/v1/enterprise-accounts/{id}/inbox/stats",
+            Doc::new("messages", "First-response statistics of comments and private messages in working hours (median, p90, answered within 3 minutes and within 12 hours) over the last days (days=1..366, 30 by default)").roles(ANY_ROLE),
+            get_inbox_stats,
         )
         .add(
             Method::Patch,
@@ -181,6 +219,7 @@ fn lead_json(view: &LeadView) -> Value {
         "account_id": l.account_id,
         "source": l.source_channel,
         "conversation_id": l.conversation_id,
+        "comment_id": l.comment_id,
         "source_message_id": l.source_external_id,
         "user_id": l.user_id,
         "contact_kind": l.contact_kind,
@@ -233,8 +272,13 @@ async fn get_conversation(
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Value>> {
     let (conversation, messages) = state.app.dm_conversation(auth.actor(), id).await?;
+    let notes = state.app.conversation_notes(auth.actor(), id).await?;
     let mut body = conversation_json(&conversation);
     body["items"] = json!(messages.iter().map(message_json).collect::<Vec<_>>());
+    body["notes"] = json!(notes
+        .iter()
+        .map(|n| json!({"id": n.id, "author": n.author, "text": n.text, "created_at": china_time(n.created_at_ms)}))
+        .collect::<Vec<_>>());
     Ok(axum::Json(body))
 }
 
@@ -314,13 +358,8 @@ fn instant(field: &str, text: Option<&str>) -> ApiResult<Option<i64>> {
         .transpose()
 }
 
-async fn post_rule(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-    Json(body): Json<RuleBody>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
-    let input = RuleInput {
+fn rule_input(body: RuleBody) -> ApiResult<RuleInput> {
+    Ok(RuleInput {
         active_from_ms: instant("active_from", body.active_from.as_deref())?,
         active_until_ms: instant("active_until", body.active_until.as_deref())?,
         kind: body.kind,
@@ -331,9 +370,27 @@ async fn post_rule(
         priority: body.priority,
         reply: body.reply,
         enabled: body.enabled,
-    };
-    let rule = state.app.create_auto_reply_rule(&auth.0, id, &input).await?;
+    })
+}
+
+async fn post_rule(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(body): Json<RuleBody>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let rule = state.app.create_auto_reply_rule(&auth.0, id, &rule_input(body)?).await?;
     Ok((StatusCode::CREATED, axum::Json(rule_json(&rule))))
+}
+
+async fn put_rule(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(body): Json<RuleBody>,
+) -> ApiResult<axum::Json<Value>> {
+    let rule = state.app.update_auto_reply_rule(&auth.0, id, &rule_input(body)?).await?;
+    Ok(axum::Json(rule_json(&rule)))
 }
 
 async fn delete_rule(
@@ -363,19 +420,143 @@ async fn post_test(
 }
 
 #[derive(Deserialize)]
-struct LeadQuery {
+struct LeadParams {
     status: Option<String>,
     source: Option<String>,
+    owner: Option<String>,
+}
+
+impl From<LeadParams> for LeadQuery {
+    fn from(p: LeadParams) -> Self {
+        LeadQuery { status: p.status, source: p.source, owner: p.owner }
+    }
 }
 
 async fn list_leads(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Query(query): Query<LeadQuery>,
+    Query(query): Query<LeadParams>,
 ) -> ApiResult<axum::Json<Value>> {
-    let leads = state.app.leads(auth.actor(), id, query.status.as_deref(), query.source.as_deref()).await?;
+    let leads = state.app.leads(auth.actor(), id, &query.into()).await?;
     Ok(axum::Json(json!({ "items": leads.iter().map(lead_json).collect::<Vec<_>>() })))
+}
+
+async fn get_leads_csv(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(query): Query<LeadParams>,
+) -> ApiResult<Response> {
+    let csv = state.app.leads_csv(auth.actor(), id, &query.into()).await?;
+    let mut response = csv.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"leads-account-{id}.csv\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+fn source_json(s: &LeadSource) -> Value {
+    json!({
+        "source": s.source.as_str(),
+        "leads": s.leads,
+        "converted": s.converted,
+        "conversion_permille": s.conversion_permille(),
+    })
+}
+
+async fn get_lead_summary(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Value>> {
+    let sources = state.app.lead_summary(auth.actor(), id).await?;
+    Ok(axum::Json(json!({ "items": sources.iter().map(source_json).collect::<Vec<_>>() })))
+}
+
+#[derive(Deserialize)]
+struct InboxParams {
+    channel: Option<String>,
+    status: Option<String>,
+    sentiment: Option<String>,
+    q: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+fn item_json(item: &InboxItem) -> Value {
+    match item {
+        InboxItem::Comment(c) => {
+            let mut body = super::comments::comment_json(c);
+            body["channel"] = json!("comment");
+            body
+        }
+        InboxItem::Conversation(c) => conversation_json(c),
+    }
+}
+
+fn inbox_json(inbox: &Inbox) -> Value {
+    json!({
+        "items": inbox.items.iter().map(item_json).collect::<Vec<_>>(),
+        "next_cursor": inbox.next_cursor,
+    })
+}
+
+async fn get_inbox(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(p): Query<InboxParams>,
+) -> ApiResult<axum::Json<Value>> {
+    let query = InboxQuery {
+        channel: p.channel,
+        status: p.status,
+        sentiment: p.sentiment,
+        q: p.q,
+        limit: p.limit,
+        cursor: p.cursor,
+    };
+    Ok(axum::Json(inbox_json(&state.app.inbox(auth.actor(), id, &query).await?)))
+}
+
+fn times_json(t: &ResponseTimes) -> Value {
+    json!({
+        "answered": t.count,
+        "median_working_ms": t.median_ms,
+        "p90_working_ms": t.p90_ms,
+        "within_3_minutes": t.within_fast,
+        "within_12_hours": t.within_half_day,
+        "within_3_minutes_permille": t.fast_share_permille(),
+        "within_12_hours_permille": t.half_day_share_permille(),
+    })
+}
+
+fn stats_json(s: &InboxStats) -> Value {
+    json!({
+        "account_id": s.account_id,
+        "days": s.days,
+        "comments_awaiting": s.comments_awaiting,
+        "conversations_awaiting": s.conversations_awaiting,
+        "comment": times_json(&s.comments),
+        "message": times_json(&s.messages),
+        "all": times_json(&s.all),
+    })
+}
+
+#[derive(Deserialize)]
+struct StatsParams {
+    days: Option<i64>,
+}
+
+async fn get_inbox_stats(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(p): Query<StatsParams>,
+) -> ApiResult<axum::Json<Value>> {
+    Ok(axum::Json(stats_json(&state.app.inbox_stats(auth.actor(), id, p.days).await?)))
 }
 
 #[derive(Deserialize)]

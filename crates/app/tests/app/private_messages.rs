@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::support::{PASSWORD, at, ctx_of, user};
-use app::private_messages::RuleInput;
+use app::private_messages::{LeadQuery, RuleInput};
 use app::{App, AppConfig, ManualClock};
 use test_support::{Backend, TestDb, both_backends};
 
@@ -113,9 +113,16 @@ async fn messages_auto_replies_and_leads(backend: Backend) {
         .unwrap();
     assert_eq!(outcome.auto_replies, 0, "the away message once per off-hours stretch");
 
-    let masked = app.leads(&operator.actor, account.id, None, None).await.unwrap();
+    let masked = app.leads(&operator.actor, account.id, &LeadQuery::default()).await.unwrap();
     assert_eq!((masked[0].contact.as_str(), masked[0].masked), ("138****5678", true));
-    let clear = app.leads(&owner.actor, account.id, Some("new"), Some("message")).await.unwrap();
+    let clear = app
+        .leads(
+            &owner.actor,
+            account.id,
+            &LeadQuery { status: Some("new".into()), source: Some("message".into()), owner: None },
+        )
+        .await
+        .unwrap();
     assert_eq!((clear[0].contact.as_str(), clear[0].masked), ("13812345678", false));
     assert!(
         clear[0].lead.contact_sealed.starts_with("sealed")
@@ -150,4 +157,127 @@ async fn messages_auto_replies_and_leads(backend: Backend) {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 6);
+}
+
+both_backends!(inbox_statistics_match_the_hand_count);
+
+/// A fixture counted by hand (2026-03-02 is a Monday; working hours 09:00–18:00).
+///
+/// Comments, first answered by a member:
+/// - c1 Mon 10:00 → Mon 10:02: 2 min
+/// - c2 Mon 10:00 → Mon 10:05: 5 min
+/// - c3 Mon 17:00 → Tue 10:00: 1 h + 1 h = 120 min
+/// - c4 Mon 10:00 → Wed 10:00: 18 h = 1,080 min
+///
+/// Private messages (the welcome auto-reply is no answer):
+/// - u1 Mon 11:00 → Mon 11:01: 1 min
+/// - u2 Fri 03-06 17:30 → Mon 03-09 09:03: 30 min + 3 min = 33 min
+/// - u3 Mon 03-09 09:00 → 09:03: 3 min (at the limit: within 3 minutes)
+///
+/// Comments sorted [2, 5, 120, 1080]: median (rank 2) 5 min, p90 (rank 4) 1,080 min, within 3 min
+/// 1, within 12 h 3. Messages [1, 3, 33]: median 3, p90 33, within 3 min 2, within 12 h 3. Both
+/// [1, 2, 3, 5, 33, 120, 1080]: median (rank 4) 5, p90 (rank 7) 1,080, within 3 min 3, within 12 h 6.
+async fn inbox_statistics_match_the_hand_count(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let data = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(at("2026-03-02T09:00:00+08:00")));
+    let config = AppConfig { data_dir: data.path().to_path_buf(), ..AppConfig::default() };
+    let app = App::new(
+        db.open().await,
+        clock.clone(),
+        Arc::new(ManualClock::new(at("2026-03-02T09:00:00+08:00"))),
+        config,
+    )
+    .await
+    .unwrap();
+    let owner = user(&app, "m1", "merchant", Some("一号商家")).await;
+    let service = user(&app, "svc", "service", None).await;
+    let account = app.create_enterprise_account(&owner, "一号企业号", "").await.unwrap();
+    let input = app::videos::VideoInput {
+        title: "春季上新".into(),
+        description: String::new(),
+        tags: Vec::new(),
+        external_url: Some("https://v.example.com/clip/1".into()),
+    };
+    let video = app.create_video(&owner, account.id, &input).await.unwrap();
+    app.create_auto_reply_rule(&owner, account.id, &rule("welcome", "欢迎", &[], 0, "欢迎光临"))
+        .await
+        .unwrap();
+
+    let comment = |id: &str, created: &str| {
+        serde_json::json!({"video_id": video.id, "comment_id": id, "author_id": format!("fan-{id}"),
+                           "text": "请问有货吗", "created_at": created})
+        .to_string()
+    };
+    let comments = [
+        comment("c1", "2026-03-02T10:00:00+08:00"),
+        comment("c2", "2026-03-02T10:00:00+08:00"),
+        comment("c3", "2026-03-02T17:00:00+08:00"),
+        comment("c4", "2026-03-02T10:00:00+08:00"),
+    ]
+    .join("\n");
+    clock.set(at("2026-03-02T17:00:00+08:00"));
+    assert_eq!(app.ingest_comments(&service, comments.as_bytes()).await.unwrap().stored(), 4);
+    let message = |user: &str, id: &str, sent: &str| {
+        serde_json::json!({"account_id": account.id, "user_id": user, "message_id": id, "sender": "user",
+                           "text": "在吗", "sent_at": sent})
+        .to_string()
+    };
+    clock.set(at("2026-03-02T11:00:00+08:00"));
+    app.ingest_messages(&service, message("u1", "m1", "2026-03-02T11:00:00+08:00").as_bytes()).await.unwrap();
+
+    let stored =
+        app.comments(&owner.actor, account.id, &app::comments::CommentQuery::default()).await.unwrap();
+    let comment_id = |id: &str| stored.items.iter().find(|c| c.external_id == id).unwrap().id;
+    let conversation_id = |user: &'static str| {
+        let app = &app;
+        let owner = &owner;
+        async move {
+            let list = app.dm_conversations(&owner.actor, account.id, false, false).await.unwrap();
+            list.iter().find(|c| c.user_id == user).unwrap().id
+        }
+    };
+    let reply_comment = |id: i64, when: &'static str| {
+        let (app, owner, clock) = (&app, &owner, &clock);
+        async move {
+            clock.set(at(when));
+            app.reply_to_comment(owner, id, "有的").await.unwrap();
+        }
+    };
+    reply_comment(comment_id("c1"), "2026-03-02T10:02:00+08:00").await;
+    reply_comment(comment_id("c2"), "2026-03-02T10:05:00+08:00").await;
+    clock.set(at("2026-03-02T11:01:00+08:00"));
+    app.reply_to_conversation(&owner, conversation_id("u1").await, "在的").await.unwrap();
+    reply_comment(comment_id("c3"), "2026-03-03T10:00:00+08:00").await;
+    reply_comment(comment_id("c4"), "2026-03-04T10:00:00+08:00").await;
+
+    clock.set(at("2026-03-06T17:30:00+08:00"));
+    app.ingest_messages(&service, message("u2", "m2", "2026-03-06T17:30:00+08:00").as_bytes()).await.unwrap();
+    clock.set(at("2026-03-09T09:00:00+08:00"));
+    let outcome = app
+        .ingest_messages(&service, message("u3", "m3", "2026-03-09T09:00:00+08:00").as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(outcome.auto_replies, 1, "the welcome, which answers nothing");
+    clock.set(at("2026-03-09T09:03:00+08:00"));
+    app.reply_to_conversation(&owner, conversation_id("u2").await, "您好").await.unwrap();
+    app.reply_to_conversation(&owner, conversation_id("u3").await, "您好").await.unwrap();
+
+    let stats = app.inbox_stats(&owner.actor, account.id, None).await.unwrap();
+    let minute = 60_000;
+    let figures = |t: domain::comments::ResponseTimes| {
+        (
+            t.count,
+            t.median_ms.map(|m| m / minute),
+            t.p90_ms.map(|m| m / minute),
+            t.within_fast,
+            t.within_half_day,
+        )
+    };
+    assert_eq!(figures(stats.comments), (4, Some(5), Some(1080), 1, 3));
+    assert_eq!(figures(stats.messages), (3, Some(3), Some(33), 2, 3));
+    assert_eq!(figures(stats.all), (7, Some(5), Some(1080), 3, 6));
+    assert_eq!(stats.all.fast_share_permille(), Some(428));
+    assert_eq!((stats.comments_awaiting, stats.conversations_awaiting), (0, 0));
+    assert!(app.inbox_stats(&owner.actor, account.id, Some(0)).await.is_err());
 }

@@ -71,6 +71,32 @@ pub(crate) fn flash(text: &str) -> Markup {
     html! { div.notice #notice role="status" { (text) } }
 }
 
+/// After a failed form, back to its page with `?failed=CODE` (and `&field=NAME` for a field
+/// error): post/redirect/get, so a refresh does not send the form again.
+pub(crate) fn failed_redirect(to: &str, error: &AppError) -> Response {
+    let sep = if to.contains('?') { "&" } else { "?" };
+    let mut url = format!("{to}{sep}failed={}", error.code.as_str());
+    if error.code == Code::InvalidField
+        && let Some((field, _)) = error.detail.split_once(':')
+        && !field.is_empty()
+        && field.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    {
+        url.push_str(&format!("&field={field}"));
+    }
+    axum::response::Redirect::to(&url).into_response()
+}
+
+/// The error box a redirect asked for with `?failed=CODE&field=NAME`: a known code only, and the
+/// field in words when the text table has `field_NAME`.
+pub(crate) fn failed_note(lang: Lang, failed: Option<&str>, field: Option<&str>) -> Option<Markup> {
+    let code = Code::ALL.iter().copied().find(|code| Some(code.as_str()) == failed)?;
+    let field = field.and_then(|field| lookup(lang, &format!("field_{field}")));
+    Some(html! {
+        (error_box(lang, &AppError::new(code, "")))
+        @if let Some(field) = field { p.field-error #failed-field { (t(lang, "check_field")) (field) } }
+    })
+}
+
 /// An error box for a failed use case: its title in the viewer's language and what to do.
 pub(crate) fn error_note(lang: Lang, error: &AppError) -> Markup {
     error_box(lang, error)

@@ -60,7 +60,12 @@ fn all_groups(role: Role) -> Vec<NavGroup> {
         });
         groups.push(NavGroup {
             key: "nav_group_engagement",
-            items: vec![item("/console/reputation", "reputation", UseCase::ViewReputation)],
+            items: vec![
+                item("/console/inbox", "inbox", UseCase::AnswerInbox),
+                item("/console/auto-replies", "auto_replies", UseCase::AnswerInbox),
+                item("/console/leads", "leads", UseCase::ViewLeads),
+                item("/console/reputation", "reputation", UseCase::ViewReputation),
+            ],
         });
         groups.push(NavGroup {
             key: "nav_group_settings",

@@ -60,7 +60,8 @@ async fn platform_batches_and_the_merchant_inbox(backend: Backend) {
     assert_eq!(
         answer,
         json!({
-            "lines": 5, "accepted": 3, "duplicates": 1, "stored": 2, "rejected_count": 2,
+            "lines": 5, "accepted": 3, "duplicates": 1, "stored": 2, "auto_replies": 0, "leads": 0,
+            "rejected_count": 2,
             "rejected": [{"line": 2, "code": "malformed_line"}, {"line": 5, "code": "unknown_video"}],
         })
     );

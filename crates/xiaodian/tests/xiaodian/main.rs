@@ -16,6 +16,7 @@ mod http;
 mod ledger;
 mod operations;
 mod payouts;
+mod private_messages;
 mod races;
 mod reputation;
 mod security;
