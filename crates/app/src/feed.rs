@@ -82,6 +82,23 @@ impl App {
         Ok(store::feed::append_event(tx, merchant_id, kind.as_str(), &data.to_string(), now_ms).await?)
     }
 
+    /// Emits many events of one kind in the caller's transaction, in order (one head update and
+    /// many rows per statement).
+    pub(crate) async fn emit_many(
+        &self,
+        tx: &mut store::WriteTx,
+        kind: EventType,
+        events: Vec<(i64, Value)>,
+    ) -> AppResult<()> {
+        let now_ms = self.clock().now_ms();
+        let rows: Vec<(i64, &str, String)> = events
+            .into_iter()
+            .map(|(merchant_id, data)| (merchant_id, kind.as_str(), data.to_string()))
+            .collect();
+        store::feed::append_events(tx, &rows, now_ms).await?;
+        Ok(())
+    }
+
     /// Events after the cursor `after`, at most `limit`; with `wait_ms`, waits up to that long
     /// (at most 30 s) for the first event when none is there yet.
     pub async fn platform_events(

@@ -214,7 +214,13 @@ impl App {
             let before = cursor.map(|c| bound_for(Channel::Message, c));
             let conversations =
                 message_rows::list_conversations(&mut conn, filter, before, i64::from(limit)).await?;
-            items.extend(conversations.into_iter().map(InboxItem::Conversation));
+            let masked = !crate::private_messages::sees_contacts(actor);
+            items.extend(conversations.into_iter().map(|mut conversation| {
+                if masked {
+                    crate::private_messages::mask_conversation(&mut conversation);
+                }
+                InboxItem::Conversation(conversation)
+            }));
         }
         drop(conn);
         items.sort_by_key(|item| std::cmp::Reverse(item.key()));

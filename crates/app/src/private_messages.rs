@@ -20,7 +20,7 @@ use domain::limits::{
 use domain::private_messages::{
     AutoRule, Channel, Channels, Consent, ContactKind, ConversationMemory, ConversationStatus, Incoming,
     LeadStatus, MatchKind, MessageLineError, RuleKind, RuleSet, Sender, check_image_ref, check_rule,
-    extract_contacts, mask, plan_auto_replies,
+    extract_contacts, mask, mask_contacts, plan_auto_replies,
 };
 use domain::team::TeamRight;
 use rand::RngCore;
@@ -269,6 +269,16 @@ pub fn rule_input(row: &RuleRow) -> RuleInput {
     }
 }
 
+/// Whether the actor reads contacts in clear: a member with the right to contact leads.
+pub(crate) fn sees_contacts(actor: &Actor) -> bool {
+    actor.role == Role::Merchant && allows(UseCase::ContactLeads, actor.role, actor.team_role)
+}
+
+/// A conversation's preview with the contacts in it masked.
+pub(crate) fn mask_conversation(conversation: &mut ConversationRow) {
+    conversation.last_text = mask_contacts(&conversation.last_text);
+}
+
 fn new_external_id() -> String {
     format!("xd:{:016x}", rand::thread_rng().next_u64())
 }
@@ -443,7 +453,8 @@ impl App {
             let user_of: HashMap<i64, String> =
                 conversations.values().map(|c| (c.id, c.user_id.clone())).collect();
             for ((conversation_id, text, rule_id, answers), external_id) in replies.iter().zip(&reply_ids) {
-                if let Some(conversation) = conversations.values_mut().find(|c| c.id == *conversation_id) {
+                let user = user_of.get(conversation_id).map(String::as_str).unwrap_or_default();
+                if let Some(conversation) = conversations.get_mut(user) {
                     conversation.messages += 1;
                     conversation.last_message_at_ms = conversation.last_message_at_ms.max(now_ms);
                     conversation.last_text = text.chars().take(100).collect();
@@ -484,9 +495,7 @@ impl App {
             );
             self.audit_for(&mut tx, ctx, "messages.ingest", "messages:batch", &detail, None).await?;
         }
-        for (merchant_id, data) in events {
-            self.emit(&mut tx, merchant_id, EventType::MessageReplyCreated, data).await?;
-        }
+        self.emit_many(&mut tx, EventType::MessageReplyCreated, events).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -505,7 +514,14 @@ impl App {
                 Role::Admin | Role::Reviewer | Role::Service => true,
             })
             .ok_or_else(|| AppError::not_found("conversation"))?;
-        let messages = rows::conversation_messages(&mut conn, id, 200).await?;
+        let mut messages = rows::conversation_messages(&mut conn, id, 200).await?;
+        let mut conversation = conversation;
+        if !sees_contacts(actor) {
+            mask_conversation(&mut conversation);
+            for message in &mut messages {
+                message.text = mask_contacts(&message.text);
+            }
+        }
         Ok((conversation, messages))
     }
 
@@ -550,7 +566,11 @@ impl App {
             status: None,
         };
         let mut conn = self.db().read().await?;
-        Ok(rows::list_conversations(&mut conn, filter, None, 100).await?)
+        let mut conversations = rows::list_conversations(&mut conn, filter, None, 100).await?;
+        if !sees_contacts(actor) {
+            conversations.iter_mut().for_each(mask_conversation);
+        }
+        Ok(conversations)
     }
 
     async fn conversation_to_change(
@@ -861,8 +881,7 @@ impl App {
         let mut conn = self.db().read().await?;
         let leads = rows::list_leads(&mut conn, filter, None, domain::limits::LEAD_EXPORT_ROWS_MAX).await?;
         drop(conn);
-        let clear =
-            allows(UseCase::ContactLeads, actor.role, actor.team_role) && actor.role == Role::Merchant;
+        let clear = sees_contacts(actor);
         let key = self.secret_key()?;
         Ok(leads
             .into_iter()

@@ -227,10 +227,12 @@ pub async fn account_page(
     let loaded: AppResult<_> = async {
         let account = state.app.enterprise_account(&viewer.ctx.actor, id).await?;
         let period = state.app.analytics_period(query.from.as_deref(), query.to.as_deref())?;
-        Ok((account, state.app.account_analytics(&viewer.ctx.actor, id, period).await?))
+        let leads = state.app.lead_summary(&viewer.ctx.actor, id).await?;
+        Ok((account, state.app.account_analytics(&viewer.ctx.actor, id, period).await?, leads))
     }
     .await;
-    let (account, a) = match loaded {
+    let may_see_leads = crate::kit::may(&viewer.ctx.actor, domain::access::UseCase::ViewLeads);
+    let (account, a, leads) = match loaded {
         Ok(found) => found,
         Err(error) => return failed(jar, &viewer, "analytics", &here, &error),
     };
@@ -270,6 +272,21 @@ pub async fn account_page(
                         }
                     }
                 }
+            }
+            div.card #lead-summary {
+                h2 { (t(lang, "leads_by_source")) }
+                table {
+                    tr { th { (t(lang, "lead_source")) } th { (t(lang, "leads")) } th { (t(lang, "lead_status_converted")) } th { (t(lang, "conversion_rate")) } }
+                    @for source in &leads {
+                        tr {
+                            td { (t(lang, &format!("channel_{}", source.source.as_str()))) }
+                            td { (crate::kit::number(source.leads)) }
+                            td { (crate::kit::number(source.converted)) }
+                            td { (crate::private_messages::share(source.conversion_permille())) }
+                        }
+                    }
+                }
+                @if may_see_leads { p { a href={ "/console/leads?account=" (id) } { (t(lang, "open_leads")) " →" } } }
             }
         }
     })

@@ -128,7 +128,7 @@ fn source_tiles(lang: Lang, sources: &[LeadSource]) -> Markup {
     html! {
         div.stats #lead-sources {
             @for source in sources {
-                @let label = format!("{}{}", name(lang, "channel", source.source.as_str()), t(lang, "leads_from_suffix"));
+                @let label = t(lang, &format!("leads_from_{}", source.source.as_str()));
                 @let value = number(source.leads);
                 a.stat href="#leads" {
                     span.stat-label { (label) }

@@ -217,7 +217,7 @@ fn stat_tiles(lang: Lang, stats: &InboxStats) -> Markup {
     let all = &stats.all;
     html! {
         div.stats #inbox-stats {
-            (stat(t(lang, "comments_awaiting_reply"), &number(stats.comments_awaiting), None, stats.comments_awaiting > 0))
+            (stat(t(lang, "comments_awaiting"), &number(stats.comments_awaiting), None, stats.comments_awaiting > 0))
             (stat(t(lang, "conversations_awaiting"), &number(stats.conversations_awaiting), None, stats.conversations_awaiting > 0))
             (stat(t(lang, "first_response_median"), &duration(lang, all.median_ms), None, false))
             (stat(t(lang, "first_response_p90"), &duration(lang, all.p90_ms), None, false))

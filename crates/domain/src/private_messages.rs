@@ -510,37 +510,85 @@ fn wechat_id_char(c: char) -> bool {
 pub fn extract_contacts(text: &str) -> Vec<Contact> {
     let text: String = text.nfkc().collect();
     let mut found: Vec<Contact> = Vec::new();
-    let push = |contact: Contact, found: &mut Vec<Contact>| {
+    for (_, contact) in contact_spans(&text) {
         if !found.iter().any(|c| c.key() == contact.key() && c.kind() == contact.kind()) {
             found.push(contact);
         }
-    };
+    }
+    found
+}
+
+/// A text as a member without the right to contact leads reads it: every phone number and
+/// WeChat id `extract_contacts` finds is replaced by its masked form; the rest stays as written.
+pub fn mask_contacts(text: &str) -> String {
+    // Normalised char by char, each normalised byte knowing the written char it came from.
+    let mut normalized = String::with_capacity(text.len());
+    let mut origin: Vec<(usize, usize)> = Vec::with_capacity(text.len());
+    for (at, c) in text.char_indices() {
+        let written = (at, at + c.len_utf8());
+        for n in std::iter::once(c).nfkc() {
+            origin.extend(std::iter::repeat_n(written, n.len_utf8()));
+            normalized.push(n);
+        }
+    }
+    let mut spans = contact_spans(&normalized);
+    spans.sort_by_key(|(range, _)| range.start);
+    let mut masked = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, contact) in spans {
+        let (Some(first), Some(last)) = (origin.get(range.start), origin.get(range.end.saturating_sub(1)))
+        else {
+            continue;
+        };
+        if first.0 < at {
+            continue;
+        }
+        masked.push_str(&text[at..first.0]);
+        masked.push_str(&contact.masked());
+        at = last.1;
+    }
+    masked.push_str(&text[at..]);
+    masked
+}
+
+/// Where the contacts of an NFKC-normalised text are (byte ranges), phones first, then WeChat ids.
+fn contact_spans(text: &str) -> Vec<(std::ops::Range<usize>, Contact)> {
+    let mut spans = Vec::new();
     // Phones: runs of digits, '+', spaces and hyphens that start with a digit or '+'.
-    let chars: Vec<char> = text.chars().collect();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let byte_at = |index: usize| chars.get(index).map_or(text.len(), |(at, _)| *at);
     let mut i = 0;
     while i < chars.len() {
-        let c = chars[i];
-        let starts = c.is_ascii_digit() || (c == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit));
-        let glued = i > 0 && (chars[i - 1].is_ascii_alphanumeric() || chars[i - 1] == '_');
+        let c = chars[i].1;
+        let starts =
+            c.is_ascii_digit() || (c == '+' && chars.get(i + 1).is_some_and(|(_, c)| c.is_ascii_digit()));
+        let glued = i > 0 && (chars[i - 1].1.is_ascii_alphanumeric() || chars[i - 1].1 == '_');
         if !starts || glued {
             i += 1;
             continue;
         }
         let mut j = i;
-        while j < chars.len() && (chars[j].is_ascii_digit() || matches!(chars[j], '+' | ' ' | '-')) {
+        while j < chars.len() && (chars[j].1.is_ascii_digit() || matches!(chars[j].1, '+' | ' ' | '-')) {
             j += 1;
         }
-        let run: String = chars[i..j].iter().collect();
-        let glued_after = chars.get(j).is_some_and(|c| c.is_ascii_alphabetic() || *c == '_');
+        // The run without the separators it ends with.
+        let mut end = j;
+        while end > i && matches!(chars[end - 1].1, ' ' | '-') {
+            end -= 1;
+        }
+        let (from, to) = (byte_at(i), byte_at(end));
+        let run = &text[from..to];
+        let glued_after = chars.get(j).is_some_and(|(_, c)| c.is_ascii_alphabetic() || *c == '_');
         if !glued_after {
-            let whole = phone_of(&run);
-            match whole {
-                Some(phone) => push(Contact::Phone(phone), &mut found),
+            match phone_of(run) {
+                Some(phone) => spans.push((from..to, Contact::Phone(phone))),
                 None => {
-                    for part in run.split(' ').filter(|p| !p.is_empty()) {
-                        if let Some(phone) = phone_of(part) {
-                            push(Contact::Phone(phone), &mut found);
+                    let mut offset = from;
+                    for part in run.split(' ') {
+                        if let Some(phone) = phone_of(part).filter(|_| !part.is_empty()) {
+                            spans.push((offset..offset + part.len(), Contact::Phone(phone)));
                         }
+                        offset += part.len() + 1;
                     }
                 }
             }
@@ -558,12 +606,12 @@ pub fn extract_contacts(text: &str) -> Vec<Contact> {
             if !before_ok {
                 continue;
             }
-            if let Some(id) = wechat_after(&text, &lower, from) {
-                push(Contact::Wechat(id), &mut found);
+            if let Some((offset, id)) = wechat_after(text, &lower, from) {
+                spans.push((offset..offset + id.len(), Contact::Wechat(id)));
             }
         }
     }
-    found
+    spans
 }
 
 /// A mainland mobile number written with optional separators, when the digits are exactly one.
@@ -578,7 +626,7 @@ fn phone_of(run: &str) -> Option<MobilePhone> {
 
 /// The WeChat id starting after `from` (byte offset, the same in `text` and `lower` for the
 /// ASCII the id consists of), after separators such as "：", "号", "是".
-fn wechat_after(text: &str, lower: &str, from: usize) -> Option<String> {
+fn wechat_after(text: &str, lower: &str, from: usize) -> Option<(usize, String)> {
     if text.len() != lower.len() {
         // Lower-casing changed the byte lengths (rare letters): look in the original by its own
         // offsets instead of risking a wrong cut.
@@ -586,10 +634,11 @@ fn wechat_after(text: &str, lower: &str, from: usize) -> Option<String> {
     }
     let rest = &text[from..];
     let skipped = rest.trim_start_matches(|c: char| c.is_whitespace() || ":：号是为=-~".contains(c));
+    let offset = from + (rest.len() - skipped.len());
     let id: String = skipped.chars().take_while(|c| wechat_id_char(*c)).collect();
     let length = id.chars().count();
     let starts_with_letter = id.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-    ((6..=20).contains(&length) && starts_with_letter).then_some(id)
+    ((6..=20).contains(&length) && starts_with_letter).then_some((offset, id))
 }
 
 #[cfg(test)]
@@ -753,6 +802,23 @@ mod tests {
         assert_eq!(Contact::Phone(MobilePhone::parse("13812345678").unwrap()).masked(), "138****5678");
         assert_eq!(mask("Xiaodian_88", ContactKind::Wechat), "Xi****88");
         assert_eq!(mask("abc", ContactKind::Wechat), "****");
+    }
+
+    #[test]
+    fn contacts_masked_in_texts() {
+        assert_eq!(mask_contacts("我的电话 138 1234 5678，明天联系"), "我的电话 138****5678，明天联系");
+        assert_eq!(mask_contacts("13812345678 13912345678"), "138****5678 139****5678");
+        assert_eq!(mask_contacts("加我微信：Xiaodian_88 谢谢"), "加我微信：Xi****88 谢谢");
+        assert_eq!(
+            mask_contacts("微信号是 shop2026 电话 13712345678。"),
+            "微信号是 sh****26 电话 137****5678。"
+        );
+        assert_eq!(
+            mask_contacts("订单号 202603021381234567890 到了吗"),
+            "订单号 202603021381234567890 到了吗"
+        );
+        assert_eq!(mask_contacts("没有联系方式"), "没有联系方式");
+        assert_eq!(mask_contacts("全角１３８１２３４５６７８"), "全角138****5678");
     }
 
     #[test]

@@ -3,7 +3,10 @@
 
 use sqlx::Row;
 
-use crate::{Conn, StoreResult};
+use crate::{Conn, StoreError, StoreResult};
+
+/// Events a statement writes at once (four bound columns each).
+const EVENTS_PER_STATEMENT: usize = 1_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EventRow {
@@ -45,6 +48,40 @@ pub async fn append_event(
     .execute(conn)
     .await?;
     Ok(id)
+}
+
+/// Appends many events in the caller's transaction, in order, with the head row taken once (the
+/// same lock order as `append_event`) and many rows per statement. Answers the first id (the
+/// events have the ids from it on), or 0 for none.
+pub async fn append_events(conn: &mut Conn, events: &[(i64, &str, String)], now_ms: i64) -> StoreResult<i64> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let count = i64::try_from(events.len()).map_err(|_| StoreError::Conflict)?;
+    sqlx::query("UPDATE chain_heads SET seq = seq WHERE name = 'audit'").execute(&mut *conn).await?;
+    let last: i64 =
+        sqlx::query("UPDATE chain_heads SET seq = seq + $1 WHERE name = 'platform_feed' RETURNING seq")
+            .bind(count)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+    let first = last - count + 1;
+    let style = crate::ledger::style(conn);
+    let mut id = first;
+    for chunk in events.chunks(EVENTS_PER_STATEMENT) {
+        let values =
+            crate::ledger::placeholders(style, chunk.len(), 4, 1).replace(')', &format!(", {now_ms})"));
+        let sql = format!(
+            "INSERT INTO platform_events (id, merchant_id, event_type, data, created_at_ms) VALUES {values}"
+        );
+        let mut query = sqlx::query(&sql);
+        for (merchant_id, event_type, data) in chunk {
+            query = query.bind(id).bind(*merchant_id).bind(*event_type).bind(data.as_str());
+            id += 1;
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(first)
 }
 
 const COLUMNS: &str = "id, merchant_id, event_type, data, created_at_ms";

@@ -172,6 +172,7 @@ async fn every_navigable_page_of_every_demo_user_is_accessible_narrow_and_plain(
     let browser = Browser::start().await;
     let mut failures = Vec::new();
     let mut pages_checked = 0;
+    let mut shapes_seen = BTreeSet::new();
     for (username, password) in demo_users() {
         browser.set_size(1440, 900).await;
         log_in(&browser, base, username, password).await;
@@ -181,6 +182,7 @@ async fn every_navigable_page_of_every_demo_user_is_accessible_narrow_and_plain(
             "{username}: the home page is in the navigation"
         );
         let links = reachable(&browser, base, &links).await;
+        shapes_seen.extend(links.iter().map(|link| shape(link)));
         for lang in ["zh", "en"] {
             browser.page.goto(&format!("{base}/console/lang?to={lang}&back=/console/home")).await.unwrap();
             for link in &links {
@@ -213,5 +215,11 @@ async fn every_navigable_page_of_every_demo_user_is_accessible_narrow_and_plain(
     }
     browser.close().await;
     assert!(pages_checked > 50, "the crawl saw {pages_checked} pages");
+    // The private-message pages are among them (the demo has conversations, rules and leads).
+    for page in
+        ["/console/inbox", "/console/auto-replies", "/console/leads", "/console/private-conversations/#"]
+    {
+        assert!(shapes_seen.contains(page), "the crawl did not reach {page}: {shapes_seen:?}");
+    }
     assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
 }

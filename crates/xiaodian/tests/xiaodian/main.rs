@@ -11,6 +11,7 @@ mod console_closure;
 mod console_comments;
 mod console_crawl;
 mod console_home;
+mod console_messages;
 mod console_videos;
 mod http;
 mod ledger;

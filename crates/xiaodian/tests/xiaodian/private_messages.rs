@@ -184,6 +184,11 @@ async fn private_messages_auto_replies_leads_and_the_feed(backend: Backend) {
         (&clear["items"][0]["contact"], &clear["items"][0]["masked"]),
         (&json!("13812345678"), &json!(false))
     );
+    // The message itself is masked for the operator too, in clear for the owner.
+    let u1_operator = ok(operator.get(&format!("/api/v1/private-conversations/{u1}")).await, "u1").await;
+    assert!(texts(&u1_operator).contains(&"我的电话 138****5678，明天联系我".to_owned()), "{u1_operator}");
+    let u1_owner = ok(owner.get(&format!("/api/v1/private-conversations/{u1}")).await, "u1").await;
+    assert!(texts(&u1_owner).contains(&"我的电话 138 1234 5678，明天联系我".to_owned()), "{u1_owner}");
     finance.get(&leads).await.assert_problem(403, "forbidden");
     owner.get(&format!("{leads}?status=lost")).await.assert_problem(400, "invalid_field");
     let csv = operator.get(&format!("/api/v1/enterprise-accounts/{account}/leads.csv")).await;
