@@ -279,8 +279,10 @@ pub(crate) fn mask_conversation(conversation: &mut ConversationRow) {
     conversation.last_text = mask_contacts(&conversation.last_text);
 }
 
-fn new_external_id() -> String {
-    format!("xd:{:016x}", rand::thread_rng().next_u64())
+/// The platform id of a message or reply written here: the time first, so new ids go to the end
+/// of the unique index, then 64 random bits.
+fn new_external_id(now_ms: i64) -> String {
+    format!("xd:{now_ms:011x}{:016x}", rand::thread_rng().next_u64())
 }
 
 impl App {
@@ -334,7 +336,7 @@ impl App {
             let mut users: Vec<&str> = lines.iter().map(|l| l.user_id.as_ref()).collect();
             users.sort_unstable();
             users.dedup();
-            let (conversations, _) = rows::open_conversations(
+            let conversations = rows::open_conversations(
                 &mut tx,
                 self.db().backend(),
                 merchant_id,
@@ -431,7 +433,7 @@ impl App {
                     Sender::Account => {}
                 }
             }
-            let reply_ids: Vec<String> = replies.iter().map(|_| new_external_id()).collect();
+            let reply_ids: Vec<String> = replies.iter().map(|_| new_external_id(now_ms)).collect();
             let auto_messages: Vec<NewMessage<'_>> = replies
                 .iter()
                 .zip(&reply_ids)
@@ -449,7 +451,7 @@ impl App {
                     created_at_ms: now_ms,
                 })
                 .collect();
-            rows::insert_messages(&mut tx, &auto_messages, now_ms).await?;
+            rows::insert_own_messages(&mut tx, &auto_messages, now_ms).await?;
             let user_of: HashMap<i64, String> =
                 conversations.values().map(|c| (c.id, c.user_id.clone())).collect();
             for ((conversation_id, text, rule_id, answers), external_id) in replies.iter().zip(&reply_ids) {
@@ -600,7 +602,7 @@ impl App {
         let mut tx = self.db().begin().await?;
         let mut conversation = self.conversation_to_change(&mut tx, &ctx.actor, id).await?;
         let now_ms = self.clock().now_ms();
-        let external_id = new_external_id();
+        let external_id = new_external_id(now_ms);
         let message = NewMessage {
             merchant_id: conversation.merchant_id,
             account_id: conversation.account_id,
@@ -1084,7 +1086,7 @@ impl App {
         rule: &AutoRule,
         now_ms: i64,
     ) -> AppResult<()> {
-        let external_id = new_external_id();
+        let external_id = new_external_id(now_ms);
         let author_id = format!("account:{}", parent.account_id);
         let replied_by = format!("rule:{}", rule.id);
         let reply = store::comments::NewReply {

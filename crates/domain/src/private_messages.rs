@@ -508,6 +508,9 @@ fn wechat_id_char(c: char) -> bool {
 /// between digits allowed) and WeChat ids (after a marker such as 微信 or vx) in a text, each once,
 /// in order. A longer run of digits (an order number) is no phone.
 pub fn extract_contacts(text: &str) -> Vec<Contact> {
+    if !may_hold_contact(text) {
+        return Vec::new();
+    }
     let text: String = text.nfkc().collect();
     let mut found: Vec<Contact> = Vec::new();
     for (_, contact) in contact_spans(&text) {
@@ -518,9 +521,22 @@ pub fn extract_contacts(text: &str) -> Vec<Contact> {
     found
 }
 
+/// Whether a text has a digit or a letter a WeChat marker starts with: most messages have
+/// neither and need no closer look.
+fn may_hold_contact(text: &str) -> bool {
+    text.chars().any(|c| {
+        c.is_ascii_digit()
+            || ('０'..='９').contains(&c)
+            || matches!(c, '微' | '薇' | '威' | 'v' | 'V' | 'w' | 'W' | 'ｖ' | 'Ｖ' | 'ｗ' | 'Ｗ' | '加')
+    })
+}
+
 /// A text as a member without the right to contact leads reads it: every phone number and
 /// WeChat id `extract_contacts` finds is replaced by its masked form; the rest stays as written.
 pub fn mask_contacts(text: &str) -> String {
+    if !may_hold_contact(text) {
+        return text.to_owned();
+    }
     // Normalised char by char, each normalised byte knowing the written char it came from.
     let mut normalized = String::with_capacity(text.len());
     let mut origin: Vec<(usize, usize)> = Vec::with_capacity(text.len());

@@ -77,8 +77,7 @@ pub async fn account_merchants(conn: &mut Conn, account_ids: &[i64]) -> StoreRes
 }
 
 /// Creates the conversations of `users` of one account that do not exist yet (open, empty), then
-/// reads all of them, locked in id order until the transaction ends. Answers the rows and the ids
-/// created now.
+/// reads all of them, locked in id order until the transaction ends.
 pub async fn open_conversations(
     conn: &mut Conn,
     backend: Backend,
@@ -86,9 +85,8 @@ pub async fn open_conversations(
     account_id: i64,
     users: &[&str],
     now_ms: i64,
-) -> StoreResult<(Vec<ConversationRow>, Vec<i64>)> {
+) -> StoreResult<Vec<ConversationRow>> {
     let style = style(conn);
-    let mut created = Vec::new();
     let mut rows = Vec::with_capacity(users.len());
     for chunk in users.chunks(IDS_PER_QUERY_MAX) {
         let values =
@@ -96,15 +94,13 @@ pub async fn open_conversations(
         let sql = format!(
             "INSERT INTO dm_conversations (user_id, merchant_id, account_id, status, messages, unread, \
              last_message_at_ms, last_text, created_at_ms) VALUES {values} \
-             ON CONFLICT (account_id, user_id) DO NOTHING RETURNING id"
+             ON CONFLICT (account_id, user_id) DO NOTHING"
         );
         let mut query = sqlx::query(&sql);
         for user in chunk {
             query = query.bind(*user);
         }
-        for row in query.fetch_all(&mut *conn).await? {
-            created.push(row.try_get::<i64, _>(0)?);
-        }
+        query.execute(&mut *conn).await?;
         let list = placeholders(style, 1, chunk.len(), 2);
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS} FROM dm_conversations WHERE account_id = {} AND user_id IN {list} \
@@ -121,7 +117,7 @@ pub async fn open_conversations(
         }
         rows.extend(query.fetch_all(&mut *conn).await?);
     }
-    Ok((rows, created))
+    Ok(rows)
 }
 
 /// ", merchant, account, 'open', 0, 0, now, '', now)": the constants of a new conversation.
@@ -155,32 +151,58 @@ pub async fn insert_messages(
     let style = style(conn);
     let mut inserted = Vec::with_capacity(messages.len());
     for chunk in messages.chunks(BULK_ROWS_MAX) {
-        let values = placeholders(style, chunk.len(), 11, 1).replace(')', &format!(", {received_at_ms})"));
-        let sql = format!(
-            "INSERT INTO dm_messages (merchant_id, account_id, conversation_id, external_id, sender, automatic, \
-             sent_by, rule_id, text, image_ref, created_at_ms, received_at_ms) VALUES {values} \
-             ON CONFLICT (external_id) DO NOTHING RETURNING external_id, id"
-        );
-        let mut query = sqlx::query(&sql);
-        for m in chunk {
-            query = query
-                .bind(m.merchant_id)
-                .bind(m.account_id)
-                .bind(m.conversation_id)
-                .bind(m.external_id)
-                .bind(m.sender)
-                .bind(i64::from(m.automatic))
-                .bind(m.sent_by)
-                .bind(m.rule_id)
-                .bind(m.text)
-                .bind(m.image_ref)
-                .bind(m.created_at_ms);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
+        let sql = format!("{} RETURNING external_id, id", insert_sql(style, chunk.len(), received_at_ms));
+        for row in bind_messages(sqlx::query(&sql), chunk).fetch_all(&mut *conn).await? {
             inserted.push((row.try_get(0)?, row.try_get(1)?));
         }
     }
     Ok(inserted)
+}
+
+/// Inserts messages written here (auto-replies, with ids of our own), many rows per statement,
+/// without reading anything back.
+pub async fn insert_own_messages(
+    conn: &mut Conn,
+    messages: &[NewMessage<'_>],
+    received_at_ms: i64,
+) -> StoreResult<u64> {
+    let style = style(conn);
+    let mut inserted = 0;
+    for chunk in messages.chunks(BULK_ROWS_MAX) {
+        let sql = insert_sql(style, chunk.len(), received_at_ms);
+        inserted += bind_messages(sqlx::query(&sql), chunk).execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(inserted)
+}
+
+fn insert_sql(style: Style, rows: usize, received_at_ms: i64) -> String {
+    let values = placeholders(style, rows, 11, 1).replace(')', &format!(", {received_at_ms})"));
+    format!(
+        "INSERT INTO dm_messages (merchant_id, account_id, conversation_id, external_id, sender, automatic, \
+         sent_by, rule_id, text, image_ref, created_at_ms, received_at_ms) VALUES {values} \
+         ON CONFLICT (external_id) DO NOTHING"
+    )
+}
+
+fn bind_messages<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    messages: &'q [NewMessage<'q>],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for m in messages {
+        query = query
+            .bind(m.merchant_id)
+            .bind(m.account_id)
+            .bind(m.conversation_id)
+            .bind(m.external_id)
+            .bind(m.sender)
+            .bind(i64::from(m.automatic))
+            .bind(m.sent_by)
+            .bind(m.rule_id)
+            .bind(m.text)
+            .bind(m.image_ref)
+            .bind(m.created_at_ms);
+    }
+    query
 }
 
 /// Writes the changed state of many conversations, one statement per chunk.
