@@ -56,7 +56,7 @@ impl MessagesStory {
         days_ago: i64,
         day: NaiveDate,
     ) -> AppResult<()> {
-        if days_ago > RULES_DAY || days_ago < 1 {
+        if !(1..=RULES_DAY).contains(&days_ago) {
             return Ok(());
         }
         if !self.rules {

@@ -77,7 +77,8 @@ pub async fn account_merchants(conn: &mut Conn, account_ids: &[i64]) -> StoreRes
 }
 
 /// Creates the conversations of `users` of one account that do not exist yet (open, empty), then
-/// reads all of them, locked in id order until the transaction ends.
+/// reads all of them, locked until the transaction ends. The existing ones are read first, so a
+/// batch of known users writes nothing here.
 pub async fn open_conversations(
     conn: &mut Conn,
     backend: Backend,
@@ -86,9 +87,15 @@ pub async fn open_conversations(
     users: &[&str],
     now_ms: i64,
 ) -> StoreResult<Vec<ConversationRow>> {
+    let mut rows = conversations_of(conn, backend, account_id, users).await?;
+    let known: std::collections::HashSet<&str> = rows.iter().map(|c| c.user_id.as_str()).collect();
+    let missing: Vec<&str> = users.iter().copied().filter(|user| !known.contains(user)).collect();
+    drop(known);
+    if missing.is_empty() {
+        return Ok(rows);
+    }
     let style = style(conn);
-    let mut rows = Vec::with_capacity(users.len());
-    for chunk in users.chunks(IDS_PER_QUERY_MAX) {
+    for chunk in missing.chunks(IDS_PER_QUERY_MAX) {
         let values =
             placeholders(style, chunk.len(), 1, 1).replace(')', &constants(merchant_id, account_id, now_ms));
         let sql = format!(
@@ -101,6 +108,21 @@ pub async fn open_conversations(
             query = query.bind(*user);
         }
         query.execute(&mut *conn).await?;
+    }
+    rows.extend(conversations_of(conn, backend, account_id, &missing).await?);
+    Ok(rows)
+}
+
+/// The conversations of `users` of one account that exist, locked until the transaction ends.
+async fn conversations_of(
+    conn: &mut Conn,
+    backend: Backend,
+    account_id: i64,
+    users: &[&str],
+) -> StoreResult<Vec<ConversationRow>> {
+    let style = style(conn);
+    let mut rows = Vec::with_capacity(users.len());
+    for chunk in users.chunks(IDS_PER_QUERY_MAX) {
         let list = placeholders(style, 1, chunk.len(), 2);
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS} FROM dm_conversations WHERE account_id = {} AND user_id IN {list} \
