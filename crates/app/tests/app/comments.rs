@@ -179,7 +179,10 @@ async fn batches_refuse_lines_and_never_store_twice(backend: Backend) {
     assert_eq!(counts(&f).await.comments, 4);
     assert_eq!(
         audit_actions(&f, "comments.ingest").await,
-        ["lines=12 accepted=5 duplicates=5 rejected=7", "lines=12 accepted=5 duplicates=1 rejected=7"],
+        [
+            "lines=12 accepted=5 duplicates=5 auto_replies=0 leads=0 rejected=7",
+            "lines=12 accepted=5 duplicates=1 auto_replies=0 leads=0 rejected=7"
+        ],
         "one audit row per batch"
     );
 

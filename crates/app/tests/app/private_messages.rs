@@ -281,3 +281,57 @@ async fn inbox_statistics_match_the_hand_count(backend: Backend) {
     assert_eq!((stats.comments_awaiting, stats.conversations_awaiting), (0, 0));
     assert!(app.inbox_stats(&owner.actor, account.id, Some(0)).await.is_err());
 }
+
+both_backends!(racing_batches_store_and_answer_once);
+
+/// The platform retries a batch while the first try is still running: eight copies at once store
+/// each message once and send each auto-reply once.
+async fn racing_batches_store_and_answer_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let data = tempfile::tempdir().unwrap();
+    let start = at("2026-04-03T20:00:00+08:00");
+    let config = AppConfig { data_dir: data.path().to_path_buf(), ..AppConfig::default() };
+    let app = App::new(
+        db.open().await,
+        Arc::new(ManualClock::new(start)),
+        Arc::new(ManualClock::new(start)),
+        config,
+    )
+    .await
+    .unwrap();
+    let owner = user(&app, "m1", "merchant", Some("一号商家")).await;
+    let service = user(&app, "svc", "service", None).await;
+    let account = app.create_enterprise_account(&owner, "一号企业号", "").await.unwrap();
+    app.create_auto_reply_rule(&owner, account.id, &rule("welcome", "欢迎", &[], 0, "欢迎光临"))
+        .await
+        .unwrap();
+    app.create_auto_reply_rule(&owner, account.id, &rule("keyword", "价格", &["多少钱"], 10, "价格见橱窗"))
+        .await
+        .unwrap();
+    let batch: String = (0..20)
+        .map(|n| line(account.id, &format!("u{}", n % 5), &format!("m{n}"), "user", "这个多少钱？", false))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let runs = (0..8).map(|_| {
+        let (app, service, batch) = (app.clone(), service.clone(), batch.clone());
+        tokio::spawn(async move { app.ingest_messages(&service, batch.as_bytes()).await.unwrap() })
+    });
+    let outcomes: Vec<_> = futures_join(runs).await;
+    let stored: usize = outcomes.iter().map(|o| o.accepted - o.duplicates).sum();
+    let replies: usize = outcomes.iter().map(|o| o.auto_replies).sum();
+    // 20 messages from 5 users: 5 welcomes and 20 keyword replies, whoever got there first.
+    assert_eq!((stored, replies), (20, 25));
+    let mut conn = app.db().read().await.unwrap();
+    let events = store::feed::events_of_type(&mut conn, "message.reply_created").await.unwrap();
+    assert_eq!(events.len(), 25);
+}
+
+async fn futures_join<T: Send + 'static>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
