@@ -601,26 +601,37 @@ impl App {
         account_id: i64,
         days: Option<i64>,
     ) -> AppResult<CommentStats> {
-        let days = days.unwrap_or(COMMENT_STATS_DAYS_DEFAULT);
-        if !(1..=COMMENT_STATS_DAYS_MAX).contains(&days) {
-            return Err(AppError::invalid("days", "1 to 366"));
-        }
+        let (days, since_ms) = self.stats_window(days)?;
         let account = self.enterprise_account(actor, account_id).await?;
-        let since_ms = self.clock().now_ms() - days * DAY_MS;
         let mut conn = self.db().read().await?;
         let counts = rows::counters(&mut conn, account.id).await?;
         let pairs = rows::first_responses(&mut conn, account.id, since_ms, COMMENT_STATS_SAMPLE_MAX).await?;
         drop(conn);
-        let calendar = self.calendar();
-        let times =
-            pairs.iter().map(|(created, answered)| working_ms_between(&calendar, *created, *answered));
         Ok(CommentStats {
             account_id: account.id,
             counts,
             days,
-            first_response: response_times(times.collect()),
+            first_response: response_times(self.working_times(&pairs)),
             working_hours: (WORKING_HOURS_START_HOUR, WORKING_HOURS_END_HOUR),
         })
+    }
+}
+
+impl App {
+    /// The days first-response statistics look back (30 when not given, 1 to 366) and the instant
+    /// they start at.
+    pub(crate) fn stats_window(&self, days: Option<i64>) -> AppResult<(i64, i64)> {
+        let days = days.unwrap_or(COMMENT_STATS_DAYS_DEFAULT);
+        if !(1..=COMMENT_STATS_DAYS_MAX).contains(&days) {
+            return Err(AppError::invalid("days", "1 to 366"));
+        }
+        Ok((days, self.clock().now_ms() - days * DAY_MS))
+    }
+
+    /// The working time (live calendar) of each `(written, answered)` pair.
+    pub(crate) fn working_times(&self, pairs: &[(i64, i64)]) -> Vec<i64> {
+        let calendar = self.calendar();
+        pairs.iter().map(|(from, to)| working_ms_between(&calendar, *from, *to)).collect()
     }
 }
 

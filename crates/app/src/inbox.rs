@@ -4,17 +4,15 @@
 //! both channels in working hours (median, p90, the shares answered within 3 minutes and within
 //! 12 hours).
 
-use domain::comments::{ResponseTimes, response_times, working_ms_between};
-use domain::limits::{COMMENT_STATS_DAYS_MAX, COMMENT_STATS_SAMPLE_MAX};
+use domain::comments::{ResponseTimes, response_times};
+use domain::limits::COMMENT_STATS_SAMPLE_MAX;
 use domain::private_messages::Channel;
 use store::comments::{self as comment_rows, CommentFilter, CommentRow};
 use store::private_messages::{self as message_rows, ConversationFilter, ConversationRow};
 
 use crate::audit::page_size;
-use crate::comments::{COMMENT_STATS_DAYS_DEFAULT, keyword_pattern, parse_cursor};
+use crate::comments::{keyword_pattern, parse_cursor};
 use crate::{Actor, App, AppError, AppResult};
-
-const DAY_MS: i64 = 86_400_000;
 
 /// Which items the inbox shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -240,12 +238,8 @@ impl App {
         account_id: i64,
         days: Option<i64>,
     ) -> AppResult<InboxStats> {
-        let days = days.unwrap_or(COMMENT_STATS_DAYS_DEFAULT);
-        if !(1..=COMMENT_STATS_DAYS_MAX).contains(&days) {
-            return Err(AppError::invalid("days", "1 to 366"));
-        }
+        let (days, since_ms) = self.stats_window(days)?;
         let account = self.enterprise_account(actor, account_id).await?;
-        let since_ms = self.clock().now_ms() - days * DAY_MS;
         let mut conn = self.db().read().await?;
         let counts = comment_rows::counters(&mut conn, account.id).await?;
         let (_, conversations_awaiting, _) = message_rows::conversation_counts(&mut conn, account.id).await?;
@@ -254,11 +248,8 @@ impl App {
         let message_pairs =
             message_rows::first_responses(&mut conn, account.id, since_ms, COMMENT_STATS_SAMPLE_MAX).await?;
         drop(conn);
-        let calendar = self.calendar();
-        let working = |pairs: &[(i64, i64)]| -> Vec<i64> {
-            pairs.iter().map(|(from, to)| working_ms_between(&calendar, *from, *to)).collect()
-        };
-        let (comment_times, message_times) = (working(&comment_pairs), working(&message_pairs));
+        let (comment_times, message_times) =
+            (self.working_times(&comment_pairs), self.working_times(&message_pairs));
         let all: Vec<i64> = comment_times.iter().chain(&message_times).copied().collect();
         Ok(InboxStats {
             account_id: account.id,

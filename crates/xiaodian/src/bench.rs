@@ -241,8 +241,7 @@ async fn ledger(
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     latencies.sort_unstable();
-    let quantile =
-        |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q) as usize).copied().unwrap_or_default();
+    let quantile = |q: f64| quantile_of(&latencies, q);
     let rate = latencies.len() as f64 / elapsed.as_secs_f64();
     match app.verify_ledger().await? {
         app::ledger::LedgerReport::Valid { transfers, .. } => {
@@ -639,6 +638,11 @@ fn expected_counters(before: &ActivityRow, tally: &Tally) -> ActivityRow {
     }
 }
 
+/// The `q` quantile (0 to 1) of sorted durations, by rank; zero for none.
+pub(crate) fn quantile_of(sorted: &[Duration], q: f64) -> Duration {
+    sorted.get(((sorted.len() as f64 - 1.0) * q) as usize).copied().unwrap_or_default()
+}
+
 pub(crate) fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
@@ -715,8 +719,7 @@ async fn closure(db: Option<String>, sizes: Sizes, iterations: u64) -> anyhow::R
     }
     bar.finish_and_clear();
     latencies.sort_unstable();
-    let quantile =
-        |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q) as usize).copied().unwrap_or_default();
+    let quantile = |q: f64| quantile_of(&latencies, q);
     let mean = latencies.iter().sum::<Duration>() / latencies.len().max(1) as u32;
     let p99 = ms(quantile(0.99));
     println!(
@@ -850,8 +853,7 @@ async fn comments(db: Option<String>, count: u64, batch: u64, videos: u64) -> an
     );
 
     latencies.sort_unstable();
-    let quantile =
-        |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q) as usize).copied().unwrap_or_default();
+    let quantile = |q: f64| quantile_of(&latencies, q);
     let rate = count as f64 / ingest_time.as_secs_f64();
     println!(
         "{backend}: ingested {count} comments in {:.1} s: {rate:.0} comments/s (batches of {batch} lines: \

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use app::Ctx;
 use domain::analytics::{AgeBand, Gender, PROVINCES, TrafficSource};
 
-use crate::bench::{Rng, bench_users, ms, open, progress, tempfile_dir};
+use crate::bench::{Rng, bench_users, ms, open, progress, quantile_of, tempfile_dir};
 
 /// The figures the issue sets.
 const TARGET_EVENTS_PER_SECOND: f64 = 200_000.0;
@@ -184,9 +184,7 @@ pub async fn run(db: Option<String>, sizes: Sizes) -> anyhow::Result<ExitCode> {
 
     latencies.sort_unstable();
     dashboard.sort_unstable();
-    let quantile = |values: &[Duration], q: f64| {
-        values.get(((values.len() as f64 - 1.0) * q) as usize).copied().unwrap_or_default()
-    };
+    let quantile = quantile_of;
     let rate = sizes.count as f64 / ingest_time.as_secs_f64();
     let p99 = ms(quantile(&dashboard, 0.99));
     println!(

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use app::Ctx;
 use app::private_messages::RuleInput;
 
-use crate::bench::{bench_users, ms, open, progress, tempfile_dir};
+use crate::bench::{bench_users, ms, open, progress, quantile_of, tempfile_dir};
 
 /// The figure the issue sets.
 const TARGET_MESSAGES_PER_SECOND: f64 = 50_000.0;
@@ -156,8 +156,7 @@ pub async fn run(db: Option<String>, sizes: Sizes) -> anyhow::Result<ExitCode> {
     );
 
     latencies.sort_unstable();
-    let quantile =
-        |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q) as usize).copied().unwrap_or_default();
+    let quantile = |q: f64| quantile_of(&latencies, q);
     let rate = sizes.count as f64 / ingest_time.as_secs_f64();
     println!(
         "{backend}: ingested {} private messages in {:.1} s: {rate:.0} messages/s with auto-replies on \

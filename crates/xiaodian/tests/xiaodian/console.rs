@@ -18,6 +18,23 @@ pub(crate) async fn wait_for_path(browser: &Browser, suffix: &str) {
     }
 }
 
+/// Clicks the first element matching `css`.
+pub(crate) async fn click(browser: &Browser, css: &str) {
+    browser
+        .page
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} on the page"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// How many elements match `css`.
+pub(crate) async fn count(browser: &Browser, css: &str) -> usize {
+    browser.page.find_all(Locator::Css(css)).await.unwrap().len()
+}
+
 pub(crate) async fn text(browser: &Browser, css: &str) -> String {
     browser
         .page

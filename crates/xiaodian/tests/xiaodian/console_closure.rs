@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use test_support::browser::{Browser, Locator};
 use test_support::{Client, Server, TestDb};
 
-use crate::console::{fetch, log_in, text, wait_for_notice, wait_for_path};
+use crate::console::{click, fetch, log_in, text, wait_for_notice, wait_for_path};
 use crate::{add_users, binary, password};
 
 async fn login(server: &Server, username: &str) -> Client {
@@ -40,17 +40,6 @@ async fn refund_of(client: &Client, shop: i64) -> Value {
     let deposit = client.get(&format!("/api/v1/shops/{shop}/deposit")).await;
     assert_eq!(deposit.status, 200, "{}", deposit.text);
     deposit.json["refund"].clone()
-}
-
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .page
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .click()
-        .await
-        .unwrap();
 }
 
 async fn type_into(browser: &Browser, css: &str, keys: &str) {

@@ -7,23 +7,8 @@ use serde_json::json;
 use test_support::browser::{Browser, Locator};
 use test_support::{Server, TestDb};
 
-use crate::console::{log_in, text, wait_for_notice, wait_for_path};
+use crate::console::{click, count, log_in, text, wait_for_notice, wait_for_path};
 use crate::{add_users, binary, password};
-
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .page
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn count(browser: &Browser, css: &str) -> usize {
-    browser.page.find_all(Locator::Css(css)).await.unwrap().len()
-}
 
 /// Waits until the page's address has `part` in its query and the page under it has loaded.
 async fn wait_for_query(browser: &Browser, part: &str) {

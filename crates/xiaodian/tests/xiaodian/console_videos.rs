@@ -8,22 +8,13 @@ use serde_json::json;
 use test_support::browser::{Browser, Locator};
 use test_support::{Client, Server, TestDb};
 
-use crate::console::{error_code, error_detail, fetch, log_in, text, wait_for_notice, wait_for_path};
+use crate::console::{
+    click, count, error_code, error_detail, fetch, log_in, text, wait_for_notice, wait_for_path,
+};
 use crate::{add_users, binary, password};
 
 async fn login(server: &Server, username: &str) -> Client {
     server.client().login(username, &password(username)).await
-}
-
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .page
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .click()
-        .await
-        .unwrap();
 }
 
 async fn attr(browser: &Browser, css: &str, name: &str) -> String {
@@ -35,10 +26,6 @@ async fn type_into(browser: &Browser, css: &str, keys: &str) {
     let field = browser.page.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} on the page"));
     field.clear().await.unwrap();
     field.send_keys(keys).await.unwrap();
-}
-
-async fn count(browser: &Browser, css: &str) -> usize {
-    browser.page.find_all(Locator::Css(css)).await.unwrap().len()
 }
 
 /// Polls a JavaScript condition on the page until it holds.
