@@ -83,18 +83,16 @@ impl App {
     }
 
     /// Emits many events of one kind in the caller's transaction, in order (one head update and
-    /// many rows per statement).
+    /// many rows per statement); each event's data is already its JSON text.
     pub(crate) async fn emit_many(
         &self,
         tx: &mut store::WriteTx,
         kind: EventType,
-        events: Vec<(i64, Value)>,
+        events: Vec<(i64, String)>,
     ) -> AppResult<()> {
         let now_ms = self.clock().now_ms();
-        let rows: Vec<(i64, &str, String)> = events
-            .into_iter()
-            .map(|(merchant_id, data)| (merchant_id, kind.as_str(), data.to_string()))
-            .collect();
+        let rows: Vec<(i64, &str, String)> =
+            events.into_iter().map(|(merchant_id, data)| (merchant_id, kind.as_str(), data)).collect();
         store::feed::append_events(tx, &rows, now_ms).await?;
         Ok(())
     }

@@ -279,6 +279,19 @@ pub(crate) fn mask_conversation(conversation: &mut ConversationRow) {
     conversation.last_text = mask_contacts(&conversation.last_text);
 }
 
+/// The feed's `message.reply_created` for an auto-reply (a member's reply carries the same fields).
+#[derive(Debug, serde::Serialize)]
+struct AutoReplyEvent<'a> {
+    message_id: &'a str,
+    account_id: i64,
+    user_id: &'a str,
+    conversation_id: i64,
+    in_reply_to: &'a str,
+    text: &'a str,
+    automatic: bool,
+    rule_id: i64,
+}
+
 /// The platform id of a message or reply written here: the time first, so new ids go to the end
 /// of the unique index, then 64 random bits.
 fn new_external_id(now_ms: i64) -> String {
@@ -367,7 +380,10 @@ impl App {
                 })
                 .collect();
             let mut inserted: HashMap<String, i64> =
-                rows::insert_messages(&mut tx, &new_messages, now_ms).await?.into_iter().collect();
+                rows::insert_messages(&mut tx, self.db().backend(), &new_messages, now_ms)
+                    .await?
+                    .into_iter()
+                    .collect();
             outcome.duplicates += lines.len() - inserted.len();
             drop(new_messages);
             let rule_rows = rows::rules(&mut tx, account_id).await?;
@@ -461,19 +477,18 @@ impl App {
                     conversation.last_message_at_ms = conversation.last_message_at_ms.max(now_ms);
                     conversation.last_text = text.chars().take(100).collect();
                 }
-                events.push((
-                    merchant_id,
-                    serde_json::json!({
-                        "message_id": external_id,
-                        "account_id": account_id,
-                        "user_id": user_of.get(conversation_id).cloned().unwrap_or_default(),
-                        "conversation_id": conversation_id,
-                        "in_reply_to": answers,
-                        "text": text,
-                        "automatic": true,
-                        "rule_id": rule_id,
-                    }),
-                ));
+                let event = AutoReplyEvent {
+                    message_id: external_id,
+                    account_id,
+                    user_id: user,
+                    conversation_id: *conversation_id,
+                    in_reply_to: answers,
+                    text,
+                    automatic: true,
+                    rule_id: *rule_id,
+                };
+                events
+                    .push((merchant_id, serde_json::to_string(&event).map_err(|e| AppError::internal(&e))?));
             }
             outcome.auto_replies += replies.len();
             let to_save: Vec<ConversationRow> =
@@ -616,7 +631,7 @@ impl App {
             image_ref: None,
             created_at_ms: now_ms,
         };
-        let inserted = rows::insert_messages(&mut tx, &[message], now_ms).await?;
+        let inserted = rows::insert_messages(&mut tx, self.db().backend(), &[message], now_ms).await?;
         let message_id =
             inserted.first().map(|(_, id)| *id).ok_or_else(|| AppError::internal(&"reply id clash"))?;
         if let Some(since) = conversation.awaiting_since_ms.take() {

@@ -1267,6 +1267,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "First response is counted in working hours (09:00–18:00 on working days) over comments and private messages a member answered in the last 30 days; auto-replies do not count.",
     ),
     ("first_response_p90", "首次回复用时 90 分位", "First response, p90"),
+    (
+        "inbox_shortcuts",
+        "键盘操作：J / K 上下切换，R 或回车回复，/ 搜索关键词，Ctrl + Enter 发送。",
+        "Keyboard: J / K to move, R or Enter to reply, / to search, Ctrl + Enter to send.",
+    ),
     ("follow_up", "跟进", "Follow up"),
     (
         "inbox_empty",
@@ -1326,6 +1331,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("priority", "优先级", "Priority"),
     ("priority_hint", "数字越小越先匹配（0–10000）", "Smaller numbers match first (0–10000)"),
     ("private_conversation", "私信会话", "Private conversation"),
+    ("reply_shortcut", "Ctrl + Enter 发送", "Ctrl + Enter sends"),
     ("reply_text", "回复内容", "Reply"),
     ("rule_kind", "规则类型", "Kind"),
     ("rule_name", "规则名称", "Name"),

@@ -116,6 +116,7 @@ pub fn router(app: App) -> Router {
         .route("/console/webhook/ping", post(webhooks::ping_webhook))
         .route("/console/webhook/deliveries/{id}", get(webhooks::delivery_page))
         .route(verification::SCRIPT_PATH, get(verification::script))
+        .route(private_messages::SCRIPT_PATH, get(private_messages::script))
         .route(
             "/console/shops/{id}/products",
             get(operations::products_page).post(operations::create_product),

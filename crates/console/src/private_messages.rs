@@ -28,6 +28,15 @@ use crate::kit::{
 use crate::pages::{form_viewer, not_found_page};
 use crate::session::{lang, viewer};
 
+/// The keyboard script of the inbox and of a conversation (`inbox.js`).
+pub const SCRIPT_PATH: &str = "/console/static/inbox.js";
+const SCRIPT: &str = include_str!("inbox.js");
+
+/// Serves `inbox.js`.
+pub async fn script() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8")], SCRIPT).into_response()
+}
+
 /// Items on one page of the inbox.
 const PAGE_SIZE: u32 = 30;
 /// Notices a redirect may ask these pages to show.
@@ -181,6 +190,7 @@ pub async fn inbox(
                 (stat_tiles(lang, stats))
                 p.muted { (t(lang, "first_response_note")) }
                 (filter_form(lang, here, account.id, &params))
+                p.muted.shortcuts #inbox-shortcuts { (t(lang, "inbox_shortcuts")) }
             }
             div.card {
                 @if inbox.items.is_empty() {
@@ -194,6 +204,7 @@ pub async fn inbox(
                     p { a #next-page href={ (back) "&cursor=" (url_escape(next)) } { (t(lang, "next_page")) " →" } }
                 }
             }
+            script src=(SCRIPT_PATH) defer {}
         }
     })
 }
@@ -393,8 +404,9 @@ pub async fn conversation_page(
                         input type="hidden" name="csrf" value=(csrf);
                         label for="dm-reply-text" { (t(lang, "reply_text")) }
                         textarea #dm-reply-text name="text" required maxlength=(DM_TEXT_LENGTH_MAX) rows="3" {}
-                        div { button.primary #send-dm-reply type="submit" { (t(lang, "send_reply")) } }
+                        div { button.primary #send-dm-reply type="submit" { (t(lang, "send_reply")) } " " span.muted.shortcuts { (t(lang, "reply_shortcut")) } }
                     }
+                    script src=(SCRIPT_PATH) defer {}
                 }
             }
             @if may_reply {

@@ -20,6 +20,12 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 const POOL_CONNECTIONS_MAX: u32 = 16;
 /// How long SQLite waits for another process's write lock before it answers busy.
 const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
+/// How often a background task copies SQLite's write-ahead log back into the database file, so
+/// that the writer's commits seldom do it themselves.
+const SQLITE_CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// The log size (pages of 4 KiB) at which a commit checkpoints itself: only when the background
+/// task fell behind (it copies while the writer works, on another core).
+const SQLITE_AUTOCHECKPOINT_PAGES: u32 = 16_384;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -46,6 +52,35 @@ pub struct Db {
     /// SQLite allows one writer at a time; taking turns in-process keeps waiting writers off the
     /// pool's connections. PostgreSQL has none: it locks rows.
     write_turn: Option<Arc<Mutex<()>>>,
+    /// SQLite only: the background checkpoints, stopped when the last handle goes.
+    checkpointer: Option<Arc<Checkpointer>>,
+}
+
+/// The task that checkpoints SQLite's log in the background; dropping it stops the task.
+struct Checkpointer(tokio::task::JoinHandle<()>);
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Checkpointer {
+    /// Every `SQLITE_CHECKPOINT_EVERY`, a passive checkpoint on a connection of its own: it copies
+    /// the committed pages no reader still needs and waits for no one. The commit path stays
+    /// durable either way (the log is synced at every commit); this only moves the copying off it.
+    fn start(pool: AnyPool) -> Checkpointer {
+        Checkpointer(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SQLITE_CHECKPOINT_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            while !pool.is_closed() {
+                tick.tick().await;
+                if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                    tracing::debug!(%error, "background checkpoint skipped; commits checkpoint instead");
+                }
+            }
+        }))
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -148,12 +183,23 @@ impl Db {
         // begins, which cost the ledger's writer more than the writes themselves.
         let writer = match backend {
             Backend::Sqlite => Some(
-                pool_options(backend, 1).idle_timeout(None).max_lifetime(None).connect_with(options).await?,
+                pool_options(backend, 1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(options.clone())
+                    .await?,
             ),
             Backend::Postgres => None,
         };
         let write_turn = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Db { pool, writer, backend, write_turn })
+        let checkpointer = match backend {
+            Backend::Sqlite => {
+                let connection = pool_options(backend, 1).connect_with(options).await?;
+                Some(Arc::new(Checkpointer::start(connection)))
+            }
+            Backend::Postgres => None,
+        };
+        Ok(Db { pool, writer, backend, write_turn, checkpointer })
     }
 
     /// The migrations this binary carries for its engine.
@@ -209,6 +255,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.0.abort();
+        }
         if let Some(writer) = &self.writer {
             writer.close().await;
         }
@@ -230,7 +279,8 @@ fn pool_options(backend: Backend, connections_max: u32) -> AnyPoolOptions {
                     conn.execute(sqlx::raw_sql(&format!(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                          PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
-                         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;"
+                         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; \
+                         PRAGMA wal_autocheckpoint = {SQLITE_AUTOCHECKPOINT_PAGES};"
                     )))
                     .await?;
                 } else {

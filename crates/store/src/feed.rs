@@ -5,8 +5,9 @@ use sqlx::Row;
 
 use crate::{Conn, StoreError, StoreResult};
 
-/// Events a statement writes at once (four bound columns each).
-const EVENTS_PER_STATEMENT: usize = 1_000;
+/// Events a statement writes at once (five bound columns each), a power of two: see
+/// `chunks_of_powers_of_two`.
+const EVENTS_PER_STATEMENT: usize = 1_024;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EventRow {
@@ -68,15 +69,14 @@ pub async fn append_events(conn: &mut Conn, events: &[(i64, &str, String)], now_
     let first = last - count + 1;
     let style = crate::ledger::style(conn);
     let mut id = first;
-    for chunk in events.chunks(EVENTS_PER_STATEMENT) {
-        let values =
-            crate::ledger::placeholders(style, chunk.len(), 4, 1).replace(')', &format!(", {now_ms})"));
+    for chunk in crate::ledger::chunks_of_powers_of_two(events, EVENTS_PER_STATEMENT) {
+        let values = crate::ledger::placeholders(style, chunk.len(), 5, 1);
         let sql = format!(
             "INSERT INTO platform_events (id, merchant_id, event_type, data, created_at_ms) VALUES {values}"
         );
         let mut query = sqlx::query(&sql);
         for (merchant_id, event_type, data) in chunk {
-            query = query.bind(id).bind(*merchant_id).bind(*event_type).bind(data.as_str());
+            query = query.bind(id).bind(*merchant_id).bind(*event_type).bind(data.as_str()).bind(now_ms);
             id += 1;
         }
         query.execute(&mut *conn).await?;

@@ -107,10 +107,18 @@ const STATEMENT_ROWS_MAX: usize = 64;
 /// Splits `items` into chunks whose sizes are powers of two (64, 32, ... 1), so that only a few
 /// statement texts exist and each stays prepared in the connection's statement cache.
 fn power_of_two_chunks<T>(items: &[T]) -> Vec<&[T]> {
+    chunks_of_powers_of_two(items, STATEMENT_ROWS_MAX)
+}
+
+/// Splits `items` into chunks of `max` rows (a power of two) and powers of two below it for the
+/// rest: a bulk statement's text then takes one of a few forms, each prepared once and kept in
+/// the connection's statement cache (a text per batch size would be parsed again every time).
+pub(crate) fn chunks_of_powers_of_two<T>(items: &[T], max: usize) -> Vec<&[T]> {
+    debug_assert!(max.is_power_of_two());
     let mut chunks = Vec::new();
     let mut rest = items;
     while !rest.is_empty() {
-        let mut size = STATEMENT_ROWS_MAX;
+        let mut size = max;
         while size > rest.len() {
             size /= 2;
         }

@@ -15,6 +15,7 @@ pub mod entities;
 pub mod feed;
 pub mod invariants;
 pub mod jobs;
+mod json_rows;
 pub mod ledger;
 pub mod maintenance;
 pub mod notifications;

@@ -6,15 +6,18 @@
 use sqlx::Row;
 
 use crate::db::row_lock;
-use crate::ledger::{Style, placeholders, style};
+use crate::json_rows;
+use crate::ledger::{Style, chunks_of_powers_of_two, placeholders, style};
 use crate::{Backend, Conn, StoreResult};
 
-/// Rows per multi-row `INSERT` (at most 11 parameters a row).
-const BULK_ROWS_MAX: usize = 2_000;
+/// Rows per multi-row statement (at most 14 parameters a row), a power of two: see
+/// `chunks_of_powers_of_two`.
+const BULK_ROWS_MAX: usize = 1_024;
 /// Values per `IN (...)` list.
 const IDS_PER_QUERY_MAX: usize = 500;
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// Decoded from rows and from a JSON array in column order (`conversations_of`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct ConversationRow {
     pub id: i64,
     pub merchant_id: i64,
@@ -78,7 +81,8 @@ pub async fn account_merchants(conn: &mut Conn, account_ids: &[i64]) -> StoreRes
 
 /// Creates the conversations of `users` of one account that do not exist yet (open, empty), then
 /// reads all of them, locked until the transaction ends. The existing ones are read first, so a
-/// batch of known users writes nothing here.
+/// batch of known users writes nothing here. The users go in as one JSON parameter and the rows
+/// come back as one JSON value (`json_rows`).
 pub async fn open_conversations(
     conn: &mut Conn,
     backend: Backend,
@@ -95,20 +99,14 @@ pub async fn open_conversations(
         return Ok(rows);
     }
     let style = style(conn);
-    for chunk in missing.chunks(IDS_PER_QUERY_MAX) {
-        let values =
-            placeholders(style, chunk.len(), 1, 1).replace(')', &constants(merchant_id, account_id, now_ms));
-        let sql = format!(
-            "INSERT INTO dm_conversations (user_id, merchant_id, account_id, status, messages, unread, \
-             last_message_at_ms, last_text, created_at_ms) VALUES {values} \
-             ON CONFLICT (account_id, user_id) DO NOTHING"
-        );
-        let mut query = sqlx::query(&sql);
-        for user in chunk {
-            query = query.bind(*user);
-        }
-        query.execute(&mut *conn).await?;
-    }
+    let sql = format!(
+        "INSERT INTO dm_conversations (user_id, merchant_id, account_id, status, messages, unread, \
+         last_message_at_ms, last_text, created_at_ms) \
+         SELECT u.value, {merchant_id}, {account_id}, 'open', 0, 0, {now_ms}, '', {now_ms} FROM ({}) AS u \
+         WHERE true ON CONFLICT (account_id, user_id) DO NOTHING",
+        json_rows::texts(style, 1)
+    );
+    sqlx::query(&sql).bind(json_rows::bind_value(&missing)?).execute(&mut *conn).await?;
     rows.extend(conversations_of(conn, backend, account_id, &missing).await?);
     Ok(rows)
 }
@@ -121,30 +119,14 @@ async fn conversations_of(
     users: &[&str],
 ) -> StoreResult<Vec<ConversationRow>> {
     let style = style(conn);
-    let mut rows = Vec::with_capacity(users.len());
-    for chunk in users.chunks(IDS_PER_QUERY_MAX) {
-        let list = placeholders(style, 1, chunk.len(), 2);
-        let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM dm_conversations WHERE account_id = {} AND user_id IN {list} \
-             ORDER BY id{}",
-            match style {
-                Style::Numbered => "$1",
-                Style::Positional => "?",
-            },
-            row_lock(backend)
-        );
-        let mut query = sqlx::query_as::<_, ConversationRow>(&sql).bind(account_id);
-        for user in chunk {
-            query = query.bind(*user);
-        }
-        rows.extend(query.fetch_all(&mut *conn).await?);
-    }
-    Ok(rows)
-}
-
-/// ", merchant, account, 'open', 0, 0, now, '', now)": the constants of a new conversation.
-fn constants(merchant_id: i64, account_id: i64, now_ms: i64) -> String {
-    format!(", {merchant_id}, {account_id}, 'open', 0, 0, {now_ms}, '', {now_ms})")
+    let sql = format!(
+        "SELECT {} FROM (SELECT {CONVERSATION_COLUMNS} FROM dm_conversations WHERE account_id = {account_id} \
+         AND user_id IN ({}) ORDER BY id{}) AS r",
+        json_rows::aggregate(style, CONVERSATION_COLUMNS),
+        json_rows::texts(style, 1),
+        row_lock(backend)
+    );
+    json_rows::read(conn, sqlx::query(&sql).bind(json_rows::bind_value(users)?)).await
 }
 
 /// A message to store, borrowed from the batch it came in or from the auto-reply that wrote it.
@@ -163,22 +145,48 @@ pub struct NewMessage<'a> {
     pub created_at_ms: i64,
 }
 
-/// Inserts messages, many rows per statement; a message whose `external_id` is already stored
-/// (or repeated in `messages`) is skipped. Answers the `(external_id, id)` of the rows inserted.
+/// Inserts messages, many rows per statement; a message whose `external_id` is already stored (or
+/// repeated in `messages`) is skipped. Answers the `(external_id, id)` of the rows inserted, read
+/// back as one value: on PostgreSQL from the statement's `RETURNING`; on SQLite, which cannot fold
+/// `RETURNING` rows, as the rows above the highest id before the insert (the transaction holds
+/// the write lock, so no other writer's rows are among them).
 pub async fn insert_messages(
     conn: &mut Conn,
+    backend: Backend,
     messages: &[NewMessage<'_>],
     received_at_ms: i64,
 ) -> StoreResult<Vec<(String, i64)>> {
+    if messages.is_empty() {
+        return Ok(Vec::new());
+    }
     let style = style(conn);
-    let mut inserted = Vec::with_capacity(messages.len());
-    for chunk in messages.chunks(BULK_ROWS_MAX) {
-        let sql = format!("{} RETURNING external_id, id", insert_sql(style, chunk.len(), received_at_ms));
-        for row in bind_messages(sqlx::query(&sql), chunk).fetch_all(&mut *conn).await? {
-            inserted.push((row.try_get(0)?, row.try_get(1)?));
+    match backend {
+        Backend::Postgres => {
+            let mut inserted = Vec::with_capacity(messages.len());
+            for chunk in chunks_of_powers_of_two(messages, BULK_ROWS_MAX) {
+                let sql = format!(
+                    "WITH inserted AS ({} RETURNING external_id, id) SELECT {} FROM inserted",
+                    insert_sql(style, chunk.len()),
+                    json_rows::aggregate(style, "external_id, id")
+                );
+                let query = bind_messages(sqlx::query(&sql), chunk, received_at_ms);
+                inserted.extend(json_rows::read(conn, query).await?);
+            }
+            Ok(inserted)
+        }
+        Backend::Sqlite => {
+            let before: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM dm_messages")
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+            insert_own_messages(conn, messages, received_at_ms).await?;
+            let sql = format!(
+                "SELECT {} FROM (SELECT external_id, id FROM dm_messages WHERE id > {before} ORDER BY id) AS r",
+                json_rows::aggregate(style, "external_id, id")
+            );
+            json_rows::read(conn, sqlx::query(&sql)).await
         }
     }
-    Ok(inserted)
 }
 
 /// Inserts messages written here (auto-replies, with ids of our own), many rows per statement,
@@ -190,25 +198,27 @@ pub async fn insert_own_messages(
 ) -> StoreResult<u64> {
     let style = style(conn);
     let mut inserted = 0;
-    for chunk in messages.chunks(BULK_ROWS_MAX) {
-        let sql = insert_sql(style, chunk.len(), received_at_ms);
-        inserted += bind_messages(sqlx::query(&sql), chunk).execute(&mut *conn).await?.rows_affected();
+    for chunk in chunks_of_powers_of_two(messages, BULK_ROWS_MAX) {
+        let sql = insert_sql(style, chunk.len());
+        let query = bind_messages(sqlx::query(&sql), chunk, received_at_ms);
+        inserted += query.execute(&mut *conn).await?.rows_affected();
     }
     Ok(inserted)
 }
 
-fn insert_sql(style: Style, rows: usize, received_at_ms: i64) -> String {
-    let values = placeholders(style, rows, 11, 1).replace(')', &format!(", {received_at_ms})"));
+fn insert_sql(style: Style, rows: usize) -> String {
     format!(
         "INSERT INTO dm_messages (merchant_id, account_id, conversation_id, external_id, sender, automatic, \
-         sent_by, rule_id, text, image_ref, created_at_ms, received_at_ms) VALUES {values} \
-         ON CONFLICT (external_id) DO NOTHING"
+         sent_by, rule_id, text, image_ref, created_at_ms, received_at_ms) VALUES {} \
+         ON CONFLICT (external_id) DO NOTHING",
+        placeholders(style, rows, 12, 1)
     )
 }
 
 fn bind_messages<'q>(
     mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     messages: &'q [NewMessage<'q>],
+    received_at_ms: i64,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     for m in messages {
         query = query
@@ -222,7 +232,8 @@ fn bind_messages<'q>(
             .bind(m.rule_id)
             .bind(m.text)
             .bind(m.image_ref)
-            .bind(m.created_at_ms);
+            .bind(m.created_at_ms)
+            .bind(received_at_ms);
     }
     query
 }
@@ -230,7 +241,7 @@ fn bind_messages<'q>(
 /// Writes the changed state of many conversations, one statement per chunk.
 pub async fn save_conversations(conn: &mut Conn, rows: &[ConversationRow]) -> StoreResult<()> {
     let style = style(conn);
-    for chunk in rows.chunks(IDS_PER_QUERY_MAX) {
+    for chunk in chunks_of_powers_of_two(rows, BULK_ROWS_MAX / 2) {
         let sql = format!(
             "UPDATE dm_conversations SET status = v.column2, messages = v.column3, unread = v.column4, \
              awaiting_since_ms = v.column5, last_message_at_ms = v.column6, last_text = v.column7, \
@@ -665,13 +676,12 @@ pub struct NewLead {
 pub async fn insert_leads(conn: &mut Conn, leads: &[NewLead], now_ms: i64) -> StoreResult<Vec<i64>> {
     let style = style(conn);
     let mut ids = Vec::new();
-    for chunk in leads.chunks(BULK_ROWS_MAX / 2) {
-        let values = placeholders(style, chunk.len(), 12, 1)
-            .replace(')', &format!(", 'new', '', {now_ms}, {now_ms})"));
+    for chunk in chunks_of_powers_of_two(leads, BULK_ROWS_MAX / 2) {
+        let values = placeholders(style, chunk.len(), 14, 1).replace(')', ", 'new', '')");
         let sql = format!(
             "INSERT INTO leads (merchant_id, account_id, source_channel, conversation_id, comment_id, \
              source_external_id, user_id, contact_kind, contact_sealed, contact_masked, contact_hash, consent, \
-             status, note, created_at_ms, updated_at_ms) VALUES {values} \
+             created_at_ms, updated_at_ms, status, note) VALUES {values} \
              ON CONFLICT (account_id, contact_kind, contact_hash) DO NOTHING RETURNING id"
         );
         let mut query = sqlx::query(&sql);
@@ -688,7 +698,9 @@ pub async fn insert_leads(conn: &mut Conn, leads: &[NewLead], now_ms: i64) -> St
                 .bind(l.contact_sealed.as_str())
                 .bind(l.contact_masked.as_str())
                 .bind(l.contact_hash.as_str())
-                .bind(l.consent);
+                .bind(l.consent)
+                .bind(now_ms)
+                .bind(now_ms);
         }
         for row in query.fetch_all(&mut *conn).await? {
             ids.push(row.try_get(0)?);

@@ -88,6 +88,9 @@ pub enum BenchCommand {
         /// Platform users writing to the account.
         #[arg(long, default_value_t = 100_000)]
         users: u64,
+        /// How the messages are spread over the users and the day.
+        #[arg(long, value_enum, default_value_t = crate::bench_messages::Pattern::Sessions)]
+        pattern: crate::bench_messages::Pattern,
     },
     /// Engagement events ingested per second (NDJSON batches through `App::ingest_events`, what
     /// `POST /api/v1/events:batch` runs), then the account dashboard's latency over them.
@@ -130,8 +133,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             closure(db, sizes, iterations).await
         }
         BenchCommand::Comments { db, count, batch, videos } => comments(db, count, batch, videos).await,
-        BenchCommand::Messages { db, count, batch, users } => {
-            crate::bench_messages::run(db, crate::bench_messages::Sizes { count, batch, users }).await
+        BenchCommand::Messages { db, count, batch, users, pattern } => {
+            crate::bench_messages::run(db, crate::bench_messages::Sizes { count, batch, users, pattern })
+                .await
         }
         BenchCommand::Analytics { db, count, batch, videos, iterations } => {
             let sizes = crate::bench_analytics::Sizes { count, batch, videos, iterations };

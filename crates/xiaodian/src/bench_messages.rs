@@ -21,6 +21,57 @@ pub struct Sizes {
     pub batch: u64,
     /// Platform users writing to the account.
     pub users: u64,
+    pub pattern: Pattern,
+}
+
+/// How the messages are spread over the users and the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pattern {
+    /// As chats happen: each user writes their messages in one sitting (20 s to 2 min apart)
+    /// starting at a random time of the day, and the platform sends them in time order, so a
+    /// batch holds the conversations going on in its quarter of an hour.
+    Sessions,
+    /// The worst case for storage: message `n` comes from user `n mod users` at a time spread over
+    /// the day, so every line of a batch is in a different conversation.
+    RoundRobin,
+}
+
+/// One user message to send: when, from whom, and its number (it picks the text and the id).
+#[derive(Debug, Clone, Copy)]
+struct Planned {
+    sent_at_ms: i64,
+    user: u64,
+    n: u64,
+}
+
+/// The messages in the order the platform sends them.
+fn schedule(sizes: Sizes, now_ms: i64) -> Vec<Planned> {
+    let users = sizes.users.max(1);
+    match sizes.pattern {
+        Pattern::RoundRobin => (0..sizes.count)
+            .map(|n| Planned {
+                sent_at_ms: now_ms - DAY_MS + (n as i64 * 7_919) % DAY_MS,
+                user: n % users,
+                n,
+            })
+            .collect(),
+        Pattern::Sessions => {
+            let mut rng = crate::bench::Rng(0x5eed_0019);
+            let mut planned = Vec::with_capacity(sizes.count as usize);
+            let (each, extra) = (sizes.count / users, sizes.count % users);
+            let mut n = 0;
+            for user in 0..users.min(sizes.count) {
+                let mut at = now_ms - DAY_MS + rng.below(DAY_MS - 3_600_000);
+                for _ in 0..each + u64::from(user < extra) {
+                    planned.push(Planned { sent_at_ms: at, user, n });
+                    at += 20_000 + rng.below(100_000);
+                    n += 1;
+                }
+            }
+            planned.sort_by_key(|p| (p.sent_at_ms, p.n));
+            planned
+        }
+    }
 }
 
 const TEXTS: &[&str] = &[
@@ -44,28 +95,19 @@ const KEYWORD_RULES: &[(&str, &[&str], &str)] = &[
     ("包邮", &["包邮"], "全国包邮（偏远地区除外）"),
 ];
 
-/// One NDJSON batch of `lines` user messages numbered from `first`, spread over the users and the
-/// last day; one in ten texts leaves a phone number, most ask something a keyword rule answers.
-fn message_batch(
-    account_id: i64,
-    suffix: &str,
-    first: u64,
-    lines: u64,
-    sizes: Sizes,
-    now_ms: i64,
-) -> Vec<u8> {
-    let mut body = Vec::with_capacity(lines as usize * 190);
-    for n in first..first + lines {
-        let sent_at_ms = now_ms - DAY_MS + (n as i64 * 7_919) % DAY_MS;
+/// One NDJSON batch of the planned user messages: one text in ten leaves a phone number, most
+/// ask something a keyword rule answers.
+fn message_batch(account_id: i64, suffix: &str, planned: &[Planned]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(planned.len() * 190);
+    for &Planned { sent_at_ms, user, n } in planned {
         let sent_at = chrono::DateTime::from_timestamp_millis(sent_at_ms)
             .unwrap_or_default()
             .with_timezone(&app::clock::china_offset())
             .to_rfc3339();
-        let text = TEXTS[(n % TEXTS.len() as u64) as usize]
+        let text = TEXTS[((n + user / 7) % TEXTS.len() as u64) as usize]
             .replace("{phone}", &format!("139{:08}", n % 100_000_000));
         let line = format!(
-            "{{\"account_id\":{account_id},\"user_id\":\"u{}\",\"message_id\":\"m{suffix}-{n}\",\"sender\":\"user\",\"text\":\"{text}\",\"sent_at\":\"{sent_at}\"}}\n",
-            n % sizes.users.max(1),
+            "{{\"account_id\":{account_id},\"user_id\":\"u{user}\",\"message_id\":\"m{sent_at_ms:011x}-{suffix}-{n}\",\"sender\":\"user\",\"text\":\"{text}\",\"sent_at\":\"{sent_at}\"}}\n",
         );
         body.extend_from_slice(line.as_bytes());
     }
@@ -110,10 +152,11 @@ pub async fn run(db: Option<String>, sizes: Sizes) -> anyhow::Result<ExitCode> {
     let mut ingest_time = Duration::ZERO;
     let mut latencies = Vec::new();
     let (mut stored, mut auto_replies, mut leads) = (0_u64, 0_u64, 0_u64);
+    let planned = schedule(sizes, now_ms);
     let mut first = 0;
     while first < sizes.count {
         let lines = batch.min(sizes.count - first);
-        let body = message_batch(account.id, &suffix, first, lines, sizes, now_ms);
+        let body = message_batch(account.id, &suffix, &planned[first as usize..(first + lines) as usize]);
         let one = Instant::now();
         let outcome = app.ingest_messages(&service, &body).await?;
         let elapsed = one.elapsed();
@@ -133,7 +176,7 @@ pub async fn run(db: Option<String>, sizes: Sizes) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
 
     // The same first batch again: every line a duplicate, no auto-reply sent twice.
-    let body = message_batch(account.id, &suffix, 0, batch.min(sizes.count), sizes, now_ms);
+    let body = message_batch(account.id, &suffix, &planned[..batch.min(sizes.count) as usize]);
     let replay = app.ingest_messages(&service, &body).await?;
     anyhow::ensure!(
         replay.duplicates == replay.accepted && replay.auto_replies == 0,

@@ -1,7 +1,7 @@
 //! Private messages in headless Chromium: the owner creates a keyword rule and tries it in test
 //! mode, the platform sends messages, the one inbox lists the conversation next to the comments,
-//! the owner assigns it, replies (an empty reply comes back to the page as an error, not as a
-//! resent form), adds a note and closes it; the operator reads the lead and the message masked
+//! the owner opens it by keyboard (J, R), assigns it, replies (an empty reply comes back to the
+//! page as an error, not as a resent form; Ctrl+Enter sends), adds a note and closes it; the operator reads the lead and the message masked
 //! and follows the lead up; finance has neither inbox nor leads.
 
 use serde_json::json;
@@ -10,6 +10,22 @@ use test_support::{Server, TestDb};
 
 use crate::console::{click, count, log_in, text, wait_for_notice, wait_for_path};
 use crate::{add_users, binary, password};
+
+/// WebDriver's key code points: Control (held until released), Enter, and release all.
+const CONTROL: char = '\u{E009}';
+const ENTER: char = '\u{E007}';
+const RELEASE: char = '\u{E000}';
+
+/// Types `keys` into whatever has the focus (the page itself when nothing does).
+async fn press(browser: &Browser, keys: &str) {
+    browser.page.active_element().await.unwrap().send_keys(keys).await.unwrap();
+}
+
+/// A property of the focused element (`id`, `dataset.channel`), or "" when it has none.
+async fn focused(browser: &Browser, property: &str) -> String {
+    let script = format!("return String(document.activeElement.{property} || '')");
+    browser.page.execute(&script, vec![]).await.unwrap().as_str().unwrap_or_default().to_owned()
+}
 
 async fn fill(browser: &Browser, css: &str, value: &str) {
     browser
@@ -90,8 +106,13 @@ async fn inbox_rules_and_leads_in_chromium() {
     click(&browser, "#sidebar a[href='/console/inbox']").await;
     wait_for_path(&browser, "/console/inbox").await;
     assert_eq!(count(&browser, "#inbox-items li[data-channel=message]").await, 1);
-    click(&browser, "#inbox-items li[data-channel=message] a").await;
+    // By keyboard: J focuses the first item, R opens its conversation, R there the reply box.
+    press(&browser, "j").await;
+    assert_eq!(focused(&browser, "dataset.channel").await, "message");
+    press(&browser, "r").await;
     wait_for_path(&browser, "/private-conversations/1").await;
+    press(&browser, "r").await;
+    assert_eq!(focused(&browser, "id").await, "dm-reply-text");
     assert_eq!(count(&browser, "#messages .message").await, 2, "the question and the keyword reply");
     assert!(text(&browser, "#messages").await.contains("138 1234 5678"), "the owner may contact leads");
     page.find(Locator::Css("#assign-to option[value='m1-operator']")).await.unwrap().click().await.unwrap();
@@ -107,8 +128,8 @@ async fn inbox_rules_and_leads_in_chromium() {
         url.path().ends_with("/private-conversations/1") && url.query().unwrap().contains("failed="),
         "{url}"
     );
-    fill(&browser, "#dm-reply-text", "您好，链接已发您").await;
-    click(&browser, "#send-dm-reply").await;
+    // Ctrl+Enter in the reply box sends it.
+    fill(&browser, "#dm-reply-text", &format!("您好，链接已发您{CONTROL}{ENTER}{RELEASE}")).await;
     assert_eq!(wait_for_notice(&browser, "message_sent").await, "回复已发送给用户。");
     assert_eq!(count(&browser, "#messages .message").await, 3);
     fill(&browser, "#note-text", "老客户，下单后送小样").await;

@@ -1,0 +1,108 @@
+//! The bulk paths that pass a batch as one JSON parameter and read rows back as one JSON value
+//! (`json_rows`) write and read the same rows on both engines: conversations opened once,
+//! messages stored once by id with texts and NULLs intact, conversation state saved, feed events
+//! appended in order.
+
+use store::feed;
+use store::private_messages::{self as pm, NewMessage};
+use test_support::{Backend, TestDb};
+
+const NOW: i64 = 1_780_000_000_000;
+
+fn message<'a>(
+    conversation_id: i64,
+    external_id: &'a str,
+    text: &'a str,
+    image: Option<&'a str>,
+) -> NewMessage<'a> {
+    NewMessage {
+        merchant_id: 7,
+        account_id: 9,
+        conversation_id,
+        external_id,
+        sender: "user",
+        automatic: false,
+        sent_by: None,
+        rule_id: None,
+        text,
+        image_ref: image,
+        created_at_ms: NOW - 5,
+    }
+}
+
+async fn story(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.open().await;
+    let backend = db.backend();
+    let mut tx = db.begin().await.unwrap();
+    let users = ["u-1", "u-2", "用户 \"三\""];
+    let opened = pm::open_conversations(&mut tx, backend, 7, 9, &users, NOW).await.unwrap();
+    assert_eq!(opened.len(), 3);
+    let again = pm::open_conversations(&mut tx, backend, 7, 9, &users[..2], NOW + 1).await.unwrap();
+    assert_eq!(again.len(), 2, "known users are read, not created again");
+    assert!(again.iter().all(|c| c.created_at_ms == NOW && c.status == "open" && c.messages == 0));
+    let third = opened.iter().find(|c| c.user_id == users[2]).unwrap();
+
+    let texts = ["你好，\"在吗\"\n", "price?\\", ""];
+    let batch = [
+        message(third.id, "m-1", texts[0], None),
+        message(third.id, "m-2", texts[1], Some("img/1.png")),
+        message(third.id, "m-1", "a repeat in the batch", None),
+    ];
+    let inserted = pm::insert_messages(&mut tx, backend, &batch, NOW).await.unwrap();
+    let mut ids: Vec<&str> = inserted.iter().map(|(external, _)| external.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["m-1", "m-2"]);
+    let replay = pm::insert_messages(&mut tx, backend, &batch[..2], NOW).await.unwrap();
+    assert!(replay.is_empty(), "stored ids are skipped");
+    let mut own = message(third.id, "xd:1", texts[2], None);
+    own.sender = "account";
+    own.automatic = true;
+    own.sent_by = Some("rule");
+    own.rule_id = Some(42);
+    assert_eq!(pm::insert_own_messages(&mut tx, &[own], NOW).await.unwrap(), 1);
+    let stored = pm::conversation_messages(&mut tx, third.id, 10).await.unwrap();
+    assert_eq!(stored.len(), 3);
+    assert_eq!(stored[0].text, texts[0]);
+    assert_eq!(stored[1].image_ref.as_deref(), Some("img/1.png"));
+    assert_eq!(
+        (stored[2].automatic, stored[2].rule_id, stored[2].sent_by.as_deref()),
+        (1, Some(42), Some("rule"))
+    );
+    assert!(stored.iter().all(|m| m.received_at_ms == NOW && m.merchant_id == 7));
+
+    let mut changed = third.clone();
+    changed.messages = 3;
+    changed.unread = 2;
+    changed.awaiting_since_ms = Some(NOW - 5);
+    changed.last_message_at_ms = NOW;
+    changed.last_text = texts[0].to_owned();
+    changed.away_until_ms = None;
+    changed.status = "closed".into();
+    changed.closed_at_ms = Some(NOW);
+    pm::save_conversations(&mut tx, std::slice::from_ref(&changed)).await.unwrap();
+    let read = pm::find_conversation(&mut tx, third.id).await.unwrap().unwrap();
+    assert_eq!(read, changed);
+
+    let events =
+        vec![(7, "message.reply_created", "{\"a\":\"引号\\\"\"}".to_owned()), (8, "x.y", "{}".to_owned())];
+    let first = feed::append_events(&mut tx, &events, NOW).await.unwrap();
+    let written = feed::events_after(&mut tx, first - 1, 10).await.unwrap();
+    let seen: Vec<(i64, i64, &str, &str)> =
+        written.iter().map(|e| (e.id, e.merchant_id, e.event_type.as_str(), e.data.as_str())).collect();
+    assert_eq!(
+        seen,
+        [(first, 7, "message.reply_created", events[0].2.as_str()), (first + 1, 8, "x.y", "{}")]
+    );
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn bulk_rows_on_sqlite() {
+    story(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn bulk_rows_on_postgres() {
+    story(Backend::Postgres).await;
+}
