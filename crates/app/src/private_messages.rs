@@ -7,7 +7,7 @@
 //! Not the shop's buyer conversations of `operations`.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::DateTime;
 use domain::access::{UseCase, allows};
@@ -279,6 +279,16 @@ pub(crate) fn mask_conversation(conversation: &mut ConversationRow) {
     conversation.last_text = mask_contacts(&conversation.last_text);
 }
 
+/// An auto-reply planned for a new user message of a batch.
+struct PlannedReply<'l> {
+    conversation_id: i64,
+    user_id: &'l str,
+    text: String,
+    rule_id: i64,
+    /// The platform id of the message it answers.
+    answers: &'l str,
+}
+
 /// The feed's `message.reply_created` for an auto-reply (a member's reply carries the same fields).
 #[derive(Debug, serde::Serialize)]
 struct AutoReplyEvent<'a> {
@@ -388,21 +398,27 @@ impl App {
             drop(new_messages);
             let rule_rows = rows::rules(&mut tx, account_id).await?;
             let rules = RuleSet::new(rule_rows.iter().map(auto_rule).collect());
-            let mut replies: Vec<(i64, String, i64, String)> = Vec::new();
+            let mut replies: Vec<PlannedReply<'_>> = Vec::new();
             let mut leads = Vec::new();
-            let mut changed: HashMap<String, ()> = HashMap::new();
+            let mut changed: HashSet<&str> = HashSet::new();
             for line in &lines {
                 // Only the first copy of an id in the batch is the stored one.
                 let Some(_) = inserted.remove(line.message_id.as_ref()) else { continue };
                 let Some(conversation) = conversations.get_mut(line.user_id.as_ref()) else { continue };
-                changed.insert(line.user_id.to_string(), ());
+                changed.insert(line.user_id.as_ref());
                 let mut memory = ConversationMemory {
                     messages: conversation.messages,
                     away_until_ms: conversation.away_until_ms,
                 };
                 let incoming = Incoming { sender: line.sender, automatic: line.automatic, text: &line.text };
                 for reply in plan_auto_replies(&rules, &calendar, &mut memory, incoming, now_ms) {
-                    replies.push((conversation.id, reply.text, reply.rule.id, line.message_id.to_string()));
+                    replies.push(PlannedReply {
+                        conversation_id: conversation.id,
+                        user_id: &line.user_id,
+                        text: reply.text,
+                        rule_id: reply.rule.id,
+                        answers: &line.message_id,
+                    });
                 }
                 conversation.messages = memory.messages;
                 conversation.away_until_ms = memory.away_until_ms;
@@ -453,46 +469,43 @@ impl App {
             let auto_messages: Vec<NewMessage<'_>> = replies
                 .iter()
                 .zip(&reply_ids)
-                .map(|((conversation_id, text, rule_id, _), external_id)| NewMessage {
+                .map(|(reply, external_id)| NewMessage {
                     merchant_id,
                     account_id,
-                    conversation_id: *conversation_id,
+                    conversation_id: reply.conversation_id,
                     external_id,
                     sender: Sender::Account.as_str(),
                     automatic: true,
                     sent_by: Some("rule"),
-                    rule_id: Some(*rule_id),
-                    text,
+                    rule_id: Some(reply.rule_id),
+                    text: &reply.text,
                     image_ref: None,
                     created_at_ms: now_ms,
                 })
                 .collect();
             rows::insert_own_messages(&mut tx, &auto_messages, now_ms).await?;
-            let user_of: HashMap<i64, String> =
-                conversations.values().map(|c| (c.id, c.user_id.clone())).collect();
-            for ((conversation_id, text, rule_id, answers), external_id) in replies.iter().zip(&reply_ids) {
-                let user = user_of.get(conversation_id).map(String::as_str).unwrap_or_default();
-                if let Some(conversation) = conversations.get_mut(user) {
+            for (reply, external_id) in replies.iter().zip(&reply_ids) {
+                if let Some(conversation) = conversations.get_mut(reply.user_id) {
                     conversation.messages += 1;
                     conversation.last_message_at_ms = conversation.last_message_at_ms.max(now_ms);
-                    conversation.last_text = text.chars().take(100).collect();
+                    conversation.last_text = reply.text.chars().take(100).collect();
                 }
                 let event = AutoReplyEvent {
                     message_id: external_id,
                     account_id,
-                    user_id: user,
-                    conversation_id: *conversation_id,
-                    in_reply_to: answers,
-                    text,
+                    user_id: reply.user_id,
+                    conversation_id: reply.conversation_id,
+                    in_reply_to: reply.answers,
+                    text: &reply.text,
                     automatic: true,
-                    rule_id: *rule_id,
+                    rule_id: reply.rule_id,
                 };
                 events
                     .push((merchant_id, serde_json::to_string(&event).map_err(|e| AppError::internal(&e))?));
             }
             outcome.auto_replies += replies.len();
             let to_save: Vec<ConversationRow> =
-                conversations.into_values().filter(|c| changed.contains_key(&c.user_id)).collect();
+                conversations.into_values().filter(|c| changed.contains(c.user_id.as_str())).collect();
             rows::save_conversations(&mut tx, &to_save).await?;
             outcome.leads += rows::insert_leads(&mut tx, &leads, now_ms).await?.len();
         }

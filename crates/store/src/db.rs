@@ -22,7 +22,7 @@ const POOL_CONNECTIONS_MAX: u32 = 16;
 const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
 /// How often a background task copies SQLite's write-ahead log back into the database file, so
 /// that the writer's commits seldom do it themselves.
-const SQLITE_CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+const SQLITE_CHECKPOINT_EVERY: Duration = Duration::from_millis(1_000);
 /// The log size (pages of 4 KiB) at which a commit checkpoints itself: only when the background
 /// task fell behind (it copies while the writer works, on another core).
 const SQLITE_AUTOCHECKPOINT_PAGES: u32 = 16_384;

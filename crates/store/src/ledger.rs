@@ -80,8 +80,10 @@ fn param(style: Style, number: usize) -> String {
     }
 }
 
-/// "($1, $2), ($3, $4)" for `rows` rows of `columns` parameters, numbered from `first`.
+/// "($1, $2), ($3, $4)" for `rows` rows of `columns` parameters, numbered from `first`. Written
+/// straight into one string: a bulk statement has tens of thousands of them.
 pub(crate) fn placeholders(style: Style, rows: usize, columns: usize, first: usize) -> String {
+    use std::fmt::Write as _;
     let mut out = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
         out.push_str(if row == 0 { "(" } else { ", (" });
@@ -89,7 +91,12 @@ pub(crate) fn placeholders(style: Style, rows: usize, columns: usize, first: usi
             if column > 0 {
                 out.push_str(", ");
             }
-            out.push_str(&param(style, first + row * columns + column));
+            match style {
+                Style::Positional => out.push('?'),
+                Style::Numbered => {
+                    let _ = write!(out, "${}", first + row * columns + column);
+                }
+            }
         }
         out.push(')');
     }
