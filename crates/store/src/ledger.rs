@@ -73,17 +73,26 @@ pub(crate) fn style(conn: &Conn) -> Style {
     if conn.backend_name().eq_ignore_ascii_case("sqlite") { Style::Positional } else { Style::Numbered }
 }
 
-fn param(style: Style, number: usize) -> String {
+pub(crate) fn param(style: Style, number: usize) -> String {
+    let mut out = String::new();
+    push_param(&mut out, style, number);
+    out
+}
+
+/// Appends parameter `number` (`$N` or `?`) without an allocation of its own.
+fn push_param(out: &mut String, style: Style, number: usize) {
+    use std::fmt::Write as _;
     match style {
-        Style::Numbered => format!("${number}"),
-        Style::Positional => "?".to_owned(),
+        Style::Numbered => {
+            let _ = write!(out, "${number}");
+        }
+        Style::Positional => out.push('?'),
     }
 }
 
 /// "($1, $2), ($3, $4)" for `rows` rows of `columns` parameters, numbered from `first`. Written
 /// straight into one string: a bulk statement has tens of thousands of them.
 pub(crate) fn placeholders(style: Style, rows: usize, columns: usize, first: usize) -> String {
-    use std::fmt::Write as _;
     let mut out = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
         out.push_str(if row == 0 { "(" } else { ", (" });
@@ -91,12 +100,7 @@ pub(crate) fn placeholders(style: Style, rows: usize, columns: usize, first: usi
             if column > 0 {
                 out.push_str(", ");
             }
-            match style {
-                Style::Positional => out.push('?'),
-                Style::Numbered => {
-                    let _ = write!(out, "${}", first + row * columns + column);
-                }
-            }
+            push_param(&mut out, style, first + row * columns + column);
         }
         out.push(')');
     }

@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use crate::db::row_lock;
 use crate::json_rows;
-use crate::ledger::{Style, chunks_of_powers_of_two, placeholders, style};
+use crate::ledger::{Style, chunks_of_powers_of_two, param, placeholders, style};
 use crate::{Backend, Conn, StoreResult};
 
 /// Rows per multi-row statement (at most 14 parameters a row), a power of two: see
@@ -99,14 +99,26 @@ pub async fn open_conversations(
         return Ok(rows);
     }
     let style = style(conn);
+    let p = |number| param(style, number);
     let sql = format!(
         "INSERT INTO dm_conversations (user_id, merchant_id, account_id, status, messages, unread, \
          last_message_at_ms, last_text, created_at_ms) \
-         SELECT u.value, {merchant_id}, {account_id}, 'open', 0, 0, {now_ms}, '', {now_ms} FROM ({}) AS u \
+         SELECT u.value, {}, {}, 'open', 0, 0, {}, '', {} FROM ({}) AS u \
          WHERE true ON CONFLICT (account_id, user_id) DO NOTHING",
-        json_rows::texts(style, 1)
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        json_rows::texts(style, 5)
     );
-    sqlx::query(&sql).bind(json_rows::bind_value(&missing)?).execute(&mut *conn).await?;
+    sqlx::query(&sql)
+        .bind(merchant_id)
+        .bind(account_id)
+        .bind(now_ms)
+        .bind(now_ms)
+        .bind(json_rows::bind_value(&missing)?)
+        .execute(&mut *conn)
+        .await?;
     rows.extend(conversations_of(conn, backend, account_id, &missing).await?);
     Ok(rows)
 }
@@ -120,13 +132,15 @@ async fn conversations_of(
 ) -> StoreResult<Vec<ConversationRow>> {
     let style = style(conn);
     let sql = format!(
-        "SELECT {} FROM (SELECT {CONVERSATION_COLUMNS} FROM dm_conversations WHERE account_id = {account_id} \
+        "SELECT {} FROM (SELECT {CONVERSATION_COLUMNS} FROM dm_conversations WHERE account_id = {} \
          AND user_id IN ({}) ORDER BY id{}) AS r",
         json_rows::aggregate(style, CONVERSATION_COLUMNS),
-        json_rows::texts(style, 1),
+        param(style, 1),
+        json_rows::texts(style, 2),
         row_lock(backend)
     );
-    json_rows::read(conn, sqlx::query(&sql).bind(json_rows::bind_value(users)?)).await
+    let query = sqlx::query(&sql).bind(account_id).bind(json_rows::bind_value(users)?);
+    json_rows::read(conn, query).await
 }
 
 /// A message to store, borrowed from the batch it came in or from the auto-reply that wrote it.
