@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use crate::secrets::SecretKey;
 use chrono::DateTime;
 use domain::access::{UseCase, allows};
 use domain::auth::Role;
@@ -19,8 +20,8 @@ use domain::limits::{
 };
 use domain::private_messages::{
     AutoRule, Channel, Channels, Consent, ContactKind, ConversationMemory, ConversationStatus, Incoming,
-    LeadStatus, MatchKind, MessageLineError, RuleKind, RuleSet, Sender, check_image_ref, check_rule,
-    extract_contacts, mask, mask_contacts, plan_auto_replies,
+    LeadStatus, MatchKind, MatchText, MessageLineError, RuleKind, RuleSet, Sender, check_image_ref,
+    check_rule, extract_contacts, mask, mask_contacts, plan_auto_replies,
 };
 use domain::team::TeamRight;
 use rand::RngCore;
@@ -69,9 +70,38 @@ struct ValidLine<'a> {
     sent_at_ms: i64,
     automatic: bool,
     lead_card: bool,
+    /// What keyword rules compare, and the contacts a user's own message leaves, sealed: both
+    /// worked out before the batch's transaction.
+    match_text: MatchText,
+    contacts: Vec<SealedContact>,
 }
 
-fn parse_line(bytes: &[u8], line: usize, now_ms: i64) -> Result<ValidLine<'_>, MessageLineError> {
+/// A contact found in a message, ready to be stored as a lead.
+struct SealedContact {
+    kind: &'static str,
+    sealed: String,
+    masked: String,
+    hash: String,
+}
+
+fn sealed_contacts(key: &SecretKey, text: &str) -> Vec<SealedContact> {
+    extract_contacts(text)
+        .into_iter()
+        .map(|contact| SealedContact {
+            kind: contact.kind().as_str(),
+            sealed: key.seal(LEAD_CONTEXT, contact.value()),
+            masked: contact.masked(),
+            hash: key.blind_index(LEAD_CONTEXT, &contact.key()),
+        })
+        .collect()
+}
+
+fn parse_line<'a>(
+    bytes: &'a [u8],
+    line: usize,
+    now_ms: i64,
+    key: &SecretKey,
+) -> Result<ValidLine<'a>, MessageLineError> {
     let parsed: Line<'_> = serde_json::from_slice(bytes).map_err(|_| MessageLineError::Malformed)?;
     check_comment_id(&parsed.message_id).map_err(|_| MessageLineError::InvalidMessageId)?;
     check_author_id(&parsed.user_id).map_err(|_| MessageLineError::InvalidUserId)?;
@@ -92,7 +122,11 @@ fn parse_line(bytes: &[u8], line: usize, now_ms: i64) -> Result<ValidLine<'_>, M
         .map_err(|_| MessageLineError::InvalidTime)?
         .timestamp_millis();
     check_comment_time(sent_at_ms, now_ms).map_err(|_| MessageLineError::InvalidTime)?;
+    let from_user = sender == Sender::User && !parsed.automatic;
+    let contacts = if from_user { sealed_contacts(key, &text) } else { Vec::new() };
     Ok(ValidLine {
+        match_text: MatchText::of(&text),
+        contacts,
         line,
         account_id: parsed.account_id,
         user_id: parsed.user_id,
@@ -325,10 +359,11 @@ impl App {
         let lines =
             ndjson_lines(body, MESSAGE_BATCH_LINES_MAX, Code::CommentBatchTooLarge, "a message batch")?;
         let mut outcome = MessageBatchOutcome { lines: lines.len(), ..MessageBatchOutcome::default() };
+        let key = self.secret_key()?.clone();
         let mut rejected = Vec::new();
         let mut valid = Vec::new();
         for (number, bytes) in lines {
-            match parse_line(bytes, number, now_ms) {
+            match parse_line(bytes, number, now_ms, &key) {
                 Ok(line) => valid.push(line),
                 Err(code) => rejected.push(RejectedLine { line: number, code }),
             }
@@ -337,7 +372,6 @@ impl App {
         account_ids.sort_unstable();
         account_ids.dedup();
         let calendar = self.calendar();
-        let key = self.secret_key()?.clone();
 
         let mut tx = self.db().begin().await?;
         let merchants: HashMap<i64, i64> =
@@ -410,7 +444,8 @@ impl App {
                     messages: conversation.messages,
                     away_until_ms: conversation.away_until_ms,
                 };
-                let incoming = Incoming { sender: line.sender, automatic: line.automatic, text: &line.text };
+                let incoming =
+                    Incoming { sender: line.sender, automatic: line.automatic, text: &line.match_text };
                 for reply in plan_auto_replies(&rules, &calendar, &mut memory, incoming, now_ms) {
                     replies.push(PlannedReply {
                         conversation_id: conversation.id,
@@ -434,7 +469,7 @@ impl App {
                             conversation.status = ConversationStatus::Open.as_str().to_owned();
                             conversation.closed_at_ms = None;
                         }
-                        for contact in extract_contacts(&line.text) {
+                        for contact in &line.contacts {
                             leads.push(NewLead {
                                 merchant_id,
                                 account_id,
@@ -443,10 +478,10 @@ impl App {
                                 comment_id: None,
                                 source_external_id: line.message_id.to_string(),
                                 user_id: line.user_id.to_string(),
-                                contact_kind: contact.kind().as_str(),
-                                contact_sealed: key.seal(LEAD_CONTEXT, contact.value()),
-                                contact_masked: contact.masked(),
-                                contact_hash: key.blind_index(LEAD_CONTEXT, &contact.key()),
+                                contact_kind: contact.kind,
+                                contact_sealed: contact.sealed.clone(),
+                                contact_masked: contact.masked.clone(),
+                                contact_hash: contact.hash.clone(),
                                 consent: if line.lead_card {
                                     Consent::LeadCard.as_str()
                                 } else {
@@ -507,7 +542,7 @@ impl App {
             let to_save: Vec<ConversationRow> =
                 conversations.into_values().filter(|c| changed.contains(c.user_id.as_str())).collect();
             rows::save_conversations(&mut tx, &to_save).await?;
-            outcome.leads += rows::insert_leads(&mut tx, &leads, now_ms).await?.len();
+            outcome.leads += rows::insert_leads(&mut tx, &leads, now_ms).await? as usize;
         }
         outcome.rejected_count = rejected.len();
         rejected.sort_by_key(|r| r.line);
@@ -873,7 +908,7 @@ impl App {
         let rows_ = self.auto_reply_rules(actor, account_id).await?;
         let rules = RuleSet::new(rows_.iter().map(auto_rule).collect());
         let now_ms = self.clock().now_ms();
-        let id = rules.keyword_rule(channel, text, now_ms).map(|r| r.id);
+        let id = rules.keyword_rule(channel, &MatchText::of(text), now_ms).map(|r| r.id);
         Ok(id.and_then(|id| rows_.into_iter().find(|r| r.id == id)))
     }
 
@@ -1059,7 +1094,7 @@ impl App {
         let day = domain::private_messages::china_date(now_ms).to_string();
         let mut leads = Vec::new();
         for comment in group {
-            let rule = rules.keyword_rule(Channel::Comment, comment.text, now_ms);
+            let rule = rules.keyword_rule(Channel::Comment, &MatchText::of(comment.text), now_ms);
             let contacts = extract_contacts(comment.text);
             if rule.is_none() && contacts.is_empty() {
                 continue;
@@ -1103,7 +1138,7 @@ impl App {
             self.post_comment_auto_reply(tx, &stored, rule, now_ms).await?;
             answers.auto_replies += 1;
         }
-        answers.leads = rows::insert_leads(tx, &leads, now_ms).await?.len();
+        answers.leads = rows::insert_leads(tx, &leads, now_ms).await? as usize;
         Ok(answers)
     }
 

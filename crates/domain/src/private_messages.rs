@@ -222,6 +222,21 @@ pub fn normalize_text(text: &str) -> String {
     out.trim_matches(edge).trim().to_owned()
 }
 
+/// A message's text as keyword rules compare it (`normalize_text`), worked out once per message,
+/// before the batch's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchText(String);
+
+impl MatchText {
+    pub fn of(text: &str) -> Self {
+        Self(normalize_text(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Why a rule as submitted is refused: the field and what it must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuleError {
@@ -312,12 +327,11 @@ impl RuleSet {
 
     /// The keyword rule that answers `text` on `channel` at `at_ms`: the active one of the
     /// smallest priority among those that match.
-    pub fn keyword_rule(&self, channel: Channel, text: &str, at_ms: i64) -> Option<&AutoRule> {
-        let mut candidates =
-            self.keyword.iter().filter(|rule| rule.channels.has(channel) && rule.is_active(at_ms)).peekable();
-        candidates.peek()?;
-        let normalized = normalize_text(text);
-        candidates.find(|rule| rule.matches(&normalized))
+    pub fn keyword_rule(&self, channel: Channel, text: &MatchText, at_ms: i64) -> Option<&AutoRule> {
+        self.keyword
+            .iter()
+            .filter(|rule| rule.channels.has(channel) && rule.is_active(at_ms))
+            .find(|rule| rule.matches(text.as_str()))
     }
 
     fn welcome(&self, at_ms: i64) -> Option<&AutoRule> {
@@ -336,7 +350,7 @@ pub struct Incoming<'a> {
     /// The platform marks the message as sent automatically (an auto-reply of the account's own
     /// tools, or a user's bot).
     pub automatic: bool,
-    pub text: &'a str,
+    pub text: &'a MatchText,
 }
 
 /// What a conversation's auto-replies remember.
@@ -689,7 +703,7 @@ mod tests {
         AutoRule { kind, keywords: Vec::new(), ..keyword(id, 0, MatchKind::Exact, &[], reply) }
     }
 
-    fn user(text: &str) -> Incoming<'_> {
+    fn user(text: &MatchText) -> Incoming<'_> {
         Incoming { sender: Sender::User, automatic: false, text }
     }
 
@@ -713,7 +727,9 @@ mod tests {
         let mut off = keyword(5, 0, MatchKind::Contains, &["价格"], "停用");
         off.enabled = false;
         let rules = RuleSet::new(vec![price, ship, exact, later, off]);
-        let fired = |channel, text: &str, at_ms| rules.keyword_rule(channel, text, at_ms).map(|r| r.id);
+        let fired = |channel, text: &str, at_ms| {
+            rules.keyword_rule(channel, &MatchText::of(text), at_ms).map(|r| r.id)
+        };
         // "多少钱" matches rules 1 and 2: 2 has the smaller priority.
         assert_eq!(fired(Channel::Message, "这个多少钱？", now), Some(2));
         assert_eq!(fired(Channel::Message, "价格多少", now), Some(1));
@@ -728,8 +744,11 @@ mod tests {
         let mut until = keyword(6, 0, MatchKind::Contains, &["券"], "领券");
         until.active_until_ms = Some(now);
         let rules = RuleSet::new(vec![until]);
-        assert_eq!(rules.keyword_rule(Channel::Message, "有券吗", now - 1).map(|r| r.id), Some(6));
-        assert_eq!(rules.keyword_rule(Channel::Message, "有券吗", now).map(|r| r.id), None);
+        assert_eq!(
+            rules.keyword_rule(Channel::Message, &MatchText::of("有券吗"), now - 1).map(|r| r.id),
+            Some(6)
+        );
+        assert_eq!(rules.keyword_rule(Channel::Message, &MatchText::of("有券吗"), now).map(|r| r.id), None);
     }
 
     #[test]
@@ -743,20 +762,22 @@ mod tests {
         ]);
         let mut memory = ConversationMemory::default();
         let texts = |replies: Vec<AutoReply<'_>>| replies.into_iter().map(|r| r.text).collect::<Vec<_>>();
-        let first = plan_auto_replies(&rules, &calendar, &mut memory, user("多少钱"), now);
+        let first = plan_auto_replies(&rules, &calendar, &mut memory, user(&MatchText::of("多少钱")), now);
         assert_eq!(texts(first), ["欢迎光临", "价格见橱窗"]);
-        let second = plan_auto_replies(&rules, &calendar, &mut memory, user("你好"), now);
+        let second = plan_auto_replies(&rules, &calendar, &mut memory, user(&MatchText::of("你好")), now);
         assert!(second.is_empty(), "the welcome comes once, the away message not in working hours");
         // An automatic message (or the account's own) is never answered, not even by a keyword.
-        let bot = Incoming { sender: Sender::User, automatic: true, text: "多少钱" };
+        let bot = Incoming { sender: Sender::User, automatic: true, text: &MatchText::of("多少钱") };
         assert!(plan_auto_replies(&rules, &calendar, &mut memory, bot, now).is_empty());
-        let own = Incoming { sender: Sender::Account, automatic: false, text: "多少钱" };
+        let own = Incoming { sender: Sender::Account, automatic: false, text: &MatchText::of("多少钱") };
         assert!(plan_auto_replies(&rules, &calendar, &mut memory, own, now).is_empty());
         assert_eq!(memory.messages, 4);
         // A conversation the account opened gets no welcome.
         let mut opened = ConversationMemory::default();
         plan_auto_replies(&rules, &calendar, &mut opened, own, now);
-        assert!(plan_auto_replies(&rules, &calendar, &mut opened, user("好的"), now).is_empty());
+        assert!(
+            plan_auto_replies(&rules, &calendar, &mut opened, user(&MatchText::of("好的")), now).is_empty()
+        );
     }
 
     #[test]
@@ -764,7 +785,7 @@ mod tests {
         let calendar = Calendar::builtin();
         let rules = RuleSet::new(vec![simple(1, RuleKind::Away, AWAY_TEMPLATE_DEFAULT)]);
         let away = |memory: &mut ConversationMemory, now: &str| {
-            plan_auto_replies(&rules, &calendar, memory, user("你好"), at(now))
+            plan_auto_replies(&rules, &calendar, memory, user(&MatchText::of("你好")), at(now))
                 .into_iter()
                 .map(|r| r.text)
                 .next()

@@ -88,7 +88,8 @@ async fn upsert_add(conn: &mut Conn, table: &Table, rows: &[Vec<Cell>]) -> Store
         table.sums.iter().map(|c| format!("{c} = {}.{c} + excluded.{c}", table.name)).collect();
     for chunk in rows.chunks(UPSERT_ROWS_MAX) {
         let sql = format!(
-            "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
+            "{} {} ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
+            style.insert_into(),
             table.name,
             columns.join(", "),
             placeholders(style, chunk.len(), columns.len(), 1),

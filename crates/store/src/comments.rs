@@ -112,9 +112,10 @@ pub async fn bulk_insert_comments(
     for chunk in comments.chunks(BULK_ROWS_MAX) {
         let sql_of = |rows: usize| {
             format!(
-                "INSERT INTO comments (merchant_id, account_id, video_id, external_id, parent_external_id, author_id, \
+                "{} comments (merchant_id, account_id, video_id, external_id, parent_external_id, author_id, \
                  text, created_at_ms, sentiment, sentiment_score, sentiment_version, by_account, received_at_ms) VALUES {} \
                  ON CONFLICT (external_id) DO NOTHING",
+                style.insert_into(),
                 values_with_constants(style, rows, received_at_ms)
             )
         };

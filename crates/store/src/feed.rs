@@ -71,8 +71,9 @@ pub async fn append_events(conn: &mut Conn, events: &[(i64, &str, String)], now_
     let mut id = first;
     for chunk in crate::ledger::chunks_of_powers_of_two(events, EVENTS_PER_STATEMENT) {
         let values = crate::ledger::placeholders(style, chunk.len(), 5, 1);
+        let insert = style.insert_into();
         let sql = format!(
-            "INSERT INTO platform_events (id, merchant_id, event_type, data, created_at_ms) VALUES {values}"
+            "{insert} platform_events (id, merchant_id, event_type, data, created_at_ms) VALUES {values}"
         );
         let mut query = sqlx::query(&sql);
         for (merchant_id, event_type, data) in chunk {
@@ -103,13 +104,19 @@ pub async fn events_of_type(conn: &mut Conn, event_type: &str) -> StoreResult<Ve
     Ok(sqlx::query_as(&sql).bind(event_type).fetch_all(conn).await?)
 }
 
-/// Removes events created before `before_ms`; answers how many.
+/// Removes the events before the first one created at or after `before_ms` (ids follow time, so
+/// the walk from the oldest id stops where the kept events begin; no index by time); answers how
+/// many.
 pub async fn delete_events_before(conn: &mut Conn, before_ms: i64) -> StoreResult<u64> {
-    Ok(sqlx::query("DELETE FROM platform_events WHERE created_at_ms < $1")
-        .bind(before_ms)
-        .execute(conn)
-        .await?
-        .rows_affected())
+    Ok(sqlx::query(
+        "DELETE FROM platform_events WHERE id < COALESCE(\
+         (SELECT id FROM platform_events WHERE created_at_ms >= $1 ORDER BY id LIMIT 1), \
+         (SELECT COALESCE(MAX(id), 0) + 1 FROM platform_events))",
+    )
+    .bind(before_ms)
+    .execute(conn)
+    .await?
+    .rows_affected())
 }
 
 /// The platform webhook's cursor: the last event id delivered.

@@ -69,6 +69,28 @@ pub(crate) enum Style {
     Positional,
 }
 
+impl Style {
+    /// How a bulk insert starts. On SQLite `INSERT OR FAIL`: a constraint that fails still fails
+    /// the statement, but SQLite keeps no statement journal for it (a copy of every page the
+    /// statement touches, kept to undo its earlier rows after a failure, about a third of a
+    /// 1,024-row insert's time). Only for statements inside a write transaction, which rolls back
+    /// on any error; an `ON CONFLICT` clause after the values keeps its meaning.
+    pub(crate) fn insert_into(self) -> &'static str {
+        match self {
+            Style::Numbered => "INSERT INTO",
+            Style::Positional => "INSERT OR FAIL INTO",
+        }
+    }
+
+    /// How a bulk update starts, for the same reason and with the same condition as `insert_into`.
+    pub(crate) fn update(self) -> &'static str {
+        match self {
+            Style::Numbered => "UPDATE",
+            Style::Positional => "UPDATE OR FAIL",
+        }
+    }
+}
+
 pub(crate) fn style(conn: &Conn) -> Style {
     if conn.backend_name().eq_ignore_ascii_case("sqlite") { Style::Positional } else { Style::Numbered }
 }
@@ -224,9 +246,10 @@ pub async fn update_accounts(conn: &mut Conn, accounts: &[AccountRow]) -> StoreR
     let mut updated = 0;
     for chunk in power_of_two_chunks(accounts) {
         let sql = format!(
-            "UPDATE ledger_accounts SET debits_posted = v.column2, credits_posted = v.column3, \
+            "{} ledger_accounts SET debits_posted = v.column2, credits_posted = v.column3, \
              debits_pending = v.column4, credits_pending = v.column5 \
              FROM (VALUES {}) AS v WHERE ledger_accounts.id = v.column1",
+            style.update(),
             placeholders(style, chunk.len(), 5, 1)
         );
         let mut query = sqlx::query(&sql);
@@ -270,9 +293,10 @@ pub async fn insert_transfers(conn: &mut Conn, transfers: &[TransferRow]) -> Sto
     let style = style(conn);
     for chunk in power_of_two_chunks(transfers) {
         let sql = format!(
-            "INSERT INTO ledger_transfers (seq, kind, debit_account_id, credit_account_id, amount_fen, released_fen, \
+            "{} ledger_transfers (seq, kind, debit_account_id, credit_account_id, amount_fen, released_fen, \
              hold_id, debit_balance_after_fen, credit_balance_after_fen, reason, reference, shop_id, merchant_id, \
              at_ms, hash) VALUES {}",
+            style.insert_into(),
             placeholders(style, chunk.len(), 15, 1)
         );
         let mut query = sqlx::query(&sql);
@@ -423,7 +447,8 @@ pub async fn insert_idempotency(conn: &mut Conn, rows: &[IdempotencyRow]) -> Sto
     let style = style(conn);
     for chunk in power_of_two_chunks(rows) {
         let sql = format!(
-            "INSERT INTO idempotency_keys (scope, idem_key, request_hash, outcome, transfer_seq, merchant_id, created_at_ms) VALUES {}",
+            "{} idempotency_keys (scope, idem_key, request_hash, outcome, transfer_seq, merchant_id, created_at_ms) VALUES {}",
+            style.insert_into(),
             placeholders(style, chunk.len(), 7, 1)
         );
         let mut query = sqlx::query(&sql);

@@ -101,10 +101,11 @@ pub async fn open_conversations(
     let style = style(conn);
     let p = |number| param(style, number);
     let sql = format!(
-        "INSERT INTO dm_conversations (user_id, merchant_id, account_id, status, messages, unread, \
+        "{} dm_conversations (user_id, merchant_id, account_id, status, messages, unread, \
          last_message_at_ms, last_text, created_at_ms) \
          SELECT u.value, {}, {}, 'open', 0, 0, {}, '', {} FROM ({}) AS u \
          WHERE true ON CONFLICT (account_id, user_id) DO NOTHING",
+        style.insert_into(),
         p(1),
         p(2),
         p(3),
@@ -193,12 +194,26 @@ pub async fn insert_messages(
                 .fetch_one(&mut *conn)
                 .await?
                 .try_get(0)?;
-            insert_own_messages(conn, messages, received_at_ms).await?;
+            let stored = insert_own_messages(conn, messages, received_at_ms).await?;
+            if stored == messages.len() as u64 {
+                // Every row went in, in order, each with the id after the one before (ids only
+                // grow, and the write lock keeps other writers out): only the first is read.
+                let first: i64 = sqlx::query("SELECT MIN(id) FROM dm_messages WHERE id > $1")
+                    .bind(before)
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get(0)?;
+                return Ok(messages
+                    .iter()
+                    .zip(first..)
+                    .map(|(m, id)| (m.external_id.to_owned(), id))
+                    .collect());
+            }
             let sql = format!(
-                "SELECT {} FROM (SELECT external_id, id FROM dm_messages WHERE id > {before} ORDER BY id) AS r",
+                "SELECT {} FROM (SELECT external_id, id FROM dm_messages WHERE id > $1 ORDER BY id) AS r",
                 json_rows::aggregate(style, "external_id, id")
             );
-            json_rows::read(conn, sqlx::query(&sql)).await
+            json_rows::read(conn, sqlx::query(&sql).bind(before)).await
         }
     }
 }
@@ -222,9 +237,10 @@ pub async fn insert_own_messages(
 
 fn insert_sql(style: Style, rows: usize) -> String {
     format!(
-        "INSERT INTO dm_messages (merchant_id, account_id, conversation_id, external_id, sender, automatic, \
+        "{} dm_messages (merchant_id, account_id, conversation_id, external_id, sender, automatic, \
          sent_by, rule_id, text, image_ref, created_at_ms, received_at_ms) VALUES {} \
          ON CONFLICT (external_id) DO NOTHING",
+        style.insert_into(),
         placeholders(style, rows, 12, 1)
     )
 }
@@ -257,10 +273,11 @@ pub async fn save_conversations(conn: &mut Conn, rows: &[ConversationRow]) -> St
     let style = style(conn);
     for chunk in chunks_of_powers_of_two(rows, BULK_ROWS_MAX / 2) {
         let sql = format!(
-            "UPDATE dm_conversations SET status = v.column2, messages = v.column3, unread = v.column4, \
+            "{} dm_conversations SET status = v.column2, messages = v.column3, unread = v.column4, \
              awaiting_since_ms = v.column5, last_message_at_ms = v.column6, last_text = v.column7, \
              away_until_ms = v.column8, closed_at_ms = v.column9 \
              FROM (VALUES {}) AS v WHERE dm_conversations.id = v.column1",
+            style.update(),
             placeholders(style, chunk.len(), 9, 1)
         );
         let mut query = sqlx::query(&sql);
@@ -686,17 +703,19 @@ pub struct NewLead {
     pub consent: &'static str,
 }
 
-/// Inserts leads; one whose contact the account has already is skipped. Answers the new ids.
-pub async fn insert_leads(conn: &mut Conn, leads: &[NewLead], now_ms: i64) -> StoreResult<Vec<i64>> {
+/// Inserts leads; one whose contact the account has already is skipped. Answers how many were
+/// new.
+pub async fn insert_leads(conn: &mut Conn, leads: &[NewLead], now_ms: i64) -> StoreResult<u64> {
     let style = style(conn);
-    let mut ids = Vec::new();
+    let mut inserted = 0;
     for chunk in chunks_of_powers_of_two(leads, BULK_ROWS_MAX / 2) {
+        let insert = style.insert_into();
         let values = placeholders(style, chunk.len(), 14, 1).replace(')', ", 'new', '')");
         let sql = format!(
-            "INSERT INTO leads (merchant_id, account_id, source_channel, conversation_id, comment_id, \
+            "{insert} leads (merchant_id, account_id, source_channel, conversation_id, comment_id, \
              source_external_id, user_id, contact_kind, contact_sealed, contact_masked, contact_hash, consent, \
              created_at_ms, updated_at_ms, status, note) VALUES {values} \
-             ON CONFLICT (account_id, contact_kind, contact_hash) DO NOTHING RETURNING id"
+             ON CONFLICT (account_id, contact_kind, contact_hash) DO NOTHING"
         );
         let mut query = sqlx::query(&sql);
         for l in chunk {
@@ -716,11 +735,9 @@ pub async fn insert_leads(conn: &mut Conn, leads: &[NewLead], now_ms: i64) -> St
                 .bind(now_ms)
                 .bind(now_ms);
         }
-        for row in query.fetch_all(&mut *conn).await? {
-            ids.push(row.try_get(0)?);
-        }
+        inserted += query.execute(&mut *conn).await?.rows_affected();
     }
-    Ok(ids)
+    Ok(inserted)
 }
 
 /// Which leads the list shows.

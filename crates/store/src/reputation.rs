@@ -26,10 +26,11 @@ pub async fn add_to_hours(
     let style = style(conn);
     for chunk in hours.chunks(HOURS_PER_STATEMENT_MAX) {
         let sql = format!(
-            "INSERT INTO comment_hourly_sentiment (account_id, merchant_id, hour_ms, comments, negative) \
+            "{} comment_hourly_sentiment (account_id, merchant_id, hour_ms, comments, negative) \
              VALUES {} ON CONFLICT (account_id, hour_ms) DO UPDATE SET \
              comments = comment_hourly_sentiment.comments + excluded.comments, \
              negative = comment_hourly_sentiment.negative + excluded.negative",
+            style.insert_into(),
             placeholders(style, chunk.len(), 5, 1)
         );
         let mut query = sqlx::query(&sql);

@@ -1,7 +1,7 @@
 //! The bulk paths that pass a batch as one JSON parameter and read rows back as one JSON value
 //! (`json_rows`) write and read the same rows on both engines: conversations opened once,
 //! messages stored once by id with texts and NULLs intact, conversation state saved, feed events
-//! appended in order.
+//! appended in order and removed by age.
 
 use store::feed;
 use store::private_messages::{self as pm, NewMessage};
@@ -94,6 +94,16 @@ async fn story(backend: Backend) {
         seen,
         [(first, 7, "message.reply_created", events[0].2.as_str()), (first + 1, 8, "x.y", "{}")]
     );
+
+    // Retention walks from the oldest id (no index by time): what came before the first event
+    // at or after the cut goes, the rest stays; with nothing that recent, everything goes.
+    let later = feed::append_events(&mut tx, &events[..1], NOW + 1_000).await.unwrap();
+    assert_eq!(feed::delete_events_before(&mut tx, NOW + 1).await.unwrap(), 2);
+    let kept: Vec<i64> = feed::events_after(&mut tx, 0, 10).await.unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(kept, [later]);
+    assert_eq!(feed::delete_events_before(&mut tx, NOW + 1_000).await.unwrap(), 0);
+    assert_eq!(feed::delete_events_before(&mut tx, NOW + 2_000).await.unwrap(), 1);
+    assert!(feed::events_after(&mut tx, 0, 10).await.unwrap().is_empty());
     tx.commit().await.unwrap();
 }
 

@@ -91,6 +91,10 @@ pub enum BenchCommand {
         /// How the messages are spread over the users and the day.
         #[arg(long, value_enum, default_value_t = crate::bench_messages::Pattern::Sessions)]
         pattern: crate::bench_messages::Pattern,
+        /// Batches in flight at once, as a platform pushing over several connections sends them
+        /// (1 to 8; the transactions still take turns at the database).
+        #[arg(long, default_value_t = 2)]
+        senders: u64,
     },
     /// Engagement events ingested per second (NDJSON batches through `App::ingest_events`, what
     /// `POST /api/v1/events:batch` runs), then the account dashboard's latency over them.
@@ -133,9 +137,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             closure(db, sizes, iterations).await
         }
         BenchCommand::Comments { db, count, batch, videos } => comments(db, count, batch, videos).await,
-        BenchCommand::Messages { db, count, batch, users, pattern } => {
-            crate::bench_messages::run(db, crate::bench_messages::Sizes { count, batch, users, pattern })
-                .await
+        BenchCommand::Messages { db, count, batch, users, pattern, senders } => {
+            let sizes = crate::bench_messages::Sizes { count, batch, users, pattern, senders };
+            crate::bench_messages::run(db, sizes).await
         }
         BenchCommand::Analytics { db, count, batch, videos, iterations } => {
             let sizes = crate::bench_analytics::Sizes { count, batch, videos, iterations };
