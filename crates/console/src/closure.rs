@@ -24,7 +24,8 @@ use serde::Deserialize;
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
 use crate::kit::{
-    at, error_note, error_page, is_refusal, money, name, notice_of, parse_id, parse_yuan, refusal, render,
+    FormOutcome, at, error_note, error_page, failed_redirect, is_refusal, money, name, parse_id, parse_yuan,
+    refusal, render,
 };
 use crate::operations::{Section, shop_section};
 use crate::pages::{form_viewer, message, not_found_page};
@@ -190,7 +191,8 @@ struct ClosureView {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct NoticeQuery {
-    notice: Option<String>,
+    #[serde(flatten)]
+    outcome: FormOutcome,
     status: Option<String>,
 }
 
@@ -206,7 +208,7 @@ pub async fn closure_page(
         Err(redirect) => return redirect,
     };
     let Some(shop_id) = parse_id(&id) else { return not_found_page(jar) };
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     closure_response(&state, jar, &viewer, shop_id, note, None).await
 }
 
@@ -518,7 +520,7 @@ pub async fn payout_page(
         Err(redirect) => return redirect,
     };
     let Some(shop_id) = parse_id(&id) else { return not_found_page(jar) };
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     payout_response(&state, jar, &viewer, shop_id, note, None).await
 }
 
@@ -602,10 +604,7 @@ pub async fn save_payout(
             Redirect::to(&format!("{}?notice=payout_saved", Section::Payout.href(shop_id))).into_response()
         }
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(lang(&jar), &error);
-            payout_response(&state, jar, &viewer, shop_id, Some(note), Some(&form)).await
-        }
+        Err(error) => failed_redirect(&Section::Payout.href(shop_id), &error),
     }
 }
 
@@ -724,7 +723,7 @@ pub async fn refund_page(
         Err(redirect) => return redirect,
     };
     let Some(refund_id) = parse_id(&id) else { return not_found_page(jar) };
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     refund_response(&state, jar, &viewer, refund_id, note, None).await
 }
 

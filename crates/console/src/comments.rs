@@ -17,8 +17,10 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::kit::{at, error_page, is_refusal, notice_of, parse_id, refusal, render, url_escape};
-use crate::pages::{form_viewer, not_found_page};
+use crate::kit::{
+    FormOutcome, at, error_page, failed_redirect, is_refusal, parse_id, refusal, render, url_escape,
+};
+use crate::pages::{form_viewer, is_console_path, not_found_page};
 use crate::session::{lang, viewer};
 
 /// Notices a redirect may ask the inbox to show.
@@ -41,7 +43,8 @@ pub struct InboxQuery {
     q: Option<String>,
     sentiment: Option<String>,
     cursor: Option<String>,
-    notice: Option<String>,
+    #[serde(flatten)]
+    outcome: FormOutcome,
 }
 
 impl InboxQuery {
@@ -106,7 +109,7 @@ pub async fn inbox(
         Err(error) if is_refusal(&error) => return refusal(jar, &error),
         Err(error) => return error_page(jar, &viewer, "comment_inbox", &here, &error),
     };
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     let may_reply = actor.may(TeamRight::Reply);
     let back = {
         let filters = query.filters();
@@ -287,13 +290,21 @@ async fn act(
             // Back to the inbox as it was filtered; only that inbox's own address is followed.
             let one_inbox = format!("/console/inbox?account={}", comment.account_id);
             let back = Some(form.back.as_str())
-                .filter(|b| (b.starts_with(&inbox) || b.starts_with(&one_inbox)) && !b.contains("//"))
+                .filter(|b| (b.starts_with(&inbox) || b.starts_with(&one_inbox)) && is_console_path(b))
                 .unwrap_or(&inbox);
             let sep = if back.contains('?') { "&" } else { "?" };
             Redirect::to(&format!("{back}{sep}notice={notice}")).into_response()
         }
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => error_page(jar, &viewer, "comment_inbox", "/console/enterprise-accounts", &error),
+        // Back to the inbox the form came from (an inbox's address only), with the error.
+        Err(error) => {
+            let inbox = form.back.starts_with("/console/inbox?")
+                || (form.back.starts_with("/console/enterprise-accounts/")
+                    && form.back.contains("/comments"));
+            let back =
+                if inbox && is_console_path(&form.back) { form.back.as_str() } else { "/console/inbox" };
+            failed_redirect(back, &error)
+        }
     }
 }
 

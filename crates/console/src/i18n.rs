@@ -158,6 +158,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("set_clock", "设置时间", "Set the clock"),
     ("run_jobs", "运行到期任务", "Run due jobs"),
     ("jobs_ran", "已运行任务数", "Jobs run"),
+    ("notice_clock_set", "时钟已调整", "The clock was set"),
     ("backups", "定时备份", "Scheduled backups"),
     ("backups_not_scheduled", "未设置定时备份", "No scheduled backups"),
     ("backup_dir", "备份目录", "Backup folder"),

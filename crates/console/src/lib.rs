@@ -196,6 +196,7 @@ pub fn router(app: App) -> Router {
         .route("/console/leads.csv", get(leads::leads_csv))
         .route("/console/leads/{id}", post(leads::update_lead))
         .route(kit::UPLOAD_SCRIPT_PATH, get(kit::upload_script))
+        .route(kit::DRAFT_SCRIPT_PATH, get(kit::draft_script))
         .route("/console/{*rest}", get(pages::not_found))
         .layer(middleware::from_fn(security_headers))
         .with_state(ConsoleState { app })

@@ -22,8 +22,8 @@ use serde::Deserialize;
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
 use crate::kit::{
-    at, change, error_note, error_page, form_token, is_refusal, may, money, name, notice_of, parse_id,
-    parse_yuan, reference, refusal, render,
+    FormOutcome, at, change, error_note, error_page, failed_redirect, form_token, is_refusal, may, money,
+    name, notice_of, parse_id, parse_yuan, reference, refusal, render,
 };
 use crate::operations::{Section, shop_nav};
 use crate::pages::{form_viewer, not_found_page};
@@ -229,7 +229,8 @@ async fn load_shop(
 #[derive(Deserialize)]
 pub struct ShopQuery {
     cursor: Option<String>,
-    notice: Option<String>,
+    #[serde(flatten)]
+    outcome: FormOutcome,
 }
 
 /// One shop: its deposit, its statement (newest first) and its violations.
@@ -245,7 +246,7 @@ pub async fn shop_page(
         Err(redirect) => return redirect,
     };
     let Some(shop_id) = parse_id(&id) else { return not_found_page(jar) };
-    let note = notice(lang(&jar), query.notice.as_deref());
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     let cursor = query.cursor.as_deref().and_then(parse_id);
     shop_response(&state, jar, &viewer, shop_id, cursor, note, None).await
 }
@@ -562,10 +563,7 @@ pub async fn record_violation(
             Redirect::to(&format!("/console/shops/{shop_id}?notice={key}")).into_response()
         }
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(lang, &error);
-            shop_response(&state, jar, &viewer, shop_id, None, Some(note), Some(&form)).await
-        }
+        Err(error) => failed_redirect(&format!("/console/shops/{shop_id}"), &error),
     }
 }
 

@@ -24,12 +24,13 @@ use serde::Deserialize;
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
 use crate::kit::{
-    at, error_note, error_page, form_token, is_refusal, may, money, name, notice_of, parse_id, parse_yuan,
-    refusal, render,
+    FormOutcome, at, error_note, error_page, failed_redirect, form_token, is_refusal, may, money, name,
+    parse_id, parse_yuan, refusal, render,
 };
 use crate::pages::{form_viewer, not_found_page};
 use crate::session::{Viewer, lang, viewer};
 use domain::access::UseCase;
+use domain::team::TeamRight;
 
 /// Notices the operation pages show after a redirect (`?notice=KEY`, text `notice_KEY`).
 const NOTICES: [&str; 12] = [
@@ -180,35 +181,10 @@ pub(crate) async fn shop_section<T>(
     })
 }
 
-/// A page of a shop again after a refused form, with the error on it.
-pub(crate) async fn section_with_error(
-    state: &ConsoleState,
-    jar: CookieJar,
-    viewer: &Viewer,
-    shop_id: i64,
-    section: Section,
-    error: &AppError,
-) -> Response {
-    let note = Some(error_note(lang(&jar), error));
-    match section {
-        Section::Products => products_response(state, jar, viewer, shop_id, note).await,
-        Section::Orders => orders_response(state, jar, viewer, shop_id, None, note).await,
-        Section::AfterSales => cases_response(state, jar, viewer, shop_id, CaseTable::AfterSales, note).await,
-        Section::Complaints => cases_response(state, jar, viewer, shop_id, CaseTable::Complaints, note).await,
-        Section::Conversations => conversations_response(state, jar, viewer, shop_id, note).await,
-        Section::Settlement => settlement_response(state, jar, viewer, shop_id, note, None).await,
-        Section::Invoices => invoices_response(state, jar, viewer, shop_id, note).await,
-        Section::Payout => crate::closure::payout_response(state, jar, viewer, shop_id, note, None).await,
-        Section::Closure => crate::closure::closure_response(state, jar, viewer, shop_id, note, None).await,
-        Section::Overview => error_page(jar, viewer, "shop", &Section::Overview.href(shop_id), error),
-    }
-}
-
 /// After a form about one record of a shop: on success, back to the section with a notice; on a
 /// refusal, the refusal page; otherwise the section again with the error. `shop_of` finds the
 /// record's shop only when needed.
 pub(crate) async fn form_done(
-    state: &ConsoleState,
     jar: CookieJar,
     viewer: &Viewer,
     section: Section,
@@ -221,7 +197,8 @@ pub(crate) async fn form_done(
         }
         Err(error) if is_refusal(&error) => refusal(jar, &error),
         Err(error) => match shop_of.await {
-            Ok(shop_id) => section_with_error(state, jar, viewer, shop_id, section, &error).await,
+            // Back to the shop's page with the error (Post/Redirect/Get: a refresh resends nothing).
+            Ok(shop_id) => failed_redirect(&section.href(shop_id), &error),
             Err(other) if is_refusal(&other) => refusal(jar, &other),
             Err(_) => error_page(jar, viewer, section.key(), "/console/shops", &error),
         },
@@ -231,7 +208,8 @@ pub(crate) async fn form_done(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct PageQuery {
-    notice: Option<String>,
+    #[serde(flatten)]
+    outcome: FormOutcome,
     status: Option<String>,
 }
 
@@ -287,7 +265,7 @@ pub async fn products_page(
     Query(query): Query<PageQuery>,
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     products_response(&state, jar, &viewer, shop_id, note).await
 }
 
@@ -298,7 +276,7 @@ async fn products_response(
     shop_id: i64,
     note: Option<Markup>,
 ) -> Response {
-    let may_edit = is_merchant(viewer);
+    let may_edit = viewer.ctx.actor.may(TeamRight::ManageMerchant);
     let here = Section::Products.href(shop_id);
     let load = state.app.products(&viewer.ctx.actor, shop_id);
     shop_section(state, jar, viewer, shop_id, Section::Products, &here, note, load, |lang, csrf, shop, products| {
@@ -372,7 +350,7 @@ pub async fn create_product(
         Ok((shop_id, "product_created"))
     }
     .await;
-    form_done(&state, jar, &viewer, Section::Products, outcome, async { Ok(shop_id) }).await
+    form_done(jar, &viewer, Section::Products, outcome, async { Ok(shop_id) }).await
 }
 
 #[derive(Deserialize, Default)]
@@ -392,7 +370,7 @@ pub async fn delist_product(
     let outcome =
         state.app.delist_product(&viewer.ctx, product_id).await.map(|p| (p.shop_id, "product_delisted"));
     let shop_of = async { Ok(state.app.product(&viewer.ctx.actor, product_id).await?.shop_id) };
-    form_done(&state, jar, &viewer, Section::Products, outcome, shop_of).await
+    form_done(jar, &viewer, Section::Products, outcome, shop_of).await
 }
 
 // ----- orders -----
@@ -405,7 +383,7 @@ pub async fn orders_page(
     Query(query): Query<PageQuery>,
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     let status = query.status.filter(|s| !s.is_empty());
     orders_response(&state, jar, &viewer, shop_id, status, note).await
 }
@@ -418,7 +396,7 @@ async fn orders_response(
     status: Option<String>,
     note: Option<Markup>,
 ) -> Response {
-    let may_act = is_merchant(viewer);
+    let may_act = viewer.ctx.actor.may(TeamRight::ManageMerchant);
     let here = match &status {
         Some(status) => format!("{}?status={status}", Section::Orders.href(shop_id)),
         None => Section::Orders.href(shop_id),
@@ -495,7 +473,7 @@ async fn order_action(
         state.app.cancel_order(&viewer.ctx, order_id).await.map(|o| (o.shop_id, "order_cancelled"))
     };
     let shop_of = async { Ok(state.app.order(&viewer.ctx.actor, order_id).await?.shop_id) };
-    form_done(&state, jar, &viewer, Section::Orders, outcome, shop_of).await
+    form_done(jar, &viewer, Section::Orders, outcome, shop_of).await
 }
 
 pub async fn ship_order(
@@ -528,7 +506,7 @@ pub async fn after_sales_page(
     Query(query): Query<PageQuery>,
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     cases_response(&state, jar, &viewer, shop_id, CaseTable::AfterSales, note).await
 }
 
@@ -540,7 +518,7 @@ pub async fn complaints_page(
     Query(query): Query<PageQuery>,
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     cases_response(&state, jar, &viewer, shop_id, CaseTable::Complaints, note).await
 }
 
@@ -655,7 +633,7 @@ pub async fn resolve_after_sales(
         .await
         .map(|c| (c.shop_id, "after_sales_resolved"));
     let shop_of = async { Ok(state.app.case(&viewer.ctx.actor, table, case_id).await?.shop_id) };
-    form_done(&state, jar, &viewer, Section::AfterSales, outcome, shop_of).await
+    form_done(jar, &viewer, Section::AfterSales, outcome, shop_of).await
 }
 
 /// A reviewer resolves a complaint, from the queue or from the shop's complaints page.
@@ -672,7 +650,7 @@ pub async fn resolve_complaint(
     if form.back != "queue" {
         let outcome = outcome.map(|c| (c.shop_id, "complaint_resolved"));
         let shop_of = async { Ok(state.app.case(&viewer.ctx.actor, table, case_id).await?.shop_id) };
-        return form_done(&state, jar, &viewer, Section::Complaints, outcome, shop_of).await;
+        return form_done(jar, &viewer, Section::Complaints, outcome, shop_of).await;
     }
     match outcome {
         Ok(_) => Redirect::to("/console/complaints?notice=complaint_resolved").into_response(),
@@ -695,7 +673,7 @@ pub async fn complaint_queue(
         Ok(viewer) => viewer,
         Err(redirect) => return redirect,
     };
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     complaint_queue_response(&state, jar, &viewer, note).await
 }
 
@@ -738,7 +716,7 @@ pub async fn conversations_page(
     Query(query): Query<PageQuery>,
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     conversations_response(&state, jar, &viewer, shop_id, note).await
 }
 
@@ -791,7 +769,7 @@ pub async fn conversation_page(
     Query(query): Query<PageQuery>,
 ) -> Response {
     let (viewer, conversation_id) = shop_get!(state, jar, headers, id);
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     conversation_response(&state, jar, &viewer, conversation_id, note).await
 }
 
@@ -876,7 +854,7 @@ pub async fn settlement_page(
     Query(query): Query<PageQuery>,
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     settlement_response(&state, jar, &viewer, shop_id, note, None).await
 }
 
@@ -888,7 +866,7 @@ async fn settlement_response(
     note: Option<Markup>,
     draft_yuan: Option<&str>,
 ) -> Response {
-    let may_act = is_merchant(viewer);
+    let may_act = viewer.ctx.actor.may(TeamRight::ManageMerchant);
     let here = Section::Settlement.href(shop_id);
     let actor = &viewer.ctx.actor;
     let load = async {
@@ -1027,10 +1005,7 @@ pub async fn withdraw(
             Redirect::to(&format!("{}?notice={key}", Section::Settlement.href(shop_id))).into_response()
         }
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(lang, &error);
-            settlement_response(&state, jar, &viewer, shop_id, Some(note), Some(&form.amount_yuan)).await
-        }
+        Err(error) => failed_redirect(&Section::Settlement.href(shop_id), &error),
     }
 }
 
@@ -1059,7 +1034,7 @@ pub async fn pay_commission(
     .await;
     let shop_of =
         async { Ok(state.app.due(&viewer.ctx.actor, DueTable::Commissions, commission_id).await?.shop_id) };
-    form_done(&state, jar, &viewer, Section::Settlement, outcome, shop_of).await
+    form_done(jar, &viewer, Section::Settlement, outcome, shop_of).await
 }
 
 // ----- invoice requests -----
@@ -1072,7 +1047,7 @@ pub async fn invoices_page(
     Query(query): Query<PageQuery>,
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
-    let note = notice_of(lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     invoices_response(&state, jar, &viewer, shop_id, note).await
 }
 
@@ -1083,7 +1058,7 @@ async fn invoices_response(
     shop_id: i64,
     note: Option<Markup>,
 ) -> Response {
-    let may_act = is_merchant(viewer);
+    let may_act = viewer.ctx.actor.may(TeamRight::ManageMerchant);
     let here = Section::Invoices.href(shop_id);
     let load = state.app.dues(&viewer.ctx.actor, DueTable::Invoices, shop_id);
     shop_section(state, jar, viewer, shop_id, Section::Invoices, &here, note, load, |lang, csrf, _shop, invoices| {
@@ -1151,7 +1126,7 @@ pub async fn issue_invoice(
         .map(|d| (d.shop_id, "invoice_issued"));
     let shop_of =
         async { Ok(state.app.due(&viewer.ctx.actor, DueTable::Invoices, invoice_id).await?.shop_id) };
-    form_done(&state, jar, &viewer, Section::Invoices, outcome, shop_of).await
+    form_done(jar, &viewer, Section::Invoices, outcome, shop_of).await
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::kit::{error_box, error_code_box, page};
+use crate::kit::{FormOutcome, error_box, error_code_box, failed_redirect, flash, page};
 use crate::session::{self, LANG_COOKIE, SESSION_COOKIE, Viewer, check_csrf, csrf, lang, viewer};
 
 /// An error message in the viewer's language: the error's title, never its code (the code stays in
@@ -171,7 +171,7 @@ pub struct LangQuery {
 
 /// Whether `back` is a console page of this site: a path under `/console`, of visible ASCII only
 /// (no CR/LF, spaces or backslashes), never `//` (another host).
-fn is_console_path(back: &str) -> bool {
+pub(crate) fn is_console_path(back: &str) -> bool {
     (back == "/console" || back.starts_with("/console/") || back.starts_with("/console?"))
         && !back.contains("//")
         && back.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
@@ -344,7 +344,21 @@ fn clock_markup(state: &ConsoleState, lang: Lang, csrf: &str, note: Option<Marku
     }
 }
 
-pub async fn clock_page(State(state): State<ConsoleState>, jar: CookieJar, headers: HeaderMap) -> Response {
+/// What the clock page shows after one of its forms: the clock set, how many jobs ran, or the error.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ClockQuery {
+    #[serde(flatten)]
+    outcome: FormOutcome,
+    ran: Option<u64>,
+}
+
+pub async fn clock_page(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Query(query): Query<ClockQuery>,
+) -> Response {
     let viewer = match viewer(&state, &jar, &headers).await {
         Ok(viewer) => viewer,
         Err(redirect) => return redirect,
@@ -353,8 +367,12 @@ pub async fn clock_page(State(state): State<ConsoleState>, jar: CookieJar, heade
         return forbidden(jar, Code::Forbidden);
     }
     let lang = lang(&jar);
+    let note = match (query.outcome.notice(), query.ran) {
+        (Some("jobs_ran"), Some(ran)) => Some(flash(&format!("{}: {ran}", t(lang, "jobs_ran")))),
+        _ => query.outcome.note(lang, &["clock_set"]),
+    };
     let (jar, csrf) = csrf(jar);
-    let body = clock_markup(&state, lang, &csrf, None);
+    let body = clock_markup(&state, lang, &csrf, note);
     html_page(
         StatusCode::OK,
         jar,
@@ -380,19 +398,11 @@ async fn admin_action(
         Ok(viewer) => viewer,
         Err(refusal) => return refusal,
     };
-    let lang = lang(&jar);
-    let note = match action(&viewer).await {
-        Ok(text) => html! { div.notice role="status" { (text) } },
-        Err(error) if error.code == Code::Forbidden => return forbidden(jar, error.code),
-        Err(error) => error_box(lang, &error),
-    };
-    let (jar, csrf) = csrf(jar);
-    let body = clock_markup(state, lang, &csrf, Some(note));
-    html_page(
-        StatusCode::OK,
-        jar,
-        page(lang, t(lang, "clock_jobs"), Some((&viewer, &csrf)), "/console/admin/clock", body),
-    )
+    match action(&viewer).await {
+        Ok(query) => Redirect::to(&format!("/console/admin/clock?{query}")).into_response(),
+        Err(error) if error.code == Code::Forbidden => forbidden(jar, error.code),
+        Err(error) => failed_redirect("/console/admin/clock", &error),
+    }
 }
 
 pub async fn clock_submit(
@@ -401,12 +411,11 @@ pub async fn clock_submit(
     headers: HeaderMap,
     Form(form): Form<ClockForm>,
 ) -> Response {
-    let lang = lang(&jar);
     admin_action(&state, jar, &headers, &form.csrf, async |viewer: &Viewer| {
         let now = chrono::DateTime::parse_from_rfc3339(form.now.trim())
             .map_err(|_| AppError::new(Code::InvalidDate, ""))?;
-        let now = state.app.set_clock(&viewer.ctx, now.to_utc()).await?;
-        Ok(format!("{}: {}", t(lang, "now"), now.with_timezone(&app::clock::china_offset()).to_rfc3339()))
+        state.app.set_clock(&viewer.ctx, now.to_utc()).await?;
+        Ok("notice=clock_set".to_owned())
     })
     .await
 }
@@ -417,10 +426,9 @@ pub async fn run_jobs(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let lang = lang(&jar);
     admin_action(&state, jar, &headers, &form.csrf, async |viewer: &Viewer| {
         let ran = state.app.run_due_jobs(&viewer.ctx).await?;
-        Ok(format!("{}: {ran}", t(lang, "jobs_ran")))
+        Ok(format!("notice=jobs_ran&ran={ran}"))
     })
     .await
 }

@@ -27,7 +27,8 @@ use serde_json::{Value, json};
 use crate::ConsoleState;
 use crate::i18n::{Lang, lookup, t};
 use crate::kit::{
-    at, error_note, error_page, form_token, is_refusal, money, name, parse_id, refusal, render, who,
+    FormOutcome, at, error_page, failed_redirect, form_token, is_refusal, money, name, parse_id, refusal,
+    render, who,
 };
 use crate::pages::{forbidden, form_viewer, message, not_found_page};
 use crate::session::{Viewer, check_csrf, lang, viewer};
@@ -172,7 +173,8 @@ pub async fn script() -> Response {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct NoticeQuery {
-    notice: Option<String>,
+    #[serde(flatten)]
+    outcome: FormOutcome,
 }
 
 // ----- enterprise accounts -----
@@ -209,7 +211,7 @@ pub async fn accounts(
         Ok(viewer) => viewer,
         Err(redirect) => return redirect,
     };
-    let note = notice(lang(&jar), query.notice.as_deref());
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     accounts_response(&state, jar, &viewer, note, &AccountForm::default()).await
 }
 
@@ -233,7 +235,8 @@ async fn accounts_response(
     let latest = |account_id: i64| {
         applications.iter().filter(|v| v.row.account_id == account_id).max_by_key(|v| v.row.id)
     };
-    let is_merchant = actor.role == Role::Merchant;
+    // The forms to open an account and to apply are for members who manage the merchant.
+    let is_merchant = actor.may(domain::team::TeamRight::ManageMerchant);
     let title = t(lang(&jar), "enterprise_accounts");
     render(jar, viewer, title, here, |lang, csrf| {
         html! {
@@ -298,10 +301,7 @@ pub async fn create_account(
                 .into_response()
         }
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(lang(&jar), &error);
-            accounts_response(&state, jar, &viewer, Some(note), &form).await
-        }
+        Err(error) => failed_redirect("/console/enterprise-accounts", &error),
     }
 }
 
@@ -318,7 +318,7 @@ pub async fn account_page(
         Err(redirect) => return redirect,
     };
     let Some(account_id) = parse_id(&id) else { return not_found_page(jar) };
-    let note = notice(lang(&jar), query.notice.as_deref());
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     account_response(&state, jar, &viewer, account_id, note, None).await
 }
 
@@ -353,7 +353,8 @@ async fn account_response(
         Some(draft) => draft.clone(),
         None => applications.first().map_or_else(ApplicationForm::fresh, ApplicationForm::from_view),
     };
-    let is_merchant = actor.role == Role::Merchant;
+    // The forms to open an account and to apply are for members who manage the merchant.
+    let is_merchant = actor.may(domain::team::TeamRight::ManageMerchant);
     let title = account.nickname.clone();
     render(jar, viewer, &title, &here, |lang, csrf| {
         html! {
@@ -490,11 +491,6 @@ impl ApplicationForm {
             operator_is_legal_rep: self.operator_is_legal_rep.is_some(),
         }
     }
-
-    /// The form to show again after an error: what was typed, without the ID number.
-    fn without_id_number(&self) -> ApplicationForm {
-        ApplicationForm { legal_rep_id_number: String::new(), csrf: String::new(), ..self.clone() }
-    }
 }
 
 /// One text input with its live check (`check` names the field for `/console/verification-check`)
@@ -535,7 +531,7 @@ fn application_form(
             (field(lang, "uscc", "uscc", &draft.uscc, 64, true))
             (field(lang, "legal-rep-name", "legal_rep_name", &draft.legal_rep_name, PERSON_NAME_LENGTH_MAX, true))
             label for="legal-rep-id" { (t(lang, "legal_rep_id_number")) }
-            input #legal-rep-id name="legal_rep_id_number" maxlength="64" size="40" autocomplete="off" required
+            input #legal-rep-id name="legal_rep_id_number" maxlength="64" size="40" autocomplete="off" data-draft="off" required
                 data-check="legal_rep_id_number" placeholder=[masked_id];
             " " span.field-msg #legal-rep-id-msg aria-live="polite" {}
             @if masked_id.is_some() { p.muted { (t(lang, "id_number_reenter")) } }
@@ -588,11 +584,7 @@ pub async fn create_application(
                 .into_response()
         }
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(lang(&jar), &error);
-            account_response(&state, jar, &viewer, account_id, Some(note), Some(&form.without_id_number()))
-                .await
-        }
+        Err(error) => failed_redirect(&format!("/console/enterprise-accounts/{account_id}"), &error),
     }
 }
 
@@ -615,10 +607,7 @@ pub async fn update_application(
                 .into_response()
         }
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(lang(&jar), &error);
-            application_response(&state, jar, &viewer, id, Some(note), Some(&form.without_id_number())).await
-        }
+        Err(error) => failed_redirect(&format!("/console/verifications/{id}"), &error),
     }
 }
 
@@ -699,7 +688,11 @@ pub async fn application_page(
         Err(redirect) => return redirect,
     };
     let Some(id) = parse_id(&id) else { return not_found_page(jar) };
-    let note = notice(lang(&jar), query.notice.as_deref());
+    let note = if query.outcome.failed() == Some(Code::VerificationIncomplete.as_str()) {
+        Some(incomplete_note(&state, &viewer, lang(&jar), id).await)
+    } else {
+        query.outcome.note(lang(&jar), &NOTICES)
+    };
     application_response(&state, jar, &viewer, id, note, None).await
 }
 
@@ -1106,7 +1099,7 @@ fn timeline_card(lang: Lang, timeline: &[TimelineEvent]) -> Markup {
 enum UploadFailure {
     Csrf,
     Login,
-    Refused(Viewer, AppError),
+    Refused(AppError),
 }
 
 /// Reads a short text field, refusing more than `UPLOAD_TEXT_FIELD_BYTES_MAX` bytes.
@@ -1231,7 +1224,7 @@ async fn upload(
     };
     match receive_document(state, &viewer, id, &mut multipart).await {
         Ok(document) => Ok((viewer, document)),
-        Err(error) => Err(UploadFailure::Refused(viewer, error)),
+        Err(error) => Err(UploadFailure::Refused(error)),
     }
 }
 
@@ -1270,11 +1263,10 @@ pub async fn upload_document(
         Err(UploadFailure::Csrf) => forbidden(jar, Code::CsrfFailed),
         Err(UploadFailure::Login) if wants_json => json_refusal(lang, &AppError::new(Code::Unauthorized, "")),
         Err(UploadFailure::Login) => Redirect::to("/console/login").into_response(),
-        Err(UploadFailure::Refused(_, error)) if wants_json => json_refusal(lang, &error),
-        Err(UploadFailure::Refused(_, error)) if is_refusal(&error) => refusal(jar, &error),
-        Err(UploadFailure::Refused(viewer, error)) => {
-            let note = error_note(lang, &error);
-            application_response(&state, jar, &viewer, id, Some(note), None).await
+        Err(UploadFailure::Refused(error)) if wants_json => json_refusal(lang, &error),
+        Err(UploadFailure::Refused(error)) if is_refusal(&error) => refusal(jar, &error),
+        Err(UploadFailure::Refused(error)) => {
+            failed_redirect(&format!("/console/verifications/{id}"), &error)
         }
     }
 }
@@ -1332,7 +1324,19 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-/// The merchant submits; when something is missing the page lists it.
+/// What a submitted application still lacks, listed in words (after a refused submit).
+async fn incomplete_note(state: &ConsoleState, viewer: &Viewer, lang: Lang, id: i64) -> Markup {
+    let missing = state.app.verification(&viewer.ctx.actor, id).await.map(|v| v.missing).unwrap_or_default();
+    let error = AppError::new(Code::VerificationIncomplete, "");
+    html! {
+        div.error #incomplete role="alert" data-code=(error.code.as_str()) {
+            span.error-title { (message(lang, &error)) }
+            ul { @for item in &missing { li data-missing=(item) { (missing_name(lang, item)) } } }
+        }
+    }
+}
+
+/// The merchant submits; when something is missing the page it goes back to lists it.
 pub async fn submit(
     State(state): State<ConsoleState>,
     jar: CookieJar,
@@ -1345,25 +1349,10 @@ pub async fn submit(
         Err(refusal) => return refusal,
     };
     let Some(id) = parse_id(&id) else { return not_found_page(jar) };
-    let lang = lang(&jar);
     match state.app.submit_verification(&viewer.ctx, id).await {
         Ok(_) => Redirect::to(&format!("/console/verifications/{id}?notice=submitted")).into_response(),
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) if error.code == Code::VerificationIncomplete => {
-            let missing =
-                state.app.verification(&viewer.ctx.actor, id).await.map(|v| v.missing).unwrap_or_default();
-            let note = html! {
-                div.error #incomplete role="alert" data-code=(error.code.as_str()) {
-                    span.error-title { (message(lang, &error)) }
-                    ul { @for item in &missing { li data-missing=(item) { (missing_name(lang, item)) } } }
-                }
-            };
-            application_response(&state, jar, &viewer, id, Some(note), None).await
-        }
-        Err(error) => {
-            let note = error_note(lang, &error);
-            application_response(&state, jar, &viewer, id, Some(note), None).await
-        }
+        Err(error) => failed_redirect(&format!("/console/verifications/{id}"), &error),
     }
 }
 
@@ -1390,10 +1379,7 @@ pub async fn claim(
     match state.app.claim_verification(&viewer.ctx, id, form.take_over_from.as_deref()).await {
         Ok(_) => Redirect::to(&format!("/console/verifications/{id}?notice=claimed")).into_response(),
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(lang(&jar), &error);
-            application_response(&state, jar, &viewer, id, Some(note), None).await
-        }
+        Err(error) => failed_redirect(&format!("/console/verifications/{id}"), &error),
     }
 }
 
@@ -1417,10 +1403,7 @@ pub async fn decide(
     match state.app.decide_verification(&viewer.ctx, id, value("outcome"), &reasons, value("note")).await {
         Ok(_) => Redirect::to(&format!("/console/verifications/{id}?notice=decided")).into_response(),
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(lang(&jar), &error);
-            application_response(&state, jar, &viewer, id, Some(note), None).await
-        }
+        Err(error) => failed_redirect(&format!("/console/verifications/{id}"), &error),
     }
 }
 
@@ -1583,7 +1566,8 @@ fn fee_form(lang: Lang, csrf: &str, draft: &FeeForm, fee_fen: i64) -> Markup {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct FeeQuery {
-    notice: Option<String>,
+    #[serde(flatten)]
+    outcome: FormOutcome,
     id: Option<String>,
 }
 
@@ -1598,7 +1582,7 @@ pub async fn fees(
         Ok(viewer) => viewer,
         Err(redirect) => return redirect,
     };
-    let note = notice(lang(&jar), query.notice.as_deref());
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     let paid = query.id.as_deref().and_then(parse_id);
     fees_response(&state, jar, &viewer, note, &FeeForm::default(), paid).await
 }
@@ -1677,10 +1661,7 @@ pub async fn confirm_fee(
             Redirect::to(&format!("/console/fees?notice={key}&id={id}")).into_response()
         }
         Err(error) if error.code == Code::Forbidden => forbidden(jar, error.code),
-        Err(error) => {
-            let note = error_note(lang(&jar), &error);
-            fees_response(&state, jar, &viewer, Some(note), &form, None).await
-        }
+        Err(error) => failed_redirect("/console/fees", &error),
     }
 }
 

@@ -24,7 +24,10 @@ use serde_json::json;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::kit::{at, error_note, error_page, is_refusal, name, notice_of, parse_id, refusal, render, who};
+use crate::kit::{
+    FormOutcome, at, error_note, error_page, failed_redirect, is_refusal, name, notice_of, parse_id, refusal,
+    render, who,
+};
 use crate::pages::{day_class, form_viewer, message, not_found_page};
 use crate::session::{Viewer, check_csrf, lang, viewer};
 use crate::verification::{drain, json_refusal, json_response, read_text_field};
@@ -119,7 +122,8 @@ fn tags_text(video: &VideoRow) -> String {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct NoticeQuery {
-    notice: Option<String>,
+    #[serde(flatten)]
+    outcome: FormOutcome,
 }
 
 // ----- the content calendar -----
@@ -716,7 +720,7 @@ pub async fn video_page(
         Err(redirect) => return redirect,
     };
     let Some(id) = parse_id(&id) else { return not_found_page(jar) };
-    let note = notice(lang(&jar), query.notice.as_deref());
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     video_response(&state, jar, &viewer, id, note, None).await
 }
 
@@ -964,10 +968,7 @@ pub async fn update_video(
     match state.app.update_video(&viewer.ctx, id, &form.input()).await {
         Ok(_) => Redirect::to(&format!("/console/videos/{id}?notice=video_saved")).into_response(),
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(lang(&jar), &error);
-            video_response(&state, jar, &viewer, id, Some(note), Some(&form)).await
-        }
+        Err(error) => failed_redirect(&format!("/console/videos/{id}"), &error),
     }
 }
 
@@ -1036,7 +1037,7 @@ fn multipart_error(state: &ConsoleState, kind: FileKind, error: &MultipartError)
 enum UploadFailure {
     Csrf,
     Login,
-    Refused(Viewer, AppError),
+    Refused(AppError),
 }
 
 /// The one `file` field after the CSRF token, streamed chunk by chunk into the app's upload (never
@@ -1141,7 +1142,7 @@ async fn upload(
         .map(|bytes| bytes.saturating_sub(UPLOAD_FORM_OVERHEAD_BYTES));
     match receive_file(state, &viewer, id, kind, declared_bytes, &mut multipart).await {
         Ok(video) => Ok((viewer, video)),
-        Err(error) => Err(UploadFailure::Refused(viewer, error)),
+        Err(error) => Err(UploadFailure::Refused(error)),
     }
 }
 
@@ -1174,12 +1175,9 @@ async fn upload_response(
         Err(UploadFailure::Csrf) => crate::pages::forbidden(jar, Code::CsrfFailed),
         Err(UploadFailure::Login) if wants_json => json_refusal(lang, &AppError::new(Code::Unauthorized, "")),
         Err(UploadFailure::Login) => Redirect::to("/console/login").into_response(),
-        Err(UploadFailure::Refused(_, error)) if wants_json => json_refusal(lang, &error),
-        Err(UploadFailure::Refused(_, error)) if is_refusal(&error) => refusal(jar, &error),
-        Err(UploadFailure::Refused(viewer, error)) => {
-            let note = error_note(lang, &error);
-            video_response(state, jar, &viewer, id, Some(note), None).await
-        }
+        Err(UploadFailure::Refused(error)) if wants_json => json_refusal(lang, &error),
+        Err(UploadFailure::Refused(error)) if is_refusal(&error) => refusal(jar, &error),
+        Err(UploadFailure::Refused(error)) => failed_redirect(&format!("/console/videos/{id}"), &error),
     }
 }
 
@@ -1280,14 +1278,8 @@ async fn act(
         }
         Ok(_) => Redirect::to(&format!("/console/videos/{id}?notice={}", action.notice())).into_response(),
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) if to_queue => {
-            let note = error_note(lang(&jar), &error);
-            approvals_response(state, jar, &viewer, Some(note)).await
-        }
-        Err(error) => {
-            let note = error_note(lang(&jar), &error);
-            video_response(state, jar, &viewer, id, Some(note), None).await
-        }
+        Err(error) if to_queue => failed_redirect("/console/approvals", &error),
+        Err(error) => failed_redirect(&format!("/console/videos/{id}"), &error),
     }
 }
 
@@ -1328,7 +1320,7 @@ pub async fn approvals(
         Ok(viewer) => viewer,
         Err(redirect) => return redirect,
     };
-    let note = notice(lang(&jar), query.notice.as_deref());
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     approvals_response(&state, jar, &viewer, note).await
 }
 
@@ -1437,7 +1429,7 @@ pub async fn team(
         Ok(viewer) => viewer,
         Err(redirect) => return redirect,
     };
-    let note = notice(lang(&jar), query.notice.as_deref());
+    let note = query.outcome.note(lang(&jar), &NOTICES);
     team_response(&state, jar, &viewer, note, &MemberForm::default()).await
 }
 
@@ -1518,12 +1510,7 @@ pub async fn add_member(
     match state.app.add_team_member(&viewer.ctx, &form.username, &form.password, &form.team_role).await {
         Ok(_) => Redirect::to("/console/team?notice=member_added").into_response(),
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(lang(&jar), &error);
-            // The password is never written back into the page.
-            let draft = MemberForm { password: String::new(), csrf: String::new(), ..form };
-            team_response(&state, jar, &viewer, Some(note), &draft).await
-        }
+        Err(error) => failed_redirect("/console/team", &error),
     }
 }
 
@@ -1542,10 +1529,7 @@ pub async fn change_role(
     match state.app.change_team_role(&viewer.ctx, user_id, &form.team_role).await {
         Ok(_) => Redirect::to("/console/team?notice=role_changed").into_response(),
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(lang(&jar), &error);
-            team_response(&state, jar, &viewer, Some(note), &MemberForm::default()).await
-        }
+        Err(error) => failed_redirect("/console/team", &error),
     }
 }
 
@@ -1570,10 +1554,7 @@ pub async fn remove_member(
     match state.app.remove_team_member(&viewer.ctx, user_id).await {
         Ok(()) => Redirect::to("/console/team?notice=member_removed").into_response(),
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(lang(&jar), &error);
-            team_response(&state, jar, &viewer, Some(note), &MemberForm::default()).await
-        }
+        Err(error) => failed_redirect("/console/team", &error),
     }
 }
 

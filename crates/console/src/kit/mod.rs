@@ -86,6 +86,34 @@ pub(crate) fn failed_redirect(to: &str, error: &AppError) -> Response {
     axum::response::Redirect::to(&url).into_response()
 }
 
+/// What a page's query may carry after a form sent to it redirected back: `?notice=KEY` after
+/// success, `?failed=CODE&field=NAME` after a refusal (flattened into each page's own query).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(crate) struct FormOutcome {
+    notice: Option<String>,
+    failed: Option<String>,
+    field: Option<String>,
+}
+
+impl FormOutcome {
+    /// The notice key the page was sent back with.
+    pub(crate) fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// The code of the error the page was sent back with.
+    pub(crate) fn failed(&self) -> Option<&str> {
+        self.failed.as_deref()
+    }
+
+    /// The notice (one of `allowed`) or the error box the query asks for, if any.
+    pub(crate) fn note(&self, lang: Lang, allowed: &[&str]) -> Option<Markup> {
+        notice_of(lang, self.notice.as_deref(), allowed)
+            .or_else(|| failed_note(lang, self.failed.as_deref(), self.field.as_deref()))
+    }
+}
+
 /// The error box a redirect asked for with `?failed=CODE&field=NAME`: a known code only, and the
 /// field in words when the text table has `field_NAME`.
 pub(crate) fn failed_note(lang: Lang, failed: Option<&str>, field: Option<&str>) -> Option<Markup> {
@@ -178,6 +206,15 @@ pub(crate) const UPLOAD_SCRIPT_PATH: &str = "/console/static/upload.js";
 
 pub async fn upload_script() -> Response {
     ([(axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8")], UPLOAD_SCRIPT).into_response()
+}
+
+/// The script that puts back what was typed into a form the server sent back with an error
+/// (`draft.js`), on every page.
+const DRAFT_SCRIPT: &str = include_str!("../draft.js");
+pub(crate) const DRAFT_SCRIPT_PATH: &str = "/console/static/draft.js";
+
+pub async fn draft_script() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8")], DRAFT_SCRIPT).into_response()
 }
 
 /// Who did something, as a person reads it: `user:reviewer` → `reviewer`, `system:jobs` → 系统.

@@ -147,6 +147,7 @@ pub fn page(lang: Lang, title: &str, viewer: Option<(&Viewer, &str)>, here: &str
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (t(lang, "app_name")) }
                 style { (PreEscaped(STYLE)) }
+                script src=(super::DRAFT_SCRIPT_PATH) defer {}
             }
             body {
                 @if viewer.is_some() {

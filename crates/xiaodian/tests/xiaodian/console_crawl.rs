@@ -13,14 +13,14 @@ use crate::binary;
 use crate::console::wait_for_path;
 
 /// Every demo login: the merchant's owner and its three team members, and the platform roles.
-fn demo_users() -> Vec<(&'static str, &'static str)> {
+pub(crate) fn demo_users() -> Vec<(&'static str, &'static str)> {
     let mut users: Vec<(&str, &str)> =
         app::demo::DEMO_LOGINS.iter().map(|l| (l.username, l.password)).collect();
     users.extend(app::demo::DEMO_MEMBERS.iter().map(|(username, password, _)| (*username, *password)));
     users
 }
 
-async fn log_in(browser: &Browser, base: &str, username: &str, password: &str) {
+pub(crate) async fn log_in(browser: &Browser, base: &str, username: &str, password: &str) {
     let page = &browser.page;
     page.goto(&format!("{base}/console/login")).await.unwrap();
     page.find(Locator::Id("username")).await.unwrap().send_keys(username).await.unwrap();
@@ -30,7 +30,7 @@ async fn log_in(browser: &Browser, base: &str, username: &str, password: &str) {
 }
 
 /// The links of the sidebar and the top bar (console pages only), in page order.
-async fn navigation(browser: &Browser) -> Vec<String> {
+pub(crate) async fn navigation(browser: &Browser) -> Vec<String> {
     let links = browser
         .page
         .execute(
@@ -53,7 +53,7 @@ async fn navigation(browser: &Browser) -> Vec<String> {
 
 /// Pages up to two clicks away from `links` (links inside the page content), one per path shape
 /// (digits stand for any id), downloads left out; at most `PAGES_PER_USER_MAX` pages in all.
-async fn reachable(browser: &Browser, base: &str, links: &[String]) -> Vec<String> {
+pub(crate) async fn reachable(browser: &Browser, base: &str, links: &[String]) -> Vec<String> {
     let mut pages: Vec<String> = links.to_vec();
     let mut shapes: BTreeSet<String> = links.iter().map(|l| shape(l)).collect();
     let mut frontier: Vec<String> = links.to_vec();
@@ -90,7 +90,7 @@ async fn reachable(browser: &Browser, base: &str, links: &[String]) -> Vec<Strin
 const PAGES_PER_USER_MAX: usize = 70;
 
 /// A link's path with every number as `#` and without its query: `/console/shops/#/closure`.
-fn shape(href: &str) -> String {
+pub(crate) fn shape(href: &str) -> String {
     let path = href.split(['?', '#']).next().unwrap_or(href);
     path.split('/')
         .map(|part| if part.bytes().all(|b| b.is_ascii_digit()) && !part.is_empty() { "#" } else { part })

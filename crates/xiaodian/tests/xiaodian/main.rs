@@ -10,6 +10,7 @@ mod console;
 mod console_closure;
 mod console_comments;
 mod console_crawl;
+mod console_forms;
 mod console_home;
 mod console_messages;
 mod console_videos;
