@@ -576,14 +576,49 @@ impl App {
     /// Compares the channel's settlement file with the payouts: every difference (finance,
     /// reviewers and admins). Paid here but not in the file counts for the days the file covers.
     pub async fn reconcile_payouts(&self, actor: &Actor, text: &str) -> AppResult<ReconcileReport> {
-        match actor.role {
-            Role::Reviewer | Role::Admin => {}
-            _ => return Err(AppError::new(Code::Forbidden, "reconciliation is for the platform's finance")),
-        }
+        require_reconciler(actor)?;
         let lines = domain::payouts::parse_settlement(text)
             .map_err(|e| AppError::new(Code::InvalidSettlementFile, e.to_string()))?;
         let mut conn = self.db().read().await?;
         reconcile_lines(&mut conn, &lines).await
+    }
+
+    /// Keeps a settlement file to reconcile (checked first, refused whole when a line is wrong) and
+    /// answers its id: the report is then read by id (`settlement_report`), a page that can be
+    /// refreshed. Audited.
+    pub async fn save_settlement_file(&self, ctx: &Ctx, text: &str) -> AppResult<i64> {
+        require_reconciler(&ctx.actor)?;
+        let lines = domain::payouts::parse_settlement(text)
+            .map_err(|e| AppError::new(Code::InvalidSettlementFile, e.to_string()))?;
+        let mut tx = self.db().begin().await?;
+        let id =
+            store::payouts::insert_settlement_file(&mut tx, &ctx.actor.label(), text, self.clock().now_ms())
+                .await?;
+        let detail = format!("lines={}", lines.len());
+        self.audit_for(&mut tx, ctx, "payouts.reconcile", &format!("settlement_file:{id}"), &detail, None)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A kept settlement file and its report against the payouts now.
+    pub async fn settlement_report(&self, actor: &Actor, id: i64) -> AppResult<(String, ReconcileReport)> {
+        require_reconciler(actor)?;
+        let text = {
+            let mut conn = self.db().read().await?;
+            store::payouts::settlement_file(&mut conn, id).await?
+        };
+        let text = text.ok_or_else(|| AppError::new(Code::NotFound, format!("settlement file {id}")))?;
+        let report = self.reconcile_payouts(actor, &text).await?;
+        Ok((text, report))
+    }
+}
+
+/// Reconciliation is for the platform's finance: reviewers and admins.
+fn require_reconciler(actor: &Actor) -> AppResult<()> {
+    match actor.role {
+        Role::Reviewer | Role::Admin => Ok(()),
+        _ => Err(AppError::new(Code::Forbidden, "reconciliation is for the platform's finance")),
     }
 }
 

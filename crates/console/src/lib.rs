@@ -143,7 +143,7 @@ pub fn router(app: App) -> Router {
         .route("/console/shops/{id}/closure/withdraw", post(closure::withdraw_closure))
         .route("/console/payouts", get(payouts::payouts_page))
         .route("/console/payouts/reconcile", get(payouts::reconcile_page).post(payouts::reconcile_submit))
-        .route("/console/payouts/reconcile.csv", post(payouts::reconcile_csv))
+        .route("/console/payouts/reconcile.csv", get(payouts::reconcile_csv))
         .route("/console/refunds", get(closure::refunds))
         .route("/console/refunds/{id}", get(closure::refund_page))
         .route("/console/refunds/{id}/decision", post(closure::decide_refund))

@@ -5,7 +5,7 @@
 use app::payouts::{PayoutView, ReconcileReport};
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::payouts::{DifferenceKind, PayoutStatus, RECONCILE_HEADER};
 use maud::{Markup, html};
@@ -13,8 +13,10 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::kit::{at, error_note, error_page, is_refusal, money, name, refusal, render};
-use crate::pages::form_viewer;
+use crate::kit::{
+    FormOutcome, at, error_page, failed_redirect, is_refusal, money, name, parse_id, refusal, render,
+};
+use crate::pages::{form_viewer, not_found_page};
 use crate::session::viewer;
 
 #[derive(Deserialize, Default)]
@@ -118,6 +120,9 @@ pub async fn payouts_page(
     })
 }
 
+/// The reconciliation page.
+const RECONCILE: &str = "/console/payouts/reconcile";
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ReconcileForm {
@@ -127,7 +132,7 @@ pub struct ReconcileForm {
 
 fn reconcile_form(lang: Lang, csrf: &str, text: &str) -> Markup {
     html! {
-        form method="post" action="/console/payouts/reconcile" {
+        form method="post" action=(RECONCILE) {
             input type="hidden" name="csrf" value=(csrf);
             label for="settlement-file" { (t(lang, "settlement_file")) }
             p.muted { (t(lang, "settlement_file_hint")) }
@@ -136,11 +141,7 @@ fn reconcile_form(lang: Lang, csrf: &str, text: &str) -> Markup {
                 code { (RECONCILE_HEADER) }
             }
             textarea #settlement-file name="file" rows="10" cols="70" required { (text) }
-            div {
-                button.primary #reconcile type="submit" { (t(lang, "reconcile")) }
-                " "
-                button #reconcile-csv type="submit" formaction="/console/payouts/reconcile.csv" { (t(lang, "download_report_csv")) }
-            }
+            div { button.primary #reconcile type="submit" { (t(lang, "reconcile")) } }
         }
     }
 }
@@ -182,11 +183,22 @@ fn difference_name(lang: Lang, kind: DifferenceKind) -> String {
     name(lang, "difference", kind.as_str())
 }
 
-/// The reconciliation form.
+/// What the reconciliation page shows: the form, or the report of a kept settlement file
+/// (`?file=ID`, where the form redirects), or the error it was sent back with.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReconcileQuery {
+    file: Option<String>,
+    #[serde(flatten)]
+    outcome: FormOutcome,
+}
+
+/// The reconciliation form, and the report of the settlement file `?file=ID` with its CSV.
 pub async fn reconcile_page(
     State(state): State<ConsoleState>,
     jar: CookieJar,
     headers: HeaderMap,
+    Query(query): Query<ReconcileQuery>,
 ) -> Response {
     let viewer = match viewer(&state, &jar, &headers).await {
         Ok(viewer) => viewer,
@@ -195,13 +207,35 @@ pub async fn reconcile_page(
     if !matches!(viewer.ctx.actor.role, domain::auth::Role::Reviewer | domain::auth::Role::Admin) {
         return refusal(jar, &app::AppError::new(app::Code::Forbidden, ""));
     }
-    let title = t(crate::session::lang(&jar), "reconcile");
-    render(jar, &viewer, title, "/console/payouts/reconcile", |lang, csrf| {
-        html! { div.card { h1 { (title) } (reconcile_form(lang, csrf, "")) } }
+    let file = query.file.as_deref().and_then(parse_id);
+    let report = match file {
+        Some(id) => match state.app.settlement_report(&viewer.ctx.actor, id).await {
+            Ok(found) => Some((id, found)),
+            Err(error) if is_refusal(&error) => return refusal(jar, &error),
+            Err(error) => return error_page(jar, &viewer, "reconcile", RECONCILE, &error),
+        },
+        None => None,
+    };
+    let lang = crate::session::lang(&jar);
+    let note = query.outcome.note(lang, &[]);
+    let title = t(lang, "reconcile");
+    render(jar, &viewer, title, RECONCILE, |lang, csrf| {
+        html! {
+            @if let Some(note) = &note { (note) }
+            div.card {
+                h1 { (title) }
+                @if let Some((id, (_, report))) = &report {
+                    (report_table(lang, report))
+                    p { a #reconcile-csv href={ (RECONCILE) ".csv?file=" (id) } { (t(lang, "download_report_csv")) } }
+                }
+                (reconcile_form(lang, csrf, report.as_ref().map_or("", |(_, (text, _))| text.as_str())))
+            }
+        }
     })
 }
 
-/// The report of a settlement file as a page (the form again above it).
+/// Keeps the settlement file and redirects to its report (Post/Redirect/Get); a file with a wrong
+/// line goes back to the form with the error.
 pub async fn reconcile_submit(
     State(state): State<ConsoleState>,
     jar: CookieJar,
@@ -212,40 +246,27 @@ pub async fn reconcile_submit(
         Ok(viewer) => viewer,
         Err(refusal) => return refusal,
     };
-    let outcome = state.app.reconcile_payouts(&viewer.ctx.actor, &form.file).await;
-    if let Err(error) = &outcome
-        && is_refusal(error)
-    {
-        return refusal(jar, error);
+    match state.app.save_settlement_file(&viewer.ctx, &form.file).await {
+        Ok(id) => Redirect::to(&format!("{RECONCILE}?file={id}")).into_response(),
+        Err(error) if is_refusal(&error) => refusal(jar, &error),
+        Err(error) => failed_redirect(RECONCILE, &error),
     }
-    let title = t(crate::session::lang(&jar), "reconcile");
-    render(jar, &viewer, title, "/console/payouts/reconcile", |lang, csrf| {
-        html! {
-            div.card {
-                h1 { (title) }
-                @match &outcome {
-                    Ok(report) => { (report_table(lang, report)) }
-                    Err(error) => { (error_note(lang, error)) }
-                }
-                (reconcile_form(lang, csrf, &form.file))
-            }
-        }
-    })
 }
 
-/// The report of a settlement file as CSV.
+/// The report of a kept settlement file as CSV (`?file=ID`).
 pub async fn reconcile_csv(
     State(state): State<ConsoleState>,
     jar: CookieJar,
     headers: HeaderMap,
-    Form(form): Form<ReconcileForm>,
+    Query(query): Query<ReconcileQuery>,
 ) -> Response {
-    let viewer = match form_viewer(&state, &jar, &headers, &form.csrf).await {
+    let viewer = match viewer(&state, &jar, &headers).await {
         Ok(viewer) => viewer,
-        Err(refusal) => return refusal,
+        Err(redirect) => return redirect,
     };
-    match state.app.reconcile_payouts(&viewer.ctx.actor, &form.file).await {
-        Ok(report) => {
+    let Some(id) = query.file.as_deref().and_then(parse_id) else { return not_found_page(jar) };
+    match state.app.settlement_report(&viewer.ctx.actor, id).await {
+        Ok((_, report)) => {
             let mut response = domain::payouts::differences_csv(&report.differences).into_response();
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
@@ -256,6 +277,6 @@ pub async fn reconcile_csv(
             response
         }
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => error_page(jar, &viewer, "reconcile", "/console/payouts/reconcile", &error),
+        Err(error) => error_page(jar, &viewer, "reconcile", RECONCILE, &error),
     }
 }

@@ -1,21 +1,24 @@
 //! The merchant's webhook page: the endpoint with its signing secret (shown once, when set), a ping,
 //! and the delivery log with every attempt of each event. Owners only (the `manage_merchant` right).
 
-use app::webhooks::{DeliveryLog, DeliveryRow, WebhookSecret, WebhookView};
+use app::webhooks::{DeliveryLog, DeliveryRow, WebhookView};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::CookieJar;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::i18n::{Lang, t};
-use crate::kit::{at, error_note, error_page, is_refusal, notice_of, parse_id, refusal, render};
+use crate::kit::{FormOutcome, at, error_page, failed_redirect, is_refusal, parse_id, refusal, render};
 use crate::pages::{form_viewer, not_found_page};
 use crate::session::{Viewer, viewer};
 
 const HERE: &str = "/console/webhook";
+/// The cookie that carries a new secret from the form that set it to the page that shows it, once
+/// (Post/Redirect/Get: a refresh neither sets the webhook again nor shows the secret again).
+const SECRET_COOKIE: &str = "xd_webhook_secret";
 /// Notices a redirect may ask this page to show.
 const NOTICES: [&str; 2] = ["webhook_deleted", "webhook_pinged"];
 
@@ -23,7 +26,8 @@ const NOTICES: [&str; 2] = ["webhook_deleted", "webhook_pinged"];
 #[serde(default)]
 pub struct WebhookQuery {
     cursor: Option<String>,
-    notice: Option<String>,
+    #[serde(flatten)]
+    outcome: FormOutcome,
 }
 
 #[derive(Deserialize, Default)]
@@ -38,12 +42,11 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-/// What the page shows above the log: a notice, an error with the URL typed, or the new secret.
+/// What the page shows above the log: a notice or an error, and the new secret once.
 #[derive(Default)]
 struct Outcome {
     note: Option<Markup>,
-    typed_url: Option<String>,
-    secret: Option<WebhookSecret>,
+    secret: Option<String>,
 }
 
 pub async fn webhook_page(
@@ -56,9 +59,12 @@ pub async fn webhook_page(
         Ok(viewer) => viewer,
         Err(redirect) => return redirect,
     };
-    let note = notice_of(crate::session::lang(&jar), query.notice.as_deref(), &NOTICES);
+    let note = query.outcome.note(crate::session::lang(&jar), &NOTICES);
     let cursor = query.cursor.as_deref().and_then(parse_id);
-    respond(&state, jar, &viewer, Outcome { note, ..Outcome::default() }, cursor).await
+    // The secret set a moment ago comes in its cookie, which goes with this answer.
+    let secret = jar.get(SECRET_COOKIE).map(|c| c.value().to_owned()).filter(|s| s.starts_with("whsec_"));
+    let jar = jar.remove(Cookie::build(SECRET_COOKIE).path(HERE));
+    respond(&state, jar, &viewer, Outcome { note, secret }, cursor).await
 }
 
 async fn respond(
@@ -85,8 +91,8 @@ async fn respond(
             div.card {
                 h1 { (title) }
                 p.muted { (t(lang, "webhook_intro")) }
-                @if let Some(set) = &outcome.secret { (secret_box(lang, set)) }
-                (endpoint(lang, csrf, webhook.as_ref(), outcome.typed_url.as_deref()))
+                @if let Some(secret) = &outcome.secret { (secret_box(lang, secret)) }
+                (endpoint(lang, csrf, webhook.as_ref()))
             }
             div.card {
                 h2 { (t(lang, "webhook_deliveries")) }
@@ -99,18 +105,18 @@ async fn respond(
     })
 }
 
-fn secret_box(lang: Lang, set: &WebhookSecret) -> Markup {
+fn secret_box(lang: Lang, secret: &str) -> Markup {
     html! {
         div.notice #webhook-secret role="status" {
             (t(lang, "webhook_secret_once")) br;
-            code #secret { (set.secret) }
+            code #secret { (secret) }
             p.muted { (t(lang, "webhook_signature_help")) " " code { (app::webhooks::SIGNATURE_HEADER) } }
         }
     }
 }
 
-fn endpoint(lang: Lang, csrf: &str, webhook: Option<&WebhookView>, typed: Option<&str>) -> Markup {
-    let value = typed.or(webhook.map(|w| w.url.as_str())).unwrap_or("");
+fn endpoint(lang: Lang, csrf: &str, webhook: Option<&WebhookView>) -> Markup {
+    let value = webhook.map_or("", |w| w.url.as_str());
     html! {
         @match webhook {
             Some(w) => p #webhook-url { (t(lang, "webhook_current")) ": " code { (w.url) } " " span.muted { (at(w.updated_at_ms)) } },
@@ -183,22 +189,27 @@ pub async fn set_webhook(
     State(state): State<ConsoleState>,
     jar: CookieJar,
     headers: HeaderMap,
+    client: Option<axum::Extension<app::security::ClientInfo>>,
     Form(form): Form<UrlForm>,
 ) -> Response {
     let viewer = match form_viewer(&state, &jar, &headers, &form.csrf).await {
         Ok(viewer) => viewer,
         Err(refusal) => return refusal,
     };
-    let outcome = match state.app.set_webhook(&viewer.ctx, &form.url).await {
-        Ok(set) => Outcome { secret: Some(set), ..Outcome::default() },
-        Err(error) if is_refusal(&error) => return refusal(jar, &error),
-        Err(error) => Outcome {
-            note: Some(error_note(crate::session::lang(&jar), &error)),
-            typed_url: Some(form.url),
-            secret: None,
-        },
-    };
-    respond(&state, jar, &viewer, outcome, None).await
+    match state.app.set_webhook(&viewer.ctx, &form.url).await {
+        Ok(set) => {
+            let secure = state.app.config().public_url_https || client.is_some_and(|c| c.0.https);
+            let cookie = Cookie::build((SECRET_COOKIE, set.secret))
+                .path(HERE)
+                .http_only(true)
+                .secure(secure)
+                .same_site(SameSite::Strict)
+                .build();
+            (jar.add(cookie), Redirect::to(HERE)).into_response()
+        }
+        Err(error) if is_refusal(&error) => refusal(jar, &error),
+        Err(error) => failed_redirect(HERE, &error),
+    }
 }
 
 pub async fn delete_webhook(
@@ -224,7 +235,7 @@ enum Button {
     Ping,
 }
 
-/// A button's action: done, back to the page with a notice; refused, the page with the error.
+/// A button's action: done, back to the page with a notice; refused, back with the error.
 async fn act(
     state: &ConsoleState,
     jar: CookieJar,
@@ -243,10 +254,7 @@ async fn act(
     match done {
         Ok(()) => Redirect::to(&format!("{HERE}?notice={notice}")).into_response(),
         Err(error) if is_refusal(&error) => refusal(jar, &error),
-        Err(error) => {
-            let note = error_note(crate::session::lang(&jar), &error);
-            respond(state, jar, &viewer, Outcome { note: Some(note), ..Outcome::default() }, None).await
-        }
+        Err(error) => failed_redirect(HERE, &error),
     }
 }
 

@@ -237,3 +237,28 @@ pub async fn payout_transfers(conn: &mut Conn) -> StoreResult<Vec<PayoutTransfer
     .fetch_all(conn)
     .await?)
 }
+
+/// Keeps a settlement file sent to be reconciled; answers its id.
+pub async fn insert_settlement_file(
+    conn: &mut Conn,
+    uploaded_by: &str,
+    text: &str,
+    at_ms: i64,
+) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO settlement_files (uploaded_by, text, created_at_ms) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(uploaded_by)
+    .bind(text)
+    .bind(at_ms)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// The text of a settlement file kept for reconciliation.
+pub async fn settlement_file(conn: &mut Conn, id: i64) -> StoreResult<Option<String>> {
+    let row =
+        sqlx::query("SELECT text FROM settlement_files WHERE id = $1").bind(id).fetch_optional(conn).await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
+}

@@ -116,6 +116,17 @@ async fn comment_inbox_badge_and_webhook_in_chromium() {
     let secret =
         browser.page.wait().for_element(Locator::Css("#secret")).await.unwrap().text().await.unwrap();
     assert!(secret.starts_with("whsec_") && secret.len() == 54, "{secret}");
+    assert_eq!(
+        page.current_url().await.unwrap().path(),
+        "/console/webhook",
+        "set, then redirected to the page"
+    );
+    page.refresh().await.unwrap();
+    assert_eq!(
+        count(&browser, "#secret").await,
+        0,
+        "a refresh neither sets it again nor shows the secret again"
+    );
     click(&browser, "#ping").await;
     assert_eq!(wait_for_notice(&browser, "webhook_pinged").await, "测试事件已排队，稍后发送。");
     assert_eq!(count(&browser, "#deliveries tr.delivery").await, 1);
