@@ -521,7 +521,7 @@ pub async fn payout_page(
     };
     let Some(shop_id) = parse_id(&id) else { return not_found_page(jar) };
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    payout_response(&state, jar, &viewer, shop_id, note, None).await
+    payout_response(&state, jar, &viewer, shop_id, note).await
 }
 
 pub(crate) async fn payout_response(
@@ -530,24 +530,18 @@ pub(crate) async fn payout_response(
     viewer: &Viewer,
     shop_id: i64,
     note: Option<Markup>,
-    draft: Option<&PayoutForm>,
 ) -> Response {
     let may_act = crate::kit::may(&viewer.ctx.actor, domain::access::UseCase::SetPayoutAccount);
     let here = Section::Payout.href(shop_id);
     let load = state.app.payout_account(&viewer.ctx.actor, shop_id);
     shop_section(state, jar, viewer, shop_id, Section::Payout, &here, note, load, |lang, csrf, shop, payout| {
         let enterprise = shop.entity_type == EntityType::Enterprise.as_str();
-        let holder = match (draft, &payout) {
-            (Some(draft), _) => draft.holder_name.clone(),
-            (None, Some(payout)) => payout.holder_name.clone(),
-            (None, None) if enterprise => shop.entity_name.clone(),
-            (None, None) => String::new(),
+        let holder = match &payout {
+            Some(payout) => payout.holder_name.clone(),
+            None if enterprise => shop.entity_name.clone(),
+            None => String::new(),
         };
-        let bank = match (draft, &payout) {
-            (Some(draft), _) => draft.bank_name.clone(),
-            (None, Some(payout)) => payout.bank_name.clone(),
-            (None, None) => String::new(),
-        };
+        let bank = payout.as_ref().map_or_else(String::new, |payout| payout.bank_name.clone());
         html! {
             div.card {
                 h2 { (t(lang, "payout_account")) }

@@ -46,6 +46,10 @@
     return (f.getAttribute('action') || '') === saved.action;
   })[0];
   if (!form) return;
+  // A form folded away (the application's edit section) is opened again to show what came back.
+  for (var fold = form.closest('details'); fold; fold = fold.parentElement && fold.parentElement.closest('details')) {
+    fold.open = true;
+  }
   Array.prototype.forEach.call(form.elements, function (el) {
     if (!kept(el)) return;
     if (choice(el)) {

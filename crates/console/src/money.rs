@@ -248,7 +248,7 @@ pub async fn shop_page(
     let Some(shop_id) = parse_id(&id) else { return not_found_page(jar) };
     let note = query.outcome.note(lang(&jar), &NOTICES);
     let cursor = query.cursor.as_deref().and_then(parse_id);
-    shop_response(&state, jar, &viewer, shop_id, cursor, note, None).await
+    shop_response(&state, jar, &viewer, shop_id, cursor, note).await
 }
 
 async fn shop_response(
@@ -258,7 +258,6 @@ async fn shop_response(
     shop_id: i64,
     cursor: Option<i64>,
     note: Option<Markup>,
-    draft: Option<&ViolationForm>,
 ) -> Response {
     let here = format!("/console/shops/{shop_id}");
     let view = match load_shop(state, &viewer.ctx.actor, shop_id, cursor).await {
@@ -268,8 +267,7 @@ async fn shop_response(
     };
     let role = viewer.ctx.actor.role;
     let now_ms = state.app.clock().now_ms();
-    let empty = ViolationForm::default();
-    let draft = draft.unwrap_or(&empty);
+    let draft = ViolationForm::default();
     render(jar, viewer, &view.shop.name, &here, |lang, csrf| {
         html! {
             @if let Some(note) = note { (note) }
@@ -280,7 +278,7 @@ async fn shop_response(
                 (statement_card(lang, shop_id, entries, cursor))
             }
             (violations_card(lang, csrf, &view.violations, may(&viewer.ctx.actor, UseCase::AppealViolation), now_ms))
-            @if role == Role::Reviewer && may(&viewer.ctx.actor, UseCase::RecordViolation) { (violation_form(lang, csrf, shop_id, draft)) }
+            @if role == Role::Reviewer && may(&viewer.ctx.actor, UseCase::RecordViolation) { (violation_form(lang, csrf, shop_id, &draft)) }
         }
     })
 }
@@ -595,7 +593,7 @@ pub async fn appeal(
         Err(error) => match state.app.violation(&viewer.ctx.actor, violation_id).await {
             Ok(violation) => {
                 let note = error_note(lang(&jar), &error);
-                shop_response(&state, jar, &viewer, violation.shop_id, None, Some(note), None).await
+                shop_response(&state, jar, &viewer, violation.shop_id, None, Some(note)).await
             }
             Err(other) if is_refusal(&other) => refusal(jar, &other),
             Err(_) => error_page(jar, &viewer, "appeal", "/console/shops", &error),

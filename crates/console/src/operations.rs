@@ -855,7 +855,7 @@ pub async fn settlement_page(
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    settlement_response(&state, jar, &viewer, shop_id, note, None).await
+    settlement_response(&state, jar, &viewer, shop_id, note).await
 }
 
 async fn settlement_response(
@@ -864,7 +864,6 @@ async fn settlement_response(
     viewer: &Viewer,
     shop_id: i64,
     note: Option<Markup>,
-    draft_yuan: Option<&str>,
 ) -> Response {
     let may_act = viewer.ctx.actor.may(TeamRight::ManageMerchant);
     let here = Section::Settlement.href(shop_id);
@@ -876,10 +875,8 @@ async fn settlement_response(
         Ok((settlement, payout, commissions))
     };
     shop_section(state, jar, viewer, shop_id, Section::Settlement, &here, note, load, |lang, csrf, shop, (settlement, payout, commissions)| {
-        let amount = draft_yuan.map_or_else(
-            || if settlement.withdrawable_fen > 0 { app::shops::yuan(settlement.withdrawable_fen) } else { String::new() },
-            str::to_owned,
-        );
+        let amount =
+            if settlement.withdrawable_fen > 0 { app::shops::yuan(settlement.withdrawable_fen) } else { String::new() };
         html! {
             div.card #settlement {
                 h2 { (t(lang, "settlement")) }

@@ -212,7 +212,7 @@ pub async fn accounts(
         Err(redirect) => return redirect,
     };
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    accounts_response(&state, jar, &viewer, note, &AccountForm::default()).await
+    accounts_response(&state, jar, &viewer, note).await
 }
 
 async fn accounts_response(
@@ -220,7 +220,6 @@ async fn accounts_response(
     jar: CookieJar,
     viewer: &Viewer,
     note: Option<Markup>,
-    draft: &AccountForm,
 ) -> Response {
     let here = "/console/enterprise-accounts";
     let actor = &viewer.ctx.actor;
@@ -274,9 +273,9 @@ async fn accounts_response(
                     form #account-form method="post" action="/console/enterprise-accounts" {
                         input type="hidden" name="csrf" value=(csrf);
                         label for="nickname" { (t(lang, "nickname")) }
-                        input #nickname name="nickname" required maxlength=(NICKNAME_LENGTH_MAX) size="30" value=(draft.nickname);
+                        input #nickname name="nickname" required maxlength=(NICKNAME_LENGTH_MAX) size="30";
                         label for="bio" { (t(lang, "bio")) }
-                        textarea #bio name="bio" maxlength=(BIO_LENGTH_MAX) rows="2" cols="60" { (draft.bio) }
+                        textarea #bio name="bio" maxlength=(BIO_LENGTH_MAX) rows="2" cols="60" {}
                         div { button.primary #create-account type="submit" { (t(lang, "create")) } }
                     }
                 }
@@ -319,7 +318,7 @@ pub async fn account_page(
     };
     let Some(account_id) = parse_id(&id) else { return not_found_page(jar) };
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    account_response(&state, jar, &viewer, account_id, note, None).await
+    account_response(&state, jar, &viewer, account_id, note).await
 }
 
 async fn account_response(
@@ -328,7 +327,6 @@ async fn account_response(
     viewer: &Viewer,
     account_id: i64,
     note: Option<Markup>,
-    draft: Option<&ApplicationForm>,
 ) -> Response {
     let here = format!("/console/enterprise-accounts/{account_id}");
     let actor = &viewer.ctx.actor;
@@ -349,10 +347,7 @@ async fn account_response(
     let open = applications.iter().find(|v| status_of(v).is_some_and(VerificationStatus::open));
     let now_ms = state.app.clock().now_ms();
     let cooling = account.cooldown_until_ms.filter(|until| now_ms < *until);
-    let prefill = match draft {
-        Some(draft) => draft.clone(),
-        None => applications.first().map_or_else(ApplicationForm::fresh, ApplicationForm::from_view),
-    };
+    let prefill = applications.first().map_or_else(ApplicationForm::fresh, ApplicationForm::from_view);
     // The forms to open an account and to apply are for members who manage the merchant.
     let is_merchant = actor.may(domain::team::TeamRight::ManageMerchant);
     let title = account.nickname.clone();
@@ -693,7 +688,7 @@ pub async fn application_page(
     } else {
         query.outcome.note(lang(&jar), &NOTICES)
     };
-    application_response(&state, jar, &viewer, id, note, None).await
+    application_response(&state, jar, &viewer, id, note).await
 }
 
 /// Everything the application page shows.
@@ -716,7 +711,6 @@ async fn application_response(
     viewer: &Viewer,
     id: i64,
     note: Option<Markup>,
-    draft: Option<&ApplicationForm>,
 ) -> Response {
     let here = format!("/console/verifications/{id}");
     let actor = &viewer.ctx.actor;
@@ -731,7 +725,7 @@ async fn application_response(
     let awaiting = status.is_some_and(VerificationStatus::awaiting_decision);
     let role = actor.role;
     let case_view = matches!(role, Role::Reviewer | Role::Admin);
-    let prefill = draft.cloned().unwrap_or_else(|| ApplicationForm::from_view(&view));
+    let prefill = ApplicationForm::from_view(&view);
     let me = actor.label();
     let title = format!("{} #{id}", t(lang(&jar), if case_view { "case" } else { "application" }));
     render(jar, viewer, &title.clone(), &here, |lang, csrf| {
@@ -746,7 +740,7 @@ async fn application_response(
                 (upload_card(lang, csrf, &view))
                 (submit_card(lang, csrf, &view))
                 div.card {
-                    details #edit-application open[draft.is_some()] {
+                    details #edit-application {
                         summary { (t(lang, "edit_application")) }
                         (application_form(state, lang, csrf, &format!("/console/verifications/{id}"), &prefill, Some(&view.row.legal_rep_id_masked)))
                     }
@@ -1584,7 +1578,7 @@ pub async fn fees(
     };
     let note = query.outcome.note(lang(&jar), &NOTICES);
     let paid = query.id.as_deref().and_then(parse_id);
-    fees_response(&state, jar, &viewer, note, &FeeForm::default(), paid).await
+    fees_response(&state, jar, &viewer, note, paid).await
 }
 
 async fn fees_response(
@@ -1592,7 +1586,6 @@ async fn fees_response(
     jar: CookieJar,
     viewer: &Viewer,
     note: Option<Markup>,
-    draft: &FeeForm,
     shown: Option<i64>,
 ) -> Response {
     if !app::verification::FEE_PAYMENT_ROLES.contains(&viewer.ctx.actor.role) {
@@ -1614,7 +1607,7 @@ async fn fees_response(
                         span #fee-status { (t(lang, if view.fee_paid { "fee_paid" } else { "fee_unpaid" })) } }
                 }
             }
-            (fee_form(lang, csrf, draft, fee_fen))
+            (fee_form(lang, csrf, &FeeForm::default(), fee_fen))
         }
     })
 }

@@ -721,7 +721,7 @@ pub async fn video_page(
     };
     let Some(id) = parse_id(&id) else { return not_found_page(jar) };
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    video_response(&state, jar, &viewer, id, note, None).await
+    video_response(&state, jar, &viewer, id, note).await
 }
 
 async fn video_response(
@@ -730,7 +730,6 @@ async fn video_response(
     viewer: &Viewer,
     id: i64,
     note: Option<Markup>,
-    draft: Option<&VideoForm>,
 ) -> Response {
     let here = format!("/console/videos/{id}");
     let actor = &viewer.ctx.actor;
@@ -748,7 +747,7 @@ async fn video_response(
     let status = VideoStatus::parse(&video.status);
     let draft_status = status == Some(VideoStatus::Draft);
     let may_edit = actor.may(TeamRight::EditContent);
-    let prefill = draft.cloned().unwrap_or_else(|| VideoForm::from_video(&video));
+    let prefill = VideoForm::from_video(&video);
     let suggested = china_input_value(
         video
             .publish_at_ms
@@ -1430,7 +1429,7 @@ pub async fn team(
         Err(redirect) => return redirect,
     };
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    team_response(&state, jar, &viewer, note, &MemberForm::default()).await
+    team_response(&state, jar, &viewer, note).await
 }
 
 async fn team_response(
@@ -1438,7 +1437,6 @@ async fn team_response(
     jar: CookieJar,
     viewer: &Viewer,
     note: Option<Markup>,
-    draft: &MemberForm,
 ) -> Response {
     let here = "/console/team";
     let actor = &viewer.ctx.actor;
@@ -1448,8 +1446,7 @@ async fn team_response(
         Err(error) => return error_page(jar, viewer, "team", here, &error),
     };
     let title = t(lang(&jar), "team");
-    let new_role =
-        if draft.team_role.is_empty() { TeamRole::Operator.as_str() } else { draft.team_role.as_str() };
+    let new_role = TeamRole::Operator.as_str();
     render(jar, viewer, title, here, |lang, csrf| {
         html! {
             @if let Some(note) = note { (note) }
@@ -1485,7 +1482,7 @@ async fn team_response(
                 form #member-form method="post" action="/console/team" {
                     input type="hidden" name="csrf" value=(csrf);
                     label for="member-username" { (t(lang, "username")) }
-                    input #member-username name="username" required maxlength=(USERNAME_LENGTH_MAX) autocomplete="off" value=(draft.username);
+                    input #member-username name="username" required maxlength=(USERNAME_LENGTH_MAX) autocomplete="off";
                     label for="member-password" { (t(lang, "password")) }
                     input #member-password name="password" type="password" required minlength="8" maxlength=(PASSWORD_LENGTH_MAX) autocomplete="new-password";
                     label for="member-role" { (t(lang, "team_role")) }
