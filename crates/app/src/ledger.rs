@@ -26,6 +26,10 @@ use crate::{AppError, AppResult, Code};
 pub const BATCH_COMMANDS_MAX: usize = 256;
 /// Requests waiting for the engine at most; more wait for a place (back-pressure).
 const QUEUE_COMMANDS_MAX: usize = 8_192;
+/// Scheduler turns the engine waits at most for more requests to join a batch (see `gather`).
+const GATHER_TURNS_MAX: usize = 16;
+/// Turns in a row that bring no request after which the batch goes as it is.
+const GATHER_IDLE_TURNS_MAX: usize = 2;
 /// Longest accepted `Idempotency-Key`.
 pub const IDEMPOTENCY_KEY_LENGTH_MAX: usize = 128;
 
@@ -288,7 +292,21 @@ pub enum BatchError {
     /// concurrent request with the same key). The transaction is spoiled: retry in a new one, which
     /// then finds the key and answers the stored outcome.
     KeyConflict,
+    /// A batch decided without reading the stored keys (`KeyLookup::AssumeNew`) met one that was
+    /// stored: decide it again, reading them.
+    KeysStored,
     Other(AppError),
+}
+
+/// Whether a batch reads the stored idempotency keys before deciding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyLookup {
+    /// Read them: a retried request gets its stored outcome.
+    Stored,
+    /// Assume every key is new and let the write tell (PostgreSQL's engine: a retry is rare, and
+    /// the lookup is a round trip and an index probe per key in every batch). A stored key
+    /// turns the batch into `BatchError::KeysStored`, and it is decided again with `Stored`.
+    AssumeNew,
 }
 
 impl From<StoreError> for BatchError {
@@ -310,6 +328,7 @@ impl From<BatchError> for AppError {
     fn from(error: BatchError) -> Self {
         match error {
             BatchError::KeyConflict => AppError::internal(&"an idempotency key conflicted again on retry"),
+            BatchError::KeysStored => AppError::internal(&"a batch that read its keys found them stored"),
             BatchError::Other(error) => error,
         }
     }
@@ -356,7 +375,80 @@ pub async fn apply_commands(
     commands: &[MoneyCommand],
     now_ms: i64,
 ) -> Result<Vec<AppResult<MoneyOutcome>>, BatchError> {
-    let plans = plan(tx, platform, commands).await?;
+    let cache = AccountCache::default();
+    let (results, _) =
+        apply_batch(tx, backend, platform, commands, now_ms, &cache, KeyLookup::Stored).await?;
+    Ok(results)
+}
+
+/// The accounts a batch left behind and the chain head it wrote: what the engine's cache keeps
+/// once the batch has committed.
+struct Written {
+    began_at_seq: i64,
+    head_seq: i64,
+    accounts: Vec<AccountRow>,
+}
+
+/// The engine's copy of the accounts it wrote last. It is valid only while the chain head is
+/// the one its last batch wrote: every change to an account's counters is a transfer, and every
+/// transfer moves the head, so a head anyone else moved (another process, a use case's own
+/// transaction) shows the copy is stale, and it is dropped.
+#[derive(Debug, Default)]
+struct AccountCache {
+    head_seq: Option<i64>,
+    accounts: HashMap<i64, AccountRow>,
+}
+
+/// Accounts the cache holds at most; a batch that touches more starts it again.
+const CACHED_ACCOUNTS_MAX: usize = 100_000;
+
+impl AccountCache {
+    /// The cached rows of `ids` when the cache matches the locked head `seq`, and the ids to load.
+    fn lookup(&self, seq: i64, ids: &BTreeSet<i64>) -> (Vec<AccountRow>, Vec<i64>) {
+        if self.head_seq != Some(seq) {
+            return (Vec::new(), ids.iter().copied().collect());
+        }
+        let mut hits = Vec::new();
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.accounts.get(id) {
+                Some(row) => hits.push(row.clone()),
+                None => missing.push(*id),
+            }
+        }
+        (hits, missing)
+    }
+
+    /// After a commit: the batch's accounts as it left them, valid at the head it wrote.
+    fn committed(&mut self, written: Written) {
+        // Rows cached at another head than the one the batch began from may be stale.
+        if self.head_seq != Some(written.began_at_seq)
+            || self.accounts.len() + written.accounts.len() > CACHED_ACCOUNTS_MAX
+        {
+            self.accounts.clear();
+        }
+        self.head_seq = Some(written.head_seq);
+        for row in written.accounts {
+            self.accounts.insert(row.id, row);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.head_seq = None;
+        self.accounts.clear();
+    }
+}
+
+async fn apply_batch(
+    tx: &mut store::WriteTx,
+    backend: store::Backend,
+    platform: &PlatformAccounts,
+    commands: &[MoneyCommand],
+    now_ms: i64,
+    cache: &AccountCache,
+    lookup: KeyLookup,
+) -> Result<(Vec<AppResult<MoneyOutcome>>, Written), BatchError> {
+    let plans = plan(tx, platform, commands, lookup).await?;
     let mut account_ids = BTreeSet::new();
     let mut hold_ids = BTreeSet::new();
     for (command, plan) in commands.iter().zip(&plans) {
@@ -381,13 +473,16 @@ pub async fn apply_commands(
         account_ids.insert(hold.debit_account_id);
         account_ids.insert(hold.credit_account_id);
     }
-    let account_rows =
-        rows::load_accounts(tx, backend, &account_ids.iter().copied().collect::<Vec<_>>()).await?;
+    // The chain head's lock serialises every writer of account counters, so the accounts are
+    // read after it (from the cache when nothing moved the head since this engine wrote it).
+    let (mut seq, mut hash) = rows::lock_chain_head(tx).await?;
+    let chain_start = seq;
+    let (mut account_rows, missing) = cache.lookup(seq, &account_ids);
+    account_rows.extend(rows::load_accounts(tx, backend, &missing).await?);
+    account_rows.sort_unstable_by_key(|row| row.id);
     let accounts: Vec<Account> = account_rows.iter().map(account_from_row).collect::<AppResult<_>>()?;
     let mut state = LedgerState::new(accounts, hold_rows.iter().map(hold_from_row));
     let totals_before = state.totals();
-    let (mut seq, mut hash) = rows::lock_chain_head(tx).await?;
-    let chain_start = seq;
 
     let mut results: Vec<AppResult<MoneyOutcome>> = Vec::with_capacity(commands.len());
     let mut transfers: Vec<TransferRow> = Vec::new();
@@ -402,9 +497,11 @@ pub async fn apply_commands(
                 false,
             ),
             Plan::Decide(ops) => {
-                let snapshot = (state.clone(), seq, hash.clone(), transfers.len());
+                // A refused transfer changes nothing, so only a command of several transfers
+                // keeps the state to undo the ones before the refusal.
+                let snapshot = (ops.len() > 1).then(|| (state.clone(), seq, hash.clone(), transfers.len()));
                 let result = decide(&mut state, command, &ops, &mut seq, &mut hash, now_ms, &mut transfers);
-                if result.is_err() {
+                if let (Err(_), Some(snapshot)) = (&result, snapshot) {
                     state = snapshot.0;
                     seq = snapshot.1;
                     hash = snapshot.2;
@@ -431,14 +528,47 @@ pub async fn apply_commands(
         results.push(result);
     }
 
-    // Assertions for bugs: a batch moves money between accounts, it never creates or destroys any.
+    // Assertions for bugs: a batch moves money between accounts, it never creates or destroys any,
+    // and a transfer touching a shop's account names the shop (its statement reads by shop).
     assert_eq!(state.totals(), totals_before, "a batch changed the sum of balances");
-    assert_eq!(seq - chain_start, transfers.len() as i64, "one chain link per transfer");
-    write(tx, &account_rows, &state, &transfers, &idempotency).await?;
-    if seq != chain_start {
-        rows::set_chain_head(tx, seq, &hash).await?;
+    let shop_of = shops_of(&account_rows);
+    for transfer in &transfers {
+        assert_eq!(shop_mismatch(&shop_of, transfer), None, "transfer {} names the wrong shop", transfer.seq);
     }
-    Ok(results)
+    assert_eq!(seq - chain_start, transfers.len() as i64, "one chain link per transfer");
+    let head = (seq != chain_start).then_some((seq, hash.as_str()));
+    match write(tx, backend, &account_rows, &state, &transfers, &idempotency, head).await {
+        // A key of the batch is stored: when the keys were not read, most likely by an earlier
+        // request (a retry); when they were, by a transaction that stored it since.
+        Err(BatchError::KeyConflict) if lookup == KeyLookup::AssumeNew => return Err(BatchError::KeysStored),
+        other => other?,
+    }
+    let accounts =
+        account_rows.iter().filter_map(|row| state.account(row.id).map(|now| row_of(row, now))).collect();
+    Ok((results, Written { began_at_seq: chain_start, head_seq: seq, accounts }))
+}
+
+/// The account of a shop that `transfer` touches without naming that shop, if any.
+fn shop_mismatch(shop_of: &HashMap<i64, i64>, transfer: &TransferRow) -> Option<i64> {
+    [transfer.debit_account_id, transfer.credit_account_id]
+        .into_iter()
+        .find(|id| shop_of.get(id).is_some_and(|shop| transfer.shop_id != Some(*shop)))
+}
+
+/// The shop of each shop account among `accounts`.
+fn shops_of(accounts: &[AccountRow]) -> HashMap<i64, i64> {
+    accounts.iter().filter_map(|a| Some((a.id, a.shop_id?))).collect()
+}
+
+/// A loaded account row with the counters `now` holds.
+fn row_of(row: &AccountRow, now: &Account) -> AccountRow {
+    AccountRow {
+        debits_posted: now.debits_posted,
+        credits_posted: now.credits_posted,
+        debits_pending: now.debits_pending,
+        credits_pending: now.credits_pending,
+        ..row.clone()
+    }
 }
 
 /// A later command with an earlier command's key gets the earlier result when it is the same request.
@@ -490,10 +620,18 @@ async fn plan(
     tx: &mut store::WriteTx,
     platform: &PlatformAccounts,
     commands: &[MoneyCommand],
+    lookup: KeyLookup,
 ) -> AppResult<Vec<Plan>> {
-    let keys: Vec<(String, String)> =
-        commands.iter().filter_map(|c| c.claim.as_ref().map(|k| (k.scope.clone(), k.key.clone()))).collect();
-    let stored = rows::find_idempotency(tx, &keys).await?;
+    let stored = match lookup {
+        KeyLookup::Stored => {
+            let keys: Vec<(String, String)> = commands
+                .iter()
+                .filter_map(|c| c.claim.as_ref().map(|k| (k.scope.clone(), k.key.clone())))
+                .collect();
+            rows::find_idempotency(tx, &keys).await?
+        }
+        KeyLookup::AssumeNew => Vec::new(),
+    };
     let mut first_with_key: HashMap<(&str, &str), usize> = HashMap::new();
     let mut plans = Vec::with_capacity(commands.len());
     for (index, command) in commands.iter().enumerate() {
@@ -581,12 +719,15 @@ fn transfer_row(
     }
 }
 
+/// Writes a decided batch (a key already stored fails it with `BatchError::KeyConflict`).
 async fn write(
     tx: &mut store::WriteTx,
+    backend: store::Backend,
     loaded: &[AccountRow],
     state: &LedgerState,
     transfers: &[TransferRow],
     idempotency: &[IdempotencyRow],
+    head: Option<(i64, &str)>,
 ) -> Result<(), BatchError> {
     let changed: Vec<AccountRow> = loaded
         .iter()
@@ -594,17 +735,32 @@ async fn write(
             let now = state.account(row.id)?;
             let moved = (now.debits_posted, now.credits_posted, now.debits_pending, now.credits_pending)
                 != (row.debits_posted, row.credits_posted, row.debits_pending, row.credits_pending);
-            moved.then(|| AccountRow {
-                debits_posted: now.debits_posted,
-                credits_posted: now.credits_posted,
-                debits_pending: now.debits_pending,
-                credits_pending: now.credits_pending,
-                ..row.clone()
-            })
+            moved.then(|| row_of(row, now))
         })
         .collect();
-    rows::insert_transfers(tx, transfers).await?;
-    rows::update_accounts(tx, &changed).await?;
+    write_holds(tx, transfers).await?;
+    match (backend, head) {
+        (store::Backend::Postgres, Some(head)) => {
+            let batch = rows::BatchRows { transfers, accounts: &changed, idempotency, head };
+            let written = rows::write_batch_postgres(tx, batch).await?;
+            assert_eq!(written.accounts, changed.len() as u64, "every account of the batch exists");
+            assert_eq!(written.keys, idempotency.len() as u64, "every key of the batch went in");
+            Ok(())
+        }
+        _ => {
+            rows::insert_transfers(tx, transfers).await?;
+            rows::update_accounts(tx, &changed).await?;
+            rows::insert_idempotency(tx, idempotency).await?;
+            if let Some((seq, hash)) = head {
+                rows::set_chain_head(tx, seq, hash).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The holds a batch's transfers create or resolve.
+async fn write_holds(tx: &mut store::WriteTx, transfers: &[TransferRow]) -> Result<(), BatchError> {
     for transfer in transfers {
         let Some(hold_id) = transfer.hold_id else { continue };
         match transfer.kind.as_str() {
@@ -629,7 +785,6 @@ async fn write(
             }
         }
     }
-    rows::insert_idempotency(tx, idempotency).await?;
     Ok(())
 }
 
@@ -675,33 +830,75 @@ async fn run_engine(
     mut receiver: mpsc::Receiver<Job>,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH_COMMANDS_MAX);
+    let mut cache = AccountCache::default();
     while receiver.recv_many(&mut batch, BATCH_COMMANDS_MAX).await > 0 {
-        let commands: Vec<MoneyCommand> = batch.iter().map(|job| job.command.clone()).collect();
-        let results = match commit_batch(&db, &platform, clock.as_ref(), &commands).await {
-            Ok(results) => results,
+        gather(&mut receiver, &mut batch).await;
+        let (commands, replies): (Vec<MoneyCommand>, Vec<_>) =
+            batch.drain(..).map(|job| (job.command, job.reply)).unzip();
+        let lookup = match db.backend() {
+            store::Backend::Postgres => KeyLookup::AssumeNew,
+            store::Backend::Sqlite => KeyLookup::Stored,
+        };
+        let mut done = commit_batch(&db, &platform, clock.as_ref(), &commands, &cache, lookup).await;
+        if matches!(done, Err(BatchError::KeysStored)) {
+            done = commit_batch(&db, &platform, clock.as_ref(), &commands, &cache, KeyLookup::Stored).await;
+        }
+        let results = match done {
+            Ok((results, written)) => {
+                cache.committed(written);
+                results
+            }
             // Another server committed one of these keys first: decide each command on its own,
             // so the retried ones find that key and the others are not held back.
             Err(BatchError::KeyConflict) => {
+                cache.clear();
                 let mut results = Vec::with_capacity(commands.len());
                 for command in &commands {
+                    let single = std::slice::from_ref(command);
                     let one =
-                        commit_batch(&db, &platform, clock.as_ref(), std::slice::from_ref(command)).await;
+                        commit_batch(&db, &platform, clock.as_ref(), single, &cache, KeyLookup::Stored).await;
                     results.push(match one {
-                        Ok(mut result) => {
+                        Ok((mut result, written)) => {
+                            cache.committed(written);
                             result.pop().unwrap_or_else(|| Err(AppError::internal(&"empty batch result")))
                         }
-                        Err(error) => Err(error.into()),
+                        Err(error) => {
+                            cache.clear();
+                            Err(error.into())
+                        }
                     });
                 }
                 results
             }
             Err(error) => {
+                cache.clear();
                 let error: AppError = error.into();
                 commands.iter().map(|_| Err(error.clone())).collect()
             }
         };
-        for (job, result) in batch.drain(..).zip(results) {
-            let _ = job.reply.send(result);
+        for (reply, result) in replies.into_iter().zip(results) {
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// Lets requests about to arrive join the batch before it is decided: the clients the last
+/// commit answered are runnable and send their next request within a few turns of the scheduler.
+/// Stops at the first turn that brings nothing, so a lone request waits for no one.
+async fn gather(receiver: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
+    let mut idle_turns = 0;
+    for _ in 0..GATHER_TURNS_MAX {
+        tokio::task::yield_now().await;
+        let before = batch.len();
+        while batch.len() < BATCH_COMMANDS_MAX {
+            match receiver.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        idle_turns = if batch.len() == before { idle_turns + 1 } else { 0 };
+        if idle_turns == GATHER_IDLE_TURNS_MAX || batch.len() >= BATCH_COMMANDS_MAX {
+            return;
         }
     }
 }
@@ -711,11 +908,13 @@ async fn commit_batch(
     platform: &PlatformAccounts,
     clock: &dyn crate::Clock,
     commands: &[MoneyCommand],
-) -> Result<Vec<AppResult<MoneyOutcome>>, BatchError> {
-    let mut tx = db.begin().await?;
-    let results = apply_commands(&mut tx, db.backend(), platform, commands, clock.now_ms()).await?;
+    cache: &AccountCache,
+    lookup: KeyLookup,
+) -> Result<(Vec<AppResult<MoneyOutcome>>, Written), BatchError> {
+    let mut tx = db.begin_bulk().await?;
+    let done = apply_batch(&mut tx, db.backend(), platform, commands, clock.now_ms(), cache, lookup).await?;
     tx.commit().await?;
-    Ok(results)
+    Ok(done)
 }
 
 /// Verification of the whole ledger: the chain, every account against the replay of its transfers,
@@ -752,12 +951,19 @@ pub async fn verify(db: &Db) -> AppResult<LedgerReport> {
     let accounts: Vec<Account> = account_rows.iter().map(account_from_row).collect::<AppResult<_>>()?;
     let mut applied = Vec::new();
     let mut running = (0_i64, LEDGER_GENESIS_HASH.to_owned());
+    let shop_of = shops_of(&account_rows);
     loop {
         let page = rows::transfers_after(&mut conn, running.0, VERIFY_PAGE_TRANSFERS).await?;
         if page.is_empty() {
             break;
         }
         for row in &page {
+            if let Some(account) = shop_mismatch(&shop_of, row) {
+                return Ok(LedgerReport::Broken(format!(
+                    "transfer seq={} touches account {account} of another shop than {:?}",
+                    row.seq, row.shop_id
+                )));
+            }
             let kind = match row.kind.as_str() {
                 "posted" => AppliedKind::Posted,
                 "hold_created" => AppliedKind::HoldCreated,

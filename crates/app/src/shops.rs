@@ -351,6 +351,7 @@ impl App {
         let mut conn = self.db().read().await?;
         let rows = store::ledger::account_transfers(
             &mut conn,
+            shop.id,
             shop.deposit_account_id,
             cursor.unwrap_or(i64::MAX),
             i64::from(limit),
@@ -373,7 +374,8 @@ impl App {
         let mut before = i64::MAX;
         loop {
             let rows =
-                store::ledger::account_transfers(&mut conn, shop.deposit_account_id, before, 1_000).await?;
+                store::ledger::account_transfers(&mut conn, shop.id, shop.deposit_account_id, before, 1_000)
+                    .await?;
             let Some(last) = rows.last() else { break };
             before = last.seq;
             entries.extend(rows.iter().map(|row| entry_of(shop.deposit_account_id, row)));

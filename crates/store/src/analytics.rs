@@ -5,8 +5,8 @@
 use domain::analytics::{Counts, Rollup, day_date};
 use sqlx::Row;
 
-use crate::ledger::{id_list, placeholders, style};
-use crate::{Conn, StoreResult};
+use crate::ledger::{Style, id_list, placeholders, style};
+use crate::{Conn, StoreResult, json_rows};
 
 /// Rows per multi-row upsert: 11 parameters a row stays below SQLite's 32766 bound parameters.
 const UPSERT_ROWS_MAX: usize = 1_000;
@@ -86,6 +86,21 @@ async fn upsert_add(conn: &mut Conn, table: &Table, rows: &[Vec<Cell>]) -> Store
     let columns: Vec<&str> = table.key.iter().chain(table.carried).chain(table.sums).copied().collect();
     let sets: Vec<String> =
         table.sums.iter().map(|c| format!("{c} = {}.{c} + excluded.{c}", table.name)).collect();
+    if style == Style::Numbered {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO {name} ({columns}) SELECT {columns} FROM {records} ON CONFLICT ({key}) DO UPDATE SET {sets}",
+            name = table.name,
+            columns = columns.join(", "),
+            records = json_rows::records(table.name, 1),
+            key = table.key.join(", "),
+            sets = sets.join(", ")
+        );
+        sqlx::query(&sql).bind(json_objects(&columns, rows)?).execute(&mut *conn).await?;
+        return Ok(());
+    }
     for chunk in rows.chunks(UPSERT_ROWS_MAX) {
         let sql = format!(
             "{} {} ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
@@ -106,6 +121,27 @@ async fn upsert_add(conn: &mut Conn, table: &Table, rows: &[Vec<Cell>]) -> Store
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// A JSON array of one object per row, keyed by `columns` (PostgreSQL's bulk path).
+fn json_objects(columns: &[&str], rows: &[Vec<Cell>]) -> StoreResult<String> {
+    let objects: Vec<serde_json::Map<String, serde_json::Value>> = rows
+        .iter()
+        .map(|row| {
+            columns
+                .iter()
+                .zip(row)
+                .map(|(column, cell)| {
+                    let value = match cell {
+                        Cell::Int(value) => serde_json::Value::from(*value),
+                        Cell::Text(text) => serde_json::Value::from(text.as_str()),
+                    };
+                    ((*column).to_owned(), value)
+                })
+                .collect()
+        })
+        .collect();
+    json_rows::bind_value(&objects)
 }
 
 /// Adds a batch's rollup to every rollup table (in the caller's transaction).

@@ -5,11 +5,16 @@ use sqlx::Row;
 
 use crate::db::row_lock;
 use crate::ledger::{Style, placeholders, style};
-use crate::{Backend, Conn, StoreResult};
+use crate::{Backend, Conn, StoreResult, json_rows};
 
 /// Rows per multi-row `INSERT`: 11 parameters a row stays far below SQLite's 32766 and
 /// PostgreSQL's 65535 bound parameters.
 const BULK_ROWS_MAX: usize = 2_000;
+/// Rows per PostgreSQL statement, sent as one JSON parameter (a few MB at most).
+const JSON_ROWS_MAX: usize = 10_000;
+/// The columns a platform comment brings, in `NewComment`'s order.
+const PLATFORM_COLUMNS: &str = "merchant_id, account_id, video_id, external_id, parent_external_id, author_id, \
+     text, created_at_ms, sentiment, sentiment_score, sentiment_version";
 /// Ids per `IN (...)` list.
 const IDS_PER_QUERY_MAX: usize = 500;
 
@@ -81,8 +86,9 @@ pub async fn video_owners(conn: &mut Conn, video_ids: &[i64]) -> StoreResult<Vec
     Ok(owners)
 }
 
-/// A comment from the platform, borrowed from the batch it came in.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A comment from the platform, borrowed from the batch it came in (its fields named as the
+/// columns, for PostgreSQL's JSON bulk path).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct NewComment<'a> {
     pub merchant_id: i64,
     pub account_id: i64,
@@ -108,12 +114,23 @@ pub async fn bulk_insert_comments(
 ) -> StoreResult<u64> {
     let style = style(conn);
     let mut inserted = 0;
+    if style == Style::Numbered {
+        let sql = format!(
+            "INSERT INTO comments ({PLATFORM_COLUMNS}, by_account, received_at_ms) \
+             SELECT {PLATFORM_COLUMNS}, 0, $2 FROM {} ON CONFLICT (external_id) DO NOTHING",
+            json_rows::records("comments", 1)
+        );
+        for chunk in comments.chunks(JSON_ROWS_MAX) {
+            let query = sqlx::query(&sql).bind(json_rows::bind_value(chunk)?).bind(received_at_ms);
+            inserted += query.execute(&mut *conn).await?.rows_affected();
+        }
+        return Ok(inserted);
+    }
     let mut full_sql: Option<String> = None;
     for chunk in comments.chunks(BULK_ROWS_MAX) {
         let sql_of = |rows: usize| {
             format!(
-                "{} comments (merchant_id, account_id, video_id, external_id, parent_external_id, author_id, \
-                 text, created_at_ms, sentiment, sentiment_score, sentiment_version, by_account, received_at_ms) VALUES {} \
+                "{} comments ({PLATFORM_COLUMNS}, by_account, received_at_ms) VALUES {} \
                  ON CONFLICT (external_id) DO NOTHING",
                 style.insert_into(),
                 values_with_constants(style, rows, received_at_ms)

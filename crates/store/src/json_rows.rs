@@ -1,8 +1,12 @@
 //! Many rows through one value: a list of keys bound as one JSON array parameter (`json_each` on
 //! SQLite, `json_array_elements_text` on PostgreSQL), and many rows read back as one JSON array.
 //! Bulk reads use it where decoding every returned row through the driver costs more than the
-//! database work itself (writes bind many rows per statement instead: on SQLite that is cheaper
-//! than unpacking JSON per field).
+//! database work itself. Bulk writes on PostgreSQL send their rows the same way, as one JSON array
+//! of objects unpacked by `json_populate_recordset` into the table's own row type: one statement
+//! text whatever the row count, nothing to re-plan, and no 65,535-parameter bound. (sqlx's `COPY`
+//! needs a `PgConnection`, which the `Any` connection a transaction runs on does not expose.)
+//! SQLite keeps binding many rows per statement: there that is cheaper than unpacking JSON per
+//! field.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -26,6 +30,12 @@ pub(crate) fn aggregate(style: Style, columns: &str) -> String {
         Style::Positional => format!("json_group_array(json_array({columns}))"),
         Style::Numbered => format!("CAST(json_agg(json_build_array({columns})) AS TEXT)"),
     }
+}
+
+/// PostgreSQL: the rows of the JSON array of objects bound as parameter `number`, typed as the
+/// columns of `table` (keys are column names; a missing key is NULL), to select from.
+pub(crate) fn records(table: &str, number: usize) -> String {
+    format!("json_populate_recordset(NULL::{table}, ${number}::json)")
 }
 
 /// The JSON text of `rows`, to bind as one parameter.

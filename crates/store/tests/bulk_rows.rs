@@ -1,10 +1,12 @@
 //! The bulk paths that pass a batch as one JSON parameter and read rows back as one JSON value
 //! (`json_rows`) write and read the same rows on both engines: conversations opened once,
 //! messages stored once by id with texts and NULLs intact, conversation state saved, feed events
-//! appended in order and removed by age.
+//! appended in order and removed by age; a ledger batch (one statement of array literals on
+//! PostgreSQL) written and read back with its texts and NULLs intact, a stored key refused.
 
-use store::feed;
+use store::ledger::{self, AccountRow, BatchRows, IdempotencyRow, TransferRow};
 use store::private_messages::{self as pm, NewMessage};
+use store::{StoreError, feed};
 use test_support::{Backend, TestDb};
 
 const NOW: i64 = 1_780_000_000_000;
@@ -105,6 +107,93 @@ async fn story(backend: Backend) {
     assert_eq!(feed::delete_events_before(&mut tx, NOW + 2_000).await.unwrap(), 1);
     assert!(feed::events_after(&mut tx, 0, 10).await.unwrap().is_empty());
     tx.commit().await.unwrap();
+
+    ledger_batch(&db).await;
+}
+
+/// One ledger batch as the engine writes it, read back field for field.
+async fn ledger_batch(db: &store::Db) {
+    let mut tx = db.begin().await.unwrap();
+    let accounts =
+        ledger::ensure_platform_accounts(&mut tx, &["test_debit", "test_credit"], 1).await.unwrap();
+    let moved = |row: &AccountRow, debits: i64, credits: i64| AccountRow {
+        debits_posted: debits,
+        credits_posted: credits,
+        ..row.clone()
+    };
+    let (debit, credit) = (&accounts[0], &accounts[1]);
+    let changed = [moved(debit, 500, 0), moved(credit, 0, 500)];
+    let transfer = |seq: i64, reference: &str, shop_id: Option<i64>| TransferRow {
+        seq,
+        kind: "posted".into(),
+        debit_account_id: debit.id,
+        credit_account_id: credit.id,
+        amount_fen: 250,
+        released_fen: 0,
+        hold_id: None,
+        debit_balance_after_fen: -250 * seq,
+        credit_balance_after_fen: 250 * seq,
+        reason: "top_up".into(),
+        reference: reference.into(),
+        shop_id,
+        merchant_id: Some(7),
+        at_ms: NOW,
+        hash: format!("hash-{seq}"),
+    };
+    let transfers = [transfer(1, "付款 \"A-1\" {x},y\\ NULL", None), transfer(2, "", Some(3))];
+    let key = |key: &str, seq: Option<i64>| IdempotencyRow {
+        scope: "user:1".into(),
+        idem_key: key.into(),
+        request_hash: "\"{}\\".into(),
+        outcome: "ok|1||".into(),
+        transfer_seq: seq,
+        merchant_id: None,
+        created_at_ms: NOW,
+    };
+    let keys = [key("k-1", Some(1)), key("键 2", None)];
+    let batch =
+        BatchRows { transfers: &transfers, accounts: &changed, idempotency: &keys, head: (2, "hash-2") };
+    write_batch(&mut tx, db.backend(), batch).await.unwrap();
+
+    assert_eq!(ledger::transfers_after(&mut tx, 0, 10).await.unwrap(), transfers);
+    let asked = [("user:1".to_owned(), "k-1".to_owned()), ("user:1".to_owned(), "键 2".to_owned())];
+    let mut found = ledger::find_idempotency(&mut tx, &asked).await.unwrap();
+    found.sort_by(|a, b| a.idem_key.cmp(&b.idem_key));
+    assert_eq!(found, keys);
+    for account in &changed {
+        assert_eq!(ledger::find_account(&mut tx, account.id).await.unwrap().as_ref(), Some(account));
+    }
+    assert_eq!(ledger::chain_head(&mut tx).await.unwrap(), (2, "hash-2".to_owned()));
+
+    // A key already stored fails the whole write.
+    let again = [transfer(3, "x", None)];
+    let batch =
+        BatchRows { transfers: &again, accounts: &changed, idempotency: &keys[..1], head: (3, "hash-3") };
+    assert!(matches!(write_batch(&mut tx, db.backend(), batch).await, Err(StoreError::Conflict)));
+}
+
+/// What the ledger engine runs for a batch on each engine.
+async fn write_batch(
+    tx: &mut store::WriteTx,
+    backend: store::Backend,
+    batch: BatchRows<'_>,
+) -> Result<(), StoreError> {
+    match backend {
+        store::Backend::Postgres => {
+            let written = ledger::write_batch_postgres(tx, batch).await?;
+            assert_eq!(
+                (written.keys, written.accounts),
+                (batch.idempotency.len() as u64, batch.accounts.len() as u64)
+            );
+        }
+        store::Backend::Sqlite => {
+            ledger::insert_idempotency(tx, batch.idempotency).await?;
+            ledger::insert_transfers(tx, batch.transfers).await?;
+            ledger::update_accounts(tx, batch.accounts).await?;
+            ledger::set_chain_head(tx, batch.head.0, batch.head.1).await?;
+        }
+    }
+    Ok(())
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ struct Fixture {
     m1: Ctx,
     m2: Ctx,
     admin: Ctx,
-    _db: TestDb,
+    db: TestDb,
 }
 
 fn start_time() -> DateTime<Utc> {
@@ -47,7 +47,7 @@ async fn fixture(backend: Backend) -> Fixture {
         admin: user(&app, "boss", "admin", None).await,
         app,
         clock,
-        _db: db,
+        db,
     }
 }
 
@@ -152,6 +152,7 @@ both_backends!(consumer_compensation_needs_buyer_id, appeals_within_and_after_th
 both_backends!(overturn_compensates_and_decides_once, concurrent_decisions_one_wins);
 both_backends!(statement_entries_and_csv, tampering_is_detected, authorization_matrix);
 both_backends!(closure_checks_read_the_counters_and_the_ledger);
+both_backends!(the_engine_sees_money_moved_by_another_server, a_batch_mixing_retries_and_new_requests);
 
 async fn top_ups_and_balance(backend: Backend) {
     let f = fixture(backend).await;
@@ -572,6 +573,15 @@ async fn tampering_is_detected(backend: Backend) {
     execute(&f.app, &sql).await;
     assert_valid(&f.app).await;
 
+    // A transfer of the shop's deposit filed under another shop (its statement reads by shop).
+    execute(&f.app, &format!("UPDATE ledger_transfers SET shop_id = {} WHERE seq = 1", shop.id + 1)).await;
+    let LedgerReport::Broken(why) = f.app.verify_ledger().await.unwrap() else {
+        panic!("a transfer under another shop went unnoticed")
+    };
+    assert!(why.contains("seq=1") && why.contains("another shop"), "{why}");
+    execute(&f.app, &format!("UPDATE ledger_transfers SET shop_id = {} WHERE seq = 1", shop.id)).await;
+    assert_valid(&f.app).await;
+
     // A deleted last transfer no longer matches the chain head.
     execute(&f.app, "DELETE FROM ledger_transfers WHERE seq = 3").await;
     assert!(matches!(f.app.verify_ledger().await.unwrap(), LedgerReport::Broken(_)));
@@ -694,4 +704,81 @@ async fn closure_checks_read_the_counters_and_the_ledger(backend: Backend) {
     assert_eq!(code(f.app.closure_checks(&f.m2.actor, shop.id).await), Code::NotFound);
     assert_eq!(code(f.app.closure_checks(&f.admin.actor, shop.id + 1_000).await), Code::NotFound);
     assert_valid(&f.app).await;
+}
+
+/// The ledger engine keeps the accounts it wrote in memory between batches. A second server on
+/// the same database (another `App`), and a use case's own transaction in this one, move the
+/// same deposit in between: every answer reports the balance with all of it, and the ledger
+/// verifies (stale counters written back would break it).
+async fn the_engine_sees_money_moved_by_another_server(backend: Backend) {
+    let f = fixture(backend).await;
+    let shop = open_shop(&f, &f.m1, "杭州一号店").await;
+    let config = AppConfig {
+        deposit_policy: domain::operations::DepositPolicy { no_deposit_start: false, ..Default::default() },
+        ..AppConfig::default()
+    };
+    let session_clock = Arc::new(ManualClock::new(start_time()));
+    let other = App::new(f.db.open().await, f.clock.clone(), session_clock, config).await.unwrap();
+    let other_service = user(&other, "svc-b", "service", None).await;
+    let mut expected = 0;
+    for round in 0..3 {
+        expected += 10_000;
+        let here = top_up(&f, shop.id, 10_000, &format!("here-{round}")).await.unwrap();
+        assert_eq!(here.balance_fen, Some(expected), "round {round}: this server");
+        expected += 1_000;
+        let path = format!("/api/v1/shops/{}/deposit/top-ups", shop.id);
+        let body = format!("there-{round}");
+        let claim = claim(&other_service, &body, &path, &body);
+        let there = other.top_up(&other_service, shop.id, 1_000, &body, claim).await.unwrap();
+        assert_eq!(there.balance_fen, Some(expected), "round {round}: the other server");
+        expected -= 500;
+        record(&f, shop.id, &violation(500, "platform", None), &format!("v-{round}")).await.unwrap();
+    }
+    let last = top_up(&f, shop.id, 1, "last").await.unwrap();
+    assert_eq!(last.balance_fen, Some(expected + 1));
+    assert_eq!(deposit(&f, shop.id).await.balance_fen, expected + 1);
+    assert_valid(&f.app).await;
+}
+
+/// Retries and new requests reach the engine at the same moment, so a batch holds both: each
+/// retry answers its first outcome, each new request moves money once.
+async fn a_batch_mixing_retries_and_new_requests(backend: Backend) {
+    let f = fixture(backend).await;
+    let shop = open_shop(&f, &f.m1, "杭州一号店").await;
+    let mut first = Vec::new();
+    for n in 0..8 {
+        first.push(top_up(&f, shop.id, 100 + n, &format!("early-{n}")).await.unwrap());
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..40_i64 {
+        let (app, ctx) = (f.app.clone(), f.service.clone());
+        tasks.spawn(async move {
+            // Every fifth request retries one of the first eight; the others are new.
+            let (key, amount) = if n % 5 == 0 {
+                (format!("early-{}", n / 5), 100 + n / 5)
+            } else {
+                (format!("late-{n}"), 1_000)
+            };
+            let payment_ref = format!("pay-{key}");
+            let path = format!("/api/v1/shops/{}/deposit/top-ups", shop.id);
+            let body = format!(r#"{{"amount_fen":{amount},"payment_ref":"{payment_ref}"}}"#);
+            let claim = claim(&ctx, &key, &path, &body);
+            (n, app.top_up(&ctx, shop.id, amount, &payment_ref, claim).await.unwrap())
+        });
+    }
+    let mut new_transfers = std::collections::BTreeSet::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (n, outcome) = joined.unwrap();
+        if n % 5 == 0 {
+            let original = &first[(n / 5) as usize];
+            assert_eq!(outcome, MoneyOutcome { replayed: true, ..original.clone() }, "retry {n}");
+        } else {
+            assert!(!outcome.replayed, "request {n}");
+            assert!(new_transfers.insert(outcome.transfer_ids[0]), "request {n} got another's transfer");
+        }
+    }
+    assert_eq!(new_transfers.len(), 32);
+    let early: i64 = (0..8).map(|n| 100 + n).sum();
+    assert_eq!(deposit(&f, shop.id).await.balance_fen, early + 32 * 1_000);
+    assert_eq!(assert_valid(&f.app).await, (40, 40));
 }
