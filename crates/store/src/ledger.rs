@@ -6,7 +6,7 @@ use sqlx::Row;
 use crate::db::row_lock;
 use crate::{Backend, Conn, StoreResult, json_rows};
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AccountRow {
     pub id: i64,
     pub code: String,
@@ -19,7 +19,7 @@ pub struct AccountRow {
     pub credits_pending: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TransferRow {
     pub seq: i64,
     pub kind: String,
@@ -50,7 +50,7 @@ pub struct HoldRow {
     pub merchant_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct IdempotencyRow {
     pub scope: String,
     pub idem_key: String,
@@ -250,47 +250,29 @@ pub async fn all_accounts(conn: &mut Conn) -> StoreResult<Vec<AccountRow>> {
     Ok(sqlx::query_as(&sql).fetch_all(conn).await?)
 }
 
-/// Writes new counters for many accounts in one statement.
+/// Writes new counters for many accounts in one statement (the ledger engine's PostgreSQL
+/// batches write them in `write_batch_postgres` instead, as they do transfers and keys).
 pub async fn update_accounts(conn: &mut Conn, accounts: &[AccountRow]) -> StoreResult<()> {
     let style = style(conn);
     let mut updated = 0;
-    if style == Style::Numbered {
-        // Integer arrays, not JSON: PostgreSQL estimates `unnest` of a constant array by its
-        // length, so the update joins by the primary key instead of hashing the whole table.
-        let column = |get: fn(&AccountRow) -> i64| int_array(&accounts.iter().map(get).collect::<Vec<_>>());
-        let sql = "UPDATE ledger_accounts SET debits_posted = v.debits_posted, credits_posted = v.credits_posted, \
-             debits_pending = v.debits_pending, credits_pending = v.credits_pending \
-             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) \
-             AS v(id, debits_posted, credits_posted, debits_pending, credits_pending) WHERE ledger_accounts.id = v.id";
-        updated = sqlx::query(sql)
-            .bind(column(|a| a.id))
-            .bind(column(|a| a.debits_posted))
-            .bind(column(|a| a.credits_posted))
-            .bind(column(|a| a.debits_pending))
-            .bind(column(|a| a.credits_pending))
-            .execute(conn)
-            .await?
-            .rows_affected();
-    } else {
-        for chunk in power_of_two_chunks(accounts) {
-            let sql = format!(
-                "{} ledger_accounts SET debits_posted = v.column2, credits_posted = v.column3, \
-                 debits_pending = v.column4, credits_pending = v.column5 \
-                 FROM (VALUES {}) AS v WHERE ledger_accounts.id = v.column1",
-                style.update(),
-                placeholders(style, chunk.len(), 5, 1)
-            );
-            let mut query = sqlx::query(&sql);
-            for a in chunk {
-                query = query
-                    .bind(a.id)
-                    .bind(a.debits_posted)
-                    .bind(a.credits_posted)
-                    .bind(a.debits_pending)
-                    .bind(a.credits_pending);
-            }
-            updated += query.execute(&mut *conn).await?.rows_affected();
+    for chunk in power_of_two_chunks(accounts) {
+        let sql = format!(
+            "{} ledger_accounts SET debits_posted = v.column2, credits_posted = v.column3, \
+             debits_pending = v.column4, credits_pending = v.column5 \
+             FROM (VALUES {}) AS v WHERE ledger_accounts.id = v.column1",
+            style.update(),
+            placeholders(style, chunk.len(), 5, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for a in chunk {
+            query = query
+                .bind(a.id)
+                .bind(a.debits_posted)
+                .bind(a.credits_posted)
+                .bind(a.debits_pending)
+                .bind(a.credits_pending);
         }
+        updated += query.execute(&mut *conn).await?.rows_affected();
     }
     assert_eq!(updated, accounts.len() as u64, "every account of the batch exists");
     Ok(())
@@ -449,16 +431,6 @@ pub async fn chain_head(conn: &mut Conn) -> StoreResult<(i64, String)> {
 
 pub async fn insert_transfers(conn: &mut Conn, transfers: &[TransferRow]) -> StoreResult<()> {
     let style = style(conn);
-    if style == Style::Numbered {
-        if !transfers.is_empty() {
-            let sql = format!(
-                "INSERT INTO ledger_transfers ({TRANSFER_COLUMNS}) SELECT {TRANSFER_COLUMNS} FROM {}",
-                json_rows::records("ledger_transfers", 1)
-            );
-            sqlx::query(&sql).bind(json_rows::bind_value(transfers)?).execute(conn).await?;
-        }
-        return Ok(());
-    }
     for chunk in power_of_two_chunks(transfers) {
         let sql = format!(
             "{} ledger_transfers ({TRANSFER_COLUMNS}) VALUES {}",
@@ -625,16 +597,6 @@ const IDEMPOTENCY_COLUMNS: &str =
 
 pub async fn insert_idempotency(conn: &mut Conn, rows: &[IdempotencyRow]) -> StoreResult<()> {
     let style = style(conn);
-    if style == Style::Numbered {
-        if !rows.is_empty() {
-            let sql = format!(
-                "INSERT INTO idempotency_keys ({IDEMPOTENCY_COLUMNS}) SELECT {IDEMPOTENCY_COLUMNS} FROM {}",
-                json_rows::records("idempotency_keys", 1)
-            );
-            sqlx::query(&sql).bind(json_rows::bind_value(rows)?).execute(conn).await?;
-        }
-        return Ok(());
-    }
     for chunk in power_of_two_chunks(rows) {
         let sql = format!(
             "{} idempotency_keys ({IDEMPOTENCY_COLUMNS}) VALUES {}",
