@@ -368,32 +368,13 @@ fn texts<'a, T>(rows: &'a [T], get: impl Fn(&'a T) -> &'a str) -> String {
 
 /// A PostgreSQL array literal of integers, `NULL` for none (`{1,NULL,3}`), bound as text.
 pub(crate) fn int_array_with_nulls(items: impl Iterator<Item = Option<i64>>) -> String {
-    let mut out = String::from("{");
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        match item {
-            Some(value) => out.push_str(&value.to_string()),
-            None => out.push_str("NULL"),
-        }
-    }
-    out.push('}');
-    out
+    array_literal(items, |out, value| out.push_str(&value.to_string()))
 }
 
-/// A PostgreSQL array literal of texts, each quoted with `"` and `\` escaped, `NULL` for none
-/// (`{"a","b \"c\"",NULL}`), bound as text: any text comes back as it went in.
+/// A PostgreSQL array literal of texts, each quoted with `"` and `\\` escaped, `NULL` for none
+/// (`{"a","b \\"c\\"",NULL}`), bound as text: any text comes back as it went in.
 pub(crate) fn text_array<'a>(items: impl Iterator<Item = Option<&'a str>>) -> String {
-    let mut out = String::from("{");
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let Some(text) = item else {
-            out.push_str("NULL");
-            continue;
-        };
+    array_literal(items, |out, text| {
         out.push('"');
         for c in text.chars() {
             if c == '"' || c == '\\' {
@@ -402,6 +383,20 @@ pub(crate) fn text_array<'a>(items: impl Iterator<Item = Option<&'a str>>) -> St
             out.push(c);
         }
         out.push('"');
+    })
+}
+
+/// `{item,item,NULL,...}`: each present item written by `write`, a missing one as `NULL`.
+fn array_literal<T>(items: impl Iterator<Item = Option<T>>, mut write: impl FnMut(&mut String, T)) -> String {
+    let mut out = String::from("{");
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match item {
+            Some(item) => write(&mut out, item),
+            None => out.push_str("NULL"),
+        }
     }
     out.push('}');
     out

@@ -377,6 +377,41 @@ fn two_accounts(rng: &mut Rng, accounts: i64) -> (i64, i64) {
     (debit, credit)
 }
 
+/// Sends NDJSON batches `(label, lines, body)` through `send` with at most `senders` in flight, as a
+/// platform pushing over several connections does; `done` sees each answer with the time it took.
+/// Answers the wall time of the whole run.
+pub(crate) async fn send_in_flight<K, O, F, Fut>(
+    senders: usize,
+    batches: Vec<(K, u64, Vec<u8>)>,
+    send: F,
+    mut done: impl FnMut(K, u64, Duration, O) -> anyhow::Result<()>,
+) -> anyhow::Result<Duration>
+where
+    K: Send + 'static,
+    O: Send + 'static,
+    F: Fn(Vec<u8>) -> Fut,
+    Fut: std::future::Future<Output = app::AppResult<O>> + Send + 'static,
+{
+    let mut in_flight = tokio::task::JoinSet::new();
+    let mut batches = batches.into_iter();
+    let started = Instant::now();
+    loop {
+        while in_flight.len() < senders.max(1) {
+            let Some((label, lines, body)) = batches.next() else { break };
+            let answer = send(body);
+            in_flight.spawn(async move {
+                let one = Instant::now();
+                let outcome = answer.await;
+                (label, lines, one.elapsed(), outcome)
+            });
+        }
+        let Some(joined) = in_flight.join_next().await else { break };
+        let (label, lines, elapsed, outcome) = joined?;
+        done(label, lines, elapsed, outcome?)?;
+    }
+    Ok(started.elapsed())
+}
+
 pub(crate) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("xiaodian-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -845,22 +880,14 @@ async fn comments(
     let mut latencies = Vec::new();
     let mut stored = 0_u64;
     let senders = senders.clamp(1, 8) as usize;
-    let mut in_flight = tokio::task::JoinSet::new();
-    let mut bodies = bodies.into_iter();
-    let started = Instant::now();
-    loop {
-        while in_flight.len() < senders {
-            let Some((first, lines, body)) = bodies.next() else { break };
+    let send = {
+        let (app, service) = (app.clone(), service.clone());
+        move |body: Vec<u8>| {
             let (app, service) = (app.clone(), service.clone());
-            in_flight.spawn(async move {
-                let one = Instant::now();
-                let outcome = app.ingest_comments(&service, &body).await;
-                (first, lines, one.elapsed(), outcome)
-            });
+            async move { app.ingest_comments(&service, &body).await }
         }
-        let Some(joined) = in_flight.join_next().await else { break };
-        let (first, lines, elapsed, outcome) = joined?;
-        let outcome = outcome?;
+    };
+    let ingest_time = send_in_flight(senders, bodies, send, |first, lines, elapsed, outcome| {
         latencies.push(elapsed);
         anyhow::ensure!(
             outcome.rejected_count == 0,
@@ -869,8 +896,9 @@ async fn comments(
         );
         stored += outcome.stored() as u64;
         bar.inc(lines);
-    }
-    let ingest_time = started.elapsed();
+        Ok(())
+    })
+    .await?;
     bar.finish_and_clear();
 
     // The same first batch again: every line is a duplicate, nothing is stored twice.

@@ -4,12 +4,11 @@
 //! nothing and sends nothing, and every stored message and auto-reply is counted once.
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use app::Ctx;
 use app::private_messages::RuleInput;
 
-use crate::bench::{bench_users, ms, open, progress, quantile_of, tempfile_dir};
+use crate::bench::{bench_users, ms, open, progress, quantile_of, send_in_flight, tempfile_dir};
 
 /// The figure the issue sets.
 const TARGET_MESSAGES_PER_SECOND: f64 = 50_000.0;
@@ -160,30 +159,25 @@ pub async fn run(db: Option<String>, sizes: Sizes) -> anyhow::Result<ExitCode> {
     let mut latencies = Vec::new();
     let (mut stored, mut auto_replies, mut leads) = (0_u64, 0_u64, 0_u64);
     let senders = sizes.senders.clamp(1, 8) as usize;
-    let mut in_flight = tokio::task::JoinSet::new();
-    let mut bodies = bodies.into_iter().enumerate();
-    let started = Instant::now();
-    loop {
-        while in_flight.len() < senders {
-            let Some((number, (lines, body))) = bodies.next() else { break };
+    let bodies: Vec<(usize, u64, Vec<u8>)> =
+        bodies.into_iter().enumerate().map(|(number, (lines, body))| (number, lines, body)).collect();
+    let send = {
+        let (app, service) = (app.clone(), service.clone());
+        move |body: Vec<u8>| {
             let (app, service) = (app.clone(), service.clone());
-            in_flight.spawn(async move {
-                let one = Instant::now();
-                let outcome = app.ingest_messages(&service, &body).await;
-                (number, lines, one.elapsed(), outcome)
-            });
+            async move { app.ingest_messages(&service, &body).await }
         }
-        let Some(joined) = in_flight.join_next().await else { break };
-        let (number, lines, elapsed, outcome) = joined?;
-        let outcome = outcome?;
+    };
+    let ingest_time = send_in_flight(senders, bodies, send, |number, lines, elapsed, outcome| {
         latencies.push(elapsed);
         anyhow::ensure!(outcome.rejected_count == 0, "batch {number} refused lines: {:?}", outcome.rejected);
         stored += (outcome.accepted - outcome.duplicates) as u64;
         auto_replies += outcome.auto_replies as u64;
         leads += outcome.leads as u64;
         bar.inc(lines);
-    }
-    let ingest_time = started.elapsed();
+        Ok(())
+    })
+    .await?;
     bar.finish_and_clear();
 
     // The same first batch again: every line a duplicate, no auto-reply sent twice.
