@@ -388,7 +388,15 @@ impl App {
         if view.video_ids.len() as i64 >= CAMPAIGN_VIDEOS_MAX {
             return Err(AppError::invalid("video_id", "a campaign links at most 200 videos"));
         }
-        rows::link_video(&mut tx, id, video_id, &ctx.actor.username, self.clock().now_ms()).await?;
+        rows::link_video(
+            &mut tx,
+            view.campaign.merchant_id,
+            id,
+            video_id,
+            &ctx.actor.username,
+            self.clock().now_ms(),
+        )
+        .await?;
         self.audit_campaign(
             &mut tx,
             ctx,

@@ -730,7 +730,7 @@ impl App {
             return Err(AppError::new(Code::StatusConflict, "the refund is already paid out"));
         }
         let row = payee.account_row(shop.id, now_ms);
-        rows::upsert_payout(&mut tx, &row).await?;
+        rows::upsert_payout(&mut tx, shop.merchant_id, &row).await?;
         let detail = format!("bank={} account=****{}", payee.bank_name, payee.account_last4);
         if let (true, Some(refund)) = (repay, refund.as_ref()) {
             self.repay_refund(&mut tx, ctx, &shop, refund, &row, now_ms).await?;

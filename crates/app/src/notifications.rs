@@ -114,7 +114,7 @@ impl App {
             .filter(|row| row.merchant_id == merchant_id && kinds.contains(&row.kind.as_str()))
             .ok_or_else(|| AppError::not_found("notification"))?;
         let now_ms = self.clock().now_ms();
-        if store::notifications::mark_read(&mut tx, id, user_id, now_ms).await? {
+        if store::notifications::mark_read(&mut tx, merchant_id, id, user_id, now_ms).await? {
             self.audit(&mut tx, ctx, "notification.read", &format!("notification:{id}"), "").await?;
         }
         tx.commit().await?;

@@ -19,7 +19,7 @@ use domain::payouts::PayoutPurpose;
 use domain::team::TeamRight;
 use domain::violation::bounded_text;
 use store::jobs::JobRow;
-use store::operations::{self as rows, ActivityRow, Counter, NewOrder};
+use store::operations::{self as rows, ActivityRow, Counter, NewCommission, NewOrder};
 pub use store::operations::{
     CaseRow, CaseTable, ConversationRow, DueRow, DueTable, MessageRow, OrderRow, ProductRow,
 };
@@ -132,7 +132,8 @@ impl App {
         if shop.status != ShopStatus::Operating.as_str() {
             return Err(not_operating(&shop));
         }
-        let id = rows::insert_product(&mut tx, shop.id, &title, price.get(), now_ms).await?;
+        let id =
+            rows::insert_product(&mut tx, shop.merchant_id, shop.id, &title, price.get(), now_ms).await?;
         rows::bump(&mut tx, shop.id, Counter::ProductsListed, 1).await?;
         self.audit_for(
             &mut tx,
@@ -217,11 +218,17 @@ impl App {
             Some(_) => return Err(status_conflict("product", "delisted", "ordered")),
             None => return Err(AppError::not_found("product")),
         }
-        let order =
-            NewOrder { shop_id: shop.id, product_id, buyer_id: &buyer_id, amount_fen: amount.get(), now_ms };
+        let order = NewOrder {
+            merchant_id: shop.merchant_id,
+            shop_id: shop.id,
+            product_id,
+            buyer_id: &buyer_id,
+            amount_fen: amount.get(),
+            now_ms,
+        };
         let id = rows::insert_order(&mut tx, &order).await?;
         rows::bump(&mut tx, shop.id, Counter::OrdersUnshipped, 1).await?;
-        rows::record_sale(&mut tx, shop.id, &month_of(now_ms), 1, amount.get()).await?;
+        rows::record_sale(&mut tx, shop.merchant_id, shop.id, &month_of(now_ms), 1, amount.get()).await?;
         let detail = format!("amount_fen={} product={product_id}", amount.get());
         self.audit_for(&mut tx, ctx, "order.create", &format!("order:{id}"), &detail, Some(shop.merchant_id))
             .await?;
@@ -306,8 +313,15 @@ impl App {
             OrderEvent::Cancel => {
                 rows::bump(&mut tx, shop.id, Counter::OrdersUnshipped, -1).await?;
                 rows::order_closed(&mut tx, shop.id, now_ms).await?;
-                rows::record_sale(&mut tx, shop.id, &month_of(order.created_at_ms), -1, -order.amount_fen)
-                    .await?;
+                rows::record_sale(
+                    &mut tx,
+                    shop.merchant_id,
+                    shop.id,
+                    &month_of(order.created_at_ms),
+                    -1,
+                    -order.amount_fen,
+                )
+                .await?;
             }
         }
         let action = format!(
@@ -484,7 +498,8 @@ impl App {
                 "given an after-sales case (cancel it instead)",
             ));
         }
-        let id = rows::insert_after_sales(&mut tx, &order, kind.as_str(), &reason, now_ms).await?;
+        let id = rows::insert_after_sales(&mut tx, shop.merchant_id, &order, kind.as_str(), &reason, now_ms)
+            .await?;
         rows::bump(&mut tx, shop.id, Counter::AfterSalesOpen, 1).await?;
         self.audit_for(
             &mut tx,
@@ -516,7 +531,8 @@ impl App {
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
-        let id = rows::insert_complaint(&mut tx, shop.id, &buyer_id, &complaint, now_ms).await?;
+        let id =
+            rows::insert_complaint(&mut tx, shop.merchant_id, shop.id, &buyer_id, &complaint, now_ms).await?;
         rows::bump(&mut tx, shop.id, Counter::ComplaintsOpen, 1).await?;
         self.audit_for(
             &mut tx,
@@ -616,9 +632,10 @@ impl App {
         }
         let conversation_id = match rows::conversation_with(&mut tx, shop.id, &buyer_id).await? {
             Some(conversation) => conversation.id,
-            None => rows::insert_conversation(&mut tx, shop.id, &buyer_id, now_ms).await?,
+            None => rows::insert_conversation(&mut tx, shop.merchant_id, shop.id, &buyer_id, now_ms).await?,
         };
-        let id = rows::insert_message(&mut tx, conversation_id, "buyer", &message, now_ms).await?;
+        let id = rows::insert_message(&mut tx, shop.merchant_id, conversation_id, "buyer", &message, now_ms)
+            .await?;
         if rows::set_unanswered(&mut tx, conversation_id, true, now_ms).await? {
             rows::bump(&mut tx, shop.id, Counter::ConversationsUnanswered, 1).await?;
         }
@@ -634,7 +651,9 @@ impl App {
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
-        let id = rows::insert_message(&mut tx, conversation_id, "merchant", &message, now_ms).await?;
+        let id =
+            rows::insert_message(&mut tx, shop.merchant_id, conversation_id, "merchant", &message, now_ms)
+                .await?;
         if rows::set_unanswered(&mut tx, conversation_id, false, now_ms).await? {
             rows::bump(&mut tx, shop.id, Counter::ConversationsUnanswered, -1).await?;
         }
@@ -688,16 +707,16 @@ impl App {
                 .filter(|o| o.shop_id == shop.id)
                 .ok_or_else(|| AppError::not_found("order"))?;
         }
-        let id = rows::insert_commission(
-            &mut tx,
-            shop.id,
+        let commission = NewCommission {
+            merchant_id: shop.merchant_id,
+            shop_id: shop.id,
             order_id,
-            &creator_id,
-            amount.get(),
-            payee.as_ref(),
+            creator_id: &creator_id,
+            amount_fen: amount.get(),
+            payee: payee.as_ref(),
             now_ms,
-        )
-        .await?;
+        };
+        let id = rows::insert_commission(&mut tx, &commission).await?;
         rows::bump(&mut tx, shop.id, Counter::CommissionsOwed, 1).await?;
         let payee_detail =
             payee.as_ref().map(|p| format!(" payee=****{}", p.account_last4)).unwrap_or_default();
@@ -873,7 +892,7 @@ impl App {
         if order.status == OrderStatus::Cancelled.as_str() {
             return Err(status_conflict("order", "cancelled", "invoiced"));
         }
-        let id = rows::insert_invoice_request(&mut tx, &order, &title, now_ms).await?;
+        let id = rows::insert_invoice_request(&mut tx, shop.merchant_id, &order, &title, now_ms).await?;
         rows::bump(&mut tx, shop.id, Counter::InvoicesPending, 1).await?;
         self.audit_for(&mut tx, ctx, "invoice.request", &format!("invoice:{id}"), "", Some(shop.merchant_id))
             .await?;

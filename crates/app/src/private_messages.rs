@@ -749,7 +749,9 @@ impl App {
                 if text.is_empty() || text.chars().count() > domain::limits::DM_NOTE_LENGTH_MAX {
                     return Err(AppError::invalid("text", "1-1000 characters"));
                 }
-                let note = rows::add_note(&mut tx, id, &ctx.actor.username, text, now_ms).await?;
+                let note =
+                    rows::add_note(&mut tx, conversation.merchant_id, id, &ctx.actor.username, text, now_ms)
+                        .await?;
                 ("conversation.note", format!("note={note}"))
             }
         };
@@ -1125,6 +1127,7 @@ impl App {
             let Some(rule) = rule else { continue };
             if !rows::claim_comment_auto_reply(
                 tx,
+                merchant_id,
                 stored.video_id,
                 &stored.author_id,
                 &day,

@@ -223,7 +223,7 @@ impl App {
         for code in [AccountCode::ShopSettling, AccountCode::ShopSettlement] {
             store::ledger::insert_shop_account(&mut tx, code.as_str(), shop_id, merchant_id).await?;
         }
-        store::operations::insert_activity(&mut tx, shop_id).await?;
+        store::operations::insert_activity(&mut tx, merchant_id, shop_id).await?;
         self.audit(&mut tx, ctx, "shop.create", &format!("shop:{shop_id}"), name.as_str()).await?;
         let shop = store::shops::find_shop(&mut tx, shop_id)
             .await?

@@ -2,7 +2,9 @@
 //! per upsert, the reads dashboards make of them (never of events), and the event batches taken
 //! with an idempotency key.
 
-use domain::analytics::{Counts, Rollup, day_date};
+use std::collections::HashMap;
+
+use domain::analytics::{Counts, Rollup, VideoOwner, day_date};
 use sqlx::Row;
 
 use crate::ledger::{Style, id_list, placeholders, style};
@@ -18,7 +20,8 @@ enum Cell {
     Text(String),
 }
 
-/// The columns of one rollup table: the conflict key, columns only inserted, columns summed.
+/// The columns of one rollup table: the conflict key (ending with the merchant every rollup row
+/// carries, deploy/citus.sql), columns only inserted, columns summed.
 struct Table {
     name: &'static str,
     key: &'static [&'static str],
@@ -30,43 +33,43 @@ const COUNT_COLUMNS: &[&str] = &["views", "likes", "shares", "follows", "watch_m
 
 const VIDEO_HOURS: Table = Table {
     name: "video_hourly_engagement",
-    key: &["video_id", "hour_ms"],
+    key: &["video_id", "hour_ms", "merchant_id"],
     carried: &["account_id"],
     sums: COUNT_COLUMNS,
 };
 const VIDEO_DAYS: Table = Table {
     name: "video_daily_engagement",
-    key: &["video_id", "day"],
-    carried: &["account_id", "merchant_id", "comments"],
+    key: &["video_id", "day", "merchant_id"],
+    carried: &["account_id", "comments"],
     sums: COUNT_COLUMNS,
 };
 const ACCOUNT_DAYS: Table = Table {
     name: "account_daily_engagement",
-    key: &["account_id", "day"],
-    carried: &["merchant_id", "comments"],
+    key: &["account_id", "day", "merchant_id"],
+    carried: &["comments"],
     sums: COUNT_COLUMNS,
 };
 const VIDEO_SOURCES: Table = Table {
     name: "video_daily_sources",
-    key: &["video_id", "day", "source"],
+    key: &["video_id", "day", "source", "merchant_id"],
     carried: &[],
     sums: &["views"],
 };
 const ACCOUNT_SOURCES: Table = Table {
     name: "account_daily_sources",
-    key: &["account_id", "day", "source"],
+    key: &["account_id", "day", "source", "merchant_id"],
     carried: &[],
     sums: &["views"],
 };
 const VIDEO_AUDIENCE: Table = Table {
     name: "video_daily_audience",
-    key: &["video_id", "day", "dimension", "value"],
+    key: &["video_id", "day", "dimension", "value", "merchant_id"],
     carried: &[],
     sums: &["views"],
 };
 const ACCOUNT_AUDIENCE: Table = Table {
     name: "account_daily_audience",
-    key: &["account_id", "day", "dimension", "value"],
+    key: &["account_id", "day", "dimension", "value", "merchant_id"],
     carried: &[],
     sums: &["views"],
 };
@@ -146,15 +149,25 @@ fn json_objects(columns: &[&str], rows: &[Vec<Cell>]) -> StoreResult<String> {
 
 /// Adds a batch's rollup to every rollup table (in the caller's transaction).
 pub async fn add_rollup(conn: &mut Conn, rollup: &Rollup) -> StoreResult<()> {
-    // The hour rows carry the account, the same as the video's day rows.
-    let accounts: std::collections::HashMap<i64, i64> =
-        rollup.video_days.iter().map(|((video, _), (owner, _))| (*video, owner.account_id)).collect();
+    // Every video and account of the batch has day rows, which name its owner: the hour, source
+    // and audience rows carry the same.
+    let video_owners: HashMap<i64, VideoOwner> =
+        rollup.video_days.iter().map(|((video, _), (owner, _))| (*video, *owner)).collect();
+    let account_merchants: HashMap<i64, i64> =
+        rollup.account_days.iter().map(|((account, _), (merchant, _))| (*account, *merchant)).collect();
+    let video_merchants: HashMap<i64, i64> =
+        video_owners.iter().map(|(video, owner)| (*video, owner.merchant_id)).collect();
     let rows: Vec<Vec<Cell>> = rollup
         .video_hours
         .iter()
         .map(|((video, hour), counts)| {
-            let account = accounts.get(video).copied().unwrap_or(0);
-            let mut row = vec![Cell::Int(*video), Cell::Int(*hour), Cell::Int(account)];
+            let owner = video_owners[video];
+            let mut row = vec![
+                Cell::Int(*video),
+                Cell::Int(*hour),
+                Cell::Int(owner.merchant_id),
+                Cell::Int(owner.account_id),
+            ];
             row.extend(counts_cells(counts));
             row
         })
@@ -168,8 +181,8 @@ pub async fn add_rollup(conn: &mut Conn, rollup: &Rollup) -> StoreResult<()> {
             let mut row = vec![
                 Cell::Int(*video),
                 day_cell(*day),
-                Cell::Int(owner.account_id),
                 Cell::Int(owner.merchant_id),
+                Cell::Int(owner.account_id),
                 Cell::Int(0),
             ];
             row.extend(counts_cells(counts));
@@ -189,9 +202,10 @@ pub async fn add_rollup(conn: &mut Conn, rollup: &Rollup) -> StoreResult<()> {
         .collect();
     upsert_add(conn, &ACCOUNT_DAYS, &rows).await?;
 
-    for (table, sources) in
-        [(&VIDEO_SOURCES, &rollup.video_sources), (&ACCOUNT_SOURCES, &rollup.account_sources)]
-    {
+    for (table, sources, merchants) in [
+        (&VIDEO_SOURCES, &rollup.video_sources, &video_merchants),
+        (&ACCOUNT_SOURCES, &rollup.account_sources, &account_merchants),
+    ] {
         let rows: Vec<Vec<Cell>> = sources
             .iter()
             .map(|((id, day, source), views)| {
@@ -199,15 +213,17 @@ pub async fn add_rollup(conn: &mut Conn, rollup: &Rollup) -> StoreResult<()> {
                     Cell::Int(*id),
                     day_cell(*day),
                     Cell::Text(source.as_str().to_owned()),
+                    Cell::Int(merchants[id]),
                     Cell::Int(*views),
                 ]
             })
             .collect();
         upsert_add(conn, table, &rows).await?;
     }
-    for (table, audience) in
-        [(&VIDEO_AUDIENCE, &rollup.video_audience), (&ACCOUNT_AUDIENCE, &rollup.account_audience)]
-    {
+    for (table, audience, merchants) in [
+        (&VIDEO_AUDIENCE, &rollup.video_audience, &video_merchants),
+        (&ACCOUNT_AUDIENCE, &rollup.account_audience, &account_merchants),
+    ] {
         let rows: Vec<Vec<Cell>> = audience
             .iter()
             .map(|((id, day, value), views)| {
@@ -216,6 +232,7 @@ pub async fn add_rollup(conn: &mut Conn, rollup: &Rollup) -> StoreResult<()> {
                     day_cell(*day),
                     Cell::Text(value.dimension().as_str().to_owned()),
                     Cell::Text(value.as_str().to_owned()),
+                    Cell::Int(merchants[id]),
                     Cell::Int(*views),
                 ]
             })

@@ -131,19 +131,21 @@ pub async fn count_campaigns(conn: &mut Conn, account_id: i64) -> StoreResult<i6
 /// Links a video; `false` when it was linked already.
 pub async fn link_video(
     conn: &mut Conn,
+    merchant_id: i64,
     campaign_id: i64,
     video_id: i64,
     by: &str,
     now_ms: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "INSERT INTO campaign_videos (campaign_id, video_id, linked_by, linked_at_ms) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (campaign_id, video_id) DO NOTHING",
+        "INSERT INTO campaign_videos (campaign_id, video_id, linked_by, linked_at_ms, merchant_id) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign_id, video_id, merchant_id) DO NOTHING",
     )
     .bind(campaign_id)
     .bind(video_id)
     .bind(by)
     .bind(now_ms)
+    .bind(merchant_id)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -242,7 +244,7 @@ pub async fn add_video_day(
     sqlx::query(
         "INSERT INTO video_daily_engagement (video_id, account_id, merchant_id, day, views, likes, comments, \
          shares, follows, watch_ms, completions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (video_id, day) DO UPDATE SET views = video_daily_engagement.views + excluded.views, \
+         ON CONFLICT (video_id, day, merchant_id) DO UPDATE SET views = video_daily_engagement.views + excluded.views, \
          likes = video_daily_engagement.likes + excluded.likes, \
          comments = video_daily_engagement.comments + excluded.comments, \
          shares = video_daily_engagement.shares + excluded.shares, \
@@ -277,7 +279,7 @@ pub async fn add_account_day(
     sqlx::query(
         "INSERT INTO account_daily_engagement (account_id, merchant_id, day, views, likes, comments, shares, \
          follows, watch_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         ON CONFLICT (account_id, day) DO UPDATE SET views = account_daily_engagement.views + excluded.views, \
+         ON CONFLICT (account_id, day, merchant_id) DO UPDATE SET views = account_daily_engagement.views + excluded.views, \
          likes = account_daily_engagement.likes + excluded.likes, \
          comments = account_daily_engagement.comments + excluded.comments, \
          shares = account_daily_engagement.shares + excluded.shares, \

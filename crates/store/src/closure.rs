@@ -87,11 +87,11 @@ pub struct PayoutRow {
     pub updated_at_ms: i64,
 }
 
-pub async fn upsert_payout(conn: &mut Conn, p: &PayoutRow) -> StoreResult<()> {
+pub async fn upsert_payout(conn: &mut Conn, merchant_id: i64, p: &PayoutRow) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO payout_accounts (shop_id, holder_name, bank_name, account_sealed, account_last4, updated_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (shop_id) DO UPDATE SET holder_name = $2, bank_name = $3, \
-         account_sealed = $4, account_last4 = $5, updated_at_ms = $6",
+        "INSERT INTO payout_accounts (shop_id, holder_name, bank_name, account_sealed, account_last4, updated_at_ms, \
+         merchant_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (shop_id, merchant_id) DO UPDATE SET \
+         holder_name = $2, bank_name = $3, account_sealed = $4, account_last4 = $5, updated_at_ms = $6",
     )
     .bind(p.shop_id)
     .bind(&p.holder_name)
@@ -99,6 +99,7 @@ pub async fn upsert_payout(conn: &mut Conn, p: &PayoutRow) -> StoreResult<()> {
     .bind(&p.account_sealed)
     .bind(&p.account_last4)
     .bind(p.updated_at_ms)
+    .bind(merchant_id)
     .execute(conn)
     .await?;
     Ok(())

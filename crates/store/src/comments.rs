@@ -117,7 +117,7 @@ pub async fn bulk_insert_comments(
     if style == Style::Numbered {
         let sql = format!(
             "INSERT INTO comments ({PLATFORM_COLUMNS}, by_account, received_at_ms) \
-             SELECT {PLATFORM_COLUMNS}, 0, $2 FROM {} ON CONFLICT (external_id) DO NOTHING",
+             SELECT {PLATFORM_COLUMNS}, 0, $2 FROM {} ON CONFLICT (external_id, merchant_id) DO NOTHING",
             json_rows::records("comments", 1)
         );
         for chunk in comments.chunks(JSON_ROWS_MAX) {
@@ -131,7 +131,7 @@ pub async fn bulk_insert_comments(
         let sql_of = |rows: usize| {
             format!(
                 "{} comments ({PLATFORM_COLUMNS}, by_account, received_at_ms) VALUES {} \
-                 ON CONFLICT (external_id) DO NOTHING",
+                 ON CONFLICT (external_id, merchant_id) DO NOTHING",
                 style.insert_into(),
                 values_with_constants(style, rows, received_at_ms)
             )
@@ -337,7 +337,7 @@ pub async fn add_to_counters(
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
         "INSERT INTO comment_counters (account_id, merchant_id, comments, unanswered, updated_at_ms) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, merchant_id) DO UPDATE SET \
          comments = comment_counters.comments + excluded.comments, \
          unanswered = comment_counters.unanswered + excluded.unanswered, \
          updated_at_ms = excluded.updated_at_ms RETURNING unanswered",

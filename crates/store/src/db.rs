@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
+use sqlx::{Any, AnyPool, ConnectOptions, Executor, Row, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::{StoreError, StoreResult};
@@ -221,7 +221,10 @@ impl Db {
             Some(turn) => Some(turn.clone().lock_owned().await),
             None => None,
         };
-        migrator.run(&self.pool).await?;
+        match self.backend {
+            Backend::Postgres => migrator.run(&self.pool).await?,
+            Backend::Sqlite => migrate_sqlite(migrator, &mut *self.pool.acquire().await?).await?,
+        }
         Ok(())
     }
 
@@ -278,6 +281,26 @@ impl Db {
         }
         self.pool.close().await;
     }
+}
+
+/// SQLite's way to change a table's key or give it a NOT NULL column is to rebuild it, and a table
+/// that others reference can only be dropped for its rebuild with foreign keys off (which SQLite
+/// ignores inside a transaction, and each migration is one): the migrations run on one connection
+/// with foreign keys off, and every key is checked before it is switched back on.
+async fn migrate_sqlite(
+    migrator: &sqlx::migrate::Migrator,
+    conn: &mut sqlx::AnyConnection,
+) -> StoreResult<()> {
+    conn.execute("PRAGMA foreign_keys = OFF").await?;
+    let migrated = migrator.run(&mut *conn).await;
+    let dangling = conn.fetch_all("PRAGMA foreign_key_check").await;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    migrated?;
+    let dangling = dangling?;
+    if let Some(first) = dangling.first() {
+        return Err(StoreError::MigratedForeignKeys { rows: dangling.len(), table: first.try_get(0)? });
+    }
+    Ok(())
 }
 
 /// The pool settings of both engines: session settings on every new connection.

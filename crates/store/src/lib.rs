@@ -56,6 +56,9 @@ pub enum StoreError {
          before the upgrade into a fresh database (docs/operations.md)"
     )]
     SchemaNewer { database_version: i64, binary_version: i64 },
+    /// SQLite's foreign key check found rows pointing at nothing after the migrations ran.
+    #[error("after migrating, {rows} rows point at rows that do not exist (first in table {table})")]
+    MigratedForeignKeys { rows: usize, table: String },
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -119,10 +119,10 @@ pub async fn mark_all_read(
         return Ok(0);
     }
     let sql = format!(
-        "INSERT INTO notification_reads (notification_id, user_id, read_at_ms) \
-         SELECT n.id, $2, $3 FROM notifications n \
+        "INSERT INTO notification_reads (notification_id, user_id, read_at_ms, merchant_id) \
+         SELECT n.id, $2, $3, n.merchant_id FROM notifications n \
          WHERE n.merchant_id = $1 AND n.id <= $4 AND n.kind IN ({}) \
-         ON CONFLICT (notification_id, user_id) DO NOTHING",
+         ON CONFLICT (notification_id, user_id, merchant_id) DO NOTHING",
         id_list(Style::Numbered, kinds.len(), 5)
     );
     let mut query = sqlx::query(&sql).bind(merchant_id).bind(user_id).bind(now_ms).bind(up_to_id);
@@ -133,14 +133,21 @@ pub async fn mark_all_read(
 }
 
 /// Marks a notification read for one member; false when it already was.
-pub async fn mark_read(conn: &mut Conn, id: i64, user_id: i64, now_ms: i64) -> StoreResult<bool> {
+pub async fn mark_read(
+    conn: &mut Conn,
+    merchant_id: i64,
+    id: i64,
+    user_id: i64,
+    now_ms: i64,
+) -> StoreResult<bool> {
     let done = sqlx::query(
-        "INSERT INTO notification_reads (notification_id, user_id, read_at_ms) VALUES ($1, $2, $3) \
-         ON CONFLICT (notification_id, user_id) DO NOTHING",
+        "INSERT INTO notification_reads (notification_id, user_id, read_at_ms, merchant_id) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (notification_id, user_id, merchant_id) DO NOTHING",
     )
     .bind(id)
     .bind(user_id)
     .bind(now_ms)
+    .bind(merchant_id)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -55,8 +55,12 @@ impl Counter {
     }
 }
 
-pub async fn insert_activity(conn: &mut Conn, shop_id: i64) -> StoreResult<()> {
-    sqlx::query("INSERT INTO shop_activity (shop_id) VALUES ($1)").bind(shop_id).execute(conn).await?;
+pub async fn insert_activity(conn: &mut Conn, merchant_id: i64, shop_id: i64) -> StoreResult<()> {
+    sqlx::query("INSERT INTO shop_activity (merchant_id, shop_id) VALUES ($1, $2)")
+        .bind(merchant_id)
+        .bind(shop_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -100,6 +104,7 @@ pub async fn order_closed(conn: &mut Conn, shop_id: i64, at_ms: i64) -> StoreRes
 /// Counts a paid order (or takes one back with negative numbers) in the lifetime and monthly sales.
 pub async fn record_sale(
     conn: &mut Conn,
+    merchant_id: i64,
     shop_id: i64,
     month: &str,
     orders: i64,
@@ -115,14 +120,15 @@ pub async fn record_sale(
     .execute(&mut *conn)
     .await?;
     sqlx::query(
-        "INSERT INTO shop_monthly_sales (shop_id, month, paid_orders, gmv_fen) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (shop_id, month) DO UPDATE SET paid_orders = shop_monthly_sales.paid_orders + $3, \
-         gmv_fen = shop_monthly_sales.gmv_fen + $4",
+        "INSERT INTO shop_monthly_sales (shop_id, month, paid_orders, gmv_fen, merchant_id) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shop_id, month, merchant_id) DO UPDATE SET \
+         paid_orders = shop_monthly_sales.paid_orders + $3, gmv_fen = shop_monthly_sales.gmv_fen + $4",
     )
     .bind(shop_id)
     .bind(month)
     .bind(orders)
     .bind(gmv_fen)
+    .bind(merchant_id)
     .execute(conn)
     .await?;
     Ok(())
@@ -225,19 +231,21 @@ pub struct ProductRow {
 
 pub async fn insert_product(
     conn: &mut Conn,
+    merchant_id: i64,
     shop_id: i64,
     title: &str,
     price_fen: i64,
     now_ms: i64,
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "INSERT INTO products (shop_id, title, price_fen, status, created_at_ms, updated_at_ms) \
-         VALUES ($1, $2, $3, 'listed', $4, $4) RETURNING id",
+        "INSERT INTO products (shop_id, title, price_fen, status, created_at_ms, updated_at_ms, merchant_id) \
+         VALUES ($1, $2, $3, 'listed', $4, $4, $5) RETURNING id",
     )
     .bind(shop_id)
     .bind(title)
     .bind(price_fen)
     .bind(now_ms)
+    .bind(merchant_id)
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -289,6 +297,7 @@ const ORDER_COLUMNS: &str = "id, shop_id, product_id, buyer_id, amount_fen, stat
      closed_at_ms, settle_on, settled_at_ms";
 
 pub struct NewOrder<'a> {
+    pub merchant_id: i64,
     pub shop_id: i64,
     pub product_id: i64,
     pub buyer_id: &'a str,
@@ -298,14 +307,15 @@ pub struct NewOrder<'a> {
 
 pub async fn insert_order(conn: &mut Conn, order: &NewOrder<'_>) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "INSERT INTO orders (shop_id, product_id, buyer_id, amount_fen, status, created_at_ms) \
-         VALUES ($1, $2, $3, $4, 'paid', $5) RETURNING id",
+        "INSERT INTO orders (shop_id, product_id, buyer_id, amount_fen, status, created_at_ms, merchant_id) \
+         VALUES ($1, $2, $3, $4, 'paid', $5, $6) RETURNING id",
     )
     .bind(order.shop_id)
     .bind(order.product_id)
     .bind(order.buyer_id)
     .bind(order.amount_fen)
     .bind(order.now_ms)
+    .bind(order.merchant_id)
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -402,20 +412,22 @@ impl CaseTable {
 
 pub async fn insert_after_sales(
     conn: &mut Conn,
+    merchant_id: i64,
     order: &OrderRow,
     kind: &str,
     reason: &str,
     now_ms: i64,
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "INSERT INTO after_sales (order_id, shop_id, kind, reason, status, created_at_ms) \
-         VALUES ($1, $2, $3, $4, 'open', $5) RETURNING id",
+        "INSERT INTO after_sales (order_id, shop_id, kind, reason, status, created_at_ms, merchant_id) \
+         VALUES ($1, $2, $3, $4, 'open', $5, $6) RETURNING id",
     )
     .bind(order.id)
     .bind(order.shop_id)
     .bind(kind)
     .bind(reason)
     .bind(now_ms)
+    .bind(merchant_id)
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -423,19 +435,21 @@ pub async fn insert_after_sales(
 
 pub async fn insert_complaint(
     conn: &mut Conn,
+    merchant_id: i64,
     shop_id: i64,
     buyer_id: &str,
     text: &str,
     now_ms: i64,
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "INSERT INTO complaints (shop_id, buyer_id, text, status, created_at_ms) \
-         VALUES ($1, $2, $3, 'open', $4) RETURNING id",
+        "INSERT INTO complaints (shop_id, buyer_id, text, status, created_at_ms, merchant_id) \
+         VALUES ($1, $2, $3, 'open', $4, $5) RETURNING id",
     )
     .bind(shop_id)
     .bind(buyer_id)
     .bind(text)
     .bind(now_ms)
+    .bind(merchant_id)
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -496,16 +510,19 @@ pub async fn find_conversation(conn: &mut Conn, id: i64) -> StoreResult<Option<C
 
 pub async fn insert_conversation(
     conn: &mut Conn,
+    merchant_id: i64,
     shop_id: i64,
     buyer_id: &str,
     now_ms: i64,
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "INSERT INTO conversations (shop_id, buyer_id, unanswered, last_message_at_ms) VALUES ($1, $2, 0, $3) RETURNING id",
+        "INSERT INTO conversations (shop_id, buyer_id, unanswered, last_message_at_ms, merchant_id) \
+         VALUES ($1, $2, 0, $3, $4) RETURNING id",
     )
     .bind(shop_id)
     .bind(buyer_id)
     .bind(now_ms)
+    .bind(merchant_id)
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -552,18 +569,21 @@ pub struct MessageRow {
 
 pub async fn insert_message(
     conn: &mut Conn,
+    merchant_id: i64,
     conversation_id: i64,
     sender: &str,
     text: &str,
     now_ms: i64,
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "INSERT INTO messages (conversation_id, sender, text, at_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO messages (conversation_id, sender, text, at_ms, merchant_id) VALUES ($1, $2, $3, $4, $5) \
+         RETURNING id",
     )
     .bind(conversation_id)
     .bind(sender)
     .bind(text)
     .bind(now_ms)
+    .bind(merchant_id)
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -670,29 +690,33 @@ impl DueTable {
     }
 }
 
-pub async fn insert_commission(
-    conn: &mut Conn,
-    shop_id: i64,
-    order_id: Option<i64>,
-    creator_id: &str,
-    amount_fen: i64,
-    payee: Option<&Payee>,
-    now_ms: i64,
-) -> StoreResult<i64> {
+/// A creator's commission as the platform records it.
+pub struct NewCommission<'a> {
+    pub merchant_id: i64,
+    pub shop_id: i64,
+    pub order_id: Option<i64>,
+    pub creator_id: &'a str,
+    pub amount_fen: i64,
+    pub payee: Option<&'a Payee>,
+    pub now_ms: i64,
+}
+
+pub async fn insert_commission(conn: &mut Conn, c: &NewCommission<'_>) -> StoreResult<i64> {
     Ok(sqlx::query(
         "INSERT INTO commissions (shop_id, order_id, creator_id, amount_fen, status, created_at_ms, \
-         payee_holder_name, payee_bank_name, payee_account_sealed, payee_account_last4) \
-         VALUES ($1, $2, $3, $4, 'owed', $5, $6, $7, $8, $9) RETURNING id",
+         payee_holder_name, payee_bank_name, payee_account_sealed, payee_account_last4, merchant_id) \
+         VALUES ($1, $2, $3, $4, 'owed', $5, $6, $7, $8, $9, $10) RETURNING id",
     )
-    .bind(shop_id)
-    .bind(order_id)
-    .bind(creator_id)
-    .bind(amount_fen)
-    .bind(now_ms)
-    .bind(payee.map(|p| p.holder_name.clone()))
-    .bind(payee.map(|p| p.bank_name.clone()))
-    .bind(payee.map(|p| p.account_sealed.clone()))
-    .bind(payee.map(|p| p.account_last4.clone()))
+    .bind(c.shop_id)
+    .bind(c.order_id)
+    .bind(c.creator_id)
+    .bind(c.amount_fen)
+    .bind(c.now_ms)
+    .bind(c.payee.map(|p| p.holder_name.clone()))
+    .bind(c.payee.map(|p| p.bank_name.clone()))
+    .bind(c.payee.map(|p| p.account_sealed.clone()))
+    .bind(c.payee.map(|p| p.account_last4.clone()))
+    .bind(c.merchant_id)
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -767,19 +791,21 @@ pub async fn set_commission_transfer(conn: &mut Conn, id: i64, seq: i64) -> Stor
 
 pub async fn insert_invoice_request(
     conn: &mut Conn,
+    merchant_id: i64,
     order: &OrderRow,
     title: &str,
     now_ms: i64,
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "INSERT INTO invoice_requests (shop_id, order_id, title, amount_fen, status, created_at_ms) \
-         VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
+        "INSERT INTO invoice_requests (shop_id, order_id, title, amount_fen, status, created_at_ms, merchant_id) \
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6) RETURNING id",
     )
     .bind(order.shop_id)
     .bind(order.id)
     .bind(title)
     .bind(order.amount_fen)
     .bind(now_ms)
+    .bind(merchant_id)
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -827,6 +853,7 @@ pub struct BulkOrder {
 /// Inserts orders of one shop; answers their ids in the order given.
 pub async fn bulk_insert_orders(
     conn: &mut Conn,
+    merchant_id: i64,
     shop_id: i64,
     orders: &[BulkOrder],
 ) -> StoreResult<Vec<i64>> {
@@ -835,8 +862,8 @@ pub async fn bulk_insert_orders(
     for chunk in orders.chunks(BULK_ROWS_MAX) {
         let sql = format!(
             "INSERT INTO orders (shop_id, product_id, buyer_id, amount_fen, status, created_at_ms, shipped_at_ms, \
-             closed_at_ms, settle_on, settled_at_ms) VALUES {} RETURNING id",
-            crate::ledger::placeholders(style, chunk.len(), 10, 1)
+             closed_at_ms, settle_on, settled_at_ms, merchant_id) VALUES {} RETURNING id",
+            crate::ledger::placeholders(style, chunk.len(), 11, 1)
         );
         let mut query = sqlx::query(&sql);
         for order in chunk {
@@ -850,7 +877,8 @@ pub async fn bulk_insert_orders(
                 .bind(order.shipped_at_ms)
                 .bind(order.closed_at_ms)
                 .bind(order.settle_on.as_deref())
-                .bind(order.settled_at_ms);
+                .bind(order.settled_at_ms)
+                .bind(merchant_id);
         }
         let mut chunk_ids = Vec::with_capacity(chunk.len());
         for row in query.fetch_all(&mut *conn).await? {
@@ -885,15 +913,16 @@ pub struct BulkMessage {
 /// `last_message_at_ms` is that message's time.
 pub async fn bulk_insert_conversations(
     conn: &mut Conn,
+    merchant_id: i64,
     shop_id: i64,
     conversations: &[BulkConversation],
 ) -> StoreResult<()> {
     let style = crate::ledger::style(conn);
     for chunk in conversations.chunks(BULK_ROWS_MAX) {
         let sql = format!(
-            "INSERT INTO conversations (shop_id, buyer_id, unanswered, last_message_at_ms) VALUES {} \
-             RETURNING id, buyer_id",
-            crate::ledger::placeholders(style, chunk.len(), 4, 1)
+            "INSERT INTO conversations (shop_id, buyer_id, unanswered, last_message_at_ms, merchant_id) \
+             VALUES {} RETURNING id, buyer_id",
+            crate::ledger::placeholders(style, chunk.len(), 5, 1)
         );
         let mut query = sqlx::query(&sql);
         for conversation in chunk {
@@ -902,7 +931,8 @@ pub async fn bulk_insert_conversations(
                 .bind(shop_id)
                 .bind(conversation.buyer_id.as_str())
                 .bind(i64::from(last.sender == "buyer"))
-                .bind(last.at_ms);
+                .bind(last.at_ms)
+                .bind(merchant_id);
         }
         let mut ids = std::collections::HashMap::with_capacity(chunk.len());
         for row in query.fetch_all(&mut *conn).await? {
@@ -915,12 +945,17 @@ pub async fn bulk_insert_conversations(
         }
         for part in messages.chunks(BULK_ROWS_MAX) {
             let sql = format!(
-                "INSERT INTO messages (conversation_id, sender, text, at_ms) VALUES {}",
-                crate::ledger::placeholders(style, part.len(), 4, 1)
+                "INSERT INTO messages (conversation_id, sender, text, at_ms, merchant_id) VALUES {}",
+                crate::ledger::placeholders(style, part.len(), 5, 1)
             );
             let mut query = sqlx::query(&sql);
             for (id, message) in part {
-                query = query.bind(*id).bind(message.sender).bind(message.text.as_str()).bind(message.at_ms);
+                query = query
+                    .bind(*id)
+                    .bind(message.sender)
+                    .bind(message.text.as_str())
+                    .bind(message.at_ms)
+                    .bind(merchant_id);
             }
             query.execute(&mut *conn).await?;
         }
@@ -944,6 +979,7 @@ pub struct BulkAfterSales {
 
 pub async fn bulk_insert_after_sales(
     conn: &mut Conn,
+    merchant_id: i64,
     shop_id: i64,
     cases: &[BulkAfterSales],
 ) -> StoreResult<()> {
@@ -951,8 +987,8 @@ pub async fn bulk_insert_after_sales(
     for chunk in cases.chunks(BULK_ROWS_MAX) {
         let sql = format!(
             "INSERT INTO after_sales (order_id, shop_id, kind, reason, status, resolution, created_at_ms, \
-             resolved_at_ms) VALUES {}",
-            crate::ledger::placeholders(style, chunk.len(), 8, 1)
+             resolved_at_ms, merchant_id) VALUES {}",
+            crate::ledger::placeholders(style, chunk.len(), 9, 1)
         );
         let mut query = sqlx::query(&sql);
         for case in chunk {
@@ -964,7 +1000,8 @@ pub async fn bulk_insert_after_sales(
                 .bind(case.status)
                 .bind(case.resolution.as_deref())
                 .bind(case.created_at_ms)
-                .bind(case.resolved_at_ms);
+                .bind(case.resolved_at_ms)
+                .bind(merchant_id);
         }
         query.execute(&mut *conn).await?;
     }

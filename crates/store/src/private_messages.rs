@@ -104,7 +104,7 @@ pub async fn open_conversations(
         "{} dm_conversations (user_id, merchant_id, account_id, status, messages, unread, \
          last_message_at_ms, last_text, created_at_ms) \
          SELECT u.value, {}, {}, 'open', 0, 0, {}, '', {} FROM ({}) AS u \
-         WHERE true ON CONFLICT (account_id, user_id) DO NOTHING",
+         WHERE true ON CONFLICT (account_id, user_id, merchant_id) DO NOTHING",
         style.insert_into(),
         p(1),
         p(2),
@@ -239,7 +239,7 @@ fn insert_sql(style: Style, rows: usize) -> String {
     format!(
         "{} dm_messages (merchant_id, account_id, conversation_id, external_id, sender, automatic, \
          sent_by, rule_id, text, image_ref, created_at_ms, received_at_ms) VALUES {} \
-         ON CONFLICT (external_id) DO NOTHING",
+         ON CONFLICT (external_id, merchant_id) DO NOTHING",
         style.insert_into(),
         placeholders(style, rows, 12, 1)
     )
@@ -452,18 +452,21 @@ pub struct NoteRow {
 
 pub async fn add_note(
     conn: &mut Conn,
+    merchant_id: i64,
     conversation_id: i64,
     author: &str,
     text: &str,
     now_ms: i64,
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "INSERT INTO dm_notes (conversation_id, author, text, created_at_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO dm_notes (conversation_id, author, text, created_at_ms, merchant_id) VALUES ($1, $2, $3, $4, $5) \
+         RETURNING id",
     )
     .bind(conversation_id)
     .bind(author)
     .bind(text)
     .bind(now_ms)
+    .bind(merchant_id)
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -640,6 +643,7 @@ pub async fn rule_count(conn: &mut Conn, account_id: i64) -> StoreResult<i64> {
 /// Claims the day's one public auto-reply of a user on a video; false when it was taken.
 pub async fn claim_comment_auto_reply(
     conn: &mut Conn,
+    merchant_id: i64,
     video_id: i64,
     author_id: &str,
     day: &str,
@@ -647,14 +651,15 @@ pub async fn claim_comment_auto_reply(
     rule_id: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "INSERT INTO comment_auto_replies (video_id, author_id, day, comment_id, rule_id) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (video_id, author_id, day) DO NOTHING",
+        "INSERT INTO comment_auto_replies (video_id, author_id, day, comment_id, rule_id, merchant_id) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (video_id, author_id, day, merchant_id) DO NOTHING",
     )
     .bind(video_id)
     .bind(author_id)
     .bind(day)
     .bind(comment_id)
     .bind(rule_id)
+    .bind(merchant_id)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -715,7 +720,7 @@ pub async fn insert_leads(conn: &mut Conn, leads: &[NewLead], now_ms: i64) -> St
             "{insert} leads (merchant_id, account_id, source_channel, conversation_id, comment_id, \
              source_external_id, user_id, contact_kind, contact_sealed, contact_masked, contact_hash, consent, \
              created_at_ms, updated_at_ms, status, note) VALUES {values} \
-             ON CONFLICT (account_id, contact_kind, contact_hash) DO NOTHING"
+             ON CONFLICT (account_id, contact_kind, contact_hash, merchant_id) DO NOTHING"
         );
         let mut query = sqlx::query(&sql);
         for l in chunk {

@@ -27,7 +27,7 @@ pub async fn add_to_hours(
     for chunk in hours.chunks(HOURS_PER_STATEMENT_MAX) {
         let sql = format!(
             "{} comment_hourly_sentiment (account_id, merchant_id, hour_ms, comments, negative) \
-             VALUES {} ON CONFLICT (account_id, hour_ms) DO UPDATE SET \
+             VALUES {} ON CONFLICT (account_id, hour_ms, merchant_id) DO UPDATE SET \
              comments = comment_hourly_sentiment.comments + excluded.comments, \
              negative = comment_hourly_sentiment.negative + excluded.negative",
             style.insert_into(),
@@ -77,7 +77,7 @@ pub async fn set_hour(
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO comment_hourly_sentiment (account_id, merchant_id, hour_ms, comments, negative) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, hour_ms) DO UPDATE SET \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, hour_ms, merchant_id) DO UPDATE SET \
          comments = excluded.comments, negative = excluded.negative",
     )
     .bind(account_id)
@@ -172,7 +172,7 @@ pub async fn save_settings(
     let sql = format!(
         "INSERT INTO reputation_settings (account_id, merchant_id, {SETTINGS_COLUMNS}, updated_by, updated_at_ms) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-         ON CONFLICT (account_id) DO UPDATE SET negative_min = excluded.negative_min, \
+         ON CONFLICT (account_id, merchant_id) DO UPDATE SET negative_min = excluded.negative_min, \
          deviation_sigmas = excluded.deviation_sigmas, rate_floor = excluded.rate_floor, \
          baseline_hours = excluded.baseline_hours, yellow_negative = excluded.yellow_negative, \
          orange_negative = excluded.orange_negative, red_negative = excluded.red_negative, \
@@ -497,7 +497,7 @@ pub async fn link_comment(
 ) -> StoreResult<bool> {
     let done = sqlx::query(
         "INSERT INTO reputation_incident_comments (incident_id, comment_id, merchant_id, role, linked_at_ms) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (incident_id, comment_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (incident_id, comment_id, merchant_id) DO NOTHING",
     )
     .bind(incident_id)
     .bind(comment_id)

@@ -390,7 +390,7 @@ pub async fn find_cadence(conn: &mut Conn, account_id: i64) -> StoreResult<Optio
 pub async fn upsert_cadence(conn: &mut Conn, row: &CadenceRow) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO video_cadences (account_id, merchant_id, videos_per_week, updated_at_ms) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (account_id) DO UPDATE SET videos_per_week = $3, updated_at_ms = $4",
+         ON CONFLICT (account_id, merchant_id) DO UPDATE SET videos_per_week = $3, updated_at_ms = $4",
     )
     .bind(row.account_id)
     .bind(row.merchant_id)

@@ -156,8 +156,8 @@ pub async fn record_attempt(
 ) -> StoreResult<()> {
     let attempt = delivery.attempts + 1;
     sqlx::query(
-        "INSERT INTO webhook_attempts (delivery_id, attempt, at_ms, status_code, error, duration_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO webhook_attempts (delivery_id, attempt, at_ms, status_code, error, duration_ms, merchant_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(delivery.id)
     .bind(attempt)
@@ -165,6 +165,7 @@ pub async fn record_attempt(
     .bind(outcome.status_code)
     .bind(outcome.error)
     .bind(outcome.duration_ms)
+    .bind(delivery.merchant_id)
     .execute(&mut *conn)
     .await?;
     let delivered_at = (outcome.new_status == "delivered").then_some(outcome.at_ms);

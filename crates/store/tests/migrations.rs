@@ -137,6 +137,26 @@ async fn postgres_schema(db: &store::Db) -> Schema {
         let columns: Vec<String> = columns.split(',').map(str::to_owned).collect();
         schema.insert(index_fact(&table, unique, &columns));
     }
+    without_distribution_keys(schema)
+}
+
+/// On PostgreSQL a table distributed by merchant has `merchant_id` in its primary key and in its
+/// foreign keys to the tables distributed with it (deploy/citus.sql, checked by tests/citus.rs);
+/// on SQLite, one node, a rowid table's key is `id` alone and foreign keys point at that `id`.
+/// Those facts are set aside; natural keys and unique indexes carry `merchant_id` on both engines.
+fn without_distribution_keys(mut schema: Schema) -> Schema {
+    let rowid_tables: Vec<String> = schema
+        .iter()
+        .filter_map(|fact| fact.strip_prefix("primary key ")?.strip_suffix(".id").map(str::to_owned))
+        .collect();
+    for table in rowid_tables {
+        schema.remove(&format!("primary key {table}.merchant_id"));
+    }
+    schema.retain(|fact| {
+        !(fact.starts_with("foreign key ")
+            && fact.contains(".merchant_id -> ")
+            && fact.ends_with(".merchant_id"))
+    });
     schema
 }
 

@@ -128,7 +128,17 @@ async fn template(admin: &str) -> &'static str {
                     .await
                     .expect("migrate the template");
                 db.close().await;
-                // The pool's sessions end a moment after it closes.
+                // The pool's sessions end a moment after it closes, or (seen in two builds out of five:
+                // the migrator's connection left idle) never: nobody else uses this database, so
+                // whatever is still connected to it is ended.
+                sqlx::query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = $1 AND pid <> pg_backend_pid()",
+                )
+                .bind(&building)
+                .execute(&mut conn)
+                .await
+                .expect("end the sessions on the template");
                 execute_when_free(&mut conn, &format!("ALTER DATABASE {building} RENAME TO {name}")).await;
                 drop_stale_templates(&mut conn, &name).await;
             }

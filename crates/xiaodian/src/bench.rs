@@ -550,6 +550,7 @@ fn after_sales_row(rng: &mut Rng, order_id: i64, shipped_at_ms: i64, now_ms: i64
 /// add to the counters.
 async fn bulk_load(
     app: &App,
+    merchant_id: i64,
     shop_id: i64,
     products: &[i64],
     sizes: Sizes,
@@ -566,7 +567,7 @@ async fn bulk_load(
         let batch: Vec<BulkOrder> =
             (start..end).map(|index| order_row(&mut rng, index, sizes.orders, now_ms, products)).collect();
         let mut tx = app.db().begin().await?;
-        let ids = rows::bulk_insert_orders(&mut tx, shop_id, &batch).await?;
+        let ids = rows::bulk_insert_orders(&mut tx, merchant_id, shop_id, &batch).await?;
         tx.commit().await?;
         for (id, order) in ids.into_iter().zip(&batch) {
             match order.status {
@@ -596,7 +597,7 @@ async fn bulk_load(
         let batch: Vec<BulkConversation> =
             (start..end).map(|index| conversation_row(&mut rng, index, now_ms)).collect();
         let mut tx = app.db().begin().await?;
-        rows::bulk_insert_conversations(&mut tx, shop_id, &batch).await?;
+        rows::bulk_insert_conversations(&mut tx, merchant_id, shop_id, &batch).await?;
         tx.commit().await?;
         for conversation in &batch {
             tally.messages += conversation.messages.len() as u64;
@@ -625,7 +626,7 @@ async fn bulk_load(
             })
             .collect();
         let mut tx = app.db().begin().await?;
-        rows::bulk_insert_after_sales(&mut tx, shop_id, &batch).await?;
+        rows::bulk_insert_after_sales(&mut tx, merchant_id, shop_id, &batch).await?;
         tx.commit().await?;
         tally.after_sales_open += batch.iter().filter(|case| case.status == "open").count() as i64;
         bar.inc(end - start);
@@ -633,7 +634,7 @@ async fn bulk_load(
     }
     let mut tx = app.db().begin().await?;
     for (month, (orders, gmv_fen)) in &tally.months {
-        rows::record_sale(&mut tx, shop_id, month, *orders, *gmv_fen).await?;
+        rows::record_sale(&mut tx, merchant_id, shop_id, month, *orders, *gmv_fen).await?;
     }
     tx.commit().await?;
     Ok(tally)
@@ -711,7 +712,8 @@ async fn closure(db: Option<String>, sizes: Sizes, iterations: u64) -> anyhow::R
         entity_name: format!("注销压测公司{suffix}"),
         category: "other".into(),
     };
-    let shop_id = app.create_shop(&merchant, &input).await?.id;
+    let shop = app.create_shop(&merchant, &input).await?;
+    let (merchant_id, shop_id) = (shop.merchant_id, shop.id);
     let products = live_activity(&app, &merchant, &service, shop_id, &suffix).await?;
     let before = rows::activity(&mut *app.db().read().await?, shop_id)
         .await?
@@ -719,7 +721,7 @@ async fn closure(db: Option<String>, sizes: Sizes, iterations: u64) -> anyhow::R
 
     let bar = progress(sizes.orders + sizes.conversations + sizes.after_sales);
     let loading = Instant::now();
-    let tally = bulk_load(&app, shop_id, &products, sizes, &bar).await?;
+    let tally = bulk_load(&app, merchant_id, shop_id, &products, sizes, &bar).await?;
     let load_time = loading.elapsed();
     bar.finish_and_clear();
 
