@@ -21,6 +21,7 @@ pub use store::closure::{ClosureRow, RefundRow};
 use store::jobs::JobRow;
 use store::shops::ShopRow;
 
+use crate::audit::{Page, bad_cursor, page_size};
 use crate::clock::{china_date, china_midnight};
 use crate::jobs::JobKind;
 use crate::ledger::{AccountRef, MoneyCommand, Movement, MovementOp};
@@ -61,9 +62,6 @@ pub struct PayoutView {
     pub bank_name: String,
     pub account_last4: String,
 }
-
-/// Refunds listed at most.
-pub const REFUND_LIST_MAX: i64 = 200;
 
 fn subject_id(job: &JobRow, prefix: &str) -> AppResult<i64> {
     job.subject
@@ -419,8 +417,15 @@ impl App {
         Ok(self.refund_view(refund))
     }
 
-    /// Refunds in a status (all when `None`), earliest due first (reviewers and admins).
-    pub async fn list_refunds(&self, actor: &Actor, status: Option<&str>) -> AppResult<Vec<RefundView>> {
+    /// Refunds in a status (all when `None`), earliest due first, a page at a time (reviewers and
+    /// admins). The cursor is `DUE_ON.ID` of the last refund of the page before.
+    pub async fn list_refunds(
+        &self,
+        actor: &Actor,
+        status: Option<&str>,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> AppResult<Page<RefundView>> {
         actor.require(&[Role::Reviewer, Role::Admin])?;
         if let Some(status) = status {
             RefundStatus::parse(status).ok_or_else(|| {
@@ -430,9 +435,19 @@ impl App {
                 )
             })?;
         }
+        let after = match cursor.filter(|c| !c.is_empty()) {
+            None => (String::new(), 0),
+            Some(cursor) => parse_refund_cursor(cursor).ok_or_else(bad_cursor)?,
+        };
+        let limit = page_size(limit);
         let mut conn = self.db().read().await?;
-        let rows = rows::refunds(&mut conn, status.unwrap_or(""), ("", 0), REFUND_LIST_MAX).await?;
-        Ok(rows.into_iter().map(|r| self.refund_view(r)).collect())
+        let rows =
+            rows::refunds(&mut conn, status.unwrap_or(""), (&after.0, after.1), i64::from(limit)).await?;
+        let page = Page::after_last(rows, limit, |r| format!("{}.{}", r.due_on, r.id));
+        Ok(Page {
+            items: page.items.into_iter().map(|r| self.refund_view(r)).collect(),
+            next_cursor: page.next_cursor,
+        })
     }
 
     /// Undecided refunds past their due day (a gauge on /metrics).
@@ -807,5 +822,28 @@ pub fn check_page(code: CheckCode) -> &'static str {
         CheckCode::UnsettledFunds | CheckCode::CommissionOwed => "settlement",
         CheckCode::InvoicesPending => "invoices",
         CheckCode::DepositNegative | CheckCode::ViolationAppealPending => "",
+    }
+}
+
+/// A refund queue cursor, `DUE_ON.ID`: the due day (`YYYY-MM-DD`) and id of the last refund seen.
+fn parse_refund_cursor(cursor: &str) -> Option<(String, i64)> {
+    let (due_on, id) = cursor.rsplit_once('.')?;
+    NaiveDate::parse_from_str(due_on, "%Y-%m-%d").ok()?;
+    let id = id.parse::<i64>().ok().filter(|id| *id > 0)?;
+    Some((due_on.to_owned(), id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_refund_cursor;
+
+    #[test]
+    fn refund_cursors() {
+        assert_eq!(parse_refund_cursor("2026-11-24.17"), Some(("2026-11-24".to_owned(), 17)));
+        for bad in
+            ["", "17", "2026-11-24", "2026-11-24.", "2026-13-01.3", "2026-11-24.-1", "x.1", "2026-11-24.1.2"]
+        {
+            assert_eq!(parse_refund_cursor(bad), None, "{bad}");
+        }
     }
 }

@@ -25,6 +25,7 @@ pub use store::operations::{
 };
 use store::shops::ShopRow;
 
+use crate::audit::{Page, bad_cursor, page_size};
 use crate::clock::china_date;
 use crate::jobs::JobKind;
 use crate::ledger::{
@@ -247,19 +248,29 @@ impl App {
         Ok(order)
     }
 
+    /// A shop's orders, newest first, a page at a time, optionally in one status. The cursor is the
+    /// last order id of the page before: keyset, so orders placed meanwhile neither repeat nor hide one.
     pub async fn orders(
         &self,
         actor: &Actor,
         shop_id: i64,
         status: Option<&str>,
-    ) -> AppResult<Vec<OrderRow>> {
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> AppResult<Page<OrderRow>> {
         let shop = self.shop(actor, shop_id).await?;
         if let Some(status) = status {
             OrderStatus::parse(status)
                 .ok_or_else(|| AppError::invalid("status", "paid, shipped, completed or cancelled"))?;
         }
+        let before = match cursor.filter(|c| !c.is_empty()) {
+            None => i64::MAX,
+            Some(cursor) => cursor.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(bad_cursor)?,
+        };
+        let limit = page_size(limit);
         let mut conn = self.db().read().await?;
-        Ok(rows::orders(&mut conn, shop.id, status, i64::MAX, SHOP_LIST_MAX).await?)
+        let items = rows::orders(&mut conn, shop.id, status, before, i64::from(limit)).await?;
+        Ok(Page::after_last(items, limit, |order| order.id.to_string()))
     }
 
     /// The merchant ships a paid order.

@@ -194,6 +194,7 @@ pub struct NoticeQuery {
     #[serde(flatten)]
     outcome: FormOutcome,
     status: Option<String>,
+    cursor: Option<String>,
 }
 
 pub async fn closure_page(
@@ -622,24 +623,29 @@ pub async fn refunds(
     };
     let actor = &viewer.ctx.actor;
     let loaded = async {
-        let list = state.app.list_refunds(actor, status.as_deref()).await?;
+        let page = state.app.list_refunds(actor, status.as_deref(), None, query.cursor.as_deref()).await?;
         let mut shops: HashMap<i64, String> = HashMap::new();
-        for view in &list {
+        for view in &page.items {
             if !shops.contains_key(&view.refund.shop_id) {
                 let shop = state.app.shop(actor, view.refund.shop_id).await?;
                 shops.insert(shop.id, shop.name);
             }
         }
-        Ok::<_, AppError>((list, shops))
+        Ok::<_, AppError>((page, shops))
     }
     .await;
-    let (list, shops) = match loaded {
+    let (page, shops) = match loaded {
         Ok(loaded) => loaded,
         Err(error) if is_refusal(&error) => return refusal(jar, &error),
         Err(error) => return error_page(jar, &viewer, "refund_queue", &here, &error),
     };
     let title = t(lang(&jar), "refund_queue");
+    let list = &page.items;
     let overdue = list.iter().filter(|v| v.overdue).count();
+    let next = page.next_cursor.as_ref().map(|cursor| match &status {
+        Some(status) => format!("/console/refunds?status={status}&cursor={cursor}"),
+        None => format!("/console/refunds?cursor={cursor}"),
+    });
     render(jar, &viewer, title, &here, |lang, _csrf| {
         html! {
             div.card {
@@ -668,7 +674,7 @@ pub async fn refunds(
                             th { (t(lang, "refund_amount")) } th { (t(lang, "closed_on")) } th { (t(lang, "release_on")) }
                             th { (t(lang, "due_on")) } th { (t(lang, "review_reasons")) }
                         }
-                        @for view in &list {
+                        @for view in list {
                             @let refund = &view.refund;
                             tr.refund data-refund-id=(refund.id) data-status=(refund.status) data-overdue=(view.overdue) {
                                 td { a.refund-link href={ "/console/refunds/" (refund.id) } { "#" (refund.id) } }
@@ -690,6 +696,9 @@ pub async fn refunds(
                             }
                         }
                     }
+                }
+                @if let Some(next) = &next {
+                    p { a #refunds-next href=(next) { (t(lang, "next_page")) " →" } }
                 }
             }
         }

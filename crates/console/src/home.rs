@@ -115,7 +115,12 @@ pub(crate) async fn reviewer_todos(state: &ConsoleState, actor: &Actor) -> AppRe
         overdue: Some(verifications.iter().filter(|v| v.overdue).count() as i64),
         href: Some("/console/verifications".into()),
     });
-    let refunds = state.app.list_refunds(actor, Some("in_review")).await?;
+    // The first PAGE_SIZE_MAX of the queue, earliest due first: the ones due today and overdue.
+    let refunds = state
+        .app
+        .list_refunds(actor, Some("in_review"), Some(domain::limits::PAGE_SIZE_MAX), None)
+        .await?
+        .items;
     let refunds_due = refunds.iter().filter(|v| v.refund.due_on == today).count();
     todos.push(Todo {
         key: "todo_refund_queue",

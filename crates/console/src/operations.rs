@@ -211,6 +211,7 @@ pub struct PageQuery {
     #[serde(flatten)]
     outcome: FormOutcome,
     status: Option<String>,
+    cursor: Option<String>,
 }
 
 fn is_merchant(viewer: &Viewer) -> bool {
@@ -385,7 +386,7 @@ pub async fn orders_page(
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
     let note = query.outcome.note(lang(&jar), &NOTICES);
     let status = query.status.filter(|s| !s.is_empty());
-    orders_response(&state, jar, &viewer, shop_id, status, note).await
+    orders_response(&state, jar, &viewer, shop_id, status, query.cursor, note).await
 }
 
 async fn orders_response(
@@ -394,6 +395,7 @@ async fn orders_response(
     viewer: &Viewer,
     shop_id: i64,
     status: Option<String>,
+    cursor: Option<String>,
     note: Option<Markup>,
 ) -> Response {
     let may_act = viewer.ctx.actor.may(TeamRight::ManageMerchant);
@@ -401,7 +403,7 @@ async fn orders_response(
         Some(status) => format!("{}?status={status}", Section::Orders.href(shop_id)),
         None => Section::Orders.href(shop_id),
     };
-    let load = state.app.orders(&viewer.ctx.actor, shop_id, status.as_deref());
+    let load = state.app.orders(&viewer.ctx.actor, shop_id, status.as_deref(), None, cursor.as_deref());
     shop_section(state, jar, viewer, shop_id, Section::Orders, &here, note, load, |lang, csrf, shop, orders| {
         let base = Section::Orders.href(shop.id);
         html! {
@@ -418,7 +420,7 @@ async fn orders_response(
                         }
                     }
                 }
-                @if orders.is_empty() {
+                @if orders.items.is_empty() {
                     p.muted #no-orders { (t(lang, "no_orders")) }
                 } @else {
                     table #orders {
@@ -427,7 +429,7 @@ async fn orders_response(
                             th { (t(lang, "status")) } th { (t(lang, "created_at")) } th { (t(lang, "shipped_at")) }
                             th { (t(lang, "closed_at")) } th { (t(lang, "settle_on")) } th {}
                         }
-                        @for order in &orders {
+                        @for order in &orders.items {
                             tr.order data-order-id=(order.id) data-status=(order.status) {
                                 td { (order.id) }
                                 td { (order.buyer_id) }
@@ -451,6 +453,10 @@ async fn orders_response(
                             }
                         }
                     }
+                }
+                @if let Some(next) = &orders.next_cursor {
+                    @let filter = status.as_deref().map(|s| format!("status={s}&")).unwrap_or_default();
+                    p { a #orders-next href={ (base) "?" (filter) "cursor=" (next) } { (t(lang, "next_page")) " →" } }
                 }
             }
         }

@@ -54,7 +54,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/refunds",
-            Doc::new("refunds", "Deposit refunds by status, earliest due first, with overdue flags").roles(&["reviewer", "admin"]),
+            Doc::new("refunds", "Deposit refunds by status, earliest due first, with overdue flags (limit, cursor)").roles(&["reviewer", "admin"]),
             get_refunds,
         )
         .add(Method::Get, "/api/v1/refunds/{id}", Doc::new("refunds", "One deposit refund").roles(ANY_ROLE), get_refund)
@@ -194,13 +194,17 @@ async fn get_payout(State(state): State<AppState>, auth: Auth, Path(id): Path<i6
 }
 
 #[derive(Deserialize)]
-struct StatusQuery {
+struct RefundsQuery {
     status: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
 }
 
-async fn get_refunds(State(state): State<AppState>, auth: Auth, Query(q): Query<StatusQuery>) -> Answer {
-    let list = state.app.list_refunds(auth.actor(), q.status.as_deref()).await?;
-    Ok(axum::Json(json!({ "items": list.iter().map(refund_json).collect::<Vec<_>>() })))
+async fn get_refunds(State(state): State<AppState>, auth: Auth, Query(q): Query<RefundsQuery>) -> Answer {
+    let page =
+        state.app.list_refunds(auth.actor(), q.status.as_deref(), q.limit, q.cursor.as_deref()).await?;
+    let items: Vec<Value> = page.items.iter().map(refund_json).collect();
+    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
 }
 
 async fn get_refund(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {

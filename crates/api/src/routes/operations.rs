@@ -57,7 +57,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/shops/{id}/orders",
-            Doc::new("operations", "A shop's orders (status)").roles(ANY_ROLE),
+            Doc::new("operations", "A shop's orders, newest first (status, limit, cursor)").roles(ANY_ROLE),
             get_orders,
         )
         .add(
@@ -371,17 +371,21 @@ async fn post_order(
 }
 
 #[derive(Deserialize)]
-struct StatusQuery {
+struct OrdersQuery {
     status: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
 }
 
 async fn get_orders(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Query(q): Query<StatusQuery>,
+    Query(q): Query<OrdersQuery>,
 ) -> Answer {
-    Ok(items(state.app.orders(auth.actor(), id, q.status.as_deref()).await?.iter().map(order_json).collect()))
+    let page = state.app.orders(auth.actor(), id, q.status.as_deref(), q.limit, q.cursor.as_deref()).await?;
+    let items: Vec<Value> = page.items.iter().map(order_json).collect();
+    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
 }
 
 async fn get_order(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {

@@ -368,9 +368,12 @@ async fn reviewer_forfeits_once_under_a_race(backend: Backend) {
     let f = fixture(backend, "2026-01-05T10:00:00+08:00").await;
     let refund = closed_shop_in_review(&f, "严重违规店", ENTITY, "serious").await;
     let shop_id = f.app.refund(&f.reviewer.actor, refund).await.unwrap().refund.shop_id;
-    let queue = f.app.list_refunds(&f.reviewer.actor, Some("in_review")).await.unwrap();
+    let queue = f.app.list_refunds(&f.reviewer.actor, Some("in_review"), None, None).await.unwrap().items;
     assert_eq!(queue.iter().map(|r| r.refund.id).collect::<Vec<_>>(), vec![refund]);
-    assert_eq!(f.app.list_refunds(&f.merchant.actor, None).await.unwrap_err().code, Code::Forbidden);
+    assert_eq!(
+        f.app.list_refunds(&f.merchant.actor, None, None, None).await.unwrap_err().code,
+        Code::Forbidden
+    );
     assert_eq!(
         f.app.decide_refund(&f.merchant, refund, "full", 0, "").await.unwrap_err().code,
         Code::Forbidden

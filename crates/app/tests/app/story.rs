@@ -286,7 +286,7 @@ async fn demo_reaches_every_closure_state(backend: Backend) {
         let held = app.closure(&admin, shop("小店母婴用品店").id).await.unwrap().unwrap();
         assert_eq!(held.blockers, "after_sales_open", "the re-check found the buyer's new case");
 
-        let refunds = app.list_refunds(&admin, None).await.unwrap();
+        let refunds = app.list_refunds(&admin, None, None, None).await.unwrap().items;
         let refund = |name: &str| {
             let id = shop(name).id;
             let view = refunds.iter().find(|r| r.refund.shop_id == id).unwrap();

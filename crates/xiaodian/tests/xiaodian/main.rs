@@ -17,6 +17,7 @@ mod console_videos;
 mod http;
 mod ledger;
 mod operations;
+mod paging;
 mod payouts;
 mod private_messages;
 mod races;
