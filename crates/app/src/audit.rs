@@ -1,4 +1,4 @@
-//! Reading and verifying the audit log.
+//! Reading and verifying the audit log, and the one `Page` every keyset-paged list answers with.
 
 use domain::auth::Role;
 use domain::limits::{PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
@@ -24,6 +24,36 @@ impl<T> Page<T> {
 /// The cursor a client sent back was not one of ours.
 pub(crate) fn bad_cursor() -> crate::AppError {
     crate::AppError::invalid("cursor", "a next_cursor of the previous page")
+}
+
+/// The cursor a client sent, when it sent one.
+pub(crate) fn given(cursor: Option<&str>) -> Option<&str> {
+    cursor.filter(|cursor| !cursor.is_empty())
+}
+
+/// A cursor of `N` numbers joined by dots, as the lists write them.
+pub(crate) fn cursor_numbers<const N: usize>(cursor: &str) -> AppResult<[i64; N]> {
+    let parts: Vec<&str> = cursor.split('.').collect();
+    if parts.len() != N {
+        return Err(bad_cursor());
+    }
+    let mut numbers = [0; N];
+    for (number, part) in numbers.iter_mut().zip(parts) {
+        *number = part.parse().map_err(|_| bad_cursor())?;
+    }
+    Ok(numbers)
+}
+
+/// Where a newest-first list by id continues: before the id in the cursor (a positive id), or
+/// from the newest row.
+pub(crate) fn before_id(cursor: Option<&str>) -> AppResult<i64> {
+    match given(cursor) {
+        None => Ok(i64::MAX),
+        Some(cursor) => match cursor_numbers::<1>(cursor)? {
+            [id] if id > 0 => Ok(id),
+            _ => Err(bad_cursor()),
+        },
+    }
 }
 
 /// Clamps a requested page size to `1..=PAGE_SIZE_MAX`.

@@ -332,7 +332,7 @@ pub(crate) async fn play(history: &mut DemoHistory) -> AppResult<()> {
     history.walk_to(8).await?;
     app.buyer_message(&cast.service, flagship.id, "buyer-3001", "请问防晒衣什么时候发货？").await?;
     history.walk_to(7).await?;
-    let conversation = app.conversations(&cast.merchant.actor, flagship.id).await?;
+    let conversation = app.conversations(&cast.merchant.actor, flagship.id, None, None).await?.items;
     if let Some(first_conversation) = conversation.first() {
         app.reply(&cast.merchant, first_conversation.id, "您好，今天下午发出，请留意物流信息。").await?;
     }

@@ -19,13 +19,13 @@ use domain::payouts::PayoutPurpose;
 use domain::team::TeamRight;
 use domain::violation::bounded_text;
 use store::jobs::JobRow;
-use store::operations::{self as rows, ActivityRow, Counter, NewCommission, NewOrder};
+use store::operations::{self as rows, ActivityRow, Counter, NewCommission, NewOrder, OpenFirst};
 pub use store::operations::{
     CaseRow, CaseTable, ConversationRow, DueRow, DueTable, MessageRow, OrderRow, ProductRow,
 };
 use store::shops::ShopRow;
 
-use crate::audit::{Page, bad_cursor, page_size};
+use crate::audit::{Page, before_id, cursor_numbers, given, page_size};
 use crate::clock::china_date;
 use crate::jobs::JobKind;
 use crate::ledger::{
@@ -49,9 +49,6 @@ pub struct ConversationView {
     pub conversation: ConversationRow,
     pub messages: Vec<MessageRow>,
 }
-
-/// What a list of a shop's records shows at most.
-pub const SHOP_LIST_MAX: i64 = 200;
 
 fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
     bounded_text(value, max).ok_or_else(|| AppError::invalid(field, &format!("1-{max} characters")))
@@ -186,10 +183,19 @@ impl App {
         Ok(product)
     }
 
-    pub async fn products(&self, actor: &Actor, shop_id: i64) -> AppResult<Vec<ProductRow>> {
+    /// A shop's products, newest first, a page at a time (the cursor: the last product id seen).
+    pub async fn products(
+        &self,
+        actor: &Actor,
+        shop_id: i64,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> AppResult<Page<ProductRow>> {
         let shop = self.shop(actor, shop_id).await?;
         let mut conn = self.db().read().await?;
-        Ok(rows::products(&mut conn, shop.id, i64::MAX, SHOP_LIST_MAX).await?)
+        let (before, limit) = (before_id(cursor)?, page_size(limit));
+        let items = rows::products(&mut conn, shop.id, before, i64::from(limit)).await?;
+        Ok(Page::after_last(items, limit, |product| product.id.to_string()))
     }
 
     // ----- orders -----
@@ -263,10 +269,7 @@ impl App {
             OrderStatus::parse(status)
                 .ok_or_else(|| AppError::invalid("status", "paid, shipped, completed or cancelled"))?;
         }
-        let before = match cursor.filter(|c| !c.is_empty()) {
-            None => i64::MAX,
-            Some(cursor) => cursor.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(bad_cursor)?,
-        };
+        let before = before_id(cursor)?;
         let limit = page_size(limit);
         let mut conn = self.db().read().await?;
         let items = rows::orders(&mut conn, shop.id, status, before, i64::from(limit)).await?;
@@ -609,17 +612,38 @@ impl App {
         Ok(case)
     }
 
-    pub async fn cases(&self, actor: &Actor, table: CaseTable, shop_id: i64) -> AppResult<Vec<CaseRow>> {
+    /// A shop's after-sales cases or complaints, open first, newest first, a page at a time (the
+    /// cursor: `RANK.ID` of the last one seen, rank 0 open and 1 resolved).
+    pub async fn cases(
+        &self,
+        actor: &Actor,
+        table: CaseTable,
+        shop_id: i64,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> AppResult<Page<CaseRow>> {
         let shop = self.shop(actor, shop_id).await?;
+        let (after, limit) = (open_first(cursor)?, page_size(limit));
         let mut conn = self.db().read().await?;
-        Ok(rows::cases(&mut conn, table, shop.id, SHOP_LIST_MAX).await?)
+        let items = rows::cases(&mut conn, table, shop.id, after, i64::from(limit)).await?;
+        Ok(Page::after_last(items, limit, |case| {
+            open_first_cursor(OpenFirst::of(case.status == CaseStatus::Open.as_str(), case.id))
+        }))
     }
 
-    /// Every open complaint, oldest first (reviewers).
-    pub async fn open_complaints(&self, actor: &Actor) -> AppResult<Vec<CaseRow>> {
+    /// Every open complaint, oldest first, a page at a time (reviewers; the cursor: the last id).
+    pub async fn open_complaints(
+        &self,
+        actor: &Actor,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> AppResult<Page<CaseRow>> {
         actor.require(&[Role::Reviewer, Role::Admin])?;
+        let after = given(cursor).map(cursor_numbers::<1>).transpose()?.map_or(0, |[id]| id);
+        let limit = page_size(limit);
         let mut conn = self.db().read().await?;
-        Ok(rows::open_complaints(&mut conn, SHOP_LIST_MAX).await?)
+        let items = rows::open_complaints(&mut conn, after, i64::from(limit)).await?;
+        Ok(Page::after_last(items, limit, |case| case.id.to_string()))
     }
 
     // ----- buyer conversations -----
@@ -686,10 +710,21 @@ impl App {
         Ok(ConversationView { conversation, messages })
     }
 
-    pub async fn conversations(&self, actor: &Actor, shop_id: i64) -> AppResult<Vec<ConversationRow>> {
+    /// A shop's buyer conversations, unanswered first, latest first, a page at a time (the cursor:
+    /// `UNANSWERED.LAST_MESSAGE_AT_MS.ID` of the last one seen).
+    pub async fn conversations(
+        &self,
+        actor: &Actor,
+        shop_id: i64,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> AppResult<Page<ConversationRow>> {
         let shop = self.shop(actor, shop_id).await?;
+        let after = given(cursor).map(cursor_numbers::<3>).transpose()?.map(|[u, at, id]| (u, at, id));
+        let limit = page_size(limit);
         let mut conn = self.db().read().await?;
-        Ok(rows::conversations(&mut conn, shop.id, SHOP_LIST_MAX).await?)
+        let items = rows::conversations(&mut conn, shop.id, after, i64::from(limit)).await?;
+        Ok(Page::after_last(items, limit, |c| format!("{}.{}.{}", c.unanswered, c.last_message_at_ms, c.id)))
     }
 
     // ----- commissions and invoices -----
@@ -956,10 +991,24 @@ impl App {
         Ok(due)
     }
 
-    pub async fn dues(&self, actor: &Actor, table: DueTable, shop_id: i64) -> AppResult<Vec<DueRow>> {
+    /// A shop's commissions or invoice requests, open first (owed, pending), newest first, a page
+    /// at a time (the cursor as for cases).
+    pub async fn dues(
+        &self,
+        actor: &Actor,
+        table: DueTable,
+        shop_id: i64,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> AppResult<Page<DueRow>> {
         let shop = self.shop(actor, shop_id).await?;
         let mut conn = self.db().read().await?;
-        Ok(rows::dues(&mut conn, table, shop.id, SHOP_LIST_MAX).await?)
+        let (after, limit) = (open_first(cursor)?, page_size(limit));
+        let items = rows::dues(&mut conn, table, shop.id, after, i64::from(limit)).await?;
+        let open = [CommissionStatus::Owed.as_str(), InvoiceStatus::Pending.as_str()];
+        Ok(Page::after_last(items, limit, |due| {
+            open_first_cursor(OpenFirst::of(open.contains(&due.status.as_str()), due.id))
+        }))
     }
 
     // ----- the deposit policy -----
@@ -983,4 +1032,19 @@ impl App {
         };
         Ok(self.config().deposit_policy_for(&shop.category).required_fen(sales))
     }
+}
+
+/// Where a page of an open-first list starts: `RANK.ID` from the cursor, or the first row.
+fn open_first(cursor: Option<&str>) -> AppResult<OpenFirst> {
+    Ok(match given(cursor) {
+        None => OpenFirst::START,
+        Some(cursor) => {
+            let [rank, id] = cursor_numbers::<2>(cursor)?;
+            OpenFirst { rank, id }
+        }
+    })
+}
+
+fn open_first_cursor(position: OpenFirst) -> String {
+    format!("{}.{}", position.rank, position.id)
 }

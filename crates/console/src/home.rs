@@ -139,7 +139,8 @@ pub(crate) async fn reviewer_todos(state: &ConsoleState, actor: &Actor) -> AppRe
         due_today: None,
         href: Some("/console/appeals".into()),
     });
-    let complaints = state.app.open_complaints(actor).await?;
+    // The first PAGE_SIZE_MAX of the queue, as before the lists were paged.
+    let complaints = state.app.open_complaints(actor, Some(domain::limits::PAGE_SIZE_MAX), None).await?.items;
     todos.push(Todo {
         key: "todo_complaint_queue",
         place: None,

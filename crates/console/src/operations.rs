@@ -14,7 +14,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::auth::Role;
-use domain::limits::{INVOICE_NUMBER_LENGTH_MAX, MESSAGE_LENGTH_MAX, PRODUCT_TITLE_LENGTH_MAX};
+use domain::limits::{
+    INVOICE_NUMBER_LENGTH_MAX, MESSAGE_LENGTH_MAX, PAGE_SIZE_MAX, PRODUCT_TITLE_LENGTH_MAX,
+};
 use domain::operations::{
     CaseStatus, CommissionStatus, InvoiceStatus, OrderStatus, ProductStatus, ShopStatus,
 };
@@ -267,7 +269,7 @@ pub async fn products_page(
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    products_response(&state, jar, &viewer, shop_id, note).await
+    products_response(&state, jar, &viewer, shop_id, query.cursor, note).await
 }
 
 async fn products_response(
@@ -275,16 +277,17 @@ async fn products_response(
     jar: CookieJar,
     viewer: &Viewer,
     shop_id: i64,
+    cursor: Option<String>,
     note: Option<Markup>,
 ) -> Response {
     let may_edit = viewer.ctx.actor.may(TeamRight::ManageMerchant);
     let here = Section::Products.href(shop_id);
-    let load = state.app.products(&viewer.ctx.actor, shop_id);
+    let load = state.app.products(&viewer.ctx.actor, shop_id, Some(PAGE_SIZE_MAX), cursor.as_deref());
     shop_section(state, jar, viewer, shop_id, Section::Products, &here, note, load, |lang, csrf, shop, products| {
         html! {
             div.card {
                 h2 { (t(lang, "products")) }
-                @if products.is_empty() {
+                @if products.items.is_empty() {
                     p.muted #no-products { (t(lang, "no_products")) }
                 } @else {
                     table #products {
@@ -292,7 +295,7 @@ async fn products_response(
                             th { "#" } th { (t(lang, "product_title")) } th { (t(lang, "price")) }
                             th { (t(lang, "status")) } th { (t(lang, "created_at")) } th {}
                         }
-                        @for product in &products {
+                        @for product in &products.items {
                             tr.product data-product-id=(product.id) data-status=(product.status) {
                                 td { (product.id) }
                                 td.title { (product.title) }
@@ -308,6 +311,7 @@ async fn products_response(
                         }
                     }
                 }
+                (next_page(lang, &here, products.next_cursor.as_ref()))
             }
             @if may_edit && operating(shop) {
                 div.card {
@@ -513,7 +517,7 @@ pub async fn after_sales_page(
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    cases_response(&state, jar, &viewer, shop_id, CaseTable::AfterSales, note).await
+    cases_response(&state, jar, &viewer, shop_id, CaseTable::AfterSales, query.cursor, note).await
 }
 
 pub async fn complaints_page(
@@ -525,7 +529,7 @@ pub async fn complaints_page(
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    cases_response(&state, jar, &viewer, shop_id, CaseTable::Complaints, note).await
+    cases_response(&state, jar, &viewer, shop_id, CaseTable::Complaints, query.cursor, note).await
 }
 
 async fn cases_response(
@@ -534,6 +538,7 @@ async fn cases_response(
     viewer: &Viewer,
     shop_id: i64,
     table: CaseTable,
+    cursor: Option<String>,
     note: Option<Markup>,
 ) -> Response {
     let (section, resolver) = match table {
@@ -542,7 +547,7 @@ async fn cases_response(
     };
     let may_resolve = viewer.ctx.actor.role == resolver;
     let here = section.href(shop_id);
-    let load = state.app.cases(&viewer.ctx.actor, table, shop_id);
+    let load = state.app.cases(&viewer.ctx.actor, table, shop_id, Some(PAGE_SIZE_MAX), cursor.as_deref());
     shop_section(state, jar, viewer, shop_id, section, &here, note, load, |lang, csrf, _shop, cases| {
         html! {
             div.card {
@@ -550,11 +555,12 @@ async fn cases_response(
                 @if table == CaseTable::Complaints && viewer.ctx.actor.role == Role::Merchant {
                     p.muted { (t(lang, "complaints_by_reviewers")) }
                 }
-                @if cases.is_empty() {
+                @if cases.items.is_empty() {
                     p.muted #no-cases { (t(lang, "no_cases")) }
                 } @else {
-                    (cases_table(lang, csrf, table, &cases, may_resolve, false))
+                    (cases_table(lang, csrf, table, &cases.items, may_resolve, false))
                 }
+                (next_page(lang, &here, cases.next_cursor.as_ref()))
             }
         }
     })
@@ -663,7 +669,7 @@ pub async fn resolve_complaint(
         Err(error) if is_refusal(&error) => refusal(jar, &error),
         Err(error) => {
             let note = error_note(lang(&jar), &error);
-            complaint_queue_response(&state, jar, &viewer, Some(note)).await
+            complaint_queue_response(&state, jar, &viewer, None, Some(note)).await
         }
     }
 }
@@ -680,21 +686,23 @@ pub async fn complaint_queue(
         Err(redirect) => return redirect,
     };
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    complaint_queue_response(&state, jar, &viewer, note).await
+    complaint_queue_response(&state, jar, &viewer, query.cursor, note).await
 }
 
 async fn complaint_queue_response(
     state: &ConsoleState,
     jar: CookieJar,
     viewer: &Viewer,
+    cursor: Option<String>,
     note: Option<Markup>,
 ) -> Response {
     let here = "/console/complaints";
-    let queue = match state.app.open_complaints(&viewer.ctx.actor).await {
-        Ok(queue) => queue,
-        Err(error) if is_refusal(&error) => return refusal(jar, &error),
-        Err(error) => return error_page(jar, viewer, "complaint_queue", here, &error),
-    };
+    let queue =
+        match state.app.open_complaints(&viewer.ctx.actor, Some(PAGE_SIZE_MAX), cursor.as_deref()).await {
+            Ok(queue) => queue,
+            Err(error) if is_refusal(&error) => return refusal(jar, &error),
+            Err(error) => return error_page(jar, viewer, "complaint_queue", here, &error),
+        };
     let may_resolve = viewer.ctx.actor.role == Role::Reviewer;
     let title = t(lang(&jar), "complaint_queue");
     render(jar, viewer, title, here, |lang, csrf| {
@@ -702,11 +710,12 @@ async fn complaint_queue_response(
             @if let Some(note) = note { (note) }
             div.card {
                 h1 { (title) }
-                @if queue.is_empty() {
+                @if queue.items.is_empty() {
                     p.muted #no-complaints { (t(lang, "no_open_complaints")) }
                 } @else {
-                    (cases_table(lang, csrf, CaseTable::Complaints, &queue, may_resolve, true))
+                    (cases_table(lang, csrf, CaseTable::Complaints, &queue.items, may_resolve, true))
                 }
+                (next_page(lang, here, queue.next_cursor.as_ref()))
             }
         }
     })
@@ -723,7 +732,7 @@ pub async fn conversations_page(
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    conversations_response(&state, jar, &viewer, shop_id, note).await
+    conversations_response(&state, jar, &viewer, shop_id, query.cursor, note).await
 }
 
 async fn conversations_response(
@@ -731,20 +740,21 @@ async fn conversations_response(
     jar: CookieJar,
     viewer: &Viewer,
     shop_id: i64,
+    cursor: Option<String>,
     note: Option<Markup>,
 ) -> Response {
     let here = Section::Conversations.href(shop_id);
-    let load = state.app.conversations(&viewer.ctx.actor, shop_id);
+    let load = state.app.conversations(&viewer.ctx.actor, shop_id, Some(PAGE_SIZE_MAX), cursor.as_deref());
     shop_section(state, jar, viewer, shop_id, Section::Conversations, &here, note, load, |lang, _csrf, _shop, list| {
         html! {
             div.card {
                 h2 { (t(lang, "conversations")) }
-                @if list.is_empty() {
+                @if list.items.is_empty() {
                     p.muted #no-conversations { (t(lang, "no_conversations")) }
                 } @else {
                     table #conversations {
                         tr { th { "#" } th { (t(lang, "buyer")) } th { (t(lang, "status")) } th { (t(lang, "last_message_at")) } th {} }
-                        @for conversation in &list {
+                        @for conversation in &list.items {
                             tr.conversation data-conversation-id=(conversation.id) data-unanswered=(conversation.unanswered == 1) {
                                 td { (conversation.id) }
                                 td { (conversation.buyer_id) }
@@ -761,6 +771,7 @@ async fn conversations_response(
                         }
                     }
                 }
+                (next_page(lang, &here, list.next_cursor.as_ref()))
             }
         }
     })
@@ -861,7 +872,7 @@ pub async fn settlement_page(
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    settlement_response(&state, jar, &viewer, shop_id, note).await
+    settlement_response(&state, jar, &viewer, shop_id, query.cursor, note).await
 }
 
 async fn settlement_response(
@@ -869,6 +880,7 @@ async fn settlement_response(
     jar: CookieJar,
     viewer: &Viewer,
     shop_id: i64,
+    cursor: Option<String>,
     note: Option<Markup>,
 ) -> Response {
     let may_act = viewer.ctx.actor.may(TeamRight::ManageMerchant);
@@ -877,7 +889,10 @@ async fn settlement_response(
     let load = async {
         let settlement = state.app.settlement(actor, shop_id).await?;
         let payout = state.app.payout_account(actor, shop_id).await?;
-        let commissions = state.app.dues(actor, DueTable::Commissions, shop_id).await?;
+        let commissions = state
+            .app
+            .dues(actor, DueTable::Commissions, shop_id, Some(PAGE_SIZE_MAX), cursor.as_deref())
+            .await?;
         Ok((settlement, payout, commissions))
     };
     shop_section(state, jar, viewer, shop_id, Section::Settlement, &here, note, load, |lang, csrf, shop, (settlement, payout, commissions)| {
@@ -913,7 +928,7 @@ async fn settlement_response(
             }
             div.card #commissions {
                 h2 { (t(lang, "commissions")) }
-                @if commissions.is_empty() {
+                @if commissions.items.is_empty() {
                     p.muted #no-commissions { (t(lang, "no_commissions")) }
                 } @else {
                     table {
@@ -921,7 +936,7 @@ async fn settlement_response(
                             th { "#" } th { (t(lang, "creator")) } th { (t(lang, "order")) } th { (t(lang, "amount")) }
                             th { (t(lang, "status")) } th { (t(lang, "created_at")) } th { (t(lang, "commission_arrived")) }
                         }
-                        @for due in &commissions {
+                        @for due in &commissions.items {
                             tr.commission data-commission-id=(due.id) data-status=(due.status) {
                                 td { (due.id) }
                                 td { (due.party) }
@@ -952,6 +967,7 @@ async fn settlement_response(
                         }
                     }
                 }
+                (next_page(lang, &here, commissions.next_cursor.as_ref()))
             }
         }
     })
@@ -1051,7 +1067,7 @@ pub async fn invoices_page(
 ) -> Response {
     let (viewer, shop_id) = shop_get!(state, jar, headers, id);
     let note = query.outcome.note(lang(&jar), &NOTICES);
-    invoices_response(&state, jar, &viewer, shop_id, note).await
+    invoices_response(&state, jar, &viewer, shop_id, query.cursor, note).await
 }
 
 async fn invoices_response(
@@ -1059,16 +1075,23 @@ async fn invoices_response(
     jar: CookieJar,
     viewer: &Viewer,
     shop_id: i64,
+    cursor: Option<String>,
     note: Option<Markup>,
 ) -> Response {
     let may_act = viewer.ctx.actor.may(TeamRight::ManageMerchant);
     let here = Section::Invoices.href(shop_id);
-    let load = state.app.dues(&viewer.ctx.actor, DueTable::Invoices, shop_id);
+    let load = state.app.dues(
+        &viewer.ctx.actor,
+        DueTable::Invoices,
+        shop_id,
+        Some(PAGE_SIZE_MAX),
+        cursor.as_deref(),
+    );
     shop_section(state, jar, viewer, shop_id, Section::Invoices, &here, note, load, |lang, csrf, _shop, invoices| {
         html! {
             div.card {
                 h2 { (t(lang, "invoices")) }
-                @if invoices.is_empty() {
+                @if invoices.items.is_empty() {
                     p.muted #no-invoices { (t(lang, "no_invoices")) }
                 } @else {
                     table #invoices {
@@ -1076,7 +1099,7 @@ async fn invoices_response(
                             th { "#" } th { (t(lang, "order")) } th { (t(lang, "invoice_title")) } th { (t(lang, "amount")) }
                             th { (t(lang, "status")) } th { (t(lang, "created_at")) } th { (t(lang, "invoice_number")) }
                         }
-                        @for due in &invoices {
+                        @for due in &invoices.items {
                             tr.invoice data-invoice-id=(due.id) data-status=(due.status) {
                                 td { (due.id) }
                                 td { @if let Some(order_id) = due.order_id { "#" (order_id) } }
@@ -1101,6 +1124,7 @@ async fn invoices_response(
                         }
                     }
                 }
+                (next_page(lang, &here, invoices.next_cursor.as_ref()))
             }
         }
     })
@@ -1130,6 +1154,15 @@ pub async fn issue_invoice(
     let shop_of =
         async { Ok(state.app.due(&viewer.ctx.actor, DueTable::Invoices, invoice_id).await?.shop_id) };
     form_done(jar, &viewer, Section::Invoices, outcome, shop_of).await
+}
+
+/// The link to the next page of a list shown at `base`, when there is one.
+fn next_page(lang: Lang, base: &str, next: Option<&String>) -> Markup {
+    html! {
+        @if let Some(next) = next {
+            p.next-page { a href={ (base) "?cursor=" (next) } { (t(lang, "next_page")) " →" } }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -461,18 +461,46 @@ pub async fn find_case(conn: &mut Conn, table: CaseTable, id: i64) -> StoreResul
 }
 
 /// A shop's cases, open ones first, then newest first.
-pub async fn cases(conn: &mut Conn, table: CaseTable, shop_id: i64, limit: i64) -> StoreResult<Vec<CaseRow>> {
-    let sql = format!(
-        "{} WHERE a.shop_id = $1 ORDER BY CASE WHEN a.status = 'open' THEN 0 ELSE 1 END, a.id DESC LIMIT $2",
-        table.select()
-    );
-    Ok(sqlx::query_as(&sql).bind(shop_id).bind(limit).fetch_all(conn).await?)
+/// Where a page of a list sorted open first, newest first starts: after `(rank, id)`, rank 0 for
+/// the open rows and 1 for the others (`OpenFirst::START` for the first page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenFirst {
+    pub rank: i64,
+    pub id: i64,
 }
 
-/// Open complaints of every shop, oldest first (the reviewers' queue).
-pub async fn open_complaints(conn: &mut Conn, limit: i64) -> StoreResult<Vec<CaseRow>> {
-    let sql = format!("{} WHERE a.status = 'open' ORDER BY a.id LIMIT $1", CaseTable::Complaints.select());
-    Ok(sqlx::query_as(&sql).bind(limit).fetch_all(conn).await?)
+impl OpenFirst {
+    pub const START: OpenFirst = OpenFirst { rank: 0, id: i64::MAX };
+
+    /// The position of a row, for the next page's cursor.
+    pub fn of(open: bool, id: i64) -> OpenFirst {
+        OpenFirst { rank: if open { 0 } else { 1 }, id }
+    }
+}
+
+/// A shop's after-sales cases or complaints, open first, newest first, after `after`.
+pub async fn cases(
+    conn: &mut Conn,
+    table: CaseTable,
+    shop_id: i64,
+    after: OpenFirst,
+    limit: i64,
+) -> StoreResult<Vec<CaseRow>> {
+    let rank = "CASE WHEN a.status = 'open' THEN 0 ELSE 1 END";
+    let sql = format!(
+        "{} WHERE a.shop_id = $1 AND ({rank} > $2 OR ({rank} = $2 AND a.id < $3)) ORDER BY {rank}, a.id DESC LIMIT $4",
+        table.select()
+    );
+    Ok(sqlx::query_as(&sql).bind(shop_id).bind(after.rank).bind(after.id).bind(limit).fetch_all(conn).await?)
+}
+
+/// Open complaints of every shop, oldest first, after id `after_id` (the reviewers' queue).
+pub async fn open_complaints(conn: &mut Conn, after_id: i64, limit: i64) -> StoreResult<Vec<CaseRow>> {
+    let sql = format!(
+        "{} WHERE a.status = 'open' AND a.id > $1 ORDER BY a.id LIMIT $2",
+        CaseTable::Complaints.select()
+    );
+    Ok(sqlx::query_as(&sql).bind(after_id).bind(limit).fetch_all(conn).await?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -547,12 +575,26 @@ pub async fn set_unanswered(conn: &mut Conn, id: i64, unanswered: bool, now_ms: 
 }
 
 /// A shop's conversations, unanswered ones first, then most recent first.
-pub async fn conversations(conn: &mut Conn, shop_id: i64, limit: i64) -> StoreResult<Vec<ConversationRow>> {
+/// A shop's conversations, unanswered first, latest message first, after `after`: the
+/// `(unanswered, last_message_at_ms, id)` of the last row of the page before, or `None`.
+pub async fn conversations(
+    conn: &mut Conn,
+    shop_id: i64,
+    after: Option<(i64, i64, i64)>,
+    limit: i64,
+) -> StoreResult<Vec<ConversationRow>> {
+    // unanswered is 0 or 1: 2 starts before every row.
+    let (unanswered, last_ms, id) = after.unwrap_or((2, 0, 0));
     Ok(sqlx::query_as(
         "SELECT id, shop_id, buyer_id, unanswered, last_message_at_ms FROM conversations WHERE shop_id = $1 \
-         ORDER BY unanswered DESC, last_message_at_ms DESC, id DESC LIMIT $2",
+         AND (unanswered < $2 OR (unanswered = $2 AND (last_message_at_ms < $3 \
+         OR (last_message_at_ms = $3 AND id < $4)))) \
+         ORDER BY unanswered DESC, last_message_at_ms DESC, id DESC LIMIT $5",
     )
     .bind(shop_id)
+    .bind(unanswered)
+    .bind(last_ms)
+    .bind(id)
     .bind(limit)
     .fetch_all(conn)
     .await?)
@@ -817,12 +859,21 @@ pub async fn find_due(conn: &mut Conn, table: DueTable, id: i64) -> StoreResult<
 }
 
 /// A shop's commissions or invoice requests, waiting ones first, then newest first.
-pub async fn dues(conn: &mut Conn, table: DueTable, shop_id: i64, limit: i64) -> StoreResult<Vec<DueRow>> {
+/// A shop's commissions or invoice requests, the open ones (owed, pending) first, newest first,
+/// after `after`.
+pub async fn dues(
+    conn: &mut Conn,
+    table: DueTable,
+    shop_id: i64,
+    after: OpenFirst,
+    limit: i64,
+) -> StoreResult<Vec<DueRow>> {
+    let rank = "CASE WHEN status IN ('owed', 'pending') THEN 0 ELSE 1 END";
     let sql = format!(
-        "{} WHERE shop_id = $1 ORDER BY CASE WHEN status IN ('owed', 'pending') THEN 0 ELSE 1 END, id DESC LIMIT $2",
+        "{} WHERE shop_id = $1 AND ({rank} > $2 OR ({rank} = $2 AND id < $3)) ORDER BY {rank}, id DESC LIMIT $4",
         table.select()
     );
-    Ok(sqlx::query_as(&sql).bind(shop_id).bind(limit).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql).bind(shop_id).bind(after.rank).bind(after.id).bind(limit).fetch_all(conn).await?)
 }
 
 // ----- bulk loading -----

@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{Auth, Json, Path, Query, money_request};
 use crate::openapi::{Doc, Method, Routes};
+use app::audit::Page;
 use app::operations::{
     CaseRow, CaseTable, ConversationView, DueRow, DueTable, MessageRow, OrderRow, ProductRow,
 };
@@ -36,7 +37,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/shops/{id}/products",
-            Doc::new("operations", "A shop's products").roles(ANY_ROLE),
+            Doc::new("operations", "A shop's products, newest first (limit, cursor)").roles(ANY_ROLE),
             get_products,
         )
         .add(
@@ -97,7 +98,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/shops/{id}/after-sales",
-            Doc::new("operations", "A shop's after-sales cases").roles(ANY_ROLE),
+            Doc::new("operations", "A shop's after-sales cases, open first (limit, cursor)").roles(ANY_ROLE),
             get_after_sales,
         )
         .add(
@@ -120,13 +121,14 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/shops/{id}/complaints",
-            Doc::new("operations", "A shop's complaints").roles(ANY_ROLE),
+            Doc::new("operations", "A shop's complaints, open first (limit, cursor)").roles(ANY_ROLE),
             get_complaints,
         )
         .add(
             Method::Get,
             "/api/v1/complaints",
-            Doc::new("operations", "Open complaints of every shop").roles(REVIEWER),
+            Doc::new("operations", "Open complaints of every shop, oldest first (limit, cursor)")
+                .roles(REVIEWER),
             get_open_complaints,
         )
         .add(
@@ -148,7 +150,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/shops/{id}/conversations",
-            Doc::new("operations", "Conversations, unanswered first").roles(ANY_ROLE),
+            Doc::new("operations", "Conversations, unanswered first (limit, cursor)").roles(ANY_ROLE),
             get_conversations,
         )
         .add(
@@ -203,7 +205,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/shops/{id}/commissions",
-            Doc::new("settlement", "A shop's commissions").roles(ANY_ROLE),
+            Doc::new("settlement", "A shop's commissions, owed first (limit, cursor)").roles(ANY_ROLE),
             get_commissions,
         )
         .add(
@@ -227,7 +229,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/shops/{id}/invoice-requests",
-            Doc::new("settlement", "A shop's invoice requests").roles(ANY_ROLE),
+            Doc::new("settlement", "A shop's invoice requests, pending first (limit, cursor)").roles(ANY_ROLE),
             get_invoices,
         )
         .add(
@@ -320,8 +322,17 @@ fn message_json(m: &MessageRow) -> Value {
     })
 }
 
-fn items(values: Vec<Value>) -> axum::Json<Value> {
-    axum::Json(json!({ "items": values }))
+/// A page of a list, with the cursor of the next one (null on the last page).
+fn page<T>(page: &Page<T>, to_json: impl Fn(&T) -> Value) -> axum::Json<Value> {
+    let items: Vec<Value> = page.items.iter().map(to_json).collect();
+    axum::Json(json!({ "items": items, "next_cursor": page.next_cursor }))
+}
+
+/// `limit` and `cursor` of a list request.
+#[derive(Deserialize)]
+struct PageQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
 }
 
 fn made(value: Value) -> (StatusCode, axum::Json<Value>) {
@@ -344,8 +355,13 @@ async fn post_product(
     Ok(made(product_json(&state.app.create_product(&auth.0, id, &b.title, b.price_fen).await?)))
 }
 
-async fn get_products(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
-    Ok(items(state.app.products(auth.actor(), id).await?.iter().map(product_json).collect()))
+async fn get_products(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Answer {
+    Ok(page(&state.app.products(auth.actor(), id, q.limit, q.cursor.as_deref()).await?, product_json))
 }
 
 async fn post_delist(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
@@ -383,9 +399,10 @@ async fn get_orders(
     Path(id): Path<i64>,
     Query(q): Query<OrdersQuery>,
 ) -> Answer {
-    let page = state.app.orders(auth.actor(), id, q.status.as_deref(), q.limit, q.cursor.as_deref()).await?;
-    let items: Vec<Value> = page.items.iter().map(order_json).collect();
-    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(page(
+        &state.app.orders(auth.actor(), id, q.status.as_deref(), q.limit, q.cursor.as_deref()).await?,
+        order_json,
+    ))
 }
 
 async fn get_order(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
@@ -420,8 +437,14 @@ async fn post_after_sales(
     Ok(made(case_json(&state.app.open_after_sales(&auth.0, id, &b.kind, &b.reason).await?)))
 }
 
-async fn get_after_sales(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
-    Ok(items(state.app.cases(auth.actor(), CaseTable::AfterSales, id).await?.iter().map(case_json).collect()))
+async fn get_after_sales(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Answer {
+    let list = state.app.cases(auth.actor(), CaseTable::AfterSales, id, q.limit, q.cursor.as_deref()).await?;
+    Ok(page(&list, case_json))
 }
 
 #[derive(Deserialize)]
@@ -457,12 +480,22 @@ async fn post_complaint(
     Ok(made(case_json(&state.app.open_complaint(&auth.0, id, &b.buyer_id, &b.text).await?)))
 }
 
-async fn get_complaints(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
-    Ok(items(state.app.cases(auth.actor(), CaseTable::Complaints, id).await?.iter().map(case_json).collect()))
+async fn get_complaints(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Answer {
+    let list = state.app.cases(auth.actor(), CaseTable::Complaints, id, q.limit, q.cursor.as_deref()).await?;
+    Ok(page(&list, case_json))
 }
 
-async fn get_open_complaints(State(state): State<AppState>, auth: Auth) -> Answer {
-    Ok(items(state.app.open_complaints(auth.actor()).await?.iter().map(case_json).collect()))
+async fn get_open_complaints(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PageQuery>,
+) -> Answer {
+    Ok(page(&state.app.open_complaints(auth.actor(), q.limit, q.cursor.as_deref()).await?, case_json))
 }
 
 async fn post_resolve_complaint(
@@ -485,21 +518,22 @@ async fn post_message(
     Ok(made(message_json(&state.app.buyer_message(&auth.0, id, &b.buyer_id, &b.text).await?)))
 }
 
-async fn get_conversations(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
-    let list = state.app.conversations(auth.actor(), id).await?;
-    Ok(items(
-        list.iter()
-            .map(|c| {
-                json!({
-                    "id": c.id,
-                    "shop_id": c.shop_id,
-                    "buyer_id": c.buyer_id,
-                    "unanswered": c.unanswered == 1,
-                    "last_message_at": china_time(c.last_message_at_ms),
-                })
-            })
-            .collect(),
-    ))
+async fn get_conversations(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Answer {
+    let list = state.app.conversations(auth.actor(), id, q.limit, q.cursor.as_deref()).await?;
+    Ok(page(&list, |c| {
+        json!({
+            "id": c.id,
+            "shop_id": c.shop_id,
+            "buyer_id": c.buyer_id,
+            "unanswered": c.unanswered == 1,
+            "last_message_at": china_time(c.last_message_at_ms),
+        })
+    }))
 }
 
 async fn get_conversation(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
@@ -601,9 +635,14 @@ async fn put_commission_payee(
     Ok(axum::Json(due_json(&due, DueTable::Commissions)))
 }
 
-async fn get_commissions(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
-    let list = state.app.dues(auth.actor(), DueTable::Commissions, id).await?;
-    Ok(items(list.iter().map(|d| due_json(d, DueTable::Commissions)).collect()))
+async fn get_commissions(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Answer {
+    let list = state.app.dues(auth.actor(), DueTable::Commissions, id, q.limit, q.cursor.as_deref()).await?;
+    Ok(page(&list, |d| due_json(d, DueTable::Commissions)))
 }
 
 #[derive(Deserialize)]
@@ -641,9 +680,14 @@ async fn post_invoice_request(
     Ok(made(due_json(&state.app.request_invoice(&auth.0, id, &b.title).await?, DueTable::Invoices)))
 }
 
-async fn get_invoices(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
-    let list = state.app.dues(auth.actor(), DueTable::Invoices, id).await?;
-    Ok(items(list.iter().map(|d| due_json(d, DueTable::Invoices)).collect()))
+async fn get_invoices(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Answer {
+    let list = state.app.dues(auth.actor(), DueTable::Invoices, id, q.limit, q.cursor.as_deref()).await?;
+    Ok(page(&list, |d| due_json(d, DueTable::Invoices)))
 }
 
 #[derive(Deserialize)]

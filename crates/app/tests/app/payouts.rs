@@ -759,7 +759,12 @@ async fn commissions_are_paid_only_when_their_payout_is(backend: Backend) {
         f.app.record_commission(&f.service, s.id, "达人-阿杰", 1_000, None, Some(&payee("12-34"))).await;
     assert_eq!(refused.unwrap_err().code, Code::InvalidField, "a bad account number is refused");
     assert!(
-        f.app.dues(&f.merchant.actor, DueTable::Commissions, s.id).await.unwrap().is_empty(),
+        f.app
+            .dues(&f.merchant.actor, DueTable::Commissions, s.id, None, None)
+            .await
+            .unwrap()
+            .items
+            .is_empty(),
         "and stores nothing"
     );
 

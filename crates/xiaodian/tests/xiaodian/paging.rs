@@ -127,6 +127,112 @@ async fn every_order_and_refund_pages_by_cursor_once(backend: Backend) {
     }
     // A merchant does not read the reviewers' queue, by page or otherwise.
     merchant.get("/api/v1/refunds?limit=5").await.assert_problem(403, "forbidden");
+
+    // The shop's other lists page the same way, open rows first where they sort so: small pages
+    // over a few dozen rows, some of them answered or resolved.
+    let mut products = BTreeSet::from([product]);
+    for n in 0..30 {
+        let body = json!({"title": format!("商品{n}"), "price_fen": 100 + n});
+        products.insert(
+            ok(merchant.post(&format!("/api/v1/shops/{shop}/products"), &body).await)["id"].as_i64().unwrap(),
+        );
+    }
+    let mut complaints = BTreeSet::new();
+    for n in 0..25 {
+        let body = json!({"buyer_id": format!("buyer-{n}"), "text": "客服回复太慢"});
+        let id = ok(service.post(&format!("/api/v1/shops/{shop}/complaints"), &body).await)["id"]
+            .as_i64()
+            .unwrap();
+        if n % 5 == 0 {
+            ok(reviewer
+                .post(&format!("/api/v1/complaints/{id}/resolve"), &json!({"resolution": "已核实处理"}))
+                .await);
+        }
+        complaints.insert(id);
+    }
+    let mut conversations = BTreeSet::new();
+    for n in 0..20 {
+        let body = json!({"buyer_id": format!("asker-{n}"), "text": "发货了吗？"});
+        let id = ok(service.post(&format!("/api/v1/shops/{shop}/messages"), &body).await)["conversation_id"]
+            .as_i64()
+            .unwrap();
+        if n % 3 == 0 {
+            ok(merchant
+                .post(&format!("/api/v1/conversations/{id}/replies"), &json!({"text": "今天发出"}))
+                .await);
+        }
+        conversations.insert(id);
+    }
+    let mut invoices = BTreeSet::new();
+    let mut commissions = BTreeSet::new();
+    for &order in placed.iter().take(15) {
+        let body = json!({"title": "杭州翻页科技有限公司"});
+        invoices.insert(
+            ok(service.post(&format!("/api/v1/orders/{order}/invoice-requests"), &body).await)["id"]
+                .as_i64()
+                .unwrap(),
+        );
+        let body = json!({"creator_id": "creator-1", "amount_fen": 100, "order_id": order});
+        commissions.insert(
+            ok(service.post(&format!("/api/v1/shops/{shop}/commissions"), &body).await)["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let lists = [
+        (format!("/api/v1/shops/{shop}/products"), products),
+        (format!("/api/v1/shops/{shop}/complaints"), complaints.clone()),
+        (format!("/api/v1/shops/{shop}/conversations"), conversations),
+        (format!("/api/v1/shops/{shop}/invoice-requests"), invoices),
+        (format!("/api/v1/shops/{shop}/commissions"), commissions),
+    ];
+    for (path, created) in lists {
+        let read = read_all(&merchant, &path, 7).await;
+        let ids: Vec<i64> = read.iter().map(|row| row["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids.iter().copied().collect::<BTreeSet<_>>(), created, "{path}: every row once");
+        assert_eq!(ids.len(), created.len(), "{path}: no row twice");
+    }
+    // Complaints: the open ones first, each part newest first.
+    let read = read_all(&merchant, &format!("/api/v1/shops/{shop}/complaints"), 7).await;
+    let open: Vec<bool> = read.iter().map(|c| c["status"] == "open").collect();
+    assert_eq!(open.iter().filter(|o| **o).count(), 20);
+    assert!(open.windows(2).all(|w| w[0] || !w[1]), "open complaints come first");
+    // The reviewers' queue of open complaints, oldest first.
+    let queue: Vec<i64> = read_all(&reviewer, "/api/v1/complaints", 6)
+        .await
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(queue.len(), 20);
+    assert!(queue.windows(2).all(|w| w[0] < w[1]), "oldest first");
+    merchant
+        .get(&format!("/api/v1/shops/{shop}/complaints?cursor=1"))
+        .await
+        .assert_problem(400, "invalid_field");
+    merchant
+        .get(&format!("/api/v1/shops/{shop}/conversations?cursor=1.2"))
+        .await
+        .assert_problem(400, "invalid_field");
+}
+
+/// Every row of a list, read `limit` at a time by cursor.
+async fn read_all(client: &test_support::Client, path: &str, limit: u32) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut cursor: Option<String> = None;
+    for page in 0.. {
+        assert!(page < PAGES_MAX, "{path}: the pages end");
+        let url = match &cursor {
+            Some(cursor) => format!("{path}?limit={limit}&cursor={cursor}"),
+            None => format!("{path}?limit={limit}"),
+        };
+        let answer = ok(client.get(&url).await);
+        rows.extend(answer["items"].as_array().unwrap().iter().cloned());
+        match answer["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return rows,
+        }
+    }
+    unreachable!("the loop returns or fails")
 }
 
 fn ok(answer: test_support::http::Answer) -> Value {
