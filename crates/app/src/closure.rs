@@ -55,6 +55,14 @@ pub struct RefundView {
     pub overdue: bool,
 }
 
+/// The size of a review queue: what waits, what is due today, what is overdue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub waiting: i64,
+    pub due_today: i64,
+    pub overdue: i64,
+}
+
 /// Where refunds and withdrawals are paid; the account number shows only its last four digits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PayoutView {
@@ -448,6 +456,17 @@ impl App {
             items: page.items.into_iter().map(|r| self.refund_view(r)).collect(),
             next_cursor: page.next_cursor,
         })
+    }
+
+    /// The refunds in review: how many, how many are due today, how many are overdue (reviewers and
+    /// admins; the home page's todo).
+    pub async fn refund_review_counts(&self, actor: &Actor) -> AppResult<QueueCounts> {
+        actor.require(&[Role::Reviewer, Role::Admin])?;
+        let mut conn = self.db().read().await?;
+        let today = self.today().to_string();
+        let (waiting, due_today, overdue) =
+            rows::refund_queue_counts(&mut conn, RefundStatus::InReview.as_str(), &today).await?;
+        Ok(QueueCounts { waiting, due_today, overdue })
     }
 
     /// Undecided refunds past their due day (a gauge on /metrics).

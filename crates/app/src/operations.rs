@@ -631,6 +631,13 @@ impl App {
         }))
     }
 
+    /// How many complaints are open (reviewers; the home page's todo).
+    pub async fn open_complaint_count(&self, actor: &Actor) -> AppResult<i64> {
+        actor.require(&[Role::Reviewer, Role::Admin])?;
+        let mut conn = self.db().read().await?;
+        Ok(rows::count_open_complaints(&mut conn).await?)
+    }
+
     /// Every open complaint, oldest first, a page at a time (reviewers; the cursor: the last id).
     pub async fn open_complaints(
         &self,

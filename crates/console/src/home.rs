@@ -115,19 +115,13 @@ pub(crate) async fn reviewer_todos(state: &ConsoleState, actor: &Actor) -> AppRe
         overdue: Some(verifications.iter().filter(|v| v.overdue).count() as i64),
         href: Some("/console/verifications".into()),
     });
-    // The first PAGE_SIZE_MAX of the queue, earliest due first: the ones due today and overdue.
-    let refunds = state
-        .app
-        .list_refunds(actor, Some("in_review"), Some(domain::limits::PAGE_SIZE_MAX), None)
-        .await?
-        .items;
-    let refunds_due = refunds.iter().filter(|v| v.refund.due_on == today).count();
+    let refunds = state.app.refund_review_counts(actor).await?;
     todos.push(Todo {
         key: "todo_refund_queue",
         place: None,
-        due_today: Some(refunds_due as i64),
-        count: refunds.len() as i64,
-        overdue: Some(refunds.iter().filter(|v| v.overdue).count() as i64),
+        due_today: Some(refunds.due_today),
+        count: refunds.waiting,
+        overdue: Some(refunds.overdue),
         href: Some("/console/refunds?status=in_review".into()),
     });
     let appeals = state.app.appeal_queue(actor).await?;
@@ -139,12 +133,11 @@ pub(crate) async fn reviewer_todos(state: &ConsoleState, actor: &Actor) -> AppRe
         due_today: None,
         href: Some("/console/appeals".into()),
     });
-    // The first PAGE_SIZE_MAX of the queue, as before the lists were paged.
-    let complaints = state.app.open_complaints(actor, Some(domain::limits::PAGE_SIZE_MAX), None).await?.items;
+    let complaints = state.app.open_complaint_count(actor).await?;
     todos.push(Todo {
         key: "todo_complaint_queue",
         place: None,
-        count: complaints.len() as i64,
+        count: complaints,
         overdue: None,
         due_today: None,
         href: Some("/console/complaints".into()),

@@ -193,6 +193,19 @@ pub async fn refunds(
     Ok(sqlx::query_as(&sql).bind(status).bind(after.0).bind(after.1).bind(limit).fetch_all(conn).await?)
 }
 
+/// Refunds in `status`: how many, how many are due on `today`, and how many were due before it.
+pub async fn refund_queue_counts(conn: &mut Conn, status: &str, today: &str) -> StoreResult<(i64, i64, i64)> {
+    let row = sqlx::query(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_on = $2 THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN due_on < $2 THEN 1 ELSE 0 END), 0) FROM deposit_refunds WHERE status = $1",
+    )
+    .bind(status)
+    .bind(today)
+    .fetch_one(conn)
+    .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+}
+
 /// Refunds still undecided whose due day is before `today`.
 pub async fn count_overdue_refunds(conn: &mut Conn, today: &str) -> StoreResult<i64> {
     Ok(sqlx::query(

@@ -494,6 +494,14 @@ pub async fn cases(
     Ok(sqlx::query_as(&sql).bind(shop_id).bind(after.rank).bind(after.id).bind(limit).fetch_all(conn).await?)
 }
 
+/// How many complaints of every shop are open (the reviewers' queue).
+pub async fn count_open_complaints(conn: &mut Conn) -> StoreResult<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) FROM complaints WHERE status = 'open'")
+        .fetch_one(conn)
+        .await?
+        .try_get(0)?)
+}
+
 /// Open complaints of every shop, oldest first, after id `after_id` (the reviewers' queue).
 pub async fn open_complaints(conn: &mut Conn, after_id: i64, limit: i64) -> StoreResult<Vec<CaseRow>> {
     let sql = format!(

@@ -370,6 +370,19 @@ async fn reviewer_forfeits_once_under_a_race(backend: Backend) {
     let shop_id = f.app.refund(&f.reviewer.actor, refund).await.unwrap().refund.shop_id;
     let queue = f.app.list_refunds(&f.reviewer.actor, Some("in_review"), None, None).await.unwrap().items;
     assert_eq!(queue.iter().map(|r| r.refund.id).collect::<Vec<_>>(), vec![refund]);
+    // The home page's count of the queue: one waiting, due later, none overdue; then on its due
+    // day and the day after (the clock moved, nothing else).
+    let counts = f.app.refund_review_counts(&f.reviewer.actor).await.unwrap();
+    assert_eq!((counts.waiting, counts.due_today, counts.overdue), (1, 0, 0));
+    let due_on = queue[0].refund.due_on.clone();
+    f.clock.set(at(&format!("{due_on}T09:00:00+08:00")));
+    let counts = f.app.refund_review_counts(&f.reviewer.actor).await.unwrap();
+    assert_eq!((counts.waiting, counts.due_today, counts.overdue), (1, 1, 0));
+    f.clock.advance_ms(86_400_000);
+    let counts = f.app.refund_review_counts(&f.reviewer.actor).await.unwrap();
+    assert_eq!((counts.waiting, counts.due_today, counts.overdue), (1, 0, 1));
+    f.clock.set(at("2026-01-05T10:00:00+08:00"));
+    assert_eq!(f.app.refund_review_counts(&f.merchant.actor).await.unwrap_err().code, Code::Forbidden);
     assert_eq!(
         f.app.list_refunds(&f.merchant.actor, None, None, None).await.unwrap_err().code,
         Code::Forbidden
