@@ -14,10 +14,12 @@ use crate::console_crawl::{demo_users, log_in, navigation, reachable, shape};
 
 /// The POST forms of the page, each with the values a person would send: what the page filled in,
 /// the first real choice of a list, and for an empty field a value its rules accept (a sentence
-/// for text, the minimum for a number, today for a date). Logout and file pickers are left out:
+/// for text, the minimum for a number, today in China for a date). Logout and file pickers are left out:
 /// logging out ends the crawl, and a file is not a value to make up.
 const FORMS: &str = r#"
-const today = new Date().toISOString().slice(0, 10);
+// Today in China (UTC+8), as the server's deadlines count it; the UTC date is yesterday's there
+// from 16:00 UTC on, and a campaign ending "today" by UTC would be refused as ending in the past.
+const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
 // Values the rules of a field accept, by the field's name.
 const named = {
   amount_yuan: '100.00', price_yuan: '100.00', legal_rep_id_number: '11010519491231002X',
