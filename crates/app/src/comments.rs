@@ -209,9 +209,8 @@ fn parse_line(bytes: &[u8], line: usize, now_ms: i64) -> Result<ValidLine<'_>, L
 
 /// The inbox cursor: `CREATED_AT_MS.ID` of the last comment seen.
 pub(crate) fn parse_cursor(text: &str) -> AppResult<(i64, i64)> {
-    let refused = || AppError::invalid("cursor", "a next_cursor of the previous page");
-    let (ms, id) = text.split_once('.').ok_or_else(refused)?;
-    Ok((ms.parse().map_err(|_| refused())?, id.parse().map_err(|_| refused())?))
+    let [ms, id] = crate::audit::cursor_numbers::<2>(text)?;
+    Ok((ms, id))
 }
 
 /// A keyword as a `LIKE` pattern over lower-cased text (`\`, `%` and `_` escaped).

@@ -626,9 +626,7 @@ impl App {
         let (after, limit) = (open_first(cursor)?, page_size(limit));
         let mut conn = self.db().read().await?;
         let items = rows::cases(&mut conn, table, shop.id, after, i64::from(limit)).await?;
-        Ok(Page::after_last(items, limit, |case| {
-            open_first_cursor(OpenFirst::of(case.status == CaseStatus::Open.as_str(), case.id))
-        }))
+        Ok(Page::after_last(items, limit, |case| open_first_cursor(OpenFirst::of_case(case))))
     }
 
     /// How many complaints are open (reviewers; the home page's todo).
@@ -1012,10 +1010,7 @@ impl App {
         let mut conn = self.db().read().await?;
         let (after, limit) = (open_first(cursor)?, page_size(limit));
         let items = rows::dues(&mut conn, table, shop.id, after, i64::from(limit)).await?;
-        let open = [CommissionStatus::Owed.as_str(), InvoiceStatus::Pending.as_str()];
-        Ok(Page::after_last(items, limit, |due| {
-            open_first_cursor(OpenFirst::of(open.contains(&due.status.as_str()), due.id))
-        }))
+        Ok(Page::after_last(items, limit, |due| open_first_cursor(OpenFirst::of_due(due))))
     }
 
     // ----- the deposit policy -----

@@ -472,9 +472,18 @@ pub struct OpenFirst {
 impl OpenFirst {
     pub const START: OpenFirst = OpenFirst { rank: 0, id: i64::MAX };
 
-    /// The position of a row, for the next page's cursor.
-    pub fn of(open: bool, id: i64) -> OpenFirst {
+    fn of(open: bool, id: i64) -> OpenFirst {
         OpenFirst { rank: if open { 0 } else { 1 }, id }
+    }
+
+    /// A case's position in `cases` (the rank of the SQL there), for the next page's cursor.
+    pub fn of_case(case: &CaseRow) -> OpenFirst {
+        OpenFirst::of(case.status == "open", case.id)
+    }
+
+    /// A commission's or invoice request's position in `dues`, for the next page's cursor.
+    pub fn of_due(due: &DueRow) -> OpenFirst {
+        OpenFirst::of(matches!(due.status.as_str(), "owed" | "pending"), due.id)
     }
 }
 

@@ -201,10 +201,9 @@ struct RefundsQuery {
 }
 
 async fn get_refunds(State(state): State<AppState>, auth: Auth, Query(q): Query<RefundsQuery>) -> Answer {
-    let page =
+    let list =
         state.app.list_refunds(auth.actor(), q.status.as_deref(), q.limit, q.cursor.as_deref()).await?;
-    let items: Vec<Value> = page.items.iter().map(refund_json).collect();
-    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(super::page(&list, refund_json))
 }
 
 async fn get_refund(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {

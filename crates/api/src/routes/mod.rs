@@ -50,6 +50,22 @@ pub(crate) const MERCHANT: &[&str] = &["merchant"];
 pub(crate) const REVIEWER: &[&str] = &["reviewer"];
 pub(crate) const SERVICE: &[&str] = &["service"];
 
+/// A page of a list as JSON, with the cursor of the next one (null on the last page).
+pub(crate) fn page<T>(
+    page: &app::audit::Page<T>,
+    to_json: impl Fn(&T) -> serde_json::Value,
+) -> axum::Json<serde_json::Value> {
+    let items: Vec<serde_json::Value> = page.items.iter().map(to_json).collect();
+    axum::Json(serde_json::json!({ "items": items, "next_cursor": page.next_cursor }))
+}
+
+/// `limit` and `cursor` of a list request.
+#[derive(serde::Deserialize)]
+pub(crate) struct PageQuery {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
 /// An instant as RFC 3339 in China time, as every API answer shows times.
 pub(crate) fn china_time(ms: i64) -> Option<String> {
     chrono::DateTime::from_timestamp_millis(ms)

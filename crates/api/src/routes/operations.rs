@@ -8,12 +8,11 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ANY_ROLE, MERCHANT, REVIEWER, SERVICE, china_time, created};
+use super::{ANY_ROLE, MERCHANT, PageQuery, REVIEWER, SERVICE, china_time, created, page};
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{Auth, Json, Path, Query, money_request};
 use crate::openapi::{Doc, Method, Routes};
-use app::audit::Page;
 use app::operations::{
     CaseRow, CaseTable, ConversationView, DueRow, DueTable, MessageRow, OrderRow, ProductRow,
 };
@@ -320,19 +319,6 @@ fn message_json(m: &MessageRow) -> Value {
         "text": m.text,
         "at": china_time(m.at_ms),
     })
-}
-
-/// A page of a list, with the cursor of the next one (null on the last page).
-fn page<T>(page: &Page<T>, to_json: impl Fn(&T) -> Value) -> axum::Json<Value> {
-    let items: Vec<Value> = page.items.iter().map(to_json).collect();
-    axum::Json(json!({ "items": items, "next_cursor": page.next_cursor }))
-}
-
-/// `limit` and `cursor` of a list request.
-#[derive(Deserialize)]
-struct PageQuery {
-    limit: Option<u32>,
-    cursor: Option<String>,
 }
 
 fn made(value: Value) -> (StatusCode, axum::Json<Value>) {
