@@ -5,7 +5,8 @@
 use chrono::{Days, Months, NaiveDate};
 use domain::auth::Role;
 use domain::closure::{
-    self, Check, CheckCode, ClosureReason, RefundOutcome, RefundStatus, ShopFacts, split_refund,
+    self, Check, CheckCode, ClosureReason, ClosureStatus, RefundOutcome, RefundStatus, ShopFacts,
+    split_refund,
 };
 use domain::feed::EventType;
 use domain::ledger::{AccountCode, Overdraft};
@@ -162,7 +163,7 @@ impl App {
         if confirm_name.trim() != shop.name {
             return Err(AppError::new(Code::ConfirmNameMismatch, "type the shop's name exactly to confirm"));
         }
-        if shop.status != ShopStatus::Operating.as_str() {
+        if shop.status != ShopStatus::Operating {
             return Err(AppError::new(Code::StatusConflict, format!("the shop is {}", shop.status)));
         }
         if rows::find_payout(&mut tx, shop.id).await?.is_none() {
@@ -182,7 +183,7 @@ impl App {
             id: 0,
             shop_id: shop.id,
             merchant_id: shop.merchant_id,
-            status: ShopStatus::NoticePeriod.as_str().into(),
+            status: ClosureStatus::NoticePeriod,
             reason_code: reason.code.as_str().into(),
             reason_text: reason.text,
             requested_at_ms: now_ms,
@@ -226,7 +227,7 @@ impl App {
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
         let closure = rows::latest_closure(&mut tx, shop.id).await?;
-        let Some(closure) = closure.filter(|c| c.status == ShopStatus::NoticePeriod.as_str()) else {
+        let Some(closure) = closure.filter(|c| c.status == ClosureStatus::NoticePeriod) else {
             return Err(AppError::new(
                 Code::StatusConflict,
                 format!("the shop is {}, not in its notice period", shop.status),
@@ -256,7 +257,7 @@ impl App {
         let now_ms = self.clock().now_ms();
         let (shop, _) = self.lock_shop(tx, &Actor::system("jobs"), shop_id).await?;
         let closure = rows::latest_closure(tx, shop.id).await?;
-        let Some(closure) = closure.filter(|c| c.status == ShopStatus::NoticePeriod.as_str()) else {
+        let Some(closure) = closure.filter(|c| c.status == ClosureStatus::NoticePeriod) else {
             return Ok("no closure in notice".into());
         };
         let today = self.today();
@@ -360,7 +361,7 @@ impl App {
             shop_id: shop.id,
             merchant_id: shop.merchant_id,
             entity_name: shop.entity_name.clone(),
-            status: RefundStatus::Holding.as_str().into(),
+            status: RefundStatus::Holding,
             amount_fen: available.max(0),
             hold_id,
             closed_on: closed_on.to_string(),
@@ -403,7 +404,7 @@ impl App {
     }
 
     fn refund_view(&self, refund: RefundRow) -> RefundView {
-        let undecided = !RefundStatus::parse(&refund.status).is_some_and(RefundStatus::is_decided);
+        let undecided = !refund.status.is_decided();
         let overdue = undecided && refund.due_on.as_str() < self.today().to_string().as_str();
         RefundView { refund, overdue }
     }
@@ -479,7 +480,7 @@ impl App {
     async fn review_reasons(&self, conn: &mut store::Conn, shop: &ShopRow) -> AppResult<Vec<&'static str>> {
         let mut reasons = Vec::new();
         let violations = store::shops::shop_violations(conn, shop.id).await?;
-        if violations.iter().any(|v| v.status != ViolationStatus::Overturned.as_str()) {
+        if violations.iter().any(|v| v.status != ViolationStatus::Overturned) {
             reasons.push("violations");
         }
         let (_, facts) = self.shop_facts(conn, shop.id).await?;
@@ -507,7 +508,7 @@ impl App {
         let refund = rows::lock_refund(tx, self.db().backend(), id)
             .await?
             .ok_or_else(|| AppError::not_found("refund"))?;
-        if refund.status != RefundStatus::Holding.as_str() {
+        if refund.status != RefundStatus::Holding {
             return Ok(format!("refund is {}", refund.status));
         }
         let shop =
@@ -532,7 +533,7 @@ impl App {
     ) -> AppResult<String> {
         let id = subject_id(job, "refund:")?;
         let refund = rows::find_refund(tx, id).await?.ok_or_else(|| AppError::not_found("refund"))?;
-        if RefundStatus::parse(&refund.status).is_some_and(RefundStatus::is_decided) {
+        if refund.status.is_decided() {
             return Ok(format!("refund is {}", refund.status));
         }
         tracing::warn!(refund = refund.id, due_on = %refund.due_on, "deposit refund overdue");
@@ -563,7 +564,7 @@ impl App {
         let refund = rows::lock_refund(&mut tx, self.db().backend(), id)
             .await?
             .ok_or_else(|| AppError::not_found("refund"))?;
-        if RefundStatus::parse(&refund.status).is_some_and(RefundStatus::is_decided) {
+        if refund.status.is_decided() {
             let same = refund.outcome.as_deref() == Some(outcome.as_str())
                 && (outcome != RefundOutcome::Partial || refund.deduct_fen == Some(deduct_fen))
                 && refund.decided_by.as_deref() == Some(ctx.actor.label().as_str());
@@ -572,7 +573,7 @@ impl App {
             }
             return Err(AppError::new(Code::AlreadyDecided, format!("the refund is {}", refund.status)));
         }
-        if refund.status != RefundStatus::InReview.as_str() {
+        if refund.status != RefundStatus::InReview {
             let detail = format!("the refund is held until {}; it reaches review then", refund.release_on);
             return Err(AppError::new(Code::StatusConflict, detail));
         }
@@ -581,9 +582,9 @@ impl App {
             .ok_or_else(|| AppError::not_found("shop"))?;
         if outcome == RefundOutcome::Forfeit {
             let violations = store::shops::shop_violations(&mut tx, shop.id).await?;
-            let serious = violations.iter().any(|v| {
-                v.severity == Severity::Serious.as_str() && v.status != ViolationStatus::Overturned.as_str()
-            });
+            let serious = violations
+                .iter()
+                .any(|v| v.severity == Severity::Serious.as_str() && v.status != ViolationStatus::Overturned);
             if !serious {
                 return Err(AppError::new(
                     Code::ForfeitNotAllowed,
@@ -758,7 +759,7 @@ impl App {
             ));
         }
         let refund = rows::refund_of_shop(&mut tx, shop.id).await?;
-        let refund_status = refund.as_ref().and_then(|r| RefundStatus::parse(&r.status));
+        let refund_status = refund.as_ref().and_then(|r| Some(r.status));
         let repay = refund_status == Some(RefundStatus::PayoutFailed);
         if refund_status.is_some_and(RefundStatus::is_decided) && !repay {
             return Err(AppError::new(Code::StatusConflict, "the refund is already paid out"));
@@ -812,7 +813,7 @@ impl App {
     ) -> AppResult<()> {
         let today = self.today();
         for refund in rows::refunds_of_entity(conn, merchant_id, entity_key).await? {
-            let settled = RefundStatus::parse(&refund.status).is_some_and(RefundStatus::is_settled);
+            let settled = refund.status.is_settled();
             let Some(decided_ms) = refund.decided_at_ms.filter(|_| settled) else {
                 let detail = format!("the deposit refund of shop {} is not settled yet", refund.shop_id);
                 return Err(AppError::new(Code::ReopenCooldown, detail));

@@ -63,7 +63,9 @@ pub(crate) async fn play(history: &mut DemoHistory) -> AppResult<()> {
             )
             .await?;
             let again = app.refund_payouts(&channel.actor, refund_of(&payout.reference)?).await?;
-            let Some(second) = again.iter().find(|p| p.payout.status == "requested") else {
+            let Some(second) =
+                again.iter().find(|p| p.payout.status == domain::payouts::PayoutStatus::Requested)
+            else {
                 return Err(AppError::internal(&"a new payout after the account was fixed"));
             };
             let second = second.payout.id;

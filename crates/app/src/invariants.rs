@@ -101,7 +101,7 @@ pub async fn check(conn: &mut store::Conn) -> AppResult<Vec<String>> {
             }
         }
         let reversed = reversals.take(v.id);
-        let overturned = v.status == domain::violation::ViolationStatus::Overturned.as_str();
+        let overturned = v.status == domain::violation::ViolationStatus::Overturned;
         if reversed.len() > 1 {
             problems.push(format!(
                 "violation {} has {} reversals ({}), at most 1",
@@ -237,9 +237,7 @@ async fn check_commissions(conn: &mut store::Conn) -> AppResult<Vec<String>> {
     let mut problems = Vec::new();
     let mut of_commission: HashMap<i64, Vec<PayoutStatus>> = HashMap::new();
     for p in store::payouts::all_payouts(conn).await? {
-        if let (Some(id), Some(status)) =
-            (referenced_id(&p.reference, "commission"), PayoutStatus::parse(&p.status))
-        {
+        if let (Some(id), Some(status)) = (referenced_id(&p.reference, "commission"), Some(p.status)) {
             of_commission.entry(id).or_default().push(status);
         }
     }
@@ -249,7 +247,7 @@ async fn check_commissions(conn: &mut store::Conn) -> AppResult<Vec<String>> {
         let in_flight = payouts.iter().filter(|s| s.is_in_flight()).count();
         let paid = payouts.iter().filter(|s| **s == PayoutStatus::Paid).count();
         let legacy = c.charged_at_ms.is_none();
-        let expect = match CommissionStatus::parse(&c.status) {
+        let expect = match Some(c.status) {
             Some(CommissionStatus::Paying) => (1, 0),
             Some(CommissionStatus::Paid) if legacy && payouts.is_empty() => (0, 0),
             Some(CommissionStatus::Paid) => (0, 1),
@@ -314,7 +312,7 @@ async fn check_payouts(conn: &mut store::Conn, refunds: &[rows::RefundFacts]) ->
     }
     let mut refund_payouts: HashMap<String, Vec<(i64, PayoutStatus)>> = HashMap::new();
     for p in &payouts {
-        let Some(status) = PayoutStatus::parse(&p.status) else {
+        let Some(status) = Some(p.status) else {
             problems.push(format!("payout {} has the unknown status {:?}", p.id, p.status));
             continue;
         };
@@ -381,11 +379,7 @@ async fn check_payouts(conn: &mut store::Conn, refunds: &[rows::RefundFacts]) ->
         .filter(|a| a.code == domain::ledger::AccountCode::PayoutsInFlight.as_str())
         .map(|a| a.credits_posted - a.debits_posted)
         .sum();
-    let owed_fen: i64 = payouts
-        .iter()
-        .filter(|p| PayoutStatus::parse(&p.status).is_some_and(PayoutStatus::is_in_flight))
-        .map(|p| p.amount_fen)
-        .sum();
+    let owed_fen: i64 = payouts.iter().filter(|p| p.status.is_in_flight()).map(|p| p.amount_fen).sum();
     if in_flight_fen != owed_fen {
         problems.push(format!(
             "payouts_in_flight holds {in_flight_fen} fen, the payouts requested or sent {owed_fen} fen"

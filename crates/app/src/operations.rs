@@ -127,7 +127,7 @@ impl App {
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
-        if shop.status != ShopStatus::Operating.as_str() {
+        if shop.status != ShopStatus::Operating {
             return Err(not_operating(&shop));
         }
         let id =
@@ -215,13 +215,13 @@ impl App {
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
-        if shop.status != ShopStatus::Operating.as_str() {
+        if shop.status != ShopStatus::Operating {
             let detail = format!("the shop is {} and accepts no new orders", shop.status);
             return Err(AppError::new(Code::ShopNotAcceptingOrders, detail));
         }
         let product = rows::find_product(&mut tx, product_id).await?.filter(|p| p.shop_id == shop.id);
         match product {
-            Some(p) if p.status == ProductStatus::Listed.as_str() => {}
+            Some(p) if p.status == ProductStatus::Listed => {}
             Some(_) => return Err(status_conflict("product", "delisted", "ordered")),
             None => return Err(AppError::not_found("product")),
         }
@@ -301,8 +301,7 @@ impl App {
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
         let order = rows::find_order(&mut tx, order_id).await?.ok_or_else(|| AppError::not_found("order"))?;
-        let from =
-            OrderStatus::parse(&order.status).ok_or_else(|| AppError::internal(&"unknown order status"))?;
+        let from = order.status;
         let (verb, at_column) = match event {
             OrderEvent::Ship => ("shipped", "shipped_at_ms"),
             OrderEvent::Complete => ("completed", "closed_at_ms"),
@@ -505,10 +504,10 @@ impl App {
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
         let order = rows::find_order(&mut tx, order_id).await?.ok_or_else(|| AppError::not_found("order"))?;
-        if !matches!(OrderStatus::parse(&order.status), Some(OrderStatus::Shipped | OrderStatus::Completed)) {
+        if !matches!(order.status, OrderStatus::Shipped | OrderStatus::Completed) {
             return Err(status_conflict(
                 "order",
-                &order.status,
+                order.status.as_str(),
                 "given an after-sales case (cancel it instead)",
             ));
         }
@@ -667,7 +666,7 @@ impl App {
         let now_ms = self.clock().now_ms();
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
-        if shop.status == ShopStatus::Closed.as_str() {
+        if shop.status == ShopStatus::Closed {
             return Err(not_operating(&shop));
         }
         let conversation_id = match rows::conversation_with(&mut tx, shop.id, &buyer_id).await? {
@@ -841,7 +840,7 @@ impl App {
         let next = if payee.is_some() { CommissionStatus::Paying } else { CommissionStatus::AwaitingPayee };
         let owed = CommissionStatus::Owed.as_str();
         if !rows::move_commission(&mut tx, id, owed, next.as_str(), Some(now_ms), None).await? {
-            return Err(status_conflict("commission", &due.status, "paid again").into());
+            return Err(status_conflict("commission", due.status.as_str(), "paid again").into());
         }
         if let Some(seq) = outcome.transfer_ids.first() {
             rows::set_commission_transfer(&mut tx, id, *seq).await?;
@@ -875,10 +874,12 @@ impl App {
         let due = rows::find_due(&mut tx, DueTable::Commissions, id)
             .await?
             .ok_or_else(|| AppError::not_found("commission"))?;
-        let status = CommissionStatus::parse(&due.status)
+        let status = due
+            .status
+            .commission()
             .ok_or_else(|| AppError::internal(&format!("commission {id} has status {}", due.status)))?;
         if !status.takes_payee() {
-            return Err(status_conflict("commission", &due.status, "given a new payee"));
+            return Err(status_conflict("commission", due.status.as_str(), "given a new payee"));
         }
         rows::set_commission_payee(&mut tx, id, &payee).await?;
         if status != CommissionStatus::Owed {
@@ -940,7 +941,7 @@ impl App {
         let mut tx = self.db().begin().await?;
         let (shop, _) = self.lock_shop(&mut tx, &ctx.actor, shop_id).await?;
         let order = rows::find_order(&mut tx, order_id).await?.ok_or_else(|| AppError::not_found("order"))?;
-        if order.status == OrderStatus::Cancelled.as_str() {
+        if order.status == OrderStatus::Cancelled {
             return Err(status_conflict("order", "cancelled", "invoiced"));
         }
         let id = rows::insert_invoice_request(&mut tx, shop.merchant_id, &order, &title, now_ms).await?;

@@ -141,7 +141,7 @@ impl App {
             account_sealed: request.payee.account_sealed.clone(),
             account_last4: request.payee.account_last4.clone(),
             source_account_id,
-            status: PayoutStatus::Requested.as_str().into(),
+            status: PayoutStatus::Requested,
             channel_ref: None,
             paid_on: None,
             failure_reason: None,
@@ -198,7 +198,7 @@ impl App {
 
     fn payout_view(&self, actor: &Actor, payout: PayoutRecord) -> PayoutView {
         let today = self.today_china().to_string();
-        let overdue = payout.status == PayoutStatus::Sent.as_str()
+        let overdue = payout.status == PayoutStatus::Sent
             && payout.overdue_on.as_deref().is_some_and(|day| day < today.as_str());
         let account_number = (actor.role == Role::Service)
             .then(|| self.secret_key().ok().and_then(|key| key.open(PAYOUT_CONTEXT, &payout.account_sealed)))
@@ -320,7 +320,7 @@ impl App {
         let payout = store::payouts::lock_payout(&mut tx, self.db().backend(), id)
             .await?
             .ok_or_else(|| AppError::not_found("payout"))?;
-        let status = PayoutStatus::parse(&payout.status)
+        let status = Some(payout.status)
             .ok_or_else(|| AppError::internal(&format!("payout {id} has status {}", payout.status)))?;
         let reported = Reported {
             status,
@@ -631,7 +631,7 @@ pub async fn reconcile_lines(conn: &mut store::Conn, lines: &[SettlementLine]) -
         Some(KnownPayout {
             id: p.id,
             amount_fen: p.amount_fen,
-            status: PayoutStatus::parse(&p.status)?,
+            status: Some(p.status)?,
             channel_ref: p.channel_ref,
         })
     };

@@ -465,8 +465,8 @@ impl App {
                     Sender::User if !line.automatic => {
                         conversation.unread += 1;
                         conversation.awaiting_since_ms.get_or_insert(line.sent_at_ms);
-                        if conversation.status == ConversationStatus::Closed.as_str() {
-                            conversation.status = ConversationStatus::Open.as_str().to_owned();
+                        if conversation.status == ConversationStatus::Closed {
+                            conversation.status = ConversationStatus::Open;
                             conversation.closed_at_ms = None;
                         }
                         for contact in &line.contacts {
@@ -981,7 +981,7 @@ impl App {
                 word(&lead.contact_kind, |t| ContactKind::parse(t).map(ContactKind::name_zh)),
                 view.contact.clone(),
                 word(&lead.consent, |t| Consent::parse(t).map(Consent::name_zh)),
-                word(&lead.status, |t| LeadStatus::parse(t).map(LeadStatus::name_zh)),
+                lead.status.name_zh().to_owned(),
                 lead.owner.clone().unwrap_or_default(),
                 lead.note.clone(),
             ];
@@ -1035,7 +1035,7 @@ impl App {
             .await?
             .filter(|l| l.merchant_id == merchant_id)
             .ok_or_else(|| AppError::not_found("lead"))?;
-        let current = LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::New);
+        let current = Some(lead.status).unwrap_or(LeadStatus::New);
         let next = match status {
             None => current,
             Some(text) => LeadStatus::parse(text)

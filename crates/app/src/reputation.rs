@@ -553,7 +553,7 @@ impl App {
             .await?
             .filter(|incident| incident.merchant_id == merchant_id)
             .ok_or_else(|| AppError::not_found("incident"))?;
-        if incident.status != IncidentStatus::Open.as_str() {
+        if incident.status != IncidentStatus::Open {
             return Err(resolved_refused());
         }
         Ok(incident)

@@ -125,7 +125,7 @@ async fn add_arrivals(conn: &mut store::Conn, entries: &mut [DepositEntry]) -> A
         let changes: Vec<(PayoutStatus, String)> = payouts
             .iter()
             .filter_map(|p| {
-                let status = PayoutStatus::parse(&p.status)?;
+                let status = Some(p.status)?;
                 let day = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(crate::clock::china_date);
                 let on = match status {
                     PayoutStatus::Paid => p.paid_on.clone(),

@@ -137,7 +137,7 @@ struct Parsed {
 }
 
 fn status_of(row: &VerificationRow) -> AppResult<VerificationStatus> {
-    VerificationStatus::parse(&row.status)
+    Some(row.status)
         .ok_or_else(|| AppError::internal(&format!("verification {} has status {}", row.id, row.status)))
 }
 
@@ -573,7 +573,11 @@ impl App {
     pub async fn verification_fee(&self, actor: &Actor, id: i64) -> AppResult<FeeView> {
         actor.require(FEE_PAYMENT_ROLES)?;
         let row = self.verification_row(actor, id).await?;
-        Ok(FeeView { id: row.id, status: row.status.clone(), fee_paid: row.fee_paid_at_ms.is_some() })
+        Ok(FeeView {
+            id: row.id,
+            status: row.status.as_str().to_owned(),
+            fee_paid: row.fee_paid_at_ms.is_some(),
+        })
     }
 
     /// Who reads applications, their documents and the legal representative's data: reviewers,
@@ -616,8 +620,7 @@ impl App {
         drop(conn);
         let (missing, permit_required) = self.missing(&row, &documents);
         let today = china_date(self.clock().now());
-        let overdue = VerificationStatus::parse(&row.status)
-            .is_some_and(VerificationStatus::awaiting_decision)
+        let overdue = Some(row.status).is_some_and(VerificationStatus::awaiting_decision)
             && row.due_on.as_deref().and_then(parse_date).is_some_and(|due| today > due);
         let legal_rep_id_number = if case_view && matches!(actor.role, Role::Reviewer | Role::Admin) {
             Some(
@@ -726,7 +729,7 @@ impl App {
             if let Some(note) = row.decision_note.as_deref().filter(|n| !n.is_empty()) {
                 last.facts.push(("note".to_owned(), note.to_owned()));
             }
-            if row.status == VerificationStatus::ChangesRequested.as_str()
+            if row.status == VerificationStatus::ChangesRequested
                 && let Some(due) = row.changes_due_at_ms.and_then(date_of)
             {
                 last.facts.push(("changes_due_on".to_owned(), due));
@@ -747,7 +750,7 @@ impl App {
             let facts = vec![("reason".to_owned(), "changes_deadline".to_owned())];
             events.push(TimelineEvent { at_ms: failed_at_ms, kind: "failed", facts, actor: None });
         }
-        if row.status == VerificationStatus::Failed.as_str()
+        if row.status == VerificationStatus::Failed
             && let Some(until) = account.as_ref().and_then(|a| a.cooldown_until_ms).and_then(date_of)
             && let Some(last) = events
                 .iter_mut()

@@ -103,7 +103,7 @@ fn can_see(actor: &Actor, merchant_id: i64) -> bool {
 }
 
 fn status_of(video: &VideoRow) -> AppResult<VideoStatus> {
-    VideoStatus::parse(&video.status)
+    Some(video.status)
         .ok_or_else(|| AppError::internal(&format!("video {} has status {}", video.id, video.status)))
 }
 
@@ -643,7 +643,7 @@ impl App {
         let video = self.video_to_change(&mut tx, &ctx.actor, PUBLISH_RIGHTS, id).await?;
         next_status(&video, VideoEvent::Publish)?;
         let now_ms = self.clock().now_ms();
-        changed(rows::publish(&mut tx, id, &video.status, &ctx.actor.username, now_ms).await?, &video)?;
+        changed(rows::publish(&mut tx, id, video.status, &ctx.actor.username, now_ms).await?, &video)?;
         jobs::cancel_pending(&mut tx, JobKind::VideoPublish.as_str(), &format!("video:{id}"), now_ms).await?;
         self.audit_video(&mut tx, ctx, "video.publish", &video, "").await?;
         let video = self.reload_video(&mut tx, id).await?;
@@ -664,12 +664,12 @@ impl App {
             .await?
             .ok_or_else(|| AppError::not_found("video"))?;
         let due = video.publish_at_ms.map(|ms| ms.to_string());
-        if video.status != VideoStatus::Scheduled.as_str() || due.as_deref() != Some(job.payload.as_str()) {
+        if video.status != VideoStatus::Scheduled || due.as_deref() != Some(job.payload.as_str()) {
             return Ok(format!("video={id} not published: it is {} now", video.status));
         }
         next_status(&video, VideoEvent::PublishDue)?;
         let now_ms = self.clock().now_ms();
-        changed(rows::publish(tx, id, &video.status, "system:scheduler", now_ms).await?, &video)?;
+        changed(rows::publish(tx, id, video.status, "system:scheduler", now_ms).await?, &video)?;
         let ctx = Ctx::system("scheduler");
         self.audit_video(tx, &ctx, "video.publish", &video, &format!("scheduled_for={}", job.payload))
             .await?;
@@ -693,7 +693,7 @@ impl App {
         let video = self.video_to_change(&mut tx, &ctx.actor, PUBLISH_RIGHTS, id).await?;
         next_status(&video, VideoEvent::Withdraw)?;
         let now_ms = self.clock().now_ms();
-        changed(rows::withdraw(&mut tx, id, &video.status, now_ms).await?, &video)?;
+        changed(rows::withdraw(&mut tx, id, video.status, now_ms).await?, &video)?;
         jobs::cancel_pending(&mut tx, JobKind::VideoPublish.as_str(), &format!("video:{id}"), now_ms).await?;
         self.audit_video(&mut tx, ctx, "video.withdraw", &video, &format!("from={}", video.status)).await?;
         let video = self.reload_video(&mut tx, id).await?;
@@ -969,7 +969,7 @@ impl App {
         let expected = self.file_link_signature(video.id, sha, expires_ms)?;
         let same = expected.len() == signature.len()
             && expected.bytes().zip(signature.bytes()).fold(0_u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-        if !same || video.status != VideoStatus::Published.as_str() {
+        if !same || video.status != VideoStatus::Published {
             return Err(gone());
         }
         Ok((self.videos_dir().join(sha), kind.content_type()))

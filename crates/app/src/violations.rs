@@ -134,7 +134,7 @@ impl App {
             beneficiary: beneficiary.as_str().into(),
             buyer_id,
             evidence,
-            status: ViolationStatus::Effective.as_str().into(),
+            status: ViolationStatus::Effective,
             penalty_seq: None,
             reversal_seq: None,
             recorded_by: ctx.actor.label(),
@@ -256,7 +256,7 @@ impl App {
         let text = bounded_text(text, NOTE_LENGTH_MAX)
             .ok_or_else(|| AppError::invalid("text", "1-2000 characters"))?;
         let violation = self.violation(&ctx.actor, id).await?;
-        if violation.status != ViolationStatus::Effective.as_str() {
+        if violation.status != ViolationStatus::Effective {
             return Err(AppError::new(Code::NotAppealable, format!("the violation is {}", violation.status)));
         }
         let now_ms = self.clock().now_ms();

@@ -254,8 +254,10 @@ pub async fn campaign_page(
     let c = &view.campaign;
     render(jar, &viewer, &c.name.clone(), &here, |lang: Lang, csrf| {
         let linked: Vec<_> = videos.iter().filter(|v| view.video_ids.contains(&v.id)).collect();
-        let linkable: Vec<_> =
-            videos.iter().filter(|v| !view.video_ids.contains(&v.id) && v.status != "withdrawn").collect();
+        let linkable: Vec<_> = videos
+            .iter()
+            .filter(|v| !view.video_ids.contains(&v.id) && v.status != domain::videos::VideoStatus::Withdrawn)
+            .collect();
         html! {
             @if let Some(note) = note { (note) }
             div.card {

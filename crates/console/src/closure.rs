@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use chrono::NaiveDate;
 use domain::auth::Role;
-use domain::closure::{Check, CheckCode, ReasonCode, RefundOutcome, RefundStatus};
+use domain::closure::{Check, CheckCode, ClosureStatus, ReasonCode, RefundOutcome, RefundStatus};
 use domain::limits::{BANK_NAME_LENGTH_MAX, ENTITY_NAME_LENGTH_MAX, NOTE_LENGTH_MAX, SHOP_NAME_LENGTH_MAX};
 use domain::operations::ShopStatus;
 use domain::violation::EntityType;
@@ -133,7 +133,7 @@ pub(crate) fn refund_table(lang: Lang, view: &RefundView) -> Markup {
             tr {
                 th { (t(lang, "status")) }
                 td {
-                    span #refund-status data-status=(refund.status) { (name(lang, "refund_status", &refund.status)) }
+                    span #refund-status data-status=(refund.status) { (name(lang, "refund_status", refund.status.as_str())) }
                     @if view.overdue { " " span.badge.failing.overdue { (t(lang, "overdue")) } }
                 }
             }
@@ -241,7 +241,7 @@ pub(crate) async fn closure_response(
     let empty = ClosureForm::default();
     let draft = draft.unwrap_or(&empty);
     shop_section(state, jar, viewer, shop_id, Section::Closure, &here, note, load, |lang, csrf, shop, view| {
-        let status = ShopStatus::parse(&shop.status);
+        let status = Some(shop.status);
         html! {
             (decision_card(lang, shop, &view.decision))
             @match status {
@@ -251,7 +251,7 @@ pub(crate) async fn closure_response(
                     (checks_card(lang, shop, &view))
                 }
                 _ => {
-                    @if let Some(closure) = view.closure.as_ref().filter(|c| c.status == "withdrawn") {
+                    @if let Some(closure) = view.closure.as_ref().filter(|c| c.status == ClosureStatus::Withdrawn) {
                         div.notice #last-withdrawn {
                             (t(lang, "closure_last_withdrawn")) " " (closure.ended_at_ms.map(at).unwrap_or_default())
                         }
@@ -295,7 +295,7 @@ fn checks_card(lang: Lang, shop: &ShopRow, view: &ClosureView) -> Markup {
             p {
                 (t(lang, "earliest_close_on")) ": " strong #earliest-close-on { (view.report.earliest_close_on) }
             }
-            @if shop.status == ShopStatus::Operating.as_str() {
+            @if shop.status == ShopStatus::Operating {
                 @if blocking == 0 {
                     p.passed #closure-ready { (t(lang, "closure_ready")) }
                 } @else {
@@ -339,8 +339,7 @@ fn notice_card(
     today: NaiveDate,
     may_act: bool,
 ) -> Markup {
-    let Some(closure) = view.closure.as_ref().filter(|c| c.status == ShopStatus::NoticePeriod.as_str())
-    else {
+    let Some(closure) = view.closure.as_ref().filter(|c| c.status == ClosureStatus::NoticePeriod) else {
         return html! {};
     };
     let closes_on = closure.closes_on.parse::<NaiveDate>().ok();
@@ -393,7 +392,7 @@ fn notice_card(
 }
 
 fn closed_cards(lang: Lang, view: &ClosureView) -> Markup {
-    let closure = view.closure.as_ref().filter(|c| c.status == ShopStatus::Closed.as_str());
+    let closure = view.closure.as_ref().filter(|c| c.status == ClosureStatus::Closed);
     html! {
         div.card #closed {
             h2 { (t(lang, "shop_closed")) }
@@ -410,7 +409,7 @@ fn closed_cards(lang: Lang, view: &ClosureView) -> Markup {
             @match &view.deposit.refund {
                 Some(refund) => {
                     p.muted {
-                        @match RefundStatus::parse(&refund.refund.status) {
+                        @match Some(refund.refund.status) {
                             Some(RefundStatus::Holding) => { (t(lang, "refund_holding_intro")) }
                             Some(RefundStatus::InReview) => { (t(lang, "refund_review_intro")) }
                             Some(RefundStatus::Paying) => { (t(lang, "refund_paying_intro")) }
@@ -680,7 +679,7 @@ pub async fn refunds(
                                 td { a.refund-link href={ "/console/refunds/" (refund.id) } { "#" (refund.id) } }
                                 td { a href=(Section::Closure.href(refund.shop_id)) { (shops.get(&refund.shop_id).map_or("", String::as_str)) } }
                                 td { (refund.entity_name) }
-                                td.status { (name(lang, "refund_status", &refund.status)) }
+                                td.status { (name(lang, "refund_status", refund.status.as_str())) }
                                 td { (money(refund.amount_fen)) }
                                 td { (refund.closed_on) }
                                 td { (refund.release_on) }
@@ -754,8 +753,7 @@ async fn refund_response(
         Err(error) if is_refusal(&error) => return refusal(jar, &error),
         Err(error) => return error_page(jar, viewer, "refund", &here, &error),
     };
-    let may_decide =
-        actor.role == Role::Reviewer && case.view.refund.status == RefundStatus::InReview.as_str();
+    let may_decide = actor.role == Role::Reviewer && case.view.refund.status == RefundStatus::InReview;
     let is_platform = actor.role != Role::Merchant;
     let empty = DecisionForm::default();
     let draft = draft.unwrap_or(&empty);
@@ -795,7 +793,7 @@ async fn refund_response(
                                 td { (name(lang, "violation_kind", &violation.kind)) }
                                 td { (name(lang, "severity", &violation.severity)) }
                                 td { (money(violation.penalty_fen)) }
-                                td { (name(lang, "violation_status", &violation.status)) }
+                                td { (name(lang, "violation_status", violation.status.as_str())) }
                                 td.muted { (violation.evidence) }
                             }
                         }

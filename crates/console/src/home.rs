@@ -49,7 +49,7 @@ pub(crate) async fn merchant_todos(state: &ConsoleState, actor: &Actor) -> AppRe
     let mut todos = Vec::new();
     let operate = may(actor, UseCase::OperateShop);
     let shops = state.app.list_shops(actor, Some(COUNT_LIMIT), None).await?;
-    for shop in shops.items.iter().filter(|shop| shop.status != "closed") {
+    for shop in shops.items.iter().filter(|shop| shop.status != domain::operations::ShopStatus::Closed) {
         let report = state.app.closure_checks(actor, shop.id).await?;
         for (code, key, section) in SHOP_TODOS {
             let count = report.checks.iter().find(|c| c.code == code).map_or(0, |c| c.count);
@@ -85,7 +85,7 @@ pub(crate) async fn merchant_todos(state: &ConsoleState, actor: &Actor) -> AppRe
             applications.iter().filter(|v| matches!(v.row.status.as_str(), "draft" | "changes_requested"))
         {
             todos.push(Todo {
-                key: if view.row.status == "draft" {
+                key: if view.row.status == domain::verification::VerificationStatus::Draft {
                     "todo_verification_draft"
                 } else {
                     "todo_verification_changes"

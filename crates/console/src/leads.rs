@@ -179,7 +179,7 @@ fn lead_row(
     back: &str,
 ) -> Markup {
     let lead = &view.lead;
-    let status = LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::New);
+    let status = Some(lead.status).unwrap_or(LeadStatus::New);
     let tone = match status {
         LeadStatus::Converted => "tag-success",
         LeadStatus::Contacted => "tag-info",
@@ -198,7 +198,7 @@ fn lead_row(
             td data-user { (lead.user_id) }
             td.contact data-masked=(view.masked) { (view.contact) br; span.muted { (name(lang, "contact_kind", &lead.contact_kind)) } }
             td { (name(lang, "consent", &lead.consent)) }
-            td { span class={ "badge " (tone) } { (name(lang, "lead_status", &lead.status)) } }
+            td { span class={ "badge " (tone) } { (name(lang, "lead_status", lead.status.as_str())) } }
             td { (lead.owner.clone().unwrap_or_else(|| "–".to_owned())) }
             td data-user { (lead.note) }
             @if may_edit {

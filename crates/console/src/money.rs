@@ -127,7 +127,7 @@ async fn shops_response(
                                 td { (category_name(state, lang, &shop.category)) }
                                 td { (name(lang, "entity_type", &shop.entity_type)) }
                                 td { (shop.entity_name) }
-                                td { (name(lang, "shop_status", &shop.status)) }
+                                td { (name(lang, "shop_status", shop.status.as_str())) }
                                 td { (at(shop.created_at_ms)) }
                             }
                         }
@@ -293,7 +293,7 @@ fn shop_card(state: &ConsoleState, lang: Lang, shop: &ShopRow) -> Markup {
                 tr { th { (t(lang, "category")) } td { (category_name(state, lang, &shop.category)) } }
                 tr { th { (t(lang, "entity_type")) } td { (name(lang, "entity_type", &shop.entity_type)) } }
                 tr { th { (t(lang, "entity_name")) } td { (shop.entity_name) } }
-                tr { th { (t(lang, "status")) } td #shop-status { (name(lang, "shop_status", &shop.status)) } }
+                tr { th { (t(lang, "status")) } td #shop-status { (name(lang, "shop_status", shop.status.as_str())) } }
                 tr { th { (t(lang, "created_at")) } td { (at(shop.created_at_ms)) } }
             }
             p { a #shop-analytics href={ "/console/shops/" (shop.id) "/analytics" } { (t(lang, "shop_analytics")) } }
@@ -396,7 +396,7 @@ fn violations_card(
                             td { (name(lang, "severity", &violation.severity)) }
                             td { (money(violation.penalty_fen)) }
                             td { (name(lang, "beneficiary", &violation.beneficiary)) }
-                            td.status { (name(lang, "violation_status", &violation.status)) }
+                            td.status { (name(lang, "violation_status", violation.status.as_str())) }
                             td { (at(violation.appeal_deadline_ms)) }
                             td.muted { (violation.evidence) }
                         }
@@ -408,7 +408,7 @@ fn violations_card(
                                 }
                             } }
                         }
-                        @if may_appeal && violation.status == ViolationStatus::Effective.as_str() {
+                        @if may_appeal && violation.status == ViolationStatus::Effective {
                             tr { td {} td colspan="8" {
                                 @if now_ms <= violation.appeal_deadline_ms {
                                     (appeal_form(lang, csrf, violation))

@@ -18,7 +18,7 @@ use domain::limits::{
     INVOICE_NUMBER_LENGTH_MAX, MESSAGE_LENGTH_MAX, PAGE_SIZE_MAX, PRODUCT_TITLE_LENGTH_MAX,
 };
 use domain::operations::{
-    CaseStatus, CommissionStatus, InvoiceStatus, OrderStatus, ProductStatus, ShopStatus,
+    CaseStatus, CommissionStatus, DueStatus, InvoiceStatus, OrderStatus, ProductStatus, ShopStatus,
 };
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -174,7 +174,7 @@ pub(crate) async fn shop_section<T>(
             div.card {
                 p.muted { a href="/console/shops" { "← " (t(lang, "back_to_shops")) } }
                 h1 { span #shop-name data-user { (shop.name) } " · " (t(lang, section.key())) }
-                p { (t(lang, "status")) ": " span #shop-status { (name(lang, "shop_status", &shop.status)) } }
+                p { (t(lang, "status")) ": " span #shop-status { (name(lang, "shop_status", shop.status.as_str())) } }
             }
             (shop_nav(lang, &viewer.ctx.actor, shop.id, section))
             @if let Some(note) = note { (note) }
@@ -221,7 +221,7 @@ fn is_merchant(viewer: &Viewer) -> bool {
 }
 
 fn operating(shop: &ShopRow) -> bool {
-    shop.status == ShopStatus::Operating.as_str()
+    shop.status == ShopStatus::Operating
 }
 
 /// A small form with only the CSRF field and one button.
@@ -300,10 +300,10 @@ async fn products_response(
                                 td { (product.id) }
                                 td.title { (product.title) }
                                 td { (money(product.price_fen)) }
-                                td.status { (name(lang, "product_status", &product.status)) }
+                                td.status { (name(lang, "product_status", product.status.as_str())) }
                                 td { (at(product.created_at_ms)) }
                                 td {
-                                    @if may_edit && product.status == ProductStatus::Listed.as_str() {
+                                    @if may_edit && product.status == ProductStatus::Listed {
                                         (button_form(csrf, "delist-form", &format!("/console/products/{}/delist", product.id), t(lang, "delist")))
                                     }
                                 }
@@ -439,7 +439,7 @@ async fn orders_response(
                                 td { (order.buyer_id) }
                                 td { "#" (order.product_id) }
                                 td { (money(order.amount_fen)) }
-                                td.status { (name(lang, "order_status", &order.status)) }
+                                td.status { (name(lang, "order_status", order.status.as_str())) }
                                 td { (at(order.created_at_ms)) }
                                 td { (order.shipped_at_ms.map(at).unwrap_or_default()) }
                                 td { (order.closed_at_ms.map(at).unwrap_or_default()) }
@@ -448,7 +448,7 @@ async fn orders_response(
                                     @if order.settled_at_ms.is_some() { " " span.badge { (t(lang, "settled")) } }
                                 }
                                 td {
-                                    @if may_act && order.status == OrderStatus::Paid.as_str() {
+                                    @if may_act && order.status == OrderStatus::Paid {
                                         (button_form(csrf, "ship-form", &format!("/console/orders/{}/ship", order.id), t(lang, "ship")))
                                         " "
                                         (button_form(csrf, "cancel-form", &format!("/console/orders/{}/cancel", order.id), t(lang, "cancel_order")))
@@ -600,12 +600,12 @@ fn cases_table(
                     }
                     td { (case.buyer_id) }
                     td.case-text { (case.text) }
-                    td.status { (name(lang, "case_status", &case.status)) }
+                    td.status { (name(lang, "case_status", case.status.as_str())) }
                     td { (at(case.created_at_ms)) }
                     td {
                         @if let Some(resolution) = &case.resolution {
                             (resolution) br; span.muted { (case.resolved_at_ms.map(at).unwrap_or_default()) }
-                        } @else if may_resolve && case.status == CaseStatus::Open.as_str() {
+                        } @else if may_resolve && case.status == CaseStatus::Open {
                             form.resolve-form method="post" action={ (base) "/" (case.id) "/resolve" } {
                                 input type="hidden" name="csrf" value=(csrf);
                                 input type="hidden" name="back" value=(back);
@@ -943,7 +943,7 @@ async fn settlement_response(
                                 td { @if let Some(order_id) = due.order_id { "#" (order_id) } }
                                 td { (money(due.amount_fen)) }
                                 td.status {
-                                    (name(lang, "commission_status", &due.status))
+                                    (name(lang, "commission_status", due.status.as_str()))
                                     @if let (Some(holder), Some(bank), Some(last4)) = (&due.payee_holder_name, &due.payee_bank_name, &due.payee_last4) {
                                         br; span.muted.payee { (t(lang, "creator_payee")) "：" (holder) " · " (bank) " · ****" (last4) }
                                     }
@@ -953,7 +953,7 @@ async fn settlement_response(
                                 }
                                 td { (at(due.created_at_ms)) }
                                 td {
-                                    @if may_act && due.status == CommissionStatus::Owed.as_str() {
+                                    @if may_act && due.status == DueStatus::Commission(CommissionStatus::Owed) {
                                         form.inline.pay-form method="post" action={ "/console/commissions/" (due.id) "/pay" } {
                                             input type="hidden" name="csrf" value=(csrf);
                                             input type="hidden" name="form_token" value=(form_token());
@@ -1105,12 +1105,12 @@ async fn invoices_response(
                                 td { @if let Some(order_id) = due.order_id { "#" (order_id) } }
                                 td { (due.party) }
                                 td { (money(due.amount_fen)) }
-                                td.status { (name(lang, "invoice_status", &due.status)) }
+                                td.status { (name(lang, "invoice_status", due.status.as_str())) }
                                 td { (at(due.created_at_ms)) }
                                 td {
                                     @if let Some(number) = &due.done_ref {
                                         code { (number) }
-                                    } @else if may_act && due.status == InvoiceStatus::Pending.as_str() {
+                                    } @else if may_act && due.status == DueStatus::Invoice(InvoiceStatus::Pending) {
                                         form.inline.issue-form method="post" action={ "/console/invoices/" (due.id) "/issue" } {
                                             input type="hidden" name="csrf" value=(csrf);
                                             input name="invoice_number" required maxlength=(INVOICE_NUMBER_LENGTH_MAX) size="16"

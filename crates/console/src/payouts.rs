@@ -29,14 +29,14 @@ pub struct PayoutQuery {
 /// 退款失败，请更新收款账户.
 pub(crate) fn payout_status(lang: Lang, view: &PayoutView) -> Markup {
     let p = &view.payout;
-    let day = match PayoutStatus::parse(&p.status) {
+    let day = match Some(p.status) {
         Some(PayoutStatus::Paid) => p.paid_on.clone(),
         Some(PayoutStatus::Sent) => p.sent_at_ms.map(at),
         Some(PayoutStatus::Failed | PayoutStatus::Returned) => p.settled_at_ms.map(at),
         _ => Some(at(p.requested_at_ms)),
     };
     html! {
-        span.payout-status data-status=(p.status) { (name(lang, "payout_status", &p.status)) }
+        span.payout-status data-status=(p.status) { (name(lang, "payout_status", p.status.as_str())) }
         @if let Some(day) = day { " " span.muted { (day) } }
         @if view.overdue { " " span.badge.failing.overdue { (t(lang, "overdue")) } }
         @if let Some(reason) = &p.failure_reason { " " span.muted { "（" (reason) "）" } }

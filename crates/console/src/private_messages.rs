@@ -15,6 +15,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::limits::{COMMENT_LENGTH_MAX, DM_NOTE_LENGTH_MAX, DM_TEXT_LENGTH_MAX};
+use domain::private_messages::ConversationStatus;
 use domain::team::TeamRight;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -328,7 +329,7 @@ fn item_view(
                     " · " span.muted { (at(c.last_message_at_ms)) }
                     @if c.unread > 0 { " " span.badge.tag-danger { (number(c.unread)) " " (t(lang, "unread")) } }
                     @if c.awaiting_since_ms.is_some() { " " span.badge.tag-warning { (t(lang, "awaiting_reply")) } }
-                    @if c.status == "closed" { " " span.badge { (name(lang, "conversation_status", &c.status)) } }
+                    @if c.status == ConversationStatus::Closed { " " span.badge { (name(lang, "conversation_status", c.status.as_str())) } }
                     @if let Some(who) = &c.assigned_to { " " span.muted { (t(lang, "assigned_to")) " " (who) } }
                 }
                 p.inbox-text data-user { (c.last_text) }
@@ -391,7 +392,7 @@ pub async fn conversation_page(
                 p.muted { a href={ "/console/inbox?account=" (account.id) "&channel=message" } { "← " (t(lang, "inbox")) } }
                 h1 { (t(lang, "private_conversation")) " · " span data-user { (conversation.user_id) } }
                 p {
-                    span.badge.{ "status-" (conversation.status) } #conversation-status { (name(lang, "conversation_status", &conversation.status)) }
+                    span.badge.{ "status-" (conversation.status) } #conversation-status { (name(lang, "conversation_status", conversation.status.as_str())) }
                     @if conversation.awaiting_since_ms.is_some() { " " span.badge.tag-warning { (t(lang, "awaiting_reply")) } }
                     " " span.muted { (t(lang, "enterprise_account")) " " span data-user { (account.nickname) } }
                     @if let Some(who) = &conversation.assigned_to { " · " span.muted #assigned-to { (t(lang, "assigned_to")) " " (who) } }
@@ -486,7 +487,7 @@ fn assign_form(lang: Lang, csrf: &str, conversation: &ConversationRow, assignees
 }
 
 fn status_form(lang: Lang, csrf: &str, conversation: &ConversationRow) -> Markup {
-    let (action, text) = if conversation.status == "closed" {
+    let (action, text) = if conversation.status == ConversationStatus::Closed {
         ("reopen", "reopen_conversation")
     } else {
         ("close", "close_conversation")

@@ -362,7 +362,7 @@ pub async fn incident_page(
             div.card #incident data-status=(i.status) {
                 p.muted { a href={ "/console/reputation?account=" (i.account_id) } { "← " (t(lang, "reputation")) } }
                 h1 { (t(lang, "incident")) " #" (id) " " (level_badge(lang, i)) " "
-                    span.badge #incident-status { (name(lang, "incident_status", &i.status)) }
+                    span.badge #incident-status { (name(lang, "incident_status", i.status.as_str())) }
                     @if i.overdue_at_ms.is_some() { " " span.overdue #incident-overdue { (t(lang, "overdue")) } }
                 }
                 p {
@@ -377,7 +377,7 @@ pub async fn incident_page(
                     p #incident-summary { (t(lang, "incident_summary")) ": " (summary) " — " (who(lang, i.resolved_by.as_deref().unwrap_or_default())) " " (i.resolved_at_ms.map(at).unwrap_or_default()) }
                 }
                 @if let Some(violation) = i.violation_id { p { (t(lang, "incident_violation")) " #" (violation) } }
-                @if may_manage && i.status == "open" {
+                @if may_manage && i.status == domain::reputation::IncidentStatus::Open {
                     (assign_form(lang, csrf, i.id))
                     (resolve_form(lang, csrf, i.id))
                 }

@@ -108,7 +108,7 @@ fn size_text(bytes: i64) -> String {
 }
 
 fn status_of(view: &VerificationView) -> Option<VerificationStatus> {
-    VerificationStatus::parse(&view.row.status)
+    Some(view.row.status)
 }
 
 fn status_badge(lang: Lang, status: &str) -> Markup {
@@ -258,7 +258,7 @@ async fn accounts_response(
                                 td {
                                     @if let Some(view) = latest(account.id) {
                                         a href={ "/console/verifications/" (view.row.id) } { "#" (view.row.id) }
-                                        " " (status_badge(lang, &view.row.status))
+                                        " " (status_badge(lang, view.row.status.as_str()))
                                     }
                                 }
                                 td { (at(account.created_at_ms)) }
@@ -394,7 +394,7 @@ async fn account_response(
                     div.card #application-open {
                         p { (t(lang, "application_open"))
                             a href={ "/console/verifications/" (open.row.id) } { "#" (open.row.id) }
-                            " " (status_badge(lang, &open.row.status)) }
+                            " " (status_badge(lang, open.row.status.as_str())) }
                     }
                 } @else if cooling.is_some() {
                     div.card { div.notice #cooldown { (t(lang, "cooldown_explained")) } }
@@ -423,7 +423,7 @@ fn applications_table(state: &ConsoleState, lang: Lang, applications: &[Verifica
                     td { a.application-link href={ "/console/verifications/" (view.row.id) } { "#" (view.row.id) } }
                     td { (view.row.company_name) @if view.row.renewal == 1 { " " span.badge { (t(lang, "renewal")) } } }
                     td { (industry_name(state, lang, &view.row.industry)) }
-                    td.status { (status_badge(lang, &view.row.status)) }
+                    td.status { (status_badge(lang, view.row.status.as_str())) }
                     td { (t(lang, if view.row.fee_paid_at_ms.is_some() { "fee_paid" } else { "fee_unpaid" })) }
                     td { (view.row.submitted_at_ms.map(at).unwrap_or_default()) }
                     td { (view.row.due_on.as_deref().unwrap_or_default()) }
@@ -768,7 +768,7 @@ fn summary_card(
     let row = &view.row;
     html! {
         div.card #summary {
-            h1 { (title) " " span #status { (status_badge(lang, &row.status)) }
+            h1 { (title) " " span #status { (status_badge(lang, row.status.as_str())) }
                 @if row.renewal == 1 { " " span.badge { (t(lang, "renewal")) } } }
             table {
                 @if let Some(account) = account {
@@ -801,7 +801,7 @@ fn summary_card(
                         @if let Some(note) = row.decision_note.as_deref().filter(|n| !n.is_empty()) { br; span.muted { (note) } }
                     } }
                 }
-                @if row.status == VerificationStatus::ChangesRequested.as_str() {
+                @if row.status == VerificationStatus::ChangesRequested {
                     @if let Some(due) = row.changes_due_at_ms {
                         tr { th { (t(lang, "changes_due")) } td #changes-due { (at(due)) } }
                     }
@@ -1482,7 +1482,7 @@ pub async fn verifications(
                                 td { a.case-link href={ "/console/verifications/" (view.row.id) } { "#" (view.row.id) } }
                                 td { (view.row.company_name) @if view.row.renewal == 1 { " " span.badge { (t(lang, "renewal")) } } }
                                 td { (industry_name(&state, lang, &view.row.industry)) }
-                                td.status { (status_badge(lang, &view.row.status)) }
+                                td.status { (status_badge(lang, view.row.status.as_str())) }
                                 td { (view.row.submitted_at_ms.map(at).unwrap_or_default()) }
                                 td { (view.row.target_on.as_deref().unwrap_or_default()) }
                                 td.due-on { (view.row.due_on.as_deref().unwrap_or_default())
@@ -1496,7 +1496,7 @@ pub async fn verifications(
                                 }
                                 td { (who(lang, view.row.claimed_by.as_deref().unwrap_or_default())) }
                                 td {
-                                    @if may_claim && view.row.status == VerificationStatus::Submitted.as_str() {
+                                    @if may_claim && view.row.status == VerificationStatus::Submitted {
                                         form.claim-form method="post" action={ "/console/verifications/" (view.row.id) "/claim" } {
                                             input type="hidden" name="csrf" value=(csrf);
                                             button.claim type="submit" { (t(lang, "claim")) }
@@ -1603,7 +1603,7 @@ async fn fees_response(
             @if let Some(view) = &shown {
                 div.card #fee-application {
                     p { (t(lang, "application")) " #" (view.id) " · "
-                        (status_badge(lang, &view.status)) " · "
+                        (status_badge(lang, view.status.as_str())) " · "
                         span #fee-status { (t(lang, if view.fee_paid { "fee_paid" } else { "fee_unpaid" })) } }
                 }
             }

@@ -374,7 +374,7 @@ fn day_cell(lang: Lang, day: &PublishingDay, today: NaiveDate, month_view: bool)
                                 @if let Some(ms) = video.published_at_ms.or(video.publish_at_ms) { span.muted { (china_time(ms)) } " " }
                                 (video.title)
                             }
-                            " " (status_badge(lang, &video.status))
+                            " " (status_badge(lang, video.status.as_str()))
                         }
                     }
                 }
@@ -543,7 +543,7 @@ fn videos_table(
                             a href={ "/console/enterprise-accounts/" (account.id) "/videos" } { (account.nickname) }
                         } }
                     }
-                    td.status { (status_badge(lang, &video.status)) }
+                    td.status { (status_badge(lang, video.status.as_str())) }
                     td { (video.published_at_ms.or(video.publish_at_ms).map(at).unwrap_or_default()) }
                     td { (at(video.updated_at_ms)) }
                 }
@@ -744,7 +744,7 @@ async fn video_response(
         Err(error) if is_refusal(&error) => return refusal(jar, &error),
         Err(error) => return error_page(jar, viewer, "video", &here, &error),
     };
-    let status = VideoStatus::parse(&video.status);
+    let status = Some(video.status);
     let draft_status = status == Some(VideoStatus::Draft);
     let may_edit = actor.may(TeamRight::EditContent);
     let prefill = VideoForm::from_video(&video);
@@ -787,7 +787,7 @@ fn summary_card(lang: Lang, video: &VideoRow, account: &app::verification::Accou
                 " · " a href={ "/console/enterprise-accounts/" (account.id) "/calendar" } { (t(lang, "content_calendar")) }
                 " · " a #video-analytics href={ "/console/videos/" (video.id) "/analytics" } { (t(lang, "analytics")) }
             }
-            h1 { span #video-title-text data-user { (video.title) } " " span #video-status { (status_badge(lang, &video.status)) }
+            h1 { span #video-title-text data-user { (video.title) } " " span #video-status { (status_badge(lang, video.status.as_str())) }
                 @if video.pinned_at_ms.is_some() { " " span.badge.pinned #pinned { (t(lang, "pinned")) } } }
             table {
                 tr { th { (t(lang, "video_description")) } td #video-description-text { (video.description) } }
@@ -826,7 +826,7 @@ fn summary_card(lang: Lang, video: &VideoRow, account: &app::verification::Accou
                         }
                     } }
                 }
-                @if let Some(publish_at) = video.publish_at_ms.filter(|_| video.status == VideoStatus::Scheduled.as_str()) {
+                @if let Some(publish_at) = video.publish_at_ms.filter(|_| video.status == VideoStatus::Scheduled) {
                     tr { th { (t(lang, "scheduled_for")) } td #scheduled-for { (at(publish_at)) } }
                 }
                 @if let Some(published) = video.published_at_ms {
@@ -853,7 +853,7 @@ fn action_form(csrf: &str, video_id: i64, action: &str, button: Markup) -> Marku
 
 /// The actions the video's status allows, for the viewer's team rights; the app checks both again.
 fn actions_card(lang: Lang, csrf: &str, actor: &app::Actor, video: &VideoRow, suggested: &str) -> Markup {
-    let status = VideoStatus::parse(&video.status);
+    let status = Some(video.status);
     let may_edit = actor.may(TeamRight::EditContent);
     let may_approve = actor.may(TeamRight::ApproveContent);
     let may_publish = may_edit || may_approve;

@@ -165,11 +165,11 @@ fn deliveries(lang: Lang, items: &[DeliveryRow]) -> Markup {
                     tr.delivery data-status=(d.status) {
                         td { a href={ (HERE) "/deliveries/" (d.id) } { (d.id) } }
                         td { code { (d.event) } }
-                        td { (status_badge(lang, &d.status)) }
+                        td { (status_badge(lang, d.status.as_str())) }
                         td { (d.attempts) }
                         td { (answer(d.last_status_code, d.last_error.as_deref())) }
                         td { (at(d.created_at_ms)) }
-                        td { @if d.status == "pending" { (at(d.next_attempt_at_ms)) } }
+                        td { @if d.status == domain::webhooks::DeliveryStatus::Pending { (at(d.next_attempt_at_ms)) } }
                     }
                 }
             }
@@ -281,8 +281,8 @@ pub async fn delivery_page(
         html! {
             div.card {
                 h1 { (title) }
-                p { code { (d.event) } " " (status_badge(lang, &d.status)) " · " (t(lang, "attempts")) " " (d.attempts) }
-                @if d.status == "pending" { p { (t(lang, "next_attempt")) ": " (at(d.next_attempt_at_ms)) } }
+                p { code { (d.event) } " " (status_badge(lang, d.status.as_str())) " · " (t(lang, "attempts")) " " (d.attempts) }
+                @if d.status == domain::webhooks::DeliveryStatus::Pending { p { (t(lang, "next_attempt")) ": " (at(d.next_attempt_at_ms)) } }
                 table #attempts {
                     tr { th { (t(lang, "attempt")) } th { (t(lang, "created_at")) } th { (t(lang, "last_answer")) } th { "ms" } }
                     @for a in &log.attempts {

@@ -349,3 +349,13 @@ mod tests {
         assert!(RefundStatus::Forfeited.is_decided() && !RefundStatus::InReview.is_decided());
     }
 }
+
+text_enum! {
+    /// Where a closure request stands: in its public notice period, withdrawn by the merchant
+    /// during it, or ended with the shop closed.
+    ClosureStatus {
+        NoticePeriod => "notice_period", "注销公示期";
+        Withdrawn => "withdrawn", "已撤回";
+        Closed => "closed", "已注销";
+    }
+}

@@ -5,6 +5,7 @@
 
 #[macro_use]
 mod text_enum;
+pub use text_enum::UnknownText;
 
 pub mod access;
 pub mod analytics;
@@ -16,6 +17,7 @@ pub mod closure;
 pub mod comments;
 pub mod feed;
 pub mod festivals;
+pub mod jobs;
 pub mod ledger;
 pub mod limits;
 pub mod money;

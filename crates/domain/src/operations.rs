@@ -101,6 +101,66 @@ text_enum! {
     }
 }
 
+/// The status of a commission or an invoice request, the two things a shop owes after a sale
+/// (they share one row shape in the store). Their texts are disjoint, so the text alone says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DueStatus {
+    Commission(CommissionStatus),
+    Invoice(InvoiceStatus),
+}
+
+impl DueStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueStatus::Commission(status) => status.as_str(),
+            DueStatus::Invoice(status) => status.as_str(),
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            DueStatus::Commission(status) => status.name_zh(),
+            DueStatus::Invoice(status) => status.name_zh(),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DueStatus> {
+        CommissionStatus::parse(text)
+            .map(DueStatus::Commission)
+            .or_else(|| InvoiceStatus::parse(text).map(DueStatus::Invoice))
+    }
+
+    /// Whether the merchant still has to act: a commission not yet paid from the shop, an
+    /// invoice not yet issued.
+    pub fn waits_for_merchant(self) -> bool {
+        matches!(
+            self,
+            DueStatus::Commission(CommissionStatus::Owed) | DueStatus::Invoice(InvoiceStatus::Pending)
+        )
+    }
+
+    /// The commission status, when this is one.
+    pub fn commission(self) -> Option<CommissionStatus> {
+        match self {
+            DueStatus::Commission(status) => Some(status),
+            DueStatus::Invoice(_) => None,
+        }
+    }
+}
+
+impl TryFrom<String> for DueStatus {
+    type Error = crate::UnknownText;
+    fn try_from(text: String) -> Result<DueStatus, crate::UnknownText> {
+        DueStatus::parse(&text).ok_or(crate::UnknownText { kind: "DueStatus", text })
+    }
+}
+
+impl std::fmt::Display for DueStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The basic deposit by sales (DESIGN §2.2), in fen. Tiers are by the previous calendar month's
 /// GMV; a new shop needs no deposit until it passes either start threshold (when enabled).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +214,25 @@ impl DepositPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_due_status_text_names_one_status_only() {
+        for commission in CommissionStatus::ALL {
+            assert_eq!(
+                InvoiceStatus::parse(commission.as_str()),
+                None,
+                "{commission} is also an invoice status"
+            );
+            assert_eq!(DueStatus::parse(commission.as_str()), Some(DueStatus::Commission(*commission)));
+        }
+        for invoice in InvoiceStatus::ALL {
+            assert_eq!(DueStatus::parse(invoice.as_str()), Some(DueStatus::Invoice(*invoice)));
+        }
+        assert_eq!(
+            DueStatus::try_from("refunded".to_owned()),
+            Err(crate::UnknownText { kind: "DueStatus", text: "refunded".into() })
+        );
+    }
 
     #[test]
     fn orders_follow_their_state_machine() {

@@ -10,7 +10,8 @@ pub struct ClosureRow {
     pub id: i64,
     pub shop_id: i64,
     pub merchant_id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::closure::ClosureStatus,
     pub reason_code: String,
     pub reason_text: String,
     pub requested_at_ms: i64,
@@ -29,7 +30,7 @@ pub async fn insert_closure(conn: &mut Conn, c: &ClosureRow) -> StoreResult<i64>
     )
     .bind(c.shop_id)
     .bind(c.merchant_id)
-    .bind(&c.status)
+    .bind(c.status.as_str())
     .bind(&c.reason_code)
     .bind(&c.reason_text)
     .bind(c.requested_at_ms)
@@ -121,7 +122,8 @@ pub struct RefundRow {
     pub shop_id: i64,
     pub merchant_id: i64,
     pub entity_name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::closure::RefundStatus,
     /// What was held at closure.
     pub amount_fen: i64,
     pub hold_id: Option<i64>,
@@ -151,7 +153,7 @@ pub async fn insert_refund(conn: &mut Conn, r: &RefundRow) -> StoreResult<i64> {
     .bind(r.shop_id)
     .bind(r.merchant_id)
     .bind(&r.entity_name)
-    .bind(&r.status)
+    .bind(r.status.as_str())
     .bind(r.amount_fen)
     .bind(r.hold_id)
     .bind(&r.closed_on)

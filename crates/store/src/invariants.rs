@@ -36,7 +36,8 @@ pub async fn decision_transfers(conn: &mut Conn, reasons: &[&str]) -> StoreResul
 pub struct ViolationFacts {
     pub id: i64,
     pub penalty_fen: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::violation::ViolationStatus,
     pub penalty_seq: Option<i64>,
     pub reversal_seq: Option<i64>,
     pub incident_id: Option<i64>,
@@ -63,7 +64,8 @@ pub async fn incident_violations(conn: &mut Conn) -> StoreResult<Vec<(i64, i64)>
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RefundFacts {
     pub id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::closure::RefundStatus,
     pub paid_fen: Option<i64>,
 }
 
@@ -75,7 +77,8 @@ pub async fn refunds(conn: &mut Conn) -> StoreResult<Vec<RefundFacts>> {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CommissionFacts {
     pub id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::operations::CommissionStatus,
     pub amount_fen: i64,
     /// Empty for a commission paid before payouts existed (its money stayed in commission_payable).
     pub charged_at_ms: Option<i64>,

@@ -11,7 +11,8 @@ pub struct JobRow {
     pub subject: String,
     pub payload: String,
     pub due_at_ms: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::jobs::JobStatus,
     pub attempts: i64,
     pub merchant_id: Option<i64>,
 }

@@ -57,3 +57,14 @@ pub(crate) async fn read<'q, T: DeserializeOwned>(
         }
     }
 }
+
+/// Deserializes a status text into its domain enum (`#[serde(deserialize_with = ...)]` on a row
+/// read back from a JSON array), the JSON twin of `#[sqlx(try_from = "String")]`.
+pub(crate) fn parsed<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<String, Error = domain::UnknownText>,
+{
+    let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+    T::try_from(text).map_err(serde::de::Error::custom)
+}

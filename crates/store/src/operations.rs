@@ -224,7 +224,8 @@ pub struct ProductRow {
     pub shop_id: i64,
     pub title: String,
     pub price_fen: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::operations::ProductStatus,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
 }
@@ -285,7 +286,8 @@ pub struct OrderRow {
     pub product_id: i64,
     pub buyer_id: String,
     pub amount_fen: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::operations::OrderStatus,
     pub created_at_ms: i64,
     pub shipped_at_ms: Option<i64>,
     pub closed_at_ms: Option<i64>,
@@ -375,7 +377,8 @@ pub struct CaseRow {
     pub kind: String,
     pub buyer_id: String,
     pub text: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::operations::CaseStatus,
     pub resolution: Option<String>,
     pub created_at_ms: i64,
     pub resolved_at_ms: Option<i64>,
@@ -478,12 +481,12 @@ impl OpenFirst {
 
     /// A case's position in `cases` (the rank of the SQL there), for the next page's cursor.
     pub fn of_case(case: &CaseRow) -> OpenFirst {
-        OpenFirst::of(case.status == "open", case.id)
+        OpenFirst::of(case.status == domain::operations::CaseStatus::Open, case.id)
     }
 
     /// A commission's or invoice request's position in `dues`, for the next page's cursor.
     pub fn of_due(due: &DueRow) -> OpenFirst {
-        OpenFirst::of(matches!(due.status.as_str(), "owed" | "pending"), due.id)
+        OpenFirst::of(due.status.waits_for_merchant(), due.id)
     }
 }
 
@@ -671,7 +674,8 @@ pub struct DueRow {
     /// The creator (commissions) or the invoice title (invoices).
     pub party: String,
     pub amount_fen: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::operations::DueStatus,
     /// The ledger transfer (commissions) or the invoice number (invoices), once done.
     pub done_ref: Option<String>,
     pub created_at_ms: i64,

@@ -21,7 +21,8 @@ pub struct PayoutRecord {
     pub account_last4: String,
     /// The ledger account the money came from and goes back to when the payout fails.
     pub source_account_id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::payouts::PayoutStatus,
     pub channel_ref: Option<String>,
     /// The day the channel says the money arrived.
     pub paid_on: Option<String>,
@@ -53,7 +54,7 @@ pub async fn insert_payout(conn: &mut Conn, p: &PayoutRecord) -> StoreResult<i64
     .bind(&p.account_sealed)
     .bind(&p.account_last4)
     .bind(p.source_account_id)
-    .bind(&p.status)
+    .bind(p.status.as_str())
     .bind(p.requested_at_ms)
     .fetch_one(conn)
     .await?

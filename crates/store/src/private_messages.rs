@@ -23,7 +23,9 @@ pub struct ConversationRow {
     pub merchant_id: i64,
     pub account_id: i64,
     pub user_id: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    #[serde(deserialize_with = "crate::json_rows::parsed")]
+    pub status: domain::private_messages::ConversationStatus,
     pub messages: i64,
     pub unread: i64,
     pub awaiting_since_ms: Option<i64>,
@@ -680,7 +682,8 @@ pub struct LeadRow {
     pub contact_masked: String,
     pub contact_hash: String,
     pub consent: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::private_messages::LeadStatus,
     pub owner: Option<String>,
     pub note: String,
     pub created_at_ms: i64,

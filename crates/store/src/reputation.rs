@@ -247,7 +247,8 @@ pub struct IncidentRow {
     pub account_id: i64,
     pub kind: String,
     pub level: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::reputation::IncidentStatus,
     pub opened_at_ms: i64,
     pub hour_ms: i64,
     pub hour_comments: i64,

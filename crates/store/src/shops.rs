@@ -12,7 +12,8 @@ pub struct ShopRow {
     pub entity_type: String,
     pub entity_name: String,
     pub category: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::operations::ShopStatus,
     pub deposit_account_id: i64,
     pub created_at_ms: i64,
     pub version: i64,
@@ -89,7 +90,8 @@ pub struct ViolationRow {
     pub beneficiary: String,
     pub buyer_id: Option<String>,
     pub evidence: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::violation::ViolationStatus,
     pub penalty_seq: Option<i64>,
     pub reversal_seq: Option<i64>,
     pub recorded_by: String,
@@ -120,7 +122,7 @@ pub async fn insert_violation(conn: &mut Conn, v: &ViolationRow) -> StoreResult<
     .bind(&v.beneficiary)
     .bind(&v.buyer_id)
     .bind(&v.evidence)
-    .bind(&v.status)
+    .bind(v.status.as_str())
     .bind(v.penalty_seq)
     .bind(&v.recorded_by)
     .bind(v.created_at_ms)

@@ -150,7 +150,8 @@ pub struct VerificationRow {
     pub contact_email: String,
     pub operator_is_legal_rep: i64,
     pub warnings: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::verification::VerificationStatus,
     pub fee_paid_at_ms: Option<i64>,
     pub fee_transfer_id: Option<i64>,
     pub fee_payment_ref: Option<String>,

@@ -1,5 +1,6 @@
 //! Videos of enterprise accounts and the accounts' publishing cadence.
 
+use domain::videos::VideoStatus;
 use sqlx::Row;
 
 use crate::db::row_lock;
@@ -14,7 +15,8 @@ pub struct VideoRow {
     pub description: String,
     /// Tags without their `#`, separated by single spaces.
     pub tags: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: VideoStatus,
     pub file_sha256: Option<String>,
     pub file_bytes: Option<i64>,
     pub file_type: Option<String>,
@@ -270,7 +272,13 @@ pub async fn schedule(conn: &mut Conn, id: i64, publish_at_ms: i64, now_ms: i64)
 }
 
 /// Publishes a video that is still `from` (approved or scheduled); false when it moved on.
-pub async fn publish(conn: &mut Conn, id: i64, from: &str, by: &str, now_ms: i64) -> StoreResult<bool> {
+pub async fn publish(
+    conn: &mut Conn,
+    id: i64,
+    from: VideoStatus,
+    by: &str,
+    now_ms: i64,
+) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE videos SET status = 'published', published_at_ms = $1, published_by = $2, updated_at_ms = $1 \
          WHERE id = $3 AND status = $4",
@@ -278,21 +286,21 @@ pub async fn publish(conn: &mut Conn, id: i64, from: &str, by: &str, now_ms: i64
     .bind(now_ms)
     .bind(by)
     .bind(id)
-    .bind(from)
+    .bind(from.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Withdraws a video that is still `from`, unpinning it; false when it moved on.
-pub async fn withdraw(conn: &mut Conn, id: i64, from: &str, now_ms: i64) -> StoreResult<bool> {
+pub async fn withdraw(conn: &mut Conn, id: i64, from: VideoStatus, now_ms: i64) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE videos SET status = 'withdrawn', withdrawn_at_ms = $1, pinned_at_ms = NULL, updated_at_ms = $1 \
          WHERE id = $2 AND status = $3",
     )
     .bind(now_ms)
     .bind(id)
-    .bind(from)
+    .bind(from.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -20,7 +20,8 @@ pub struct DeliveryRow {
     pub merchant_id: i64,
     pub event: String,
     pub payload: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::webhooks::DeliveryStatus,
     pub attempts: i64,
     pub next_attempt_at_ms: i64,
     pub last_status_code: Option<i64>,

@@ -4,6 +4,7 @@
 //! appended in order and removed by age; a ledger batch (one statement of array literals on
 //! PostgreSQL) written and read back with its texts and NULLs intact, a stored key refused.
 
+use domain::private_messages::ConversationStatus;
 use store::ledger::{self, AccountRow, BatchRows, IdempotencyRow, TransferRow};
 use store::private_messages::{self as pm, NewMessage};
 use store::{StoreError, feed};
@@ -42,7 +43,11 @@ async fn story(backend: Backend) {
     assert_eq!(opened.len(), 3);
     let again = pm::open_conversations(&mut tx, backend, 7, 9, &users[..2], NOW + 1).await.unwrap();
     assert_eq!(again.len(), 2, "known users are read, not created again");
-    assert!(again.iter().all(|c| c.created_at_ms == NOW && c.status == "open" && c.messages == 0));
+    assert!(
+        again
+            .iter()
+            .all(|c| c.created_at_ms == NOW && c.status == ConversationStatus::Open && c.messages == 0)
+    );
     let third = opened.iter().find(|c| c.user_id == users[2]).unwrap();
 
     let texts = ["你好，\"在吗\"\n", "price?\\", ""];
@@ -80,7 +85,7 @@ async fn story(backend: Backend) {
     changed.last_message_at_ms = NOW;
     changed.last_text = texts[0].to_owned();
     changed.away_until_ms = None;
-    changed.status = "closed".into();
+    changed.status = ConversationStatus::Closed;
     changed.closed_at_ms = Some(NOW);
     pm::save_conversations(&mut tx, std::slice::from_ref(&changed)).await.unwrap();
     let read = pm::find_conversation(&mut tx, third.id).await.unwrap().unwrap();

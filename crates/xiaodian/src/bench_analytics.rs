@@ -114,7 +114,8 @@ pub async fn run(db: Option<String>, sizes: Sizes) -> anyhow::Result<ExitCode> {
         let published_at = now_ms - PUBLISH_DAYS * DAY_MS
             + (PUBLISH_DAYS * DAY_MS) * index as i64 / sizes.videos.max(1) as i64;
         let mut tx = app.db().begin().await?;
-        store::videos::publish(&mut tx, id, "draft", "bench", published_at).await?;
+        store::videos::publish(&mut tx, id, domain::videos::VideoStatus::Draft, "bench", published_at)
+            .await?;
         tx.commit().await?;
         videos.push((id, published_at));
     }

@@ -85,7 +85,7 @@ fn closure_json(c: &ClosureRow) -> Value {
     json!({
         "id": c.id,
         "shop_id": c.shop_id,
-        "status": c.status,
+        "status": c.status.as_str(),
         "reason_code": c.reason_code,
         "reason_text": c.reason_text,
         "requested_at": china_time(c.requested_at_ms),
@@ -101,7 +101,7 @@ pub fn refund_json(v: &RefundView) -> Value {
     json!({
         "id": r.id,
         "shop_id": r.shop_id,
-        "status": r.status,
+        "status": r.status.as_str(),
         "amount_fen": r.amount_fen,
         "closed_on": r.closed_on,
         "release_on": r.release_on,

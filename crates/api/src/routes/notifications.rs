@@ -144,9 +144,9 @@ fn delivery_json(d: &DeliveryRow) -> Value {
     json!({
         "id": d.id,
         "event": d.event,
-        "status": d.status,
+        "status": d.status.as_str(),
         "attempts": d.attempts,
-        "next_attempt_at": (d.status == "pending").then(|| china_time(d.next_attempt_at_ms)).flatten(),
+        "next_attempt_at": (d.status == domain::webhooks::DeliveryStatus::Pending).then(|| china_time(d.next_attempt_at_ms)).flatten(),
         "last_status_code": d.last_status_code,
         "last_error": d.last_error,
         "created_at": china_time(d.created_at_ms),

@@ -247,7 +247,7 @@ fn product_json(p: &ProductRow) -> Value {
         "shop_id": p.shop_id,
         "title": p.title,
         "price_fen": p.price_fen,
-        "status": p.status,
+        "status": p.status.as_str(),
         "created_at": china_time(p.created_at_ms),
     })
 }
@@ -259,7 +259,7 @@ fn order_json(o: &OrderRow) -> Value {
         "product_id": o.product_id,
         "buyer_id": o.buyer_id,
         "amount_fen": o.amount_fen,
-        "status": o.status,
+        "status": o.status.as_str(),
         "created_at": china_time(o.created_at_ms),
         "shipped_at": o.shipped_at_ms.and_then(china_time),
         "closed_at": o.closed_at_ms.and_then(china_time),
@@ -276,7 +276,7 @@ fn case_json(c: &CaseRow) -> Value {
         "kind": c.kind,
         "buyer_id": c.buyer_id,
         "text": c.text,
-        "status": c.status,
+        "status": c.status.as_str(),
         "resolution": c.resolution,
         "created_at": china_time(c.created_at_ms),
         "resolved_at": c.resolved_at_ms.and_then(china_time),
@@ -294,7 +294,7 @@ fn due_json(d: &DueRow, table: DueTable) -> Value {
         "order_id": d.order_id,
         party: d.party,
         "amount_fen": d.amount_fen,
-        "status": d.status,
+        "status": d.status.as_str(),
         done: d.done_ref,
         "created_at": china_time(d.created_at_ms),
         "done_at": d.done_at_ms.and_then(china_time),
@@ -647,7 +647,7 @@ async fn post_pay_commission(
     let (claim, _): (_, Empty) = money_request(&auth.0, &[Role::Merchant], &headers, uri.path(), body)?;
     let outcome = state.app.pay_commission(&auth.0, id, claim).await?;
     let due = state.app.due(auth.actor(), DueTable::Commissions, id).await?;
-    let body = json!({ "id": id, "status": due.status, "transfer_id": outcome.transfer_ids.first(), "withdrawable_fen": outcome.balance_fen });
+    let body = json!({ "id": id, "status": due.status.as_str(), "transfer_id": outcome.transfer_ids.first(), "withdrawable_fen": outcome.balance_fen });
     Ok(created(body, outcome.replayed))
 }
 

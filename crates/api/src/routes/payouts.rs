@@ -89,7 +89,7 @@ pub fn payout_json(v: &PayoutView) -> Value {
         "purpose": p.purpose,
         "reference": p.reference,
         "amount_fen": p.amount_fen,
-        "status": p.status,
+        "status": p.status.as_str(),
         "payee": {
             "holder_name": p.holder_name,
             "bank_name": p.bank_name,

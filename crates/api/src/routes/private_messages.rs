@@ -166,7 +166,7 @@ fn conversation_json(c: &ConversationRow) -> Value {
         "channel": "message",
         "account_id": c.account_id,
         "user_id": c.user_id,
-        "status": c.status,
+        "status": c.status.as_str(),
         "messages": c.messages,
         "unread": c.unread,
         "awaiting_reply": c.awaiting_since_ms.is_some(),
@@ -226,7 +226,7 @@ fn lead_json(view: &LeadView) -> Value {
         "contact": view.contact,
         "masked": view.masked,
         "consent": l.consent,
-        "status": l.status,
+        "status": l.status.as_str(),
         "owner": l.owner,
         "note": l.note,
         "created_at": china_time(l.created_at_ms),
@@ -577,5 +577,7 @@ async fn patch_lead(
         .app
         .update_lead(&auth.0, id, body.status.as_deref(), body.owner.as_deref(), body.note.as_deref())
         .await?;
-    Ok(axum::Json(json!({ "id": lead.id, "status": lead.status, "owner": lead.owner, "note": lead.note })))
+    Ok(axum::Json(
+        json!({ "id": lead.id, "status": lead.status.as_str(), "owner": lead.owner, "note": lead.note }),
+    ))
 }

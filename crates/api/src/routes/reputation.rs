@@ -113,7 +113,7 @@ pub fn incident_json(i: &IncidentRow) -> Value {
         "merchant_id": i.merchant_id,
         "kind": i.kind,
         "level": i.level,
-        "status": i.status,
+        "status": i.status.as_str(),
         "opened_at": china_time(i.opened_at_ms),
         "hour": china_time(i.hour_ms),
         "hour_comments": i.hour_comments,

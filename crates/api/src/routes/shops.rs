@@ -98,7 +98,7 @@ pub fn shop_json(shop: &ShopRow) -> Value {
         "entity_type": shop.entity_type,
         "entity_name": shop.entity_name,
         "category": shop.category,
-        "status": shop.status,
+        "status": shop.status.as_str(),
         "created_at": china_time(shop.created_at_ms),
     })
 }
@@ -113,7 +113,7 @@ fn violation_json(v: &ViolationRow) -> Value {
         "beneficiary": v.beneficiary,
         "buyer_id": v.buyer_id,
         "evidence": v.evidence,
-        "status": v.status,
+        "status": v.status.as_str(),
         "penalty_transfer_id": v.penalty_seq,
         "reversal_transfer_id": v.reversal_seq,
         "recorded_at": china_time(v.created_at_ms),

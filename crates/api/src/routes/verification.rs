@@ -185,7 +185,7 @@ pub fn verification_json(v: &VerificationView) -> Value {
         "account_id": r.account_id,
         "merchant_id": r.merchant_id,
         "renewal": r.renewal == 1,
-        "status": r.status,
+        "status": r.status.as_str(),
         "company_name": r.company_name,
         "brand_name": r.brand_name,
         "uscc": r.uscc,

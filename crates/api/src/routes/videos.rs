@@ -198,7 +198,7 @@ pub fn video_json(v: &VideoRow) -> Value {
         "title": v.title,
         "description": v.description,
         "tags": tags_of(v),
-        "status": v.status,
+        "status": v.status.as_str(),
         "file": file,
         "external_url": v.external_url,
         "cover": cover,
@@ -248,7 +248,7 @@ fn calendar_json(month: &PublishingMonth) -> Value {
                     json!({
                         "id": v.id,
                         "title": v.title,
-                        "status": v.status,
+                        "status": v.status.as_str(),
                         "at": v.published_at_ms.or(v.publish_at_ms).and_then(china_time),
                         "pinned": v.pinned_at_ms.is_some(),
                     })

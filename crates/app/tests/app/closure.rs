@@ -97,13 +97,14 @@ async fn assert_counters_true(f: &Fixture, shop: i64) {
 /// The payment channel sends and pays the refund's payout in flight.
 async fn pay_out(f: &Fixture, refund: i64) {
     let payouts = f.app.refund_payouts(&f.service.actor, refund).await.unwrap();
-    let payout = payouts.iter().find(|p| p.payout.status == "requested").expect("a payout in flight");
+    let payout =
+        payouts.iter().find(|p| p.payout.status.as_str() == "requested").expect("a payout in flight");
     let id = payout.payout.id;
     let sent = Report::Sent { channel_ref: format!("CH{id}") };
     f.app.report_payout(&f.service, id, sent).await.unwrap();
     let paid = Report::Paid { paid_on: f.app.clock().now().to_rfc3339() };
     let paid = f.app.report_payout(&f.service, id, paid).await.unwrap();
-    assert_eq!(paid.payout.status, "paid");
+    assert_eq!(paid.payout.status.as_str(), "paid");
 }
 
 async fn assert_ledger_valid(f: &Fixture) {
@@ -193,7 +194,7 @@ async fn every_check_fails_then_passes(backend: Backend) {
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
-    assert_eq!(f.app.shop(&f.merchant.actor, s.id).await.unwrap().status, "operating");
+    assert_eq!(f.app.shop(&f.merchant.actor, s.id).await.unwrap().status.as_str(), "operating");
     assert!(f.app.closure(&f.merchant.actor, s.id).await.unwrap().is_none());
 
     // Clearing them one by one.
@@ -263,7 +264,7 @@ async fn closure_story_with_automatic_refund(backend: Backend) {
         other => panic!("expected the notice period, got {other:?}"),
     };
     assert_eq!((closure.status.as_str(), closure.closes_on.as_str()), ("notice_period", "2026-09-28"));
-    assert_eq!(f.app.shop(&f.merchant.actor, s.id).await.unwrap().status, "notice_period");
+    assert_eq!(f.app.shop(&f.merchant.actor, s.id).await.unwrap().status.as_str(), "notice_period");
     assert_eq!(request(&f, &s).await.unwrap_err(), Code::StatusConflict, "one closure at a time");
     let refused = f.app.create_order(&f.service, s.id, product.id, "buyer-9", 100).await.unwrap_err();
     assert_eq!(refused.code, Code::ShopNotAcceptingOrders, "no new orders during the notice period");
@@ -274,7 +275,7 @@ async fn closure_story_with_automatic_refund(backend: Backend) {
     run_jobs_at(&f, "2026-09-28T08:00:00+08:00").await;
     let waiting = f.app.closure(&f.merchant.actor, s.id).await.unwrap().unwrap();
     assert_eq!((waiting.status.as_str(), waiting.blockers.as_str()), ("notice_period", "after_sales_open"));
-    assert_eq!(f.app.shop(&f.merchant.actor, s.id).await.unwrap().status, "notice_period");
+    assert_eq!(f.app.shop(&f.merchant.actor, s.id).await.unwrap().status.as_str(), "notice_period");
     let held = f.app.notifications(&f.merchant.actor, true, None, None).await.unwrap().items;
     let held: Vec<&str> =
         held.iter().filter(|n| n.kind == "closure.held").map(|n| n.text_zh.as_str()).collect();
@@ -284,7 +285,7 @@ async fn closure_story_with_automatic_refund(backend: Backend) {
 
     // The daily re-check closes the shop on 2026-09-29 and holds the whole deposit.
     run_jobs_at(&f, "2026-09-29T00:00:01+08:00").await;
-    assert_eq!(f.app.shop(&f.merchant.actor, s.id).await.unwrap().status, "closed");
+    assert_eq!(f.app.shop(&f.merchant.actor, s.id).await.unwrap().status.as_str(), "closed");
     let deposit = f.app.deposit(&f.merchant.actor, s.id).await.unwrap();
     assert_eq!((deposit.balance_fen, deposit.held_fen), (50_000, 50_000));
     let RefundView { refund, overdue } = deposit.refund.clone().unwrap();
@@ -308,7 +309,7 @@ async fn closure_story_with_automatic_refund(backend: Backend) {
 
     // The day before release nothing moves; on the release day the refund is paid in full.
     run_jobs_at(&f, "2026-10-13T23:59:59+08:00").await;
-    assert_eq!(f.app.refund(&f.merchant.actor, refund.id).await.unwrap().refund.status, "holding");
+    assert_eq!(f.app.refund(&f.merchant.actor, refund.id).await.unwrap().refund.status.as_str(), "holding");
     run_jobs_at(&f, "2026-10-14T00:00:00+08:00").await;
     let paying = f.app.refund(&f.merchant.actor, refund.id).await.unwrap().refund;
     assert_eq!(
@@ -337,7 +338,7 @@ async fn closure_story_with_automatic_refund(backend: Backend) {
     f.clock.set(at("2027-04-14T00:00:00+08:00"));
     f.app.create_shop(&f.merchant, &input).await.unwrap();
     assert_eq!(
-        f.app.shop(&f.merchant.actor, s.id).await.unwrap().status,
+        f.app.shop(&f.merchant.actor, s.id).await.unwrap().status.as_str(),
         "closed",
         "the closed shop stays readable"
     );
@@ -354,7 +355,7 @@ async fn closed_shop_in_review(f: &Fixture, name: &str, entity: &str, severity: 
     f.app.record_violation(&f.reviewer, s.id, &v, claim(&f.reviewer, &key, &key)).await.unwrap();
     assert!(matches!(request(f, &s).await.unwrap(), ClosureOutcome::Notice(_)));
     run_jobs_at(f, "2026-02-04T00:00:00+08:00").await;
-    assert_eq!(f.app.shop(&f.merchant.actor, s.id).await.unwrap().status, "closed");
+    assert_eq!(f.app.shop(&f.merchant.actor, s.id).await.unwrap().status.as_str(), "closed");
     let refund = f.app.deposit(&f.merchant.actor, s.id).await.unwrap().refund.unwrap().refund;
     // Due 15 working days after closure: across the Spring Festival and both of its make-up Saturdays.
     assert_eq!((refund.release_on.as_str(), refund.due_on.as_str()), ("2026-02-13", "2026-03-03"));
@@ -399,7 +400,7 @@ async fn reviewer_forfeits_once_under_a_race(backend: Backend) {
     // Past the due day, undecided: flagged overdue, and still held.
     run_jobs_at(&f, "2026-03-10T10:00:00+08:00").await;
     let late = f.app.refund(&f.reviewer.actor, refund).await.unwrap();
-    assert!(late.overdue && late.refund.status == "in_review");
+    assert!(late.overdue && late.refund.status.as_str() == "in_review");
     assert_eq!(f.app.overdue_refunds().await.unwrap(), 1);
 
     // Two reviewers decide at once: exactly one wins.
@@ -439,7 +440,7 @@ async fn reviewer_forfeits_once_under_a_race(backend: Backend) {
     );
     pay_out(&f, minor).await;
     let partial = f.app.refund(&f.reviewer.actor, minor).await.unwrap();
-    assert_eq!(partial.refund.status, "partially_paid");
+    assert_eq!(partial.refund.status.as_str(), "partially_paid");
     assert_ledger_valid(&f).await;
 }
 
@@ -489,7 +490,7 @@ async fn orders_racing_a_closure_never_leave_an_open_order(backend: Backend) {
     );
     jobs.unwrap();
     let case = case.unwrap();
-    let status = f.app.shop(&f.merchant.actor, s.id).await.unwrap().status;
+    let status = f.app.shop(&f.merchant.actor, s.id).await.unwrap().status.as_str();
     let blockers = f.app.closure(&f.merchant.actor, s.id).await.unwrap().unwrap().blockers;
     // Either the case came first and holds the shop in notice, or the shop closed first and the
     // case sends its refund to review.
@@ -497,7 +498,10 @@ async fn orders_racing_a_closure_never_leave_an_open_order(backend: Backend) {
         status == "notice_period" && blockers == "after_sales_open" || status == "closed",
         "{status} {blockers}"
     );
-    assert_eq!(f.app.case(&f.merchant.actor, CaseTable::AfterSales, case.id).await.unwrap().status, "open");
+    assert_eq!(
+        f.app.case(&f.merchant.actor, CaseTable::AfterSales, case.id).await.unwrap().status.as_str(),
+        "open"
+    );
     assert_counters_true(&f, s.id).await;
     assert_ledger_valid(&f).await;
 }
@@ -544,7 +548,7 @@ async fn bad_requests_change_nothing(backend: Backend) {
     assert_eq!(case.code, Code::StatusConflict, "an unshipped order is cancelled, not given after-sales");
     f.app.cancel_order(&f.service, order.id).await.unwrap();
     assert_eq!(f.app.cancel_order(&f.service, order.id).await.unwrap_err().code, Code::StatusConflict);
-    assert_eq!(f.app.delist_product(&f.merchant, product.id).await.unwrap().status, "delisted");
+    assert_eq!(f.app.delist_product(&f.merchant, product.id).await.unwrap().status.as_str(), "delisted");
     assert_eq!(f.app.delist_product(&f.merchant, product.id).await.unwrap_err().code, Code::StatusConflict);
     let delisted = f.app.create_order(&f.service, s.id, product.id, "buyer", 100).await.unwrap_err();
     assert_eq!(delisted.code, Code::StatusConflict);

@@ -157,7 +157,7 @@ both_backends!(the_engine_sees_money_moved_by_another_server, a_batch_mixing_ret
 async fn top_ups_and_balance(backend: Backend) {
     let f = fixture(backend).await;
     let shop = open_shop(&f, &f.m1, "杭州一号店").await;
-    assert_eq!(shop.status, "operating");
+    assert_eq!(shop.status.as_str(), "operating");
     let fresh = deposit(&f, shop.id).await;
     assert_eq!(
         fresh,
@@ -363,7 +363,7 @@ async fn appeals_within_and_after_the_window(backend: Backend) {
     f.clock.advance_ms(6 * DAY_MS);
     assert_eq!(code(f.app.appeal_violation(&f.m1, early_id, "  ").await), Code::InvalidField);
     let appealed = f.app.appeal_violation(&f.m1, early_id, "快递揽收记录显示已按时发货").await.unwrap();
-    assert_eq!(appealed.status, "appealed");
+    assert_eq!(appealed.status.as_str(), "appealed");
     assert_eq!(appealed.appealed_at_ms, Some(start_time().timestamp_millis() + 6 * DAY_MS));
     assert_eq!(code(f.app.appeal_violation(&f.m1, early_id, "再次申诉").await), Code::NotAppealable);
     assert_eq!(f.app.appeal_queue(&f.reviewer.actor).await.unwrap().len(), 1);
@@ -372,7 +372,7 @@ async fn appeals_within_and_after_the_window(backend: Backend) {
     f.clock.advance_ms(2 * DAY_MS);
     let closed = f.app.appeal_violation(&f.m1, late_id, "太晚了").await;
     assert_eq!(code(closed), Code::AppealWindowClosed);
-    assert_eq!(f.app.violation(&f.m1.actor, late_id).await.unwrap().status, "effective");
+    assert_eq!(f.app.violation(&f.m1.actor, late_id).await.unwrap().status.as_str(), "effective");
 
     // Upholding keeps the penalty.
     let upheld = f.app.decide_appeal(&f.reviewer, early_id, "upheld", "证据不足").await.unwrap();
@@ -403,7 +403,7 @@ async fn overturn_compensates_and_decides_once(backend: Backend) {
 
     f.app.appeal_violation(&f.m1, id, "已按时发货").await.unwrap();
     let overturned = f.app.decide_appeal(&f.reviewer, id, "overturned", "申诉成立").await.unwrap();
-    assert_eq!(overturned.status, "overturned");
+    assert_eq!(overturned.status.as_str(), "overturned");
     let reversal = overturned.reversal_seq.expect("a compensating transfer");
     assert!(reversal > fine.transfer_ids[0]);
     assert_eq!(overturned.penalty_seq, Some(fine.transfer_ids[0]), "the penalty stays on record");
@@ -471,7 +471,7 @@ async fn concurrent_decisions_one_wins(backend: Backend) {
         assert_eq!(loser.as_ref().unwrap_err().code, Code::AlreadyDecided, "round {round}");
         let stored = f.app.violation(&f.reviewer.actor, *id).await.unwrap();
         assert_eq!(stored.status, winners[0].status);
-        if stored.status == "overturned" {
+        if stored.status.as_str() == "overturned" {
             overturned += 1;
             assert!(stored.reversal_seq.is_some());
         } else {

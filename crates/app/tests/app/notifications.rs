@@ -217,7 +217,7 @@ async fn webhooks_are_signed_retried_and_logged(backend: Backend) {
     submit_and_send_back(&f).await;
     let page = f.app.webhook_deliveries(&f.owner.actor, None, None).await.unwrap();
     assert_eq!(page.items.len(), 2, "one event per notification");
-    assert!(page.items.iter().all(|d| d.status == "pending" && d.attempts == 0));
+    assert!(page.items.iter().all(|d| d.status.as_str() == "pending" && d.attempts == 0));
     assert!(seen.lock().unwrap().is_empty(), "the requests that caused them never called the endpoint");
 
     // The first attempt of each: the endpoint answers 500 to the first request, 200 to the second.
@@ -260,7 +260,10 @@ async fn webhooks_are_signed_retried_and_logged(backend: Backend) {
     assert_eq!(code(f.app.webhook_deliveries(&f.finance.actor, None, None).await), Code::Forbidden);
     let ping = f.app.ping_webhook(&f.owner).await.unwrap();
     assert_eq!(f.app.send_due_webhooks().await.unwrap(), 1);
-    assert_eq!(f.app.webhook_delivery(&f.owner.actor, ping.id).await.unwrap().delivery.status, "delivered");
+    assert_eq!(
+        f.app.webhook_delivery(&f.owner.actor, ping.id).await.unwrap().delivery.status.as_str(),
+        "delivered"
+    );
     assert_eq!(seen.lock().unwrap()[3].header("x-xiaodian-event"), "ping");
 }
 
@@ -275,7 +278,7 @@ async fn a_dead_endpoint_fails_after_the_last_attempt(backend: Backend) {
     for _ in 0..domain::limits::WEBHOOK_ATTEMPTS_MAX {
         assert_eq!(f.app.send_due_webhooks().await.unwrap(), 1);
         let log = f.app.webhook_delivery(&f.owner.actor, ping.id).await.unwrap();
-        if log.delivery.status == "pending" {
+        if log.delivery.status.as_str() == "pending" {
             let wait = log.delivery.next_attempt_at_ms - f.clock.now_ms();
             waits.push(wait / 1000);
             f.clock.advance_ms(wait);

@@ -274,7 +274,7 @@ async fn an_incident_is_assigned_and_resolved_once(backend: Backend) {
     })
     .await;
     let resolved = one_winner(results, Code::IncidentResolved);
-    assert_eq!(resolved.status, "resolved");
+    assert_eq!(resolved.status.as_str(), "resolved");
     assert_eq!(audits(&f, "reputation.incident.resolve", &subject).await, 1);
     let jobs = count(
         &f,
@@ -297,7 +297,7 @@ async fn an_appeal_is_made_and_decided_once(backend: Backend) {
         }
     })
     .await;
-    assert_eq!(one_winner(results, Code::NotAppealable).status, "appealed");
+    assert_eq!(one_winner(results, Code::NotAppealable).status.as_str(), "appealed");
     assert_eq!(audits(&f, "violation.appeal", &subject).await, 1);
 
     let results = race(|n| {
@@ -330,7 +330,7 @@ async fn refund_in_review(f: &Fixture) -> (ShopRow, i64) {
         f.app.run_due_jobs(&f.admin).await.unwrap();
     }
     let refund = f.app.deposit(&f.owner.actor, s.id).await.unwrap().refund.unwrap().refund;
-    assert_eq!(refund.status, "in_review");
+    assert_eq!(refund.status.as_str(), "in_review");
     (s, refund.id)
 }
 
@@ -367,7 +367,7 @@ async fn a_refund_is_decided_once(backend: Backend) {
     assert_eq!(notices(&f, "refund.decided", &link).await, 1);
     let paid = f.app.refund(&f.reviewer.actor, id).await.unwrap().refund;
     let expected = if decided[0].refund.outcome.as_deref() == Some("full") { 40_000 } else { 35_000 };
-    assert_eq!(status, "paying");
+    assert_eq!(status.as_str(), "paying");
     assert_eq!(paid.paid_fen, Some(expected));
     let deposit = f.app.deposit(&f.owner.actor, s.id).await.unwrap();
     assert_eq!((deposit.balance_fen, deposit.held_fen), (0, 0), "paid out or kept, never twice");
@@ -402,10 +402,10 @@ async fn a_closure_is_requested_and_withdrawn_once(backend: Backend) {
         async move { app.withdraw_closure(&owner, shop_id).await }
     })
     .await;
-    assert_eq!(one_winner(results, Code::StatusConflict).status, "withdrawn");
+    assert_eq!(one_winner(results, Code::StatusConflict).status.as_str(), "withdrawn");
     assert_eq!(audits(&f, "shop.closure_withdraw", &subject).await, 1);
     assert_eq!(count(&f, pending, &[&subject]).await, 0);
-    assert_eq!(f.app.shop(&f.owner.actor, s.id).await.unwrap().status, "operating");
+    assert_eq!(f.app.shop(&f.owner.actor, s.id).await.unwrap().status.as_str(), "operating");
 }
 
 fn application() -> ApplicationInput {
@@ -496,7 +496,7 @@ async fn a_verification_is_claimed_taken_over_and_decided_once(backend: Backend)
         async move { app.decide_verification(&reviewer, id, "approve", &[], "材料齐全").await }
     })
     .await;
-    assert_eq!(one_winner(results, Code::AlreadyDecided).row.status, "approved");
+    assert_eq!(one_winner(results, Code::AlreadyDecided).row.status.as_str(), "approved");
     assert_eq!(audits(&f, "verification.decide", &subject).await, 1);
     let account = f.app.verification(&f.owner.actor, id).await.unwrap().row.account_id;
     let link = format!("/console/enterprise-accounts/{account}");
@@ -535,14 +535,14 @@ async fn a_video_is_approved_and_published_once(backend: Backend) {
         async move { app.approve_video(&owner, video_id, "可以发布").await }
     })
     .await;
-    assert_eq!(one_winner(results, Code::VideoStatusConflict).status, "approved");
+    assert_eq!(one_winner(results, Code::VideoStatusConflict).status.as_str(), "approved");
     assert_eq!(audits(&f, "video.approve", &subject).await, 1);
     let results = race(|_| {
         let (app, owner) = (f.app.clone(), f.owner.clone());
         async move { app.publish_video(&owner, video_id).await }
     })
     .await;
-    assert_eq!(one_winner(results, Code::VideoStatusConflict).status, "published");
+    assert_eq!(one_winner(results, Code::VideoStatusConflict).status.as_str(), "published");
     assert_eq!(audits(&f, "video.publish", &subject).await, 1);
 }
 

@@ -104,7 +104,7 @@ async fn payouts_of(f: &Fixture, refund: i64) -> Vec<PayoutView> {
 }
 
 async fn refund_status(f: &Fixture, refund: i64) -> String {
-    f.app.refund(&f.merchant.actor, refund).await.unwrap().refund.status
+    f.app.refund(&f.merchant.actor, refund).await.unwrap().refund.status.as_str().to_owned()
 }
 
 fn sent(r: &str) -> Report {
@@ -239,7 +239,7 @@ async fn a_refund_is_paid_only_when_its_payout_is(backend: Backend) {
 
     // Sent: still paying, and a repeat answers again; another reference is a contradiction.
     let first = f.app.report_payout(&f.service, p.id, sent("CH-1")).await.unwrap();
-    assert_eq!(first.payout.status, "sent");
+    assert_eq!(first.payout.status.as_str(), "sent");
     let again = f.app.report_payout(&f.service, p.id, sent("CH-1")).await.unwrap();
     assert_eq!(again.payout, first.payout);
     let other = f.app.report_payout(&f.service, p.id, sent("CH-2")).await.unwrap_err();
@@ -279,7 +279,7 @@ async fn a_returned_payout_is_paid_again_once(backend: Backend) {
     let first = payouts_of(&f, refund).await[0].payout.id;
     f.app.report_payout(&f.service, first, sent("CH-A")).await.unwrap();
     let returned = f.app.report_payout(&f.service, first, failed("收款账户已销户")).await.unwrap();
-    assert_eq!(returned.payout.status, "returned", "failed after it was sent: returned");
+    assert_eq!(returned.payout.status.as_str(), "returned", "failed after it was sent: returned");
     let again = f.app.report_payout(&f.service, first, failed("收款账户已销户")).await.unwrap();
     assert_eq!(again.payout, returned.payout);
     assert_eq!(refund_status(&f, refund).await, "payout_failed", "owed again");
@@ -350,7 +350,7 @@ async fn withdrawals_are_payouts(backend: Backend) {
     assert_eq!(f.app.settlement(&f.merchant.actor, s.id).await.unwrap().withdrawable_fen, 4_000);
     assert_eq!(balance(&f, "payouts_in_flight").await, 6_000, "in flight, not yet in payment clearing");
     let failed_now = f.app.report_payout(&f.service, id, failed("户名不符")).await.unwrap();
-    assert_eq!(failed_now.payout.status, "failed", "refused before it was sent");
+    assert_eq!(failed_now.payout.status.as_str(), "failed", "refused before it was sent");
     assert_eq!(f.app.settlement(&f.merchant.actor, s.id).await.unwrap().withdrawable_fen, 10_000, "back");
     assert_ledger_valid(&f).await;
 
@@ -403,7 +403,7 @@ async fn racing_reports_have_one_effect(backend: Backend) {
     })
     .await;
     let views: Vec<_> = results.into_iter().map(Result::unwrap).collect();
-    assert!(views.iter().all(|v| v.payout == views[0].payout && v.payout.status == "sent"));
+    assert!(views.iter().all(|v| v.payout == views[0].payout && v.payout.status.as_str() == "sent"));
     // Sixteen contradictory reports, paid and failed half each: one kind wins, the others are refused.
     let results = race(|n| {
         let (app, service) = (f.app.clone(), f.service.clone());
@@ -431,9 +431,9 @@ async fn racing_reports_have_one_effect(backend: Backend) {
         .map(|t| t.reason)
         .collect();
     drop(conn);
-    let out = if status == "paid" { "payout_paid" } else { "payout_returned" };
+    let out = if status.as_str() == "paid" { "payout_paid" } else { "payout_returned" };
     assert_eq!(moved, ["payout_requested", out], "exactly one effect");
-    let expected_refund = if status == "paid" { "paid" } else { "payout_failed" };
+    let expected_refund = if status.as_str() == "paid" { "paid" } else { "payout_failed" };
     assert_eq!(refund_status(&f, refund).await, expected_refund);
     assert_ledger_valid(&f).await;
 }
@@ -776,7 +776,7 @@ async fn commissions_are_paid_only_when_their_payout_is(backend: Backend) {
     let replay = f.app.pay_commission(&f.merchant, a.id, claim(&f.merchant, "c-a")).await.unwrap();
     assert!(replay.replayed, "one payment per key");
     let a_now = commission(&f, a.id).await;
-    assert_eq!(a_now.status, "paying");
+    assert_eq!(a_now.status.as_str(), "paying");
     assert!(a_now.charged_at_ms.is_some() && a_now.done_at_ms.is_none(), "charged, not yet arrived");
     assert_eq!(f.app.settlement(&f.merchant.actor, s.id).await.unwrap().withdrawable_fen, 9_000);
     assert_eq!((balance(&f, "commission_payable").await, balance(&f, "payouts_in_flight").await), (0, 1_000));
@@ -800,10 +800,10 @@ async fn commissions_are_paid_only_when_their_payout_is(backend: Backend) {
     );
     assert_ledger_valid(&f).await;
     f.app.report_payout(&f.service, first.id, sent("CH-C1")).await.unwrap();
-    assert_eq!(commission(&f, a.id).await.status, "paying", "sent is not paid");
+    assert_eq!(commission(&f, a.id).await.status.as_str(), "paying", "sent is not paid");
     f.app.report_payout(&f.service, first.id, paid("2026-03-23")).await.unwrap();
     let a_now = commission(&f, a.id).await;
-    assert_eq!(a_now.status, "paid");
+    assert_eq!(a_now.status.as_str(), "paid");
     assert!(a_now.done_at_ms.is_some());
     assert_eq!(balance(&f, "payouts_in_flight").await, 0);
     let late = f.app.set_commission_payee(&f.service, a.id, &known).await.unwrap_err();
@@ -813,7 +813,7 @@ async fn commissions_are_paid_only_when_their_payout_is(backend: Backend) {
     // No payee yet: the money waits; the payee comes; the payout is returned; a new payee; paid.
     let b = f.app.record_commission(&f.service, s.id, "达人-木木", 500, None, None).await.unwrap();
     f.app.pay_commission(&f.merchant, b.id, claim(&f.merchant, "c-b")).await.unwrap();
-    assert_eq!(commission(&f, b.id).await.status, "awaiting_payee");
+    assert_eq!(commission(&f, b.id).await.status.as_str(), "awaiting_payee");
     assert_eq!(balance(&f, "commission_payable").await, 500);
     assert!(commission_payouts(&f, b.id).await.is_empty());
     assert_ledger_valid(&f).await;
@@ -823,7 +823,7 @@ async fn commissions_are_paid_only_when_their_payout_is(backend: Backend) {
     let b1 = commission_payouts(&f, b.id).await[0].payout.id;
     f.app.report_payout(&f.service, b1, sent("CH-C2")).await.unwrap();
     f.app.report_payout(&f.service, b1, failed("户名与账号不符")).await.unwrap();
-    assert_eq!(commission(&f, b.id).await.status, "payout_failed");
+    assert_eq!(commission(&f, b.id).await.status.as_str(), "payout_failed");
     assert_eq!((balance(&f, "commission_payable").await, balance(&f, "payouts_in_flight").await), (500, 0));
     let notices = f.app.notifications(&f.merchant.actor, true, None, None).await.unwrap().items;
     assert!(
@@ -839,7 +839,7 @@ async fn commissions_are_paid_only_when_their_payout_is(backend: Backend) {
         ("requested", "4444")
     );
     f.app.report_payout(&f.service, again[1].payout.id, paid("2026-03-25")).await.unwrap();
-    assert_eq!(commission(&f, b.id).await.status, "paid");
+    assert_eq!(commission(&f, b.id).await.status.as_str(), "paid");
     assert_eq!((balance(&f, "commission_payable").await, balance(&f, "payouts_in_flight").await), (0, 0));
     assert_ledger_valid(&f).await;
 
@@ -884,7 +884,7 @@ async fn racing_payees_send_one_payout(backend: Backend) {
     }
     let payouts = commission_payouts(&f, c.id).await;
     assert_eq!(payouts.len(), 2, "one new payout");
-    assert_eq!(commission(&f, c.id).await.status, "paying");
+    assert_eq!(commission(&f, c.id).await.status.as_str(), "paying");
     assert_eq!(feed_of_type(&f, "payout.requested").await.len(), 2);
     assert_ledger_valid(&f).await;
 }

@@ -132,7 +132,7 @@ async fn messages_auto_replies_and_leads(backend: Backend) {
         .update_lead(&operator, clear[0].lead.id, Some("contacted"), Some("m1-operator"), None)
         .await
         .unwrap();
-    assert_eq!(lead.status, "contacted");
+    assert_eq!(lead.status.as_str(), "contacted");
     assert!(app.update_lead(&operator, lead.id, Some("new"), None, None).await.is_err());
 
     // A member's reply answers and goes on the feed.

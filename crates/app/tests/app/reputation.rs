@@ -233,7 +233,7 @@ async fn a_burst_opens_an_incident_that_is_raised_flagged_and_resolved(backend: 
     assert_eq!(code(f.app.resolve_incident(&f.operator, raised.id, "  ").await), Code::InvalidField);
     let resolved =
         f.app.resolve_incident(&f.operator, raised.id, "逐条回复并退换，问题批次已下架").await.unwrap();
-    assert_eq!(resolved.status, "resolved");
+    assert_eq!(resolved.status.as_str(), "resolved");
     assert_eq!(resolved.resolved_by.as_deref(), Some("m1-operator"));
     assert_eq!(resolved.summary.as_deref(), Some("逐条回复并退换，问题批次已下架"));
     assert_eq!(code(f.app.resolve_incident(&f.operator, raised.id, "again").await), Code::IncidentResolved);

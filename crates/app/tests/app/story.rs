@@ -274,7 +274,7 @@ async fn demo_reaches_every_closure_state(backend: Backend) {
             ("小店零食铺", "closed"),
         ];
         for (name, status) in expected {
-            assert_eq!(shop(name).status, status, "{name} on {now}");
+            assert_eq!(shop(name).status.as_str(), status, "{name} on {now}");
         }
         let blockers = |report: app::closure::ClosureReport| {
             domain::closure::blockers(&report.checks).iter().map(|c| c.code.as_str()).collect::<Vec<_>>()
@@ -290,7 +290,7 @@ async fn demo_reaches_every_closure_state(backend: Backend) {
         let refund = |name: &str| {
             let id = shop(name).id;
             let view = refunds.iter().find(|r| r.refund.shop_id == id).unwrap();
-            (view.refund.status.clone(), view.overdue)
+            (view.refund.status.as_str().to_owned(), view.overdue)
         };
         assert_eq!(refund("小店零食铺"), ("paid".into(), false), "{now}");
         assert_eq!(refund("小店潮玩手办店"), ("in_review".into(), true), "{now}");

@@ -174,10 +174,10 @@ async fn third_rejection_fails_and_cools_down(backend: Backend) {
         let err = f.app.decide_verification(&f.reviewer, id, "approve", &[], "").await.unwrap_err();
         assert_eq!(err.code, Code::AlreadyDecided);
         if round < 3 {
-            assert_eq!(decided.row.status, "rejected");
+            assert_eq!(decided.row.status.as_str(), "rejected");
             f.app.submit_verification(&f.m1, id).await.unwrap();
         } else {
-            assert_eq!(decided.row.status, "failed");
+            assert_eq!(decided.row.status.as_str(), "failed");
         }
     }
     let again = f
@@ -215,13 +215,13 @@ async fn changes_deadline_fails_the_application(backend: Backend) {
     f.app.claim_verification(&f.reviewer, id, None).await.unwrap();
     let view =
         f.app.decide_verification(&f.reviewer, id, "request_changes", &reasons, "请重新上传").await.unwrap();
-    assert_eq!(view.row.status, "changes_requested");
+    assert_eq!(view.row.status.as_str(), "changes_requested");
     f.clock.advance_ms(10 * DAY_MS - 60_000);
     f.app.run_due_jobs(&f.admin).await.unwrap();
-    assert_eq!(f.app.verification(&f.m1.actor, id).await.unwrap().row.status, "changes_requested");
+    assert_eq!(f.app.verification(&f.m1.actor, id).await.unwrap().row.status.as_str(), "changes_requested");
     f.clock.advance_ms(120_000);
     f.app.run_due_jobs(&f.admin).await.unwrap();
-    assert_eq!(f.app.verification(&f.m1.actor, id).await.unwrap().row.status, "failed");
+    assert_eq!(f.app.verification(&f.m1.actor, id).await.unwrap().row.status.as_str(), "failed");
     assert_eq!(
         f.app.submit_verification(&f.m1, id).await.unwrap_err().code,
         Code::VerificationStatusConflict
@@ -420,11 +420,7 @@ async fn demo_has_an_application_in_every_state(backend: Backend) {
         Actor { user_id: 0, username: "r".into(), role: Role::Reviewer, merchant_id: None, team_role: None };
     let all = app.list_verifications(&reviewer, None, Some(200)).await.unwrap();
     for status in domain::verification::VerificationStatus::ALL {
-        assert!(
-            all.iter().any(|v| v.row.status == status.as_str()),
-            "a demo application is {}",
-            status.as_str()
-        );
+        assert!(all.iter().any(|v| v.row.status == status), "a demo application is {}", status.as_str());
     }
     let warnings: Vec<&str> = all.iter().flat_map(|v| v.warnings.iter().map(String::as_str)).collect();
     for warning in domain::verification::Warning::ALL {

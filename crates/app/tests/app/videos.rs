@@ -527,7 +527,7 @@ async fn a_video_from_draft_to_publication(backend: Backend) {
     // Not one millisecond before.
     f.clock.set(publish_at - Duration::milliseconds(1));
     assert_eq!(f.app.run_due_jobs(&f.admin).await.unwrap(), 0);
-    assert_eq!(f.app.video(&op.actor, draft.id).await.unwrap().status, "scheduled");
+    assert_eq!(f.app.video(&op.actor, draft.id).await.unwrap().status.as_str(), "scheduled");
     f.clock.set(publish_at);
     assert_eq!(f.app.run_due_jobs(&f.admin).await.unwrap(), 1);
     let published = f.app.video(&op.actor, draft.id).await.unwrap();
@@ -555,7 +555,7 @@ async fn a_video_from_draft_to_publication(backend: Backend) {
     f.clock.set(at("2026-03-09T09:00:00+08:00"));
     assert_eq!(f.app.run_due_jobs(&f.admin).await.unwrap(), 0, "publishing at once cancels the job");
     let withdrawn = f.app.withdraw_video(op, other.id).await.unwrap();
-    assert_eq!(withdrawn.status, "withdrawn");
+    assert_eq!(withdrawn.status.as_str(), "withdrawn");
     assert_eq!(code(f.app.withdraw_video(op, other.id).await), Code::VideoStatusConflict);
     assert_eq!(code(f.app.publish_video(op, other.id).await), Code::VideoStatusConflict);
     // A scheduled video withdrawn never publishes.
@@ -564,7 +564,7 @@ async fn a_video_from_draft_to_publication(backend: Backend) {
     f.app.withdraw_video(approver, third.id).await.unwrap();
     f.clock.set(at("2026-03-11T09:00:00+08:00"));
     f.app.run_due_jobs(&f.admin).await.unwrap();
-    assert_eq!(f.app.video(&op.actor, third.id).await.unwrap().status, "withdrawn");
+    assert_eq!(f.app.video(&op.actor, third.id).await.unwrap().status.as_str(), "withdrawn");
 
     let in_review = f.app.videos(&f.approver.actor, None, Some("published"), None, None).await.unwrap();
     assert_eq!(in_review.items.iter().map(|v| v.id).collect::<Vec<_>>(), [draft.id]);
@@ -807,7 +807,7 @@ async fn demo_has_a_verified_account_with_months_of_videos(backend: Backend) {
             None => break,
         }
     }
-    let count = |status: &str| videos.iter().filter(|v| v.status == status).count();
+    let count = |status: &str| videos.iter().filter(|v| v.status.as_str() == status).count();
     assert!(count("published") >= 45, "three a week for four months: {}", count("published"));
     assert_eq!((count("in_review"), count("draft"), count("scheduled")), (1, 1, 1));
     let now_ms = f.clock.now_ms();
@@ -817,7 +817,7 @@ async fn demo_has_a_verified_account_with_months_of_videos(backend: Backend) {
     assert!(now_ms - last > 6 * 86_400_000, "nothing published in the last days");
     assert!(videos.iter().all(|v| v.created_by == "yunying"), "the operator drafts");
     assert_eq!(videos.iter().filter(|v| v.pinned_at_ms.is_some()).count(), 2);
-    let scheduled = videos.iter().find(|v| v.status == "scheduled").unwrap();
+    let scheduled = videos.iter().find(|v| v.status.as_str() == "scheduled").unwrap();
     assert!(scheduled.publish_at_ms.unwrap() > now_ms);
     let cadence = app.cadence(&owner.actor, account.id).await.unwrap();
     assert_eq!(cadence.videos_per_week, 3);
