@@ -1,6 +1,7 @@
 //! Campaigns with their linked videos, trending topics, and the daily engagement rollups
 //! (`add_video_day`, `add_account_day`) with the window sums campaign results read.
 
+use domain::operations::OrderStatus;
 use sqlx::Row;
 
 use crate::db::row_lock;
@@ -340,11 +341,12 @@ pub async fn merchant_sales(
     let row = sqlx::query(
         "SELECT COUNT(*), COALESCE(CAST(SUM(o.amount_fen) AS BIGINT), 0) FROM orders o \
          JOIN shops s ON s.id = o.shop_id \
-         WHERE s.merchant_id = $1 AND o.created_at_ms >= $2 AND o.created_at_ms < $3 AND o.status <> 'cancelled'",
+         WHERE s.merchant_id = $1 AND o.created_at_ms >= $2 AND o.created_at_ms < $3 AND o.status <> $4",
     )
     .bind(merchant_id)
     .bind(from_ms)
     .bind(to_ms)
+    .bind(OrderStatus::Cancelled.as_str())
     .fetch_one(conn)
     .await?;
     Ok((row.try_get(0)?, row.try_get(1)?))

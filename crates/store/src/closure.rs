@@ -1,5 +1,6 @@
 //! Shop closures, payout accounts and deposit refunds.
 
+use domain::closure::{ClosureStatus, RefundStatus};
 use sqlx::Row;
 
 use crate::db::row_lock;
@@ -11,7 +12,7 @@ pub struct ClosureRow {
     pub shop_id: i64,
     pub merchant_id: i64,
     #[sqlx(try_from = "String")]
-    pub status: domain::closure::ClosureStatus,
+    pub status: ClosureStatus,
     pub reason_code: String,
     pub reason_text: String,
     pub requested_at_ms: i64,
@@ -49,14 +50,14 @@ pub async fn latest_closure(conn: &mut Conn, shop_id: i64) -> StoreResult<Option
 
 /// Ends a closure in notice (`withdrawn` or `closed`); false when it was not in notice.
 pub async fn end_closure(conn: &mut Conn, id: i64, status: &str, now_ms: i64) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE shop_closures SET status = $1, ended_at_ms = $2 WHERE id = $3 AND status = 'notice_period'",
-    )
-    .bind(status)
-    .bind(now_ms)
-    .bind(id)
-    .execute(conn)
-    .await?;
+    let done =
+        sqlx::query("UPDATE shop_closures SET status = $1, ended_at_ms = $2 WHERE id = $3 AND status = $4")
+            .bind(status)
+            .bind(now_ms)
+            .bind(id)
+            .bind(ClosureStatus::NoticePeriod.as_str())
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -123,7 +124,7 @@ pub struct RefundRow {
     pub merchant_id: i64,
     pub entity_name: String,
     #[sqlx(try_from = "String")]
-    pub status: domain::closure::RefundStatus,
+    pub status: RefundStatus,
     /// What was held at closure.
     pub amount_fen: i64,
     pub hold_id: Option<i64>,
@@ -210,21 +211,23 @@ pub async fn refund_queue_counts(conn: &mut Conn, status: &str, today: &str) -> 
 
 /// Refunds still undecided whose due day is before `today`.
 pub async fn count_overdue_refunds(conn: &mut Conn, today: &str) -> StoreResult<i64> {
-    Ok(sqlx::query(
-        "SELECT COUNT(*) FROM deposit_refunds WHERE status IN ('holding', 'in_review') AND due_on < $1",
-    )
-    .bind(today)
-    .fetch_one(conn)
-    .await?
-    .try_get(0)?)
+    Ok(sqlx::query("SELECT COUNT(*) FROM deposit_refunds WHERE status IN ($2, $3) AND due_on < $1")
+        .bind(today)
+        .bind(RefundStatus::Holding.as_str())
+        .bind(RefundStatus::InReview.as_str())
+        .fetch_one(conn)
+        .await?
+        .try_get(0)?)
 }
 
 pub async fn send_refund_to_review(conn: &mut Conn, id: i64, reasons: &str) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE deposit_refunds SET status = 'in_review', review_reasons = $1 WHERE id = $2 AND status = 'holding'",
+        "UPDATE deposit_refunds SET status = $3, review_reasons = $1 WHERE id = $2 AND status = $4",
     )
     .bind(reasons)
     .bind(id)
+    .bind(RefundStatus::InReview.as_str())
+    .bind(RefundStatus::Holding.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -244,7 +247,7 @@ pub struct RefundDecision<'a> {
 pub async fn decide_refund(conn: &mut Conn, id: i64, d: &RefundDecision<'_>) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE deposit_refunds SET status = $1, outcome = $2, paid_fen = $3, deduct_fen = $4, decision_reason = $5, \
-         decided_by = $6, decided_at_ms = $7 WHERE id = $8 AND status IN ('holding', 'in_review')",
+         decided_by = $6, decided_at_ms = $7 WHERE id = $8 AND status IN ($9, $10)",
     )
     .bind(d.status)
     .bind(d.outcome)
@@ -254,6 +257,8 @@ pub async fn decide_refund(conn: &mut Conn, id: i64, d: &RefundDecision<'_>) -> 
     .bind(d.decided_by)
     .bind(d.now_ms)
     .bind(id)
+    .bind(RefundStatus::Holding.as_str())
+    .bind(RefundStatus::InReview.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

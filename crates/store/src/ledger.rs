@@ -530,7 +530,7 @@ pub async fn insert_hold(conn: &mut Conn, hold: &HoldRow) -> StoreResult<()> {
     Ok(())
 }
 
-/// Resolves a pending hold; the `state = 'pending'` guard makes a second resolution a no-op that
+/// Resolves a pending hold; the guard on the pending state makes a second resolution a no-op that
 /// the caller detects.
 pub async fn resolve_hold(
     conn: &mut Conn,
@@ -540,12 +540,13 @@ pub async fn resolve_hold(
     resolved_seq: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE ledger_holds SET state = $1, posted_fen = $2, resolved_seq = $3 WHERE id = $4 AND state = 'pending'",
+        "UPDATE ledger_holds SET state = $1, posted_fen = $2, resolved_seq = $3 WHERE id = $4 AND state = $5",
     )
     .bind(state)
     .bind(posted_fen)
     .bind(resolved_seq)
     .bind(id)
+    .bind(domain::ledger::HoldState::Pending.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use domain::webhooks::DeliveryStatus;
 use sqlx::Row;
 
 use crate::{Backend, Db, StoreError, StoreResult};
@@ -89,7 +90,8 @@ impl Db {
     /// Webhook events whose every attempt failed, for `/metrics`.
     pub async fn failed_webhook_deliveries(&self) -> StoreResult<i64> {
         let mut conn = self.read().await?;
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'failed'")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE status = $1")
+            .bind(DeliveryStatus::Failed.as_str())
             .fetch_one(&mut *conn)
             .await?)
     }

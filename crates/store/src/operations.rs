@@ -1,6 +1,7 @@
 //! Shop operations: products, orders, after-sales cases, complaints, conversations and messages,
 //! commissions, invoice requests, and the per-shop activity counters the closure checks read.
 
+use domain::operations::{CaseStatus, CommissionStatus, InvoiceStatus, OrderStatus, ProductStatus};
 use sqlx::Row;
 
 use crate::db::row_lock;
@@ -149,27 +150,53 @@ pub async fn month_gmv(conn: &mut Conn, shop_id: i64, month: &str) -> StoreResul
 /// The counters recomputed from the rows themselves (slow: scans the shop's rows). Used by
 /// `shops recount` and by tests to prove the counters never drift.
 pub async fn recount(conn: &mut Conn, shop_id: i64) -> StoreResult<ActivityRow> {
-    let count = |sql: &'static str| sql;
-    let queries = [
-        count("SELECT COUNT(*) FROM products WHERE shop_id = $1 AND status = 'listed'"),
-        count("SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND status = 'paid'"),
-        count("SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND status = 'shipped'"),
-        count("SELECT COUNT(*) FROM after_sales WHERE shop_id = $1 AND status = 'open'"),
-        count("SELECT COUNT(*) FROM complaints WHERE shop_id = $1 AND status = 'open'"),
-        count("SELECT COUNT(*) FROM conversations WHERE shop_id = $1 AND unanswered = 1"),
-        count("SELECT COUNT(*) FROM commissions WHERE shop_id = $1 AND status = 'owed'"),
-        count("SELECT COUNT(*) FROM invoice_requests WHERE shop_id = $1 AND status = 'pending'"),
-        count("SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND status <> 'cancelled'"),
-        // SUM of a BIGINT is NUMERIC on PostgreSQL, which the Any driver cannot decode.
-        count(
-            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM orders \
-             WHERE shop_id = $1 AND status <> 'cancelled'",
+    // Each query with the status it binds as `$2`, if any.
+    let queries: [(&str, Option<&str>); 11] = [
+        (
+            "SELECT COUNT(*) FROM products WHERE shop_id = $1 AND status = $2",
+            Some(ProductStatus::Listed.as_str()),
         ),
-        count("SELECT COALESCE(MAX(closed_at_ms), -1) FROM orders WHERE shop_id = $1"),
+        ("SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND status = $2", Some(OrderStatus::Paid.as_str())),
+        (
+            "SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND status = $2",
+            Some(OrderStatus::Shipped.as_str()),
+        ),
+        (
+            "SELECT COUNT(*) FROM after_sales WHERE shop_id = $1 AND status = $2",
+            Some(CaseStatus::Open.as_str()),
+        ),
+        (
+            "SELECT COUNT(*) FROM complaints WHERE shop_id = $1 AND status = $2",
+            Some(CaseStatus::Open.as_str()),
+        ),
+        ("SELECT COUNT(*) FROM conversations WHERE shop_id = $1 AND unanswered = 1", None),
+        (
+            "SELECT COUNT(*) FROM commissions WHERE shop_id = $1 AND status = $2",
+            Some(CommissionStatus::Owed.as_str()),
+        ),
+        (
+            "SELECT COUNT(*) FROM invoice_requests WHERE shop_id = $1 AND status = $2",
+            Some(InvoiceStatus::Pending.as_str()),
+        ),
+        (
+            "SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND status <> $2",
+            Some(OrderStatus::Cancelled.as_str()),
+        ),
+        // SUM of a BIGINT is NUMERIC on PostgreSQL, which the Any driver cannot decode.
+        (
+            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM orders \
+             WHERE shop_id = $1 AND status <> $2",
+            Some(OrderStatus::Cancelled.as_str()),
+        ),
+        ("SELECT COALESCE(MAX(closed_at_ms), -1) FROM orders WHERE shop_id = $1", None),
     ];
     let mut values = Vec::with_capacity(queries.len());
-    for sql in queries {
-        let value: i64 = sqlx::query(sql).bind(shop_id).fetch_one(&mut *conn).await?.try_get(0)?;
+    for (sql, status) in queries {
+        let mut query = sqlx::query(sql).bind(shop_id);
+        if let Some(status) = status {
+            query = query.bind(status);
+        }
+        let value: i64 = query.fetch_one(&mut *conn).await?.try_get(0)?;
         values.push(value);
     }
     Ok(ActivityRow {
@@ -240,13 +267,14 @@ pub async fn insert_product(
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
         "INSERT INTO products (shop_id, title, price_fen, status, created_at_ms, updated_at_ms, merchant_id) \
-         VALUES ($1, $2, $3, 'listed', $4, $4, $5) RETURNING id",
+         VALUES ($1, $2, $3, $6, $4, $4, $5) RETURNING id",
     )
     .bind(shop_id)
     .bind(title)
     .bind(price_fen)
     .bind(now_ms)
     .bind(merchant_id)
+    .bind(ProductStatus::Listed.as_str())
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -310,7 +338,7 @@ pub struct NewOrder<'a> {
 pub async fn insert_order(conn: &mut Conn, order: &NewOrder<'_>) -> StoreResult<i64> {
     Ok(sqlx::query(
         "INSERT INTO orders (shop_id, product_id, buyer_id, amount_fen, status, created_at_ms, merchant_id) \
-         VALUES ($1, $2, $3, $4, 'paid', $5, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $7, $5, $6) RETURNING id",
     )
     .bind(order.shop_id)
     .bind(order.product_id)
@@ -318,6 +346,7 @@ pub async fn insert_order(conn: &mut Conn, order: &NewOrder<'_>) -> StoreResult<
     .bind(order.amount_fen)
     .bind(order.now_ms)
     .bind(order.merchant_id)
+    .bind(OrderStatus::Paid.as_str())
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -423,7 +452,7 @@ pub async fn insert_after_sales(
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
         "INSERT INTO after_sales (order_id, shop_id, kind, reason, status, created_at_ms, merchant_id) \
-         VALUES ($1, $2, $3, $4, 'open', $5, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $7, $5, $6) RETURNING id",
     )
     .bind(order.id)
     .bind(order.shop_id)
@@ -431,6 +460,7 @@ pub async fn insert_after_sales(
     .bind(reason)
     .bind(now_ms)
     .bind(merchant_id)
+    .bind(CaseStatus::Open.as_str())
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -446,13 +476,14 @@ pub async fn insert_complaint(
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
         "INSERT INTO complaints (shop_id, buyer_id, text, status, created_at_ms, merchant_id) \
-         VALUES ($1, $2, $3, 'open', $4, $5) RETURNING id",
+         VALUES ($1, $2, $3, $6, $4, $5) RETURNING id",
     )
     .bind(shop_id)
     .bind(buyer_id)
     .bind(text)
     .bind(now_ms)
     .bind(merchant_id)
+    .bind(CaseStatus::Open.as_str())
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -481,7 +512,7 @@ impl OpenFirst {
 
     /// A case's position in `cases` (the rank of the SQL there), for the next page's cursor.
     pub fn of_case(case: &CaseRow) -> OpenFirst {
-        OpenFirst::of(case.status == domain::operations::CaseStatus::Open, case.id)
+        OpenFirst::of(case.status == CaseStatus::Open, case.id)
     }
 
     /// A commission's or invoice request's position in `dues`, for the next page's cursor.
@@ -498,17 +529,25 @@ pub async fn cases(
     after: OpenFirst,
     limit: i64,
 ) -> StoreResult<Vec<CaseRow>> {
-    let rank = "CASE WHEN a.status = 'open' THEN 0 ELSE 1 END";
+    let rank = "CASE WHEN a.status = CAST($5 AS TEXT) THEN 0 ELSE 1 END";
     let sql = format!(
         "{} WHERE a.shop_id = $1 AND ({rank} > $2 OR ({rank} = $2 AND a.id < $3)) ORDER BY {rank}, a.id DESC LIMIT $4",
         table.select()
     );
-    Ok(sqlx::query_as(&sql).bind(shop_id).bind(after.rank).bind(after.id).bind(limit).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(shop_id)
+        .bind(after.rank)
+        .bind(after.id)
+        .bind(limit)
+        .bind(CaseStatus::Open.as_str())
+        .fetch_all(conn)
+        .await?)
 }
 
 /// How many complaints of every shop are open (the reviewers' queue).
 pub async fn count_open_complaints(conn: &mut Conn) -> StoreResult<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM complaints WHERE status = 'open'")
+    Ok(sqlx::query("SELECT COUNT(*) FROM complaints WHERE status = $1")
+        .bind(CaseStatus::Open.as_str())
         .fetch_one(conn)
         .await?
         .try_get(0)?)
@@ -517,10 +556,15 @@ pub async fn count_open_complaints(conn: &mut Conn) -> StoreResult<i64> {
 /// Open complaints of every shop, oldest first, after id `after_id` (the reviewers' queue).
 pub async fn open_complaints(conn: &mut Conn, after_id: i64, limit: i64) -> StoreResult<Vec<CaseRow>> {
     let sql = format!(
-        "{} WHERE a.status = 'open' AND a.id > $1 ORDER BY a.id LIMIT $2",
+        "{} WHERE a.status = $3 AND a.id > $1 ORDER BY a.id LIMIT $2",
         CaseTable::Complaints.select()
     );
-    Ok(sqlx::query_as(&sql).bind(after_id).bind(limit).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(after_id)
+        .bind(limit)
+        .bind(CaseStatus::Open.as_str())
+        .fetch_all(conn)
+        .await?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -768,7 +812,7 @@ pub async fn insert_commission(conn: &mut Conn, c: &NewCommission<'_>) -> StoreR
     Ok(sqlx::query(
         "INSERT INTO commissions (shop_id, order_id, creator_id, amount_fen, status, created_at_ms, \
          payee_holder_name, payee_bank_name, payee_account_sealed, payee_account_last4, merchant_id) \
-         VALUES ($1, $2, $3, $4, 'owed', $5, $6, $7, $8, $9, $10) RETURNING id",
+         VALUES ($1, $2, $3, $4, $11, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(c.shop_id)
     .bind(c.order_id)
@@ -780,6 +824,7 @@ pub async fn insert_commission(conn: &mut Conn, c: &NewCommission<'_>) -> StoreR
     .bind(c.payee.map(|p| p.account_sealed.clone()))
     .bind(c.payee.map(|p| p.account_last4.clone()))
     .bind(c.merchant_id)
+    .bind(CommissionStatus::Owed.as_str())
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -861,7 +906,7 @@ pub async fn insert_invoice_request(
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
         "INSERT INTO invoice_requests (shop_id, order_id, title, amount_fen, status, created_at_ms, merchant_id) \
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $7, $5, $6) RETURNING id",
     )
     .bind(order.shop_id)
     .bind(order.id)
@@ -869,6 +914,7 @@ pub async fn insert_invoice_request(
     .bind(order.amount_fen)
     .bind(now_ms)
     .bind(merchant_id)
+    .bind(InvoiceStatus::Pending.as_str())
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -889,12 +935,20 @@ pub async fn dues(
     after: OpenFirst,
     limit: i64,
 ) -> StoreResult<Vec<DueRow>> {
-    let rank = "CASE WHEN status IN ('owed', 'pending') THEN 0 ELSE 1 END";
+    let rank = "CASE WHEN status IN (CAST($5 AS TEXT), CAST($6 AS TEXT)) THEN 0 ELSE 1 END";
     let sql = format!(
         "{} WHERE shop_id = $1 AND ({rank} > $2 OR ({rank} = $2 AND id < $3)) ORDER BY {rank}, id DESC LIMIT $4",
         table.select()
     );
-    Ok(sqlx::query_as(&sql).bind(shop_id).bind(after.rank).bind(after.id).bind(limit).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(shop_id)
+        .bind(after.rank)
+        .bind(after.id)
+        .bind(limit)
+        .bind(CommissionStatus::Owed.as_str())
+        .bind(InvoiceStatus::Pending.as_str())
+        .fetch_all(conn)
+        .await?)
 }
 
 // ----- bulk loading -----

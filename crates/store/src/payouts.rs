@@ -1,6 +1,7 @@
 //! Payouts: the instructions for the payment channel, their reported statuses, and the sums
 //! `ledger verify` and the metrics read.
 
+use domain::payouts::PayoutStatus;
 use sqlx::Row;
 
 use crate::db::row_lock;
@@ -22,7 +23,7 @@ pub struct PayoutRecord {
     /// The ledger account the money came from and goes back to when the payout fails.
     pub source_account_id: i64,
     #[sqlx(try_from = "String")]
-    pub status: domain::payouts::PayoutStatus,
+    pub status: PayoutStatus,
     pub channel_ref: Option<String>,
     /// The day the channel says the money arrived.
     pub paid_on: Option<String>,
@@ -105,14 +106,15 @@ pub async fn list_payouts(
 /// Payouts still `sent` after their overdue day, oldest first.
 pub async fn overdue_payouts(conn: &mut Conn, today: &str, limit: i64) -> StoreResult<Vec<PayoutRecord>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM payouts WHERE status = 'sent' AND overdue_on < $1 ORDER BY overdue_on, id LIMIT $2"
+        "SELECT {COLUMNS} FROM payouts WHERE status = $3 AND overdue_on < $1 ORDER BY overdue_on, id LIMIT $2"
     );
-    Ok(sqlx::query_as(&sql).bind(today).bind(limit).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql).bind(today).bind(limit).bind(PayoutStatus::Sent.as_str()).fetch_all(conn).await?)
 }
 
 pub async fn count_overdue_payouts(conn: &mut Conn, today: &str) -> StoreResult<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM payouts WHERE status = 'sent' AND overdue_on < $1")
+    Ok(sqlx::query("SELECT COUNT(*) FROM payouts WHERE status = $2 AND overdue_on < $1")
         .bind(today)
+        .bind(PayoutStatus::Sent.as_str())
         .fetch_one(conn)
         .await?
         .try_get(0)?)
@@ -121,8 +123,10 @@ pub async fn count_overdue_payouts(conn: &mut Conn, today: &str) -> StoreResult<
 /// Payouts in flight: how many and their sum.
 pub async fn in_flight(conn: &mut Conn) -> StoreResult<(i64, i64)> {
     let row = sqlx::query(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payouts WHERE status IN ('requested', 'sent')",
+        "SELECT COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payouts WHERE status IN ($1, $2)",
     )
+    .bind(PayoutStatus::Requested.as_str())
+    .bind(PayoutStatus::Sent.as_str())
     .fetch_one(conn)
     .await?;
     Ok((row.try_get(0)?, row.try_get(1)?))
@@ -148,9 +152,9 @@ pub async fn payouts_by_ids(conn: &mut Conn, ids: &[i64]) -> StoreResult<Vec<Pay
 /// Payouts paid on a day between `from` and `to` (inclusive, `YYYY-MM-DD`).
 pub async fn paid_between(conn: &mut Conn, from: &str, to: &str) -> StoreResult<Vec<PayoutRecord>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM payouts WHERE status = 'paid' AND paid_on >= $1 AND paid_on <= $2 ORDER BY id"
+        "SELECT {COLUMNS} FROM payouts WHERE status = $3 AND paid_on >= $1 AND paid_on <= $2 ORDER BY id"
     );
-    Ok(sqlx::query_as(&sql).bind(from).bind(to).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql).bind(from).bind(to).bind(PayoutStatus::Paid.as_str()).fetch_all(conn).await?)
 }
 
 pub async fn mark_sent(
@@ -161,13 +165,15 @@ pub async fn mark_sent(
     now_ms: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE payouts SET status = 'sent', channel_ref = $1, overdue_on = $2, sent_at_ms = $3 \
-         WHERE id = $4 AND status = 'requested'",
+        "UPDATE payouts SET status = $5, channel_ref = $1, overdue_on = $2, sent_at_ms = $3 \
+         WHERE id = $4 AND status = $6",
     )
     .bind(channel_ref)
     .bind(overdue_on)
     .bind(now_ms)
     .bind(id)
+    .bind(PayoutStatus::Sent.as_str())
+    .bind(PayoutStatus::Requested.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -175,12 +181,15 @@ pub async fn mark_sent(
 
 pub async fn mark_paid(conn: &mut Conn, id: i64, paid_on: &str, now_ms: i64) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE payouts SET status = 'paid', paid_on = $1, settled_at_ms = $2 \
-         WHERE id = $3 AND status IN ('requested', 'sent')",
+        "UPDATE payouts SET status = $4, paid_on = $1, settled_at_ms = $2 \
+         WHERE id = $3 AND status IN ($5, $6)",
     )
     .bind(paid_on)
     .bind(now_ms)
     .bind(id)
+    .bind(PayoutStatus::Paid.as_str())
+    .bind(PayoutStatus::Requested.as_str())
+    .bind(PayoutStatus::Sent.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -196,12 +205,14 @@ pub async fn mark_undone(
 ) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE payouts SET status = $1, failure_reason = $2, settled_at_ms = $3 \
-         WHERE id = $4 AND status IN ('requested', 'sent')",
+         WHERE id = $4 AND status IN ($5, $6)",
     )
     .bind(status)
     .bind(reason)
     .bind(now_ms)
     .bind(id)
+    .bind(PayoutStatus::Requested.as_str())
+    .bind(PayoutStatus::Sent.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

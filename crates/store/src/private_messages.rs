@@ -3,6 +3,7 @@
 //! auto-reply rules, the one-per-user-video-day claim of comment auto-replies, and leads (sealed
 //! contacts, unique per account and contact). Not the shop's buyer conversations of `operations`.
 
+use domain::private_messages::ConversationStatus;
 use sqlx::Row;
 
 use crate::db::row_lock;
@@ -25,7 +26,7 @@ pub struct ConversationRow {
     pub user_id: String,
     #[sqlx(try_from = "String")]
     #[serde(deserialize_with = "crate::json_rows::parsed")]
-    pub status: domain::private_messages::ConversationStatus,
+    pub status: ConversationStatus,
     pub messages: i64,
     pub unread: i64,
     pub awaiting_since_ms: Option<i64>,
@@ -105,18 +106,20 @@ pub async fn open_conversations(
     let sql = format!(
         "{} dm_conversations (user_id, merchant_id, account_id, status, messages, unread, \
          last_message_at_ms, last_text, created_at_ms) \
-         SELECT u.value, {}, {}, 'open', 0, 0, {}, '', {} FROM ({}) AS u \
+         SELECT u.value, {}, {}, CAST({} AS TEXT), 0, 0, {}, '', {} FROM ({}) AS u \
          WHERE true ON CONFLICT (account_id, user_id, merchant_id) DO NOTHING",
         style.insert_into(),
         p(1),
         p(2),
         p(3),
         p(4),
-        json_rows::texts(style, 5)
+        p(5),
+        json_rows::texts(style, 6)
     );
     sqlx::query(&sql)
         .bind(merchant_id)
         .bind(account_id)
+        .bind(ConversationStatus::Open.as_str())
         .bind(now_ms)
         .bind(now_ms)
         .bind(json_rows::bind_value(&missing)?)

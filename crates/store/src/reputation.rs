@@ -2,7 +2,7 @@
 //! transaction that stores the comments), each account's settings and keyword watch list, and
 //! reputation incidents with the comments linked to them.
 
-use domain::reputation::{HOUR_MS, HourCount, ReputationSettings};
+use domain::reputation::{HOUR_MS, HourCount, IncidentStatus, ReputationSettings};
 use sqlx::Row;
 
 use crate::db::row_lock;
@@ -248,7 +248,7 @@ pub struct IncidentRow {
     pub kind: String,
     pub level: String,
     #[sqlx(try_from = "String")]
-    pub status: domain::reputation::IncidentStatus,
+    pub status: IncidentStatus,
     pub opened_at_ms: i64,
     pub hour_ms: i64,
     pub hour_comments: i64,
@@ -288,7 +288,7 @@ pub async fn insert_incident(conn: &mut Conn, new: &NewIncident<'_>) -> StoreRes
     Ok(sqlx::query(
         "INSERT INTO reputation_incidents (merchant_id, account_id, kind, level, status, opened_at_ms, hour_ms, \
          hour_comments, hour_negative, baseline_rate, keyword, deadline_at_ms, updated_at_ms) \
-         VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, $11, $5) RETURNING id",
+         VALUES ($1, $2, $3, $4, $12, $5, $6, $7, $8, $9, $10, $11, $5) RETURNING id",
     )
     .bind(new.merchant_id)
     .bind(new.account_id)
@@ -301,6 +301,7 @@ pub async fn insert_incident(conn: &mut Conn, new: &NewIncident<'_>) -> StoreRes
     .bind(new.baseline_rate)
     .bind(new.keyword)
     .bind(new.deadline_at_ms)
+    .bind(IncidentStatus::Open.as_str())
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -324,10 +325,10 @@ pub async fn lock_open_incident(
     account_id: i64,
 ) -> StoreResult<Option<IncidentRow>> {
     let sql = format!(
-        "SELECT {INCIDENT_COLUMNS} FROM reputation_incidents WHERE account_id = $1 AND status = 'open'{}",
+        "SELECT {INCIDENT_COLUMNS} FROM reputation_incidents WHERE account_id = $1 AND status = $2{}",
         row_lock(backend)
     );
-    Ok(sqlx::query_as(&sql).bind(account_id).fetch_optional(conn).await?)
+    Ok(sqlx::query_as(&sql).bind(account_id).bind(IncidentStatus::Open.as_str()).fetch_optional(conn).await?)
 }
 
 /// The latest hour a spike incident of the account was opened or raised for.
@@ -375,7 +376,7 @@ pub async fn raise_incident(
 ) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE reputation_incidents SET level = $1, hour_ms = $2, hour_comments = $3, hour_negative = $4, \
-         baseline_rate = $5, deadline_at_ms = $6, updated_at_ms = $7 WHERE id = $8 AND status = 'open'",
+         baseline_rate = $5, deadline_at_ms = $6, updated_at_ms = $7 WHERE id = $8 AND status = $9",
     )
     .bind(level)
     .bind(hour.hour_ms)
@@ -385,6 +386,7 @@ pub async fn raise_incident(
     .bind(deadline_at_ms)
     .bind(now_ms)
     .bind(id)
+    .bind(IncidentStatus::Open.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -393,11 +395,12 @@ pub async fn raise_incident(
 pub async fn set_assignee(conn: &mut Conn, id: i64, assignee: &str, now_ms: i64) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE reputation_incidents SET assignee = $1, assigned_at_ms = $2, updated_at_ms = $2 \
-         WHERE id = $3 AND status = 'open'",
+         WHERE id = $3 AND status = $4",
     )
     .bind(assignee)
     .bind(now_ms)
     .bind(id)
+    .bind(IncidentStatus::Open.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -405,13 +408,15 @@ pub async fn set_assignee(conn: &mut Conn, id: i64, assignee: &str, now_ms: i64)
 
 pub async fn resolve(conn: &mut Conn, id: i64, summary: &str, by: &str, now_ms: i64) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE reputation_incidents SET status = 'resolved', summary = $1, resolved_by = $2, \
-         resolved_at_ms = $3, updated_at_ms = $3 WHERE id = $4 AND status = 'open'",
+        "UPDATE reputation_incidents SET status = $5, summary = $1, resolved_by = $2, \
+         resolved_at_ms = $3, updated_at_ms = $3 WHERE id = $4 AND status = $6",
     )
     .bind(summary)
     .bind(by)
     .bind(now_ms)
     .bind(id)
+    .bind(IncidentStatus::Resolved.as_str())
+    .bind(IncidentStatus::Open.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -421,11 +426,12 @@ pub async fn resolve(conn: &mut Conn, id: i64, summary: &str, by: &str, now_ms: 
 pub async fn mark_overdue(conn: &mut Conn, id: i64, deadline_at_ms: i64, now_ms: i64) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE reputation_incidents SET overdue_at_ms = $1, updated_at_ms = $1 \
-         WHERE id = $2 AND status = 'open' AND overdue_at_ms IS NULL AND deadline_at_ms = $3",
+         WHERE id = $2 AND status = $4 AND overdue_at_ms IS NULL AND deadline_at_ms = $3",
     )
     .bind(now_ms)
     .bind(id)
     .bind(deadline_at_ms)
+    .bind(IncidentStatus::Open.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -514,9 +520,10 @@ pub async fn link_comment(
 pub async fn open_incident_of_comment(conn: &mut Conn, comment_id: i64) -> StoreResult<Option<i64>> {
     let row = sqlx::query(
         "SELECT i.id FROM reputation_incident_comments l JOIN reputation_incidents i ON i.id = l.incident_id \
-         WHERE l.comment_id = $1 AND i.status = 'open' ORDER BY i.id DESC LIMIT 1",
+         WHERE l.comment_id = $1 AND i.status = $2 ORDER BY i.id DESC LIMIT 1",
     )
     .bind(comment_id)
+    .bind(IncidentStatus::Open.as_str())
     .fetch_optional(conn)
     .await?;
     row.map(|row| row.try_get(0)).transpose().map_err(Into::into)

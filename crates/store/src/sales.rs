@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use domain::operations::OrderStatus;
 use domain::sales::SalesFigures;
 use sqlx::Row;
 
@@ -28,12 +29,19 @@ pub async fn shop_days(
     let mut days: BTreeMap<i64, SalesFigures> = BTreeMap::new();
     let day = day_of("created_at_ms");
     let orders = format!(
-        "SELECT {day}, COALESCE(CAST(SUM(CASE WHEN status <> 'cancelled' THEN 1 ELSE 0 END) AS BIGINT), 0), \
-         COALESCE(CAST(SUM(CASE WHEN status <> 'cancelled' THEN amount_fen ELSE 0 END) AS BIGINT), 0), \
-         COALESCE(CAST(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT), 0) \
+        "SELECT {day}, COALESCE(CAST(SUM(CASE WHEN status <> CAST($4 AS TEXT) THEN 1 ELSE 0 END) AS BIGINT), 0), \
+         COALESCE(CAST(SUM(CASE WHEN status <> CAST($4 AS TEXT) THEN amount_fen ELSE 0 END) AS BIGINT), 0), \
+         COALESCE(CAST(SUM(CASE WHEN status = CAST($4 AS TEXT) THEN 1 ELSE 0 END) AS BIGINT), 0) \
          FROM orders WHERE shop_id = $1 AND created_at_ms >= $2 AND created_at_ms < $3 GROUP BY {day}"
     );
-    for row in sqlx::query(&orders).bind(shop_id).bind(from_ms).bind(to_ms).fetch_all(&mut *conn).await? {
+    let rows = sqlx::query(&orders)
+        .bind(shop_id)
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(OrderStatus::Cancelled.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in rows {
         let figures = days.entry(row.try_get(0)?).or_default();
         figures.orders = row.try_get(1)?;
         figures.gmv_fen = row.try_get(2)?;
@@ -71,11 +79,18 @@ pub async fn category_shops(
     {
         shops.insert(row.try_get(0)?, SalesFigures::default());
     }
-    let orders = "SELECT o.shop_id, COALESCE(CAST(SUM(CASE WHEN o.status <> 'cancelled' THEN 1 ELSE 0 END) AS BIGINT), 0), \
-         COALESCE(CAST(SUM(CASE WHEN o.status <> 'cancelled' THEN o.amount_fen ELSE 0 END) AS BIGINT), 0) \
+    let orders = "SELECT o.shop_id, COALESCE(CAST(SUM(CASE WHEN o.status <> CAST($4 AS TEXT) THEN 1 ELSE 0 END) AS BIGINT), 0), \
+         COALESCE(CAST(SUM(CASE WHEN o.status <> CAST($4 AS TEXT) THEN o.amount_fen ELSE 0 END) AS BIGINT), 0) \
          FROM orders o JOIN shops s ON s.id = o.shop_id \
          WHERE s.category = $1 AND o.created_at_ms >= $2 AND o.created_at_ms < $3 GROUP BY o.shop_id";
-    for row in sqlx::query(orders).bind(category).bind(from_ms).bind(to_ms).fetch_all(&mut *conn).await? {
+    let rows = sqlx::query(orders)
+        .bind(category)
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(OrderStatus::Cancelled.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in rows {
         let figures = shops.entry(row.try_get(0)?).or_default();
         figures.orders = row.try_get(1)?;
         figures.gmv_fen = row.try_get(2)?;

@@ -1,5 +1,6 @@
 //! Shops and their violations.
 
+use domain::violation::ViolationStatus;
 use sqlx::Row;
 
 use crate::{Conn, StoreResult};
@@ -91,7 +92,7 @@ pub struct ViolationRow {
     pub buyer_id: Option<String>,
     pub evidence: String,
     #[sqlx(try_from = "String")]
-    pub status: domain::violation::ViolationStatus,
+    pub status: ViolationStatus,
     pub penalty_seq: Option<i64>,
     pub reversal_seq: Option<i64>,
     pub recorded_by: String,
@@ -167,11 +168,13 @@ pub async fn violations_by_status(
 /// Records an appeal when the violation is still `effective`; false when it is not.
 pub async fn record_appeal(conn: &mut Conn, id: i64, text: &str, now_ms: i64) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE violations SET status = 'appealed', appeal_text = $1, appealed_at_ms = $2 WHERE id = $3 AND status = 'effective'",
+        "UPDATE violations SET status = $4, appeal_text = $1, appealed_at_ms = $2 WHERE id = $3 AND status = $5",
     )
     .bind(text)
     .bind(now_ms)
     .bind(id)
+    .bind(ViolationStatus::Appealed.as_str())
+    .bind(ViolationStatus::Effective.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -189,7 +192,7 @@ pub async fn record_decision(
 ) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE violations SET status = $1, decided_by = $2, decision_note = $3, reversal_seq = $4, decided_at_ms = $5 \
-         WHERE id = $6 AND status = 'appealed'",
+         WHERE id = $6 AND status = $7",
     )
     .bind(status)
     .bind(decided_by)
@@ -197,6 +200,7 @@ pub async fn record_decision(
     .bind(reversal_seq)
     .bind(now_ms)
     .bind(id)
+    .bind(ViolationStatus::Appealed.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -1,5 +1,6 @@
 //! Enterprise accounts, verification applications and their documents.
 
+use domain::verification::VerificationStatus;
 use sqlx::Row;
 
 use crate::db::row_lock;
@@ -210,7 +211,7 @@ pub async fn insert_verification(
         "INSERT INTO verifications (merchant_id, account_id, renewal, company_name, brand_name, uscc, legal_rep_name, \
          legal_rep_id_sealed, legal_rep_id_masked, legal_rep_id_index, industry, contact_phone, contact_email, \
          operator_is_legal_rep, warnings, status, created_at_ms, updated_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'draft', $16, $16) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17, $16, $16) RETURNING id",
     )
     .bind(merchant_id)
     .bind(account_id)
@@ -228,6 +229,7 @@ pub async fn insert_verification(
     .bind(i64::from(data.operator_is_legal_rep))
     .bind(&data.warnings)
     .bind(now_ms)
+    .bind(VerificationStatus::Draft.as_str())
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -244,7 +246,7 @@ pub async fn update_application(
         "UPDATE verifications SET company_name = $1, brand_name = $2, uscc = $3, legal_rep_name = $4, \
          legal_rep_id_sealed = $5, legal_rep_id_masked = $6, legal_rep_id_index = $7, industry = $8, \
          contact_phone = $9, contact_email = $10, operator_is_legal_rep = $11, warnings = $12, updated_at_ms = $13 \
-         WHERE id = $14 AND status IN ('draft', 'rejected', 'changes_requested')",
+         WHERE id = $14 AND status IN ($15, $16, $17)",
     )
     .bind(&data.company_name)
     .bind(&data.brand_name)
@@ -260,6 +262,9 @@ pub async fn update_application(
     .bind(&data.warnings)
     .bind(now_ms)
     .bind(id)
+    .bind(VerificationStatus::Draft.as_str())
+    .bind(VerificationStatus::Rejected.as_str())
+    .bind(VerificationStatus::ChangesRequested.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -305,9 +310,14 @@ pub async fn list_verifications(
 pub async fn open_for_account(conn: &mut Conn, account_id: i64) -> StoreResult<Option<VerificationRow>> {
     let sql = format!(
         "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE account_id = $1 \
-         AND status NOT IN ('approved', 'failed') ORDER BY id DESC LIMIT 1"
+         AND status NOT IN ($2, $3) ORDER BY id DESC LIMIT 1"
     );
-    Ok(sqlx::query_as(&sql).bind(account_id).fetch_optional(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(account_id)
+        .bind(VerificationStatus::Approved.as_str())
+        .bind(VerificationStatus::Failed.as_str())
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// Whether the blind index of an ID number is on an application with another USCC.
@@ -351,14 +361,18 @@ pub async fn submit(
     now_ms: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE verifications SET status = 'submitted', submission = submission + 1, submitted_at_ms = $1, \
+        "UPDATE verifications SET status = $5, submission = submission + 1, submitted_at_ms = $1, \
          target_on = $2, due_on = $3, claimed_by = NULL, claimed_at_ms = NULL, changes_due_at_ms = NULL, \
-         updated_at_ms = $1 WHERE id = $4 AND status IN ('draft', 'rejected', 'changes_requested')",
+         updated_at_ms = $1 WHERE id = $4 AND status IN ($6, $7, $8)",
     )
     .bind(now_ms)
     .bind(target_on)
     .bind(due_on)
     .bind(id)
+    .bind(VerificationStatus::Submitted.as_str())
+    .bind(VerificationStatus::Draft.as_str())
+    .bind(VerificationStatus::Rejected.as_str())
+    .bind(VerificationStatus::ChangesRequested.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -374,13 +388,15 @@ pub async fn claim(
     now_ms: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE verifications SET status = 'in_review', claimed_by = $1, claimed_at_ms = $2, updated_at_ms = $2 \
-         WHERE id = $3 AND status IN ('submitted', 'in_review') AND COALESCE(claimed_by, '') = $4",
+        "UPDATE verifications SET status = $6, claimed_by = $1, claimed_at_ms = $2, updated_at_ms = $2 \
+         WHERE id = $3 AND status IN ($5, $6) AND COALESCE(claimed_by, '') = $4",
     )
     .bind(reviewer)
     .bind(now_ms)
     .bind(id)
     .bind(holder.unwrap_or(""))
+    .bind(VerificationStatus::Submitted.as_str())
+    .bind(VerificationStatus::InReview.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -406,7 +422,7 @@ pub async fn decide(conn: &mut Conn, id: i64, d: &Decision<'_>) -> StoreResult<b
         "UPDATE verifications SET status = $1, decision_outcome = $2, decision_reasons = $3, decision_note = $4, \
          decided_by = $5, decided_at_ms = $6, rejection_count = $7, changes_due_at_ms = $8, \
          failed_at_ms = CASE WHEN $9 = 1 THEN $6 ELSE failed_at_ms END, decided_submission = $10, updated_at_ms = $6 \
-         WHERE id = $11 AND status IN ('submitted', 'in_review') AND submission = $10",
+         WHERE id = $11 AND status IN ($12, $13) AND submission = $10",
     )
     .bind(d.status)
     .bind(d.outcome)
@@ -419,6 +435,8 @@ pub async fn decide(conn: &mut Conn, id: i64, d: &Decision<'_>) -> StoreResult<b
     .bind(i64::from(d.failed))
     .bind(d.submission)
     .bind(id)
+    .bind(VerificationStatus::Submitted.as_str())
+    .bind(VerificationStatus::InReview.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -432,12 +450,14 @@ pub async fn fail_waiting_changes(
     now_ms: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE verifications SET status = 'failed', failed_at_ms = $1, updated_at_ms = $1 \
-         WHERE id = $2 AND status = 'changes_requested' AND submission = $3",
+        "UPDATE verifications SET status = $4, failed_at_ms = $1, updated_at_ms = $1 \
+         WHERE id = $2 AND status = $5 AND submission = $3",
     )
     .bind(now_ms)
     .bind(id)
     .bind(submission)
+    .bind(VerificationStatus::Failed.as_str())
+    .bind(VerificationStatus::ChangesRequested.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -59,7 +59,7 @@ pub struct NewVideo<'a> {
 pub async fn insert_video(conn: &mut Conn, video: &NewVideo<'_>) -> StoreResult<i64> {
     Ok(sqlx::query(
         "INSERT INTO videos (merchant_id, account_id, title, description, tags, status, external_url, \
-         created_by, created_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $8) RETURNING id",
+         created_by, created_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $9, $6, $7, $8, $8) RETURNING id",
     )
     .bind(video.merchant_id)
     .bind(video.account_id)
@@ -69,6 +69,7 @@ pub async fn insert_video(conn: &mut Conn, video: &NewVideo<'_>) -> StoreResult<
     .bind(video.external_url)
     .bind(video.created_by)
     .bind(video.now_ms)
+    .bind(VideoStatus::Draft.as_str())
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -155,7 +156,7 @@ pub async fn update_content(
 ) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE videos SET title = $1, description = $2, tags = $3, external_url = $4, updated_at_ms = $5 \
-         WHERE id = $6 AND status = 'draft'",
+         WHERE id = $6 AND status = $7",
     )
     .bind(content.title)
     .bind(content.description)
@@ -163,6 +164,7 @@ pub async fn update_content(
     .bind(content.external_url)
     .bind(now_ms)
     .bind(id)
+    .bind(VideoStatus::Draft.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -180,13 +182,14 @@ pub async fn set_file(
 ) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE videos SET file_sha256 = $1, file_bytes = $2, file_type = $3, external_url = NULL, \
-         updated_at_ms = $4 WHERE id = $5 AND status = 'draft'",
+         updated_at_ms = $4 WHERE id = $5 AND status = $6",
     )
     .bind(sha256)
     .bind(bytes)
     .bind(file_type)
     .bind(now_ms)
     .bind(id)
+    .bind(VideoStatus::Draft.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -203,13 +206,14 @@ pub async fn set_cover(
 ) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE videos SET cover_sha256 = $1, cover_type = $2, cover_bytes = $3, updated_at_ms = $4 \
-         WHERE id = $5 AND status = 'draft'",
+         WHERE id = $5 AND status = $6",
     )
     .bind(sha256)
     .bind(cover_type)
     .bind(bytes)
     .bind(now_ms)
     .bind(id)
+    .bind(VideoStatus::Draft.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -218,12 +222,14 @@ pub async fn set_cover(
 /// Submits a draft for approval; false when it is no longer a draft.
 pub async fn submit(conn: &mut Conn, id: i64, by: &str, now_ms: i64) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE videos SET status = 'in_review', submitted_by = $1, submitted_at_ms = $2, updated_at_ms = $2 \
-         WHERE id = $3 AND status = 'draft'",
+        "UPDATE videos SET status = $4, submitted_by = $1, submitted_at_ms = $2, updated_at_ms = $2 \
+         WHERE id = $3 AND status = $5",
     )
     .bind(by)
     .bind(now_ms)
     .bind(id)
+    .bind(VideoStatus::InReview.as_str())
+    .bind(VideoStatus::Draft.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -244,7 +250,7 @@ pub struct Decision<'a> {
 pub async fn decide(conn: &mut Conn, id: i64, decision: &Decision<'_>) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE videos SET status = $1, decision_outcome = $2, decision_comment = $3, decided_by = $4, \
-         decided_at_ms = $5, updated_at_ms = $5 WHERE id = $6 AND status = 'in_review'",
+         decided_at_ms = $5, updated_at_ms = $5 WHERE id = $6 AND status = $7",
     )
     .bind(decision.status)
     .bind(decision.outcome)
@@ -252,6 +258,7 @@ pub async fn decide(conn: &mut Conn, id: i64, decision: &Decision<'_>) -> StoreR
     .bind(decision.by)
     .bind(decision.now_ms)
     .bind(id)
+    .bind(VideoStatus::InReview.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -260,12 +267,14 @@ pub async fn decide(conn: &mut Conn, id: i64, decision: &Decision<'_>) -> StoreR
 /// Sets the publish time of an approved or scheduled video; false when it is neither.
 pub async fn schedule(conn: &mut Conn, id: i64, publish_at_ms: i64, now_ms: i64) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE videos SET status = 'scheduled', publish_at_ms = $1, updated_at_ms = $2 \
-         WHERE id = $3 AND status IN ('approved', 'scheduled')",
+        "UPDATE videos SET status = $5, publish_at_ms = $1, updated_at_ms = $2 \
+         WHERE id = $3 AND status IN ($4, $5)",
     )
     .bind(publish_at_ms)
     .bind(now_ms)
     .bind(id)
+    .bind(VideoStatus::Approved.as_str())
+    .bind(VideoStatus::Scheduled.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -280,13 +289,14 @@ pub async fn publish(
     now_ms: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE videos SET status = 'published', published_at_ms = $1, published_by = $2, updated_at_ms = $1 \
+        "UPDATE videos SET status = $5, published_at_ms = $1, published_by = $2, updated_at_ms = $1 \
          WHERE id = $3 AND status = $4",
     )
     .bind(now_ms)
     .bind(by)
     .bind(id)
     .bind(from.as_str())
+    .bind(VideoStatus::Published.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -295,12 +305,13 @@ pub async fn publish(
 /// Withdraws a video that is still `from`, unpinning it; false when it moved on.
 pub async fn withdraw(conn: &mut Conn, id: i64, from: VideoStatus, now_ms: i64) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE videos SET status = 'withdrawn', withdrawn_at_ms = $1, pinned_at_ms = NULL, updated_at_ms = $1 \
+        "UPDATE videos SET status = $4, withdrawn_at_ms = $1, pinned_at_ms = NULL, updated_at_ms = $1 \
          WHERE id = $2 AND status = $3",
     )
     .bind(now_ms)
     .bind(id)
     .bind(from.as_str())
+    .bind(VideoStatus::Withdrawn.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -313,14 +324,14 @@ pub async fn set_pinned(
     pinned_at_ms: Option<i64>,
     now_ms: i64,
 ) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE videos SET pinned_at_ms = $1, updated_at_ms = $2 WHERE id = $3 AND status = 'published'",
-    )
-    .bind(pinned_at_ms)
-    .bind(now_ms)
-    .bind(id)
-    .execute(conn)
-    .await?;
+    let done =
+        sqlx::query("UPDATE videos SET pinned_at_ms = $1, updated_at_ms = $2 WHERE id = $3 AND status = $4")
+            .bind(pinned_at_ms)
+            .bind(now_ms)
+            .bind(id)
+            .bind(VideoStatus::Published.as_str())
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -334,11 +345,18 @@ pub async fn calendar_videos(
 ) -> StoreResult<Vec<VideoRow>> {
     let sql = format!(
         "SELECT {VIDEO_COLUMNS} FROM videos WHERE account_id = $1 AND \
-         ((status = 'scheduled' AND publish_at_ms >= $2 AND publish_at_ms < $3) \
+         ((status = $5 AND publish_at_ms >= $2 AND publish_at_ms < $3) \
           OR (published_at_ms >= $2 AND published_at_ms < $3)) \
          ORDER BY COALESCE(published_at_ms, publish_at_ms), id LIMIT $4"
     );
-    Ok(sqlx::query_as(&sql).bind(account_id).bind(from_ms).bind(to_ms).bind(limit).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(account_id)
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(limit)
+        .bind(VideoStatus::Scheduled.as_str())
+        .fetch_all(conn)
+        .await?)
 }
 
 /// Videos of the account published within `[from_ms, to_ms)` (withdrawn since or not).
@@ -367,12 +385,13 @@ pub async fn count_scheduled_between(
     to_ms: i64,
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "SELECT COUNT(*) FROM videos WHERE account_id = $1 AND status = 'scheduled' \
+        "SELECT COUNT(*) FROM videos WHERE account_id = $1 AND status = $4 \
          AND publish_at_ms >= $2 AND publish_at_ms < $3",
     )
     .bind(account_id)
     .bind(from_ms)
     .bind(to_ms)
+    .bind(VideoStatus::Scheduled.as_str())
     .fetch_one(conn)
     .await?
     .try_get(0)?)

@@ -1,6 +1,7 @@
 //! Outbound webhooks: a merchant's endpoint (address and sealed signing secret), the events to deliver
 //! and the log of every attempt.
 
+use domain::webhooks::DeliveryStatus;
 use sqlx::Row;
 
 use crate::{Conn, StoreResult};
@@ -100,12 +101,13 @@ pub async fn insert_delivery(
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
         "INSERT INTO webhook_deliveries (merchant_id, event, payload, status, attempts, next_attempt_at_ms, \
-         leased_until_ms, created_at_ms) VALUES ($1, $2, $3, 'pending', 0, $4, 0, $4) RETURNING id",
+         leased_until_ms, created_at_ms) VALUES ($1, $2, $3, $5, 0, $4, 0, $4) RETURNING id",
     )
     .bind(merchant_id)
     .bind(event)
     .bind(payload)
     .bind(now_ms)
+    .bind(DeliveryStatus::Pending.as_str())
     .fetch_one(conn)
     .await?
     .try_get(0)?)
@@ -114,10 +116,15 @@ pub async fn insert_delivery(
 /// Pending deliveries due at `now_ms` and not leased by another sender, oldest due first.
 pub async fn due_deliveries(conn: &mut Conn, now_ms: i64, limit: i64) -> StoreResult<Vec<DeliveryRow>> {
     let sql = format!(
-        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at_ms <= $1 \
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE status = $3 AND next_attempt_at_ms <= $1 \
          AND leased_until_ms <= $1 ORDER BY next_attempt_at_ms, id LIMIT $2"
     );
-    Ok(sqlx::query_as(&sql).bind(now_ms).bind(limit).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(now_ms)
+        .bind(limit)
+        .bind(DeliveryStatus::Pending.as_str())
+        .fetch_all(conn)
+        .await?)
 }
 
 /// The oldest due delivery of each merchant that has one, not leased by a sender, at most `limit`
@@ -129,21 +136,27 @@ pub async fn due_deliveries_one_per_merchant(
 ) -> StoreResult<Vec<DeliveryRow>> {
     let sql = format!(
         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id IN (SELECT MIN(id) FROM webhook_deliveries \
-         WHERE status = 'pending' AND next_attempt_at_ms <= $1 AND leased_until_ms <= $1 GROUP BY merchant_id) \
+         WHERE status = $3 AND next_attempt_at_ms <= $1 AND leased_until_ms <= $1 GROUP BY merchant_id) \
          ORDER BY id LIMIT $2"
     );
-    Ok(sqlx::query_as(&sql).bind(now_ms).bind(limit).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(now_ms)
+        .bind(limit)
+        .bind(DeliveryStatus::Pending.as_str())
+        .fetch_all(conn)
+        .await?)
 }
 
 /// Leases a due delivery to this sender until `lease_until_ms`; false when another sender took it.
 pub async fn lease_delivery(conn: &mut Conn, id: i64, now_ms: i64, lease_until_ms: i64) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE webhook_deliveries SET leased_until_ms = $1 \
-         WHERE id = $2 AND status = 'pending' AND leased_until_ms <= $3",
+         WHERE id = $2 AND status = $4 AND leased_until_ms <= $3",
     )
     .bind(lease_until_ms)
     .bind(id)
     .bind(now_ms)
+    .bind(DeliveryStatus::Pending.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -169,7 +182,7 @@ pub async fn record_attempt(
     .bind(delivery.merchant_id)
     .execute(&mut *conn)
     .await?;
-    let delivered_at = (outcome.new_status == "delivered").then_some(outcome.at_ms);
+    let delivered_at = (outcome.new_status == DeliveryStatus::Delivered.as_str()).then_some(outcome.at_ms);
     sqlx::query(
         "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at_ms = $3, leased_until_ms = 0, \
          last_status_code = $4, last_error = $5, delivered_at_ms = $6 WHERE id = $7",
