@@ -164,56 +164,78 @@ async fn overflow(browser: &Browser) -> Option<String> {
     answer.as_str().map(str::to_owned)
 }
 
+/// What the crawl of one demo user found.
+#[derive(Default)]
+struct UserCrawl {
+    pages_checked: usize,
+    shapes: BTreeSet<String>,
+    failures: Vec<String>,
+}
+
+/// Browsers crawling at once: each user's crawl waits on the server and the browser in turn, so a
+/// few side by side keep both cores busy.
+const CRAWLS_AT_ONCE: usize = 3;
+
+/// One demo user's crawl in a browser of its own: every reachable page in Chinese (text and axe at
+/// the desktop width, then the width at a phone's after a resize) and in English (the text).
+async fn crawl(base: &str, username: &str, password: &str) -> UserCrawl {
+    let browser = Browser::start().await;
+    let mut found = UserCrawl::default();
+    browser.set_size(1440, 900).await;
+    log_in(&browser, base, username, password).await;
+    let links = navigation(&browser).await;
+    assert!(links.contains(&"/console/home".to_owned()), "{username}: the home page is in the navigation");
+    let links = reachable(&browser, base, &links).await;
+    found.shapes.extend(links.iter().map(|link| shape(link)));
+    let mut answering = Vec::new();
+    for link in &links {
+        match status(&browser, link).await {
+            200 => answering.push(link),
+            answer => found.failures.push(format!("{username} {link}: status {answer}")),
+        }
+    }
+    for lang in ["zh", "en"] {
+        browser.page.goto(&format!("{base}/console/lang?to={lang}&back=/console/home")).await.unwrap();
+        for link in &answering {
+            browser.page.goto(&format!("{base}{link}")).await.unwrap();
+            found.pages_checked += 1;
+            for problem in page_problems(&browser, lang).await {
+                found.failures.push(format!("{username} {lang} {link}: {problem}"));
+            }
+            if lang == "zh" {
+                for violation in browser.axe_violations().await {
+                    found.failures.push(format!("{username} {link}: axe {violation}"));
+                }
+                browser.set_size(390, 844).await;
+                if let Some(wide) = overflow(&browser).await {
+                    found.failures.push(format!("{username} {link} at 390 px: {wide}"));
+                }
+                browser.set_size(1440, 900).await;
+            }
+        }
+    }
+    browser.close().await;
+    found
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_navigable_page_of_every_demo_user_is_accessible_narrow_and_plain() {
     let db = TestDb::sqlite();
     let server = Server::start(binary(), &["--db", &db.url, "--demo"]);
-    let base = server.base.as_str();
-    let browser = Browser::start().await;
-    let mut failures = Vec::new();
-    let mut pages_checked = 0;
-    let mut shapes_seen = BTreeSet::new();
-    for (username, password) in demo_users() {
-        browser.set_size(1440, 900).await;
-        log_in(&browser, base, username, password).await;
-        let links = navigation(&browser).await;
-        assert!(
-            links.contains(&"/console/home".to_owned()),
-            "{username}: the home page is in the navigation"
-        );
-        let links = reachable(&browser, base, &links).await;
-        shapes_seen.extend(links.iter().map(|link| shape(link)));
-        for lang in ["zh", "en"] {
-            browser.page.goto(&format!("{base}/console/lang?to={lang}&back=/console/home")).await.unwrap();
-            for link in &links {
-                let answer = status(&browser, link).await;
-                if answer != 200 {
-                    failures.push(format!("{username} {lang} {link}: status {answer}"));
-                    continue;
-                }
-                // Chinese: text and axe at the desktop width, then the width at a phone's.
-                // English: the text.
-                browser.page.goto(&format!("{base}{link}")).await.unwrap();
-                pages_checked += 1;
-                for problem in page_problems(&browser, lang).await {
-                    failures.push(format!("{username} {lang} {link}: {problem}"));
-                }
-                if lang == "zh" {
-                    for violation in browser.axe_violations().await {
-                        failures.push(format!("{username} {link}: axe {violation}"));
-                    }
-                    browser.set_size(390, 844).await;
-                    browser.page.goto(&format!("{base}{link}")).await.unwrap();
-                    if let Some(wide) = overflow(&browser).await {
-                        failures.push(format!("{username} {link} at 390 px: {wide}"));
-                    }
-                    browser.set_size(1440, 900).await;
-                }
-            }
-        }
-        browser.page.goto(&format!("{base}/console/lang?to=zh&back=/console/home")).await.unwrap();
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(CRAWLS_AT_ONCE));
+    let mut crawls = tokio::task::JoinSet::new();
+    for (order, (username, password)) in demo_users().into_iter().enumerate() {
+        let (base, permits) = (server.base.clone(), permits.clone());
+        crawls.spawn(async move {
+            let _turn = permits.acquire_owned().await.expect("the semaphore stays open");
+            (order, crawl(&base, username, password).await)
+        });
     }
-    browser.close().await;
+    let mut crawled = crawls.join_all().await;
+    crawled.sort_by_key(|(order, _)| *order);
+    let pages_checked: usize = crawled.iter().map(|(_, c)| c.pages_checked).sum();
+    let shapes_seen: BTreeSet<String> = crawled.iter().flat_map(|(_, c)| c.shapes.iter().cloned()).collect();
+    let failures: Vec<String> = crawled.into_iter().flat_map(|(_, c)| c.failures).collect();
     assert!(pages_checked > 50, "the crawl saw {pages_checked} pages");
     // The private-message pages are among them (the demo has conversations, rules and leads).
     for page in
