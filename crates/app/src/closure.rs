@@ -759,7 +759,7 @@ impl App {
             ));
         }
         let refund = rows::refund_of_shop(&mut tx, shop.id).await?;
-        let refund_status = refund.as_ref().and_then(|r| Some(r.status));
+        let refund_status = refund.as_ref().map(|r| r.status);
         let repay = refund_status == Some(RefundStatus::PayoutFailed);
         if refund_status.is_some_and(RefundStatus::is_decided) && !repay {
             return Err(AppError::new(Code::StatusConflict, "the refund is already paid out"));

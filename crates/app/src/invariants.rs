@@ -237,8 +237,8 @@ async fn check_commissions(conn: &mut store::Conn) -> AppResult<Vec<String>> {
     let mut problems = Vec::new();
     let mut of_commission: HashMap<i64, Vec<PayoutStatus>> = HashMap::new();
     for p in store::payouts::all_payouts(conn).await? {
-        if let (Some(id), Some(status)) = (referenced_id(&p.reference, "commission"), Some(p.status)) {
-            of_commission.entry(id).or_default().push(status);
+        if let Some(id) = referenced_id(&p.reference, "commission") {
+            of_commission.entry(id).or_default().push(p.status);
         }
     }
     let mut held_fen = 0;
@@ -247,16 +247,12 @@ async fn check_commissions(conn: &mut store::Conn) -> AppResult<Vec<String>> {
         let in_flight = payouts.iter().filter(|s| s.is_in_flight()).count();
         let paid = payouts.iter().filter(|s| **s == PayoutStatus::Paid).count();
         let legacy = c.charged_at_ms.is_none();
-        let expect = match Some(c.status) {
-            Some(CommissionStatus::Paying) => (1, 0),
-            Some(CommissionStatus::Paid) if legacy && payouts.is_empty() => (0, 0),
-            Some(CommissionStatus::Paid) => (0, 1),
-            Some(
-                CommissionStatus::Owed | CommissionStatus::AwaitingPayee | CommissionStatus::PayoutFailed,
-            ) => (0, 0),
-            None => {
-                problems.push(format!("commission {} has the unknown status {:?}", c.id, c.status));
-                continue;
+        let expect = match c.status {
+            CommissionStatus::Paying => (1, 0),
+            CommissionStatus::Paid if legacy && payouts.is_empty() => (0, 0),
+            CommissionStatus::Paid => (0, 1),
+            CommissionStatus::Owed | CommissionStatus::AwaitingPayee | CommissionStatus::PayoutFailed => {
+                (0, 0)
             }
         };
         if (in_flight, paid) != expect {
@@ -312,10 +308,7 @@ async fn check_payouts(conn: &mut store::Conn, refunds: &[rows::RefundFacts]) ->
     }
     let mut refund_payouts: HashMap<String, Vec<(i64, PayoutStatus)>> = HashMap::new();
     for p in &payouts {
-        let Some(status) = Some(p.status) else {
-            problems.push(format!("payout {} has the unknown status {:?}", p.id, p.status));
-            continue;
-        };
+        let status = p.status;
         refund_payouts.entry(p.reference.clone()).or_default().push((p.id, status));
         let moved = by_payout.remove(&p.id).unwrap_or_default();
         let of = |reason: &str| moved.iter().filter(|t| t.reason == reason).copied().collect::<Vec<_>>();

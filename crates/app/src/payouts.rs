@@ -320,8 +320,7 @@ impl App {
         let payout = store::payouts::lock_payout(&mut tx, self.db().backend(), id)
             .await?
             .ok_or_else(|| AppError::not_found("payout"))?;
-        let status = Some(payout.status)
-            .ok_or_else(|| AppError::internal(&format!("payout {id} has status {}", payout.status)))?;
+        let status = payout.status;
         let reported = Reported {
             status,
             channel_ref: payout.channel_ref.as_deref(),
@@ -628,12 +627,7 @@ pub async fn reconcile_lines(conn: &mut store::Conn, lines: &[SettlementLine]) -
     ids.sort_unstable();
     ids.dedup();
     let known_payout = |p: PayoutRecord| -> Option<KnownPayout> {
-        Some(KnownPayout {
-            id: p.id,
-            amount_fen: p.amount_fen,
-            status: Some(p.status)?,
-            channel_ref: p.channel_ref,
-        })
+        Some(KnownPayout { id: p.id, amount_fen: p.amount_fen, status: p.status, channel_ref: p.channel_ref })
     };
     let known: HashMap<i64, KnownPayout> = store::payouts::payouts_by_ids(conn, &ids)
         .await?

@@ -1035,7 +1035,7 @@ impl App {
             .await?
             .filter(|l| l.merchant_id == merchant_id)
             .ok_or_else(|| AppError::not_found("lead"))?;
-        let current = Some(lead.status).unwrap_or(LeadStatus::New);
+        let current = lead.status;
         let next = match status {
             None => current,
             Some(text) => LeadStatus::parse(text)

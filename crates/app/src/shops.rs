@@ -124,8 +124,8 @@ async fn add_arrivals(conn: &mut store::Conn, entries: &mut [DepositEntry]) -> A
         let payouts = store::payouts::payouts_of(conn, &entry.reference).await?;
         let changes: Vec<(PayoutStatus, String)> = payouts
             .iter()
-            .filter_map(|p| {
-                let status = Some(p.status)?;
+            .map(|p| {
+                let status = p.status;
                 let day = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(crate::clock::china_date);
                 let on = match status {
                     PayoutStatus::Paid => p.paid_on.clone(),
@@ -136,7 +136,7 @@ async fn add_arrivals(conn: &mut store::Conn, entries: &mut [DepositEntry]) -> A
                         day(p.requested_at_ms).map(|d| d.to_string())
                     }
                 };
-                Some((status, on.unwrap_or_default()))
+                (status, on.unwrap_or_default())
             })
             .collect();
         entry.arrival = refund_arrival(&changes);

@@ -136,11 +136,6 @@ struct Parsed {
     operator_is_legal_rep: bool,
 }
 
-fn status_of(row: &VerificationRow) -> AppResult<VerificationStatus> {
-    Some(row.status)
-        .ok_or_else(|| AppError::internal(&format!("verification {} has status {}", row.id, row.status)))
-}
-
 fn conflict(row: &VerificationRow, action: &str) -> AppError {
     AppError::new(
         Code::VerificationStatusConflict,
@@ -543,7 +538,7 @@ impl App {
         let row = rows::lock_verification(&mut tx, self.db().backend(), existing.id)
             .await?
             .ok_or_else(|| AppError::not_found("verification"))?;
-        if !status_of(&row)?.editable() {
+        if !row.status.editable() {
             return Err(conflict(&row, "edit"));
         }
         let account = rows::find_account(&mut tx, row.account_id)
@@ -620,7 +615,7 @@ impl App {
         drop(conn);
         let (missing, permit_required) = self.missing(&row, &documents);
         let today = china_date(self.clock().now());
-        let overdue = Some(row.status).is_some_and(VerificationStatus::awaiting_decision)
+        let overdue = row.status.awaiting_decision()
             && row.due_on.as_deref().and_then(parse_date).is_some_and(|due| today > due);
         let legal_rep_id_number = if case_view && matches!(actor.role, Role::Reviewer | Role::Admin) {
             Some(
@@ -798,7 +793,7 @@ impl App {
     pub async fn begin_document_upload(&self, actor: &Actor, id: i64) -> AppResult<DocumentUpload> {
         actor.require_team(&[TeamRight::ManageMerchant])?;
         let row = self.verification_row(actor, id).await?;
-        if !status_of(&row)?.editable() {
+        if !row.status.editable() {
             return Err(conflict(&row, "add documents to"));
         }
         let mut conn = self.db().read().await?;
@@ -851,7 +846,7 @@ impl App {
         let row = rows::lock_verification(&mut tx, self.db().backend(), row.id)
             .await?
             .ok_or_else(|| AppError::not_found("verification"))?;
-        if !status_of(&row)?.editable() {
+        if !row.status.editable() {
             return Err(conflict(&row, "add documents to"));
         }
         let mut document = DocumentRow {
@@ -1023,7 +1018,7 @@ impl App {
         let row = rows::lock_verification(&mut tx, self.db().backend(), row.id)
             .await?
             .ok_or_else(|| AppError::not_found("verification"))?;
-        if !status_of(&row)?.editable() {
+        if !row.status.editable() {
             return Err(conflict(&row, "submit"));
         }
         let documents = rows::documents(&mut tx, row.id).await?;
@@ -1064,7 +1059,7 @@ impl App {
         let row = rows::lock_verification(&mut tx, self.db().backend(), row.id)
             .await?
             .ok_or_else(|| AppError::not_found("verification"))?;
-        if !status_of(&row)?.awaiting_decision() {
+        if !row.status.awaiting_decision() {
             return Err(conflict(&row, "claim"));
         }
         match row.claimed_by.as_deref() {
@@ -1137,7 +1132,7 @@ impl App {
         let row = rows::lock_verification(&mut tx, self.db().backend(), row.id)
             .await?
             .ok_or_else(|| AppError::not_found("verification"))?;
-        let status = status_of(&row)?;
+        let status = row.status;
         if !status.awaiting_decision() {
             if row.submission > 0 && row.decided_submission == row.submission {
                 return Err(AppError::new(

@@ -102,14 +102,9 @@ fn can_see(actor: &Actor, merchant_id: i64) -> bool {
     }
 }
 
-fn status_of(video: &VideoRow) -> AppResult<VideoStatus> {
-    Some(video.status)
-        .ok_or_else(|| AppError::internal(&format!("video {} has status {}", video.id, video.status)))
-}
-
 /// The status `event` leads to, or the refusal naming both.
 fn next_status(video: &VideoRow, event: VideoEvent) -> AppResult<VideoStatus> {
-    let status = status_of(video)?;
+    let status = video.status;
     status.after(event).ok_or_else(|| {
         AppError::new(
             Code::VideoStatusConflict,
@@ -714,7 +709,7 @@ impl App {
         let video = self.reload_video(&mut tx, id).await?;
         let account = self.account_of(&mut tx, video.merchant_id, video.account_id).await?;
         let pinned = rows::count_pinned(&mut tx, video.account_id).await?;
-        check_pin(status_of(&video)?, account.verified == 1, video.pinned_at_ms.is_some(), pinned).map_err(
+        check_pin(video.status, account.verified == 1, video.pinned_at_ms.is_some(), pinned).map_err(
             |error| match error {
                 PinError::AccountNotVerified => {
                     AppError::new(Code::AccountNotVerified, "only a verified (blue V) account pins videos")

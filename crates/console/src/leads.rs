@@ -179,7 +179,7 @@ fn lead_row(
     back: &str,
 ) -> Markup {
     let lead = &view.lead;
-    let status = Some(lead.status).unwrap_or(LeadStatus::New);
+    let status = lead.status;
     let tone = match status {
         LeadStatus::Converted => "tag-success",
         LeadStatus::Contacted => "tag-info",

@@ -107,10 +107,6 @@ fn size_text(bytes: i64) -> String {
     crate::kit::format::bytes(bytes)
 }
 
-fn status_of(view: &VerificationView) -> Option<VerificationStatus> {
-    Some(view.row.status)
-}
-
 fn status_badge(lang: Lang, status: &str) -> Markup {
     html! { span class={ "badge status-" (status) } { (name(lang, "verification_status", status)) } }
 }
@@ -344,7 +340,7 @@ async fn account_response(
         .filter(|v| v.row.account_id == account.id)
         .collect();
     applications.sort_by_key(|v| std::cmp::Reverse(v.row.id));
-    let open = applications.iter().find(|v| status_of(v).is_some_and(VerificationStatus::open));
+    let open = applications.iter().find(|v| v.row.status.open());
     let now_ms = state.app.clock().now_ms();
     let cooling = account.cooldown_until_ms.filter(|until| now_ms < *until);
     let prefill = applications.first().map_or_else(ApplicationForm::fresh, ApplicationForm::from_view);
@@ -720,7 +716,7 @@ async fn application_response(
         Err(error) => return error_page(jar, viewer, "application", &here, &error),
     };
     let ApplicationPage { view, timeline, account } = loaded;
-    let status = status_of(&view);
+    let status = Some(view.row.status);
     let editable = status.is_some_and(VerificationStatus::editable);
     let awaiting = status.is_some_and(VerificationStatus::awaiting_decision);
     let role = actor.role;

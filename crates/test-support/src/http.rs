@@ -37,6 +37,11 @@ impl Client {
         self.send(self.http.request(method, format!("{}{path}", self.base))).await
     }
 
+    /// A request to `path` on this client's connections, to finish (headers, body) and `send`.
+    pub fn builder(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base))
+    }
+
     /// A PUT with a raw body and content type.
     pub async fn put_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Answer {
         let request =

@@ -351,7 +351,7 @@ async fn a_refund_is_decided_once(backend: Backend) {
     .await;
     let decided: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
     assert_eq!(decided.len(), RACERS / 2, "the winner and its repeats: {results:?}");
-    let status = decided[0].refund.status.clone();
+    let status = decided[0].refund.status;
     assert!(decided.iter().all(|d| d.refund == decided[0].refund));
     for result in &results {
         if let Err(error) = result {

@@ -420,7 +420,7 @@ async fn racing_reports_have_one_effect(backend: Backend) {
             assert_eq!(error.code, Code::PayoutReportConflict, "{error:?}");
         }
     }
-    let status = won[0].payout.status.clone();
+    let status = won[0].payout.status;
     assert!(won.iter().all(|v| v.payout.status == status));
     let mut conn = f.app.db().read().await.unwrap();
     let moved: Vec<_> = store::payouts::payout_transfers(&mut conn)

@@ -14,6 +14,7 @@ mod console_forms;
 mod console_home;
 mod console_messages;
 mod console_videos;
+mod fuzz;
 mod http;
 mod ledger;
 mod operations;
