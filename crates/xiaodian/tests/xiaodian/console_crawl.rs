@@ -51,39 +51,68 @@ pub(crate) async fn navigation(browser: &Browser) -> Vec<String> {
         .collect()
 }
 
+/// The console links inside the content of the page now shown, downloads and the language switch
+/// left out.
+async fn content_links(browser: &Browser) -> Vec<String> {
+    let found = browser
+        .page
+        .execute(
+            "return Array.from(document.querySelectorAll('main a'))\
+             .map(a => a.getAttribute('href')).filter(h => h && h.startsWith('/console/'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let downloads = [".csv", ".pdf", "/file", "/cover", "/documents/"];
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|href| !downloads.iter().any(|d| href.contains(d)) && !href.starts_with("/console/lang"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The pages a crawl visits: `links`, then what their content links to, two clicks deep, one page
+/// per path shape (digits stand for any id), at most `PAGES_PER_USER_MAX` in all.
+struct Frontier {
+    pages: Vec<String>,
+    shapes: BTreeSet<String>,
+}
+
+impl Frontier {
+    fn new(links: &[String]) -> Frontier {
+        Frontier { pages: links.to_vec(), shapes: links.iter().map(|l| shape(l)).collect() }
+    }
+
+    /// Takes the links of a page; answers the ones new to the crawl.
+    fn add(&mut self, found: Vec<String>) -> Vec<String> {
+        let mut new = Vec::new();
+        for href in found {
+            if self.pages.len() < PAGES_PER_USER_MAX && self.shapes.insert(shape(&href)) {
+                self.pages.push(href.clone());
+                new.push(href);
+            }
+        }
+        new
+    }
+}
+
 /// Pages up to two clicks away from `links` (links inside the page content), one per path shape
 /// (digits stand for any id), downloads left out; at most `PAGES_PER_USER_MAX` pages in all.
 pub(crate) async fn reachable(browser: &Browser, base: &str, links: &[String]) -> Vec<String> {
-    let mut pages: Vec<String> = links.to_vec();
-    let mut shapes: BTreeSet<String> = links.iter().map(|l| shape(l)).collect();
-    let mut frontier: Vec<String> = links.to_vec();
+    let mut frontier = Frontier::new(links);
+    let mut visit: Vec<String> = links.to_vec();
     for _depth in 0..2 {
         let mut next = Vec::new();
-        for link in &frontier {
+        for link in &visit {
             browser.page.goto(&format!("{base}{link}")).await.unwrap();
-            let found = browser
-                .page
-                .execute(
-                    "return Array.from(document.querySelectorAll('main a'))\
-                     .map(a => a.getAttribute('href')).filter(h => h && h.startsWith('/console/'));",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            for href in found.as_array().unwrap().iter().filter_map(Value::as_str) {
-                let downloads = [".csv", ".pdf", "/file", "/cover", "/documents/"];
-                if downloads.iter().any(|d| href.contains(d)) || href.starts_with("/console/lang") {
-                    continue;
-                }
-                if pages.len() < PAGES_PER_USER_MAX && shapes.insert(shape(href)) {
-                    pages.push(href.to_owned());
-                    next.push(href.to_owned());
-                }
-            }
+            next.extend(frontier.add(content_links(browser).await));
         }
-        frontier = next;
+        visit = next;
     }
-    pages
+    frontier.pages
 }
 
 /// Pages crawled per user, at most.
@@ -177,7 +206,8 @@ struct UserCrawl {
 const CRAWLS_AT_ONCE: usize = 3;
 
 /// One demo user's crawl in a browser of its own: every reachable page in Chinese (text and axe at
-/// the desktop width, then the width at a phone's after a resize) and in English (the text).
+/// the desktop width, then the width at a phone's after a resize; the visit that checks a page also
+/// finds the pages it links to) and in English (the text).
 async fn crawl(base: &str, username: &str, password: &str) -> UserCrawl {
     let browser = Browser::start().await;
     let mut found = UserCrawl::default();
@@ -185,33 +215,45 @@ async fn crawl(base: &str, username: &str, password: &str) -> UserCrawl {
     log_in(&browser, base, username, password).await;
     let links = navigation(&browser).await;
     assert!(links.contains(&"/console/home".to_owned()), "{username}: the home page is in the navigation");
-    let links = reachable(&browser, base, &links).await;
-    found.shapes.extend(links.iter().map(|link| shape(link)));
+    browser.page.goto(&format!("{base}/console/lang?to=zh&back=/console/home")).await.unwrap();
+    let mut frontier = Frontier::new(&links);
     let mut answering = Vec::new();
-    for link in &links {
-        match status(&browser, link).await {
-            200 => answering.push(link),
-            answer => found.failures.push(format!("{username} {link}: status {answer}")),
-        }
-    }
-    for lang in ["zh", "en"] {
-        browser.page.goto(&format!("{base}/console/lang?to={lang}&back=/console/home")).await.unwrap();
-        for link in &answering {
+    let mut visit = links;
+    for depth in 0..3 {
+        let mut next = Vec::new();
+        for link in visit {
+            let answer = status(&browser, &link).await;
+            if answer != 200 {
+                found.failures.push(format!("{username} {link}: status {answer}"));
+                continue;
+            }
             browser.page.goto(&format!("{base}{link}")).await.unwrap();
             found.pages_checked += 1;
-            for problem in page_problems(&browser, lang).await {
-                found.failures.push(format!("{username} {lang} {link}: {problem}"));
+            if depth < 2 {
+                next.extend(frontier.add(content_links(&browser).await));
             }
-            if lang == "zh" {
-                for violation in browser.axe_violations().await {
-                    found.failures.push(format!("{username} {link}: axe {violation}"));
-                }
-                browser.set_size(390, 844).await;
-                if let Some(wide) = overflow(&browser).await {
-                    found.failures.push(format!("{username} {link} at 390 px: {wide}"));
-                }
-                browser.set_size(1440, 900).await;
+            for problem in page_problems(&browser, "zh").await {
+                found.failures.push(format!("{username} zh {link}: {problem}"));
             }
+            for violation in browser.axe_violations().await {
+                found.failures.push(format!("{username} {link}: axe {violation}"));
+            }
+            browser.set_size(390, 844).await;
+            if let Some(wide) = overflow(&browser).await {
+                found.failures.push(format!("{username} {link} at 390 px: {wide}"));
+            }
+            browser.set_size(1440, 900).await;
+            answering.push(link);
+        }
+        visit = next;
+    }
+    found.shapes = frontier.shapes;
+    browser.page.goto(&format!("{base}/console/lang?to=en&back=/console/home")).await.unwrap();
+    for link in &answering {
+        browser.page.goto(&format!("{base}{link}")).await.unwrap();
+        found.pages_checked += 1;
+        for problem in page_problems(&browser, "en").await {
+            found.failures.push(format!("{username} en {link}: {problem}"));
         }
     }
     browser.close().await;
