@@ -246,8 +246,7 @@ async fn list_comments(
         cursor: query.cursor,
     };
     let page = state.app.comments(auth.actor(), account_id, &query).await?;
-    let items: Vec<Value> = page.items.iter().map(comment_json).collect();
-    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(super::page(&page, comment_json))
 }
 
 #[derive(Deserialize)]

@@ -203,8 +203,7 @@ async fn list_deliveries(
     Query(query): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Value>> {
     let page = state.app.webhook_deliveries(auth.actor(), query.limit, query.cursor).await?;
-    let items: Vec<Value> = page.items.iter().map(delivery_json).collect();
-    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(super::page(&page, delivery_json))
 }
 
 async fn get_delivery(

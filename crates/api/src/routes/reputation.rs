@@ -204,8 +204,7 @@ async fn list_incidents(
         .ok_or_else(|| ApiError::new(Code::InvalidField, "status: open, resolved or all"))?;
     let page =
         state.app.incidents(auth.actor(), account_id, filter, query.limit, query.cursor.as_deref()).await?;
-    let items: Vec<Value> = page.items.iter().map(incident_json).collect();
-    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(super::page(&page, incident_json))
 }
 
 async fn get_incident(

@@ -175,8 +175,7 @@ async fn list_shops(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Value>> {
     let page = state.app.list_shops(auth.actor(), page.limit, page.cursor).await?;
-    let items: Vec<Value> = page.items.iter().map(shop_json).collect();
-    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(super::page(&page, shop_json))
 }
 
 async fn get_shop(
@@ -233,8 +232,7 @@ async fn get_entries(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Value>> {
     let page = state.app.deposit_entries(auth.actor(), id, page.limit, page.cursor).await?;
-    let items: Vec<Value> = page.items.iter().map(entry_json).collect();
-    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(super::page(&page, entry_json))
 }
 
 async fn get_statement_csv(

@@ -325,8 +325,7 @@ async fn list(
         .app
         .videos(auth.actor(), account_id, query.status.as_deref(), query.limit, query.cursor)
         .await?;
-    let items: Vec<Value> = page.items.iter().map(video_json).collect();
-    Ok(axum::Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(super::page(&page, video_json))
 }
 
 async fn list_videos(
