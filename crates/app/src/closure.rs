@@ -334,7 +334,7 @@ impl App {
         let deposit = store::ledger::find_account(tx, shop.deposit_account_id)
             .await?
             .ok_or_else(|| AppError::internal(&"deposit account missing"))?;
-        let available = deposit.credits_posted - deposit.debits_posted - deposit.debits_pending;
+        let available = crate::ledger::account_from_row(&deposit)?.available().get();
         let hold_id = match Amount::parse(available) {
             Ok(amount) => {
                 let movement = Movement {
@@ -618,7 +618,7 @@ impl App {
         let deposit = store::ledger::find_account(tx, shop.deposit_account_id)
             .await?
             .ok_or_else(|| AppError::internal(&"deposit account missing"))?;
-        let balance = deposit.credits_posted - deposit.debits_posted;
+        let balance = crate::ledger::account_from_row(&deposit)?.balance().get();
         let split = split_refund(outcome, balance, deduct_fen).ok_or_else(|| {
             AppError::new(
                 Code::InvalidAmount,

@@ -277,8 +277,8 @@ async fn check_commissions(conn: &mut store::Conn) -> AppResult<Vec<String>> {
         .await?
         .iter()
         .filter(|a| a.code == domain::ledger::AccountCode::CommissionPayable.as_str())
-        .map(|a| a.credits_posted - a.debits_posted)
-        .sum();
+        .map(|a| crate::ledger::account_from_row(a).map(|a| a.balance().get()))
+        .sum::<AppResult<i64>>()?;
     if payable_fen != held_fen {
         problems.push(format!(
             "commission_payable holds {payable_fen} fen, the commissions paid and not on their way {held_fen} fen"
@@ -370,8 +370,8 @@ async fn check_payouts(conn: &mut store::Conn, refunds: &[rows::RefundFacts]) ->
         .await?
         .iter()
         .filter(|a| a.code == domain::ledger::AccountCode::PayoutsInFlight.as_str())
-        .map(|a| a.credits_posted - a.debits_posted)
-        .sum();
+        .map(|a| crate::ledger::account_from_row(a).map(|a| a.balance().get()))
+        .sum::<AppResult<i64>>()?;
     let owed_fen: i64 = payouts.iter().filter(|p| p.status.is_in_flight()).map(|p| p.amount_fen).sum();
     if in_flight_fen != owed_fen {
         problems.push(format!(

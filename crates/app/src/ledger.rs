@@ -190,7 +190,9 @@ fn refusal(error: TransferError) -> AppError {
     }
 }
 
-fn account_from_row(row: &AccountRow) -> AppResult<Account> {
+/// A stored account as the ledger state machine's `Account`, whose `balance`, `held` and
+/// `available` are the one reading of its counters.
+pub(crate) fn account_from_row(row: &AccountRow) -> AppResult<Account> {
     let code = AccountCode::parse(&row.code)
         .map_err(|_| AppError::internal(&format!("account {} has code {}", row.id, row.code)))?;
     Ok(Account {

@@ -109,7 +109,10 @@ impl App {
         code: AccountCode,
     ) -> AppResult<i64> {
         let row = store::ledger::find_shop_account(conn, shop_id, code.as_str()).await?;
-        Ok(row.map(|r| r.credits_posted - r.debits_posted - r.debits_pending).unwrap_or(0))
+        match row {
+            Some(row) => Ok(crate::ledger::account_from_row(&row)?.available().get()),
+            None => Ok(0),
+        }
     }
 
     // ----- products -----

@@ -268,8 +268,8 @@ impl App {
         let row = store::ledger::find_account(&mut conn, shop.deposit_account_id)
             .await?
             .ok_or_else(|| AppError::internal(&format!("shop {shop_id} has no deposit account")))?;
-        let balance_fen = row.credits_posted - row.debits_posted;
-        let held_fen = row.debits_pending;
+        let account = crate::ledger::account_from_row(&row)?;
+        let (balance_fen, held_fen) = (account.balance().get(), account.held().get());
         let available_fen = balance_fen - held_fen;
         let required_fen = self.required_deposit_fen(&mut conn, &shop).await?;
         let refund = self.refund_of_shop(&mut conn, shop.id).await?;
