@@ -192,7 +192,7 @@ impl App {
             ended_at_ms: None,
         };
         row.id = rows::insert_closure(&mut tx, &row).await?;
-        rows::set_shop_status(&mut tx, shop.id, ShopStatus::NoticePeriod.as_str()).await?;
+        rows::set_shop_status(&mut tx, shop.id, ShopStatus::NoticePeriod).await?;
         let subject = format!("shop:{}", shop.id);
         self.enqueue_job(
             &mut tx,
@@ -233,10 +233,10 @@ impl App {
                 format!("the shop is {}, not in its notice period", shop.status),
             ));
         };
-        if !rows::end_closure(&mut tx, closure.id, "withdrawn", now_ms).await? {
+        if !rows::end_closure(&mut tx, closure.id, ClosureStatus::Withdrawn, now_ms).await? {
             return Err(AppError::new(Code::StatusConflict, "the closure already ended"));
         }
-        rows::set_shop_status(&mut tx, shop.id, ShopStatus::Operating.as_str()).await?;
+        rows::set_shop_status(&mut tx, shop.id, ShopStatus::Operating).await?;
         let subject = format!("shop:{}", shop.id);
         store::jobs::cancel_pending(&mut tx, JobKind::ClosureDue.as_str(), &subject, now_ms).await?;
         self.audit_for(&mut tx, ctx, "shop.closure_withdraw", &subject, "", Some(shop.merchant_id)).await?;
@@ -283,10 +283,10 @@ impl App {
             return Ok(format!("still blocked by {blockers}"));
         }
         rows::set_closure_blockers(tx, closure.id, "").await?;
-        if !rows::end_closure(tx, closure.id, ShopStatus::Closed.as_str(), now_ms).await? {
+        if !rows::end_closure(tx, closure.id, ClosureStatus::Closed, now_ms).await? {
             return Err(AppError::internal(&"the closure ended while locked"));
         }
-        rows::set_shop_status(tx, shop.id, ShopStatus::Closed.as_str()).await?;
+        rows::set_shop_status(tx, shop.id, ShopStatus::Closed).await?;
         let refund = self.open_refund(tx, &shop, today, now_ms).await?;
         let data = serde_json::json!({ "shop_id": shop.id, "closed_on": today.to_string() });
         self.emit(tx, shop.merchant_id, EventType::ShopClosed, data).await?;
@@ -678,7 +678,7 @@ impl App {
         };
         let decided_by = ctx.actor.label();
         let decision = RefundDecision {
-            status: status.as_str(),
+            status,
             outcome: outcome.as_str(),
             paid_fen: split.payout_fen,
             deduct_fen: split.deduct_fen,

@@ -208,7 +208,7 @@ impl App {
             entity_name: entity_name.as_str(),
             entity_key: &entity_key,
             category: &input.category,
-            status: "operating",
+            status: domain::operations::ShopStatus::Operating,
             now_ms,
         };
         let shop_id = store::shops::insert_shop(&mut tx, &new_shop).await?;

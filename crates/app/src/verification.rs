@@ -1163,7 +1163,7 @@ impl App {
                 .join(separator)
         };
         let decision = Decision {
-            status: next.as_str(),
+            status: next,
             outcome: outcome.as_str(),
             reasons: &reasons_text,
             note: &note,

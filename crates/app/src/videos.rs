@@ -565,7 +565,7 @@ impl App {
         let outcome = if event == VideoEvent::Approve { "approved" } else { "sent_back" };
         let decision = Decision {
             outcome,
-            status: status.as_str(),
+            status,
             comment: comment.as_deref(),
             by: &ctx.actor.username,
             now_ms: self.clock().now_ms(),

@@ -466,14 +466,8 @@ impl App {
             },
         };
         let error = error.map(|e| cut(e, domain::limits::WEBHOOK_RESPONSE_KEPT_BYTES_MAX));
-        let outcome = AttemptOutcome {
-            at_ms,
-            status_code,
-            error,
-            duration_ms,
-            new_status: status.as_str(),
-            next_attempt_at_ms,
-        };
+        let outcome =
+            AttemptOutcome { at_ms, status_code, error, duration_ms, new_status: status, next_attempt_at_ms };
         let mut tx = self.db().begin().await?;
         store::webhooks::record_attempt(&mut tx, delivery, &outcome).await?;
         if status == DeliveryStatus::Failed {

@@ -1,6 +1,7 @@
 //! Shop closures, payout accounts and deposit refunds.
 
 use domain::closure::{ClosureStatus, RefundStatus};
+use domain::operations::ShopStatus;
 use sqlx::Row;
 
 use crate::db::row_lock;
@@ -49,10 +50,10 @@ pub async fn latest_closure(conn: &mut Conn, shop_id: i64) -> StoreResult<Option
 }
 
 /// Ends a closure in notice (`withdrawn` or `closed`); false when it was not in notice.
-pub async fn end_closure(conn: &mut Conn, id: i64, status: &str, now_ms: i64) -> StoreResult<bool> {
+pub async fn end_closure(conn: &mut Conn, id: i64, status: ClosureStatus, now_ms: i64) -> StoreResult<bool> {
     let done =
         sqlx::query("UPDATE shop_closures SET status = $1, ended_at_ms = $2 WHERE id = $3 AND status = $4")
-            .bind(status)
+            .bind(status.as_str())
             .bind(now_ms)
             .bind(id)
             .bind(ClosureStatus::NoticePeriod.as_str())
@@ -70,9 +71,9 @@ pub async fn set_closure_blockers(conn: &mut Conn, id: i64, blockers: &str) -> S
     Ok(())
 }
 
-pub async fn set_shop_status(conn: &mut Conn, shop_id: i64, status: &str) -> StoreResult<()> {
+pub async fn set_shop_status(conn: &mut Conn, shop_id: i64, status: ShopStatus) -> StoreResult<()> {
     sqlx::query("UPDATE shops SET status = $1, version = version + 1 WHERE id = $2")
-        .bind(status)
+        .bind(status.as_str())
         .bind(shop_id)
         .execute(conn)
         .await?;
@@ -234,7 +235,7 @@ pub async fn send_refund_to_review(conn: &mut Conn, id: i64, reasons: &str) -> S
 }
 
 pub struct RefundDecision<'a> {
-    pub status: &'a str,
+    pub status: RefundStatus,
     pub outcome: &'a str,
     pub paid_fen: i64,
     pub deduct_fen: i64,
@@ -249,7 +250,7 @@ pub async fn decide_refund(conn: &mut Conn, id: i64, d: &RefundDecision<'_>) -> 
         "UPDATE deposit_refunds SET status = $1, outcome = $2, paid_fen = $3, deduct_fen = $4, decision_reason = $5, \
          decided_by = $6, decided_at_ms = $7 WHERE id = $8 AND status IN ($9, $10)",
     )
-    .bind(d.status)
+    .bind(d.status.as_str())
     .bind(d.outcome)
     .bind(d.paid_fen)
     .bind(d.deduct_fen)

@@ -1,5 +1,6 @@
 //! Shops and their violations.
 
+use domain::operations::ShopStatus;
 use domain::violation::ViolationStatus;
 use sqlx::Row;
 
@@ -14,7 +15,7 @@ pub struct ShopRow {
     pub entity_name: String,
     pub category: String,
     #[sqlx(try_from = "String")]
-    pub status: domain::operations::ShopStatus,
+    pub status: ShopStatus,
     pub deposit_account_id: i64,
     pub created_at_ms: i64,
     pub version: i64,
@@ -30,7 +31,7 @@ pub struct NewShop<'a> {
     /// `domain::names::name_key` of the entity name.
     pub entity_key: &'a str,
     pub category: &'a str,
-    pub status: &'a str,
+    pub status: ShopStatus,
     pub now_ms: i64,
 }
 
@@ -46,7 +47,7 @@ pub async fn insert_shop(conn: &mut Conn, shop: &NewShop<'_>) -> StoreResult<i64
     .bind(shop.entity_name)
     .bind(shop.entity_key)
     .bind(shop.category)
-    .bind(shop.status)
+    .bind(shop.status.as_str())
     .bind(shop.now_ms)
     .fetch_one(conn)
     .await?

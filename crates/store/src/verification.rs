@@ -404,7 +404,7 @@ pub async fn claim(
 
 /// A reviewer's decision on submission `submission`.
 pub struct Decision<'a> {
-    pub status: &'a str,
+    pub status: VerificationStatus,
     pub outcome: &'a str,
     pub reasons: &'a str,
     pub note: &'a str,
@@ -424,7 +424,7 @@ pub async fn decide(conn: &mut Conn, id: i64, d: &Decision<'_>) -> StoreResult<b
          failed_at_ms = CASE WHEN $9 = 1 THEN $6 ELSE failed_at_ms END, decided_submission = $10, updated_at_ms = $6 \
          WHERE id = $11 AND status IN ($12, $13) AND submission = $10",
     )
-    .bind(d.status)
+    .bind(d.status.as_str())
     .bind(d.outcome)
     .bind(d.reasons)
     .bind(d.note)

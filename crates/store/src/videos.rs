@@ -240,7 +240,7 @@ pub struct Decision<'a> {
     /// `approved` or `sent_back`.
     pub outcome: &'a str,
     /// The status it leads to: `approved` or `draft`.
-    pub status: &'a str,
+    pub status: VideoStatus,
     pub comment: Option<&'a str>,
     pub by: &'a str,
     pub now_ms: i64,
@@ -252,7 +252,7 @@ pub async fn decide(conn: &mut Conn, id: i64, decision: &Decision<'_>) -> StoreR
         "UPDATE videos SET status = $1, decision_outcome = $2, decision_comment = $3, decided_by = $4, \
          decided_at_ms = $5, updated_at_ms = $5 WHERE id = $6 AND status = $7",
     )
-    .bind(decision.status)
+    .bind(decision.status.as_str())
     .bind(decision.outcome)
     .bind(decision.comment)
     .bind(decision.by)

@@ -49,7 +49,7 @@ pub struct AttemptOutcome<'a> {
     pub status_code: Option<i64>,
     pub error: Option<&'a str>,
     pub duration_ms: i64,
-    pub new_status: &'a str,
+    pub new_status: DeliveryStatus,
     pub next_attempt_at_ms: i64,
 }
 
@@ -182,12 +182,12 @@ pub async fn record_attempt(
     .bind(delivery.merchant_id)
     .execute(&mut *conn)
     .await?;
-    let delivered_at = (outcome.new_status == DeliveryStatus::Delivered.as_str()).then_some(outcome.at_ms);
+    let delivered_at = (outcome.new_status == DeliveryStatus::Delivered).then_some(outcome.at_ms);
     sqlx::query(
         "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at_ms = $3, leased_until_ms = 0, \
          last_status_code = $4, last_error = $5, delivered_at_ms = $6 WHERE id = $7",
     )
-    .bind(outcome.new_status)
+    .bind(outcome.new_status.as_str())
     .bind(attempt)
     .bind(outcome.next_attempt_at_ms)
     .bind(outcome.status_code)
