@@ -148,18 +148,7 @@ impl DueStatus {
     }
 }
 
-impl TryFrom<String> for DueStatus {
-    type Error = crate::UnknownText;
-    fn try_from(text: String) -> Result<DueStatus, crate::UnknownText> {
-        DueStatus::parse(&text).ok_or(crate::UnknownText { kind: "DueStatus", text })
-    }
-}
-
-impl std::fmt::Display for DueStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+text_conversions!(DueStatus);
 
 /// The basic deposit by sales (DESIGN §2.2), in fen. Tiers are by the previous calendar month's
 /// GMV; a new shop needs no deposit until it passes either start threshold (when enabled).

@@ -22,6 +22,14 @@ macro_rules! text_enum {
             pub fn parse(text: &str) -> Option<$name> { $name::ALL.iter().copied().find(|v| v.as_str() == text) }
         }
 
+        text_conversions!($name);
+    };
+}
+
+/// `TryFrom<String>` and `Display` for a type with `parse(&str) -> Option<Self>` and `as_str()`:
+/// what `text_enum!` gives its enums, for the status types written by hand.
+macro_rules! text_conversions {
+    ($name:ident) => {
         impl TryFrom<String> for $name {
             type Error = $crate::UnknownText;
             fn try_from(text: String) -> Result<$name, $crate::UnknownText> {
@@ -30,7 +38,9 @@ macro_rules! text_enum {
         }
 
         impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
         }
     };
 }

@@ -69,18 +69,7 @@ impl VerificationStatus {
     }
 }
 
-impl TryFrom<String> for VerificationStatus {
-    type Error = crate::UnknownText;
-    fn try_from(text: String) -> Result<VerificationStatus, crate::UnknownText> {
-        VerificationStatus::parse(&text).ok_or(crate::UnknownText { kind: "VerificationStatus", text })
-    }
-}
-
-impl std::fmt::Display for VerificationStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+text_conversions!(VerificationStatus);
 
 /// A reviewer's decision on a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

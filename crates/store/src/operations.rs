@@ -252,7 +252,7 @@ pub struct ProductRow {
     pub title: String,
     pub price_fen: i64,
     #[sqlx(try_from = "String")]
-    pub status: domain::operations::ProductStatus,
+    pub status: ProductStatus,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
 }
@@ -315,7 +315,7 @@ pub struct OrderRow {
     pub buyer_id: String,
     pub amount_fen: i64,
     #[sqlx(try_from = "String")]
-    pub status: domain::operations::OrderStatus,
+    pub status: OrderStatus,
     pub created_at_ms: i64,
     pub shipped_at_ms: Option<i64>,
     pub closed_at_ms: Option<i64>,
@@ -407,7 +407,7 @@ pub struct CaseRow {
     pub buyer_id: String,
     pub text: String,
     #[sqlx(try_from = "String")]
-    pub status: domain::operations::CaseStatus,
+    pub status: CaseStatus,
     pub resolution: Option<String>,
     pub created_at_ms: i64,
     pub resolved_at_ms: Option<i64>,

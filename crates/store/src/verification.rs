@@ -152,7 +152,7 @@ pub struct VerificationRow {
     pub operator_is_legal_rep: i64,
     pub warnings: String,
     #[sqlx(try_from = "String")]
-    pub status: domain::verification::VerificationStatus,
+    pub status: VerificationStatus,
     pub fee_paid_at_ms: Option<i64>,
     pub fee_transfer_id: Option<i64>,
     pub fee_payment_ref: Option<String>,

@@ -22,7 +22,7 @@ pub struct DeliveryRow {
     pub event: String,
     pub payload: String,
     #[sqlx(try_from = "String")]
-    pub status: domain::webhooks::DeliveryStatus,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     pub next_attempt_at_ms: i64,
     pub last_status_code: Option<i64>,

@@ -29,48 +29,35 @@ pub(crate) async fn log_in(browser: &Browser, base: &str, username: &str, passwo
     wait_for_path(browser, "/console/home").await;
 }
 
-/// The links of the sidebar and the top bar (console pages only), in page order.
-pub(crate) async fn navigation(browser: &Browser) -> Vec<String> {
-    let links = browser
+/// The `href`s of the console links under `selector` on the page now shown, in page order.
+async fn console_links(browser: &Browser, selector: &str) -> Vec<String> {
+    let found = browser
         .page
         .execute(
-            "return Array.from(document.querySelectorAll('#sidebar a, .topbar a:not(#lang-switch)'))\
+            "return Array.from(document.querySelectorAll(arguments[0]))\
              .map(a => a.getAttribute('href')).filter(h => h && h.startsWith('/console/'));",
-            vec![],
+            vec![Value::String(selector.to_owned())],
         )
         .await
         .unwrap();
+    found.as_array().unwrap().iter().filter_map(Value::as_str).map(str::to_owned).collect()
+}
+
+/// The links of the sidebar and the top bar (console pages only), in page order, each once.
+pub(crate) async fn navigation(browser: &Browser) -> Vec<String> {
     let mut seen = BTreeSet::new();
-    links
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .filter(|href| seen.insert(href.to_string()))
-        .map(str::to_owned)
-        .collect()
+    let links = console_links(browser, "#sidebar a, .topbar a:not(#lang-switch)").await;
+    links.into_iter().filter(|href| seen.insert(href.clone())).collect()
 }
 
 /// The console links inside the content of the page now shown, downloads and the language switch
 /// left out.
 async fn content_links(browser: &Browser) -> Vec<String> {
-    let found = browser
-        .page
-        .execute(
-            "return Array.from(document.querySelectorAll('main a'))\
-             .map(a => a.getAttribute('href')).filter(h => h && h.startsWith('/console/'));",
-            vec![],
-        )
-        .await
-        .unwrap();
     let downloads = [".csv", ".pdf", "/file", "/cover", "/documents/"];
-    found
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
+    let links = console_links(browser, "main a").await;
+    links
+        .into_iter()
         .filter(|href| !downloads.iter().any(|d| href.contains(d)) && !href.starts_with("/console/lang"))
-        .map(str::to_owned)
         .collect()
 }
 
