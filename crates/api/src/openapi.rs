@@ -1,6 +1,7 @@
 //! The route registrar: every `/api/v1` route is added through `Routes::add` with its description,
 //! which both mounts the handler and writes its entry into the OpenAPI document, so the document
-//! cannot miss a route.
+//! cannot miss a route. Request and response schemas are generated from the Rust types the
+//! handlers read and answer (`schemars`), so they cannot drift from the code.
 
 use std::collections::BTreeMap;
 
@@ -8,21 +9,51 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use schemars::JsonSchema;
 use serde_json::{Value, json};
 
 use crate::AppState;
 
-/// What the document says of one route.
+/// Writes the schema of one Rust type into the document's components and answers its reference.
+type SchemaOf = fn(&mut SchemaGenerator) -> Value;
+
+fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
+    generator.subschema_for::<T>().to_value()
+}
+
+/// What a request or an answer carries.
 #[derive(Debug, Clone, Copy)]
+pub enum Content {
+    /// `application/json` of a Rust type.
+    Json(SchemaOf),
+    /// `application/x-ndjson`: one JSON value of the type per line.
+    Ndjson(SchemaOf),
+    /// `multipart/form-data` with the fields of the type.
+    Multipart(SchemaOf),
+    /// Bytes of a media type (CSV, PDF, a video, Prometheus text).
+    File(&'static str),
+    /// No body at all (204, or a request that sends none).
+    Empty,
+}
+
+/// What the document says of one route.
+#[derive(Debug, Clone)]
 pub struct Doc {
     pub summary: &'static str,
     pub tag: &'static str,
     /// Roles allowed; empty means no login needed.
     pub roles: &'static [&'static str],
     /// An example request body, when the route takes one.
-    pub body: Option<&'static str>,
-    /// The success status.
+    pub example: Option<&'static str>,
+    /// What the request carries; `None` until declared (the document test refuses a POST, PUT or
+    /// PATCH that declares nothing).
+    pub request: Option<Content>,
+    /// The success status and what it carries (`None` until declared: the document test refuses it).
     pub status: u16,
+    pub answer: Option<Content>,
+    /// Other success statuses an answer may have, each with what it carries.
+    pub also: Vec<(u16, Content)>,
     /// Whether the route needs an `Idempotency-Key` header (money-moving requests).
     pub idempotent: bool,
     /// For merchant users, the team rights of which the caller needs one (`domain::team::TeamRight`).
@@ -30,26 +61,79 @@ pub struct Doc {
 }
 
 impl Doc {
-    pub const fn new(tag: &'static str, summary: &'static str) -> Doc {
-        Doc { summary, tag, roles: &[], body: None, status: 200, idempotent: false, team_rights: &[] }
+    pub fn new(tag: &'static str, summary: &'static str) -> Doc {
+        Doc {
+            summary,
+            tag,
+            roles: &[],
+            example: None,
+            request: None,
+            status: 200,
+            answer: None,
+            also: Vec::new(),
+            idempotent: false,
+            team_rights: &[],
+        }
     }
-    pub const fn roles(mut self, roles: &'static [&'static str]) -> Doc {
+    pub fn roles(mut self, roles: &'static [&'static str]) -> Doc {
         self.roles = roles;
         self
     }
-    pub const fn body(mut self, example: &'static str) -> Doc {
-        self.body = Some(example);
+    /// A JSON request body of type `T`.
+    pub fn request<T: JsonSchema>(mut self) -> Doc {
+        self.request = Some(Content::Json(schema_of::<T>));
         self
     }
-    pub const fn status(mut self, status: u16) -> Doc {
+    /// An NDJSON request body, one `T` a line.
+    pub fn ndjson<T: JsonSchema>(mut self) -> Doc {
+        self.request = Some(Content::Ndjson(schema_of::<T>));
+        self
+    }
+    /// A multipart form with the fields of `T`.
+    pub fn multipart<T: JsonSchema>(mut self) -> Doc {
+        self.request = Some(Content::Multipart(schema_of::<T>));
+        self
+    }
+    /// A POST, PUT or PATCH that sends no body.
+    pub fn no_request(mut self) -> Doc {
+        self.request = Some(Content::Empty);
+        self
+    }
+    /// An example of the request body.
+    pub fn body(mut self, example: &'static str) -> Doc {
+        self.example = Some(example);
+        self
+    }
+    /// The success answer: JSON of type `T`.
+    pub fn answer<T: JsonSchema>(mut self) -> Doc {
+        self.answer = Some(Content::Json(schema_of::<T>));
+        self
+    }
+    /// The success answer: bytes of a media type.
+    pub fn file(mut self, media_type: &'static str) -> Doc {
+        self.answer = Some(Content::File(media_type));
+        self
+    }
+    /// The success answer is 204 with no body.
+    pub fn no_content(mut self) -> Doc {
+        self.status = 204;
+        self.answer = Some(Content::Empty);
+        self
+    }
+    /// Another success status whose answer is JSON of type `T`.
+    pub fn also<T: JsonSchema>(mut self, status: u16) -> Doc {
+        self.also.push((status, Content::Json(schema_of::<T>)));
+        self
+    }
+    pub fn status(mut self, status: u16) -> Doc {
         self.status = status;
         self
     }
-    pub const fn idempotent(mut self) -> Doc {
+    pub fn idempotent(mut self) -> Doc {
         self.idempotent = true;
         self
     }
-    pub const fn team_rights(mut self, rights: &'static [&'static str]) -> Doc {
+    pub fn team_rights(mut self, rights: &'static [&'static str]) -> Doc {
         self.team_rights = rights;
         self
     }
@@ -88,11 +172,14 @@ impl Method {
 pub struct Routes {
     router: Router<AppState>,
     paths: BTreeMap<String, BTreeMap<&'static str, Value>>,
+    schemas: SchemaGenerator,
 }
 
 impl Default for Routes {
     fn default() -> Self {
-        Routes { router: Router::new(), paths: BTreeMap::new() }
+        let settings =
+            SchemaSettings::draft2020_12().with(|s| s.definitions_path = "/components/schemas".into());
+        Routes { router: Router::new(), paths: BTreeMap::new(), schemas: settings.into_generator() }
     }
 }
 
@@ -103,7 +190,8 @@ impl Routes {
         T: 'static,
     {
         self.router = self.router.route(path, on(method.filter(), handler));
-        self.paths.entry(path.to_owned()).or_default().insert(method.key(), operation(path, &doc));
+        let operation = operation(&mut self.schemas, method, path, &doc);
+        self.paths.entry(path.to_owned()).or_default().insert(method.key(), operation);
         self
     }
 
@@ -122,14 +210,16 @@ impl Routes {
     {
         let route = on(method.filter(), handler).layer(DefaultBodyLimit::max(body_bytes_max));
         self.router = self.router.route(path, route);
-        let mut operation = operation(path, &doc);
+        let mut operation = operation(&mut self.schemas, method, path, &doc);
         operation["x-body-bytes-max"] = json!(body_bytes_max);
         self.paths.entry(path.to_owned()).or_default().insert(method.key(), operation);
         self
     }
 
     /// The router and the OpenAPI document of everything added.
-    pub fn finish(self) -> (Router<AppState>, Value) {
+    pub fn finish(mut self) -> (Router<AppState>, Value) {
+        let mut schemas = self.schemas.take_definitions(true);
+        schemas.insert("Problem".to_owned(), problem_schema());
         let document = json!({
             "openapi": "3.1.0",
             "info": {
@@ -139,7 +229,7 @@ impl Routes {
             },
             "components": {
                 "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
-                "schemas": { "Problem": problem_schema() },
+                "schemas": schemas,
             },
             "paths": self.paths,
         });
@@ -147,24 +237,49 @@ impl Routes {
     }
 }
 
-fn operation(path: &str, doc: &Doc) -> Value {
+/// The `content` map of a request or an answer; `None` for no body.
+fn content(schemas: &mut SchemaGenerator, content: Content, example: Option<Value>) -> Option<Value> {
+    let (media_type, schema) = match content {
+        Content::Json(schema) => ("application/json", schema(schemas)),
+        Content::Ndjson(schema) => ("application/x-ndjson", schema(schemas)),
+        Content::Multipart(schema) => ("multipart/form-data", schema(schemas)),
+        Content::File(media_type) => (media_type, json!({ "type": "string", "format": "binary" })),
+        Content::Empty => return None,
+    };
+    let mut entry = json!({ "schema": schema });
+    if let Some(example) = example {
+        entry["example"] = example;
+    }
+    Some(json!({ media_type: entry }))
+}
+
+fn operation(schemas: &mut SchemaGenerator, method: Method, path: &str, doc: &Doc) -> Value {
     let mut parameters: Vec<Value> = path
         .split('/')
         .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
         .collect();
     if doc.idempotent {
-        parameters.push(json!({ "name": "Idempotency-Key", "in": "header", "required": true, "schema": { "type": "string", "maxLength": 128 } }));
+        parameters.push(json!({ "name": "Idempotency-Key", "in": "header", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 128 } }));
+    }
+    let mut responses = serde_json::Map::new();
+    let success = std::iter::once((doc.status, doc.answer)).chain(doc.also.iter().map(|(s, c)| (*s, Some(*c))));
+    for (status, answer) in success {
+        let mut response = json!({ "description": "success" });
+        if let Some(body) = answer.and_then(|answer| content(schemas, answer, None)) {
+            response["content"] = body;
+        } else if answer.is_none() {
+            response["x-undeclared"] = json!(true);
+        }
+        responses.insert(status.to_string(), response);
     }
     let problem = json!({ "description": "problem+json error", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } });
+    responses.insert("default".to_owned(), problem);
     let mut operation = json!({
         "summary": doc.summary,
         "tags": [doc.tag],
         "parameters": parameters,
-        "responses": {
-            doc.status.to_string(): { "description": "success" },
-            "default": problem,
-        },
+        "responses": responses,
     });
     if !doc.roles.is_empty() {
         operation["security"] = json!([{ "bearer": [] }]);
@@ -173,10 +288,18 @@ fn operation(path: &str, doc: &Doc) -> Value {
     if !doc.team_rights.is_empty() {
         operation["x-team-rights"] = json!(doc.team_rights);
     }
-    if let Some(example) = doc.body {
-        let example: Value = serde_json::from_str(example).unwrap_or(Value::String(example.to_owned()));
-        operation["requestBody"] =
-            json!({ "required": true, "content": { "application/json": { "example": example } } });
+    let example =
+        doc.example.map(|e| serde_json::from_str(e).unwrap_or_else(|_| Value::String(e.to_owned())));
+    match doc.request {
+        Some(request) => {
+            if let Some(body) = content(schemas, request, example) {
+                operation["requestBody"] = json!({ "required": true, "content": body });
+            }
+        }
+        None if matches!(method, Method::Post | Method::Put | Method::Patch) => {
+            operation["x-request-undeclared"] = json!(true);
+        }
+        None => {}
     }
     operation
 }
@@ -194,4 +317,105 @@ fn problem_schema() -> Value {
             "detail": { "type": "string" },
         },
     })
+}
+
+/// What the document leaves undeclared: a POST, PUT or PATCH that says nothing of its request, a
+/// success status without a schema, a `$ref` to no component. Empty for a complete document.
+pub fn gaps(document: &Value) -> Vec<String> {
+    let mut gaps = Vec::new();
+    let empty = serde_json::Map::new();
+    let paths = document["paths"].as_object().unwrap_or(&empty);
+    for (path, operations) in paths {
+        for (method, operation) in operations.as_object().unwrap_or(&empty) {
+            if operation.get("x-request-undeclared").is_some() {
+                gaps.push(format!("{method} {path}: no request declared (.request::<T>() or .no_request())"));
+            }
+            for (status, response) in operation["responses"].as_object().unwrap_or(&empty) {
+                let has_schema = response["content"]
+                    .as_object()
+                    .is_some_and(|content| content.values().all(|media| media.get("schema").is_some()));
+                if !has_schema && status != "204" {
+                    gaps.push(format!("{method} {path}: {status} has no schema (.answer::<T>(), .file(..) or .no_content())"));
+                }
+            }
+        }
+    }
+    let schemas = document["components"]["schemas"].as_object().unwrap_or(&empty);
+    for name in schemas.keys().filter(|name| name.ends_with(|c: char| c.is_ascii_digit())) {
+        gaps.push(format!("schema {name}: two types share a name (give one a name of its own)"));
+    }
+    let mut references = Vec::new();
+    collect_references(document, &mut references);
+    for reference in references {
+        let known = reference.strip_prefix("#/components/schemas/").is_some_and(|name| schemas.contains_key(name));
+        if !known {
+            gaps.push(format!("{reference} names no schema"));
+        }
+    }
+    gaps.sort();
+    gaps.dedup();
+    gaps
+}
+
+fn collect_references(value: &Value, references: &mut Vec<String>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, field) in fields {
+                match (key.as_str(), field) {
+                    ("$ref", Value::String(reference)) => references.push(reference.clone()),
+                    _ => collect_references(field, references),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_references(item, references)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_declares_what_it_takes_and_answers() {
+        let (_, document) = crate::routes::all().finish();
+        let gaps = gaps(&document);
+        assert!(gaps.is_empty(), "{} gaps in the OpenAPI document:\n{}", gaps.len(), gaps.join("\n"));
+    }
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Note {
+        text: String,
+    }
+
+    #[test]
+    fn a_route_added_without_its_schemas_is_a_gap() {
+        async fn handler() -> &'static str {
+            "ok"
+        }
+        let routes = Routes::default()
+            .add(Method::Post, "/api/v1/notes", Doc::new("notes", "Add a note"), handler)
+            .add(Method::Get, "/api/v1/notes", Doc::new("notes", "The notes"), handler)
+            .add(Method::Put, "/api/v1/notes/{id}", Doc::new("notes", "Change a note").request::<Note>(), handler);
+        let (_, document) = routes.finish();
+        assert_eq!(
+            gaps(&document),
+            [
+                "get /api/v1/notes: 200 has no schema (.answer::<T>(), .file(..) or .no_content())",
+                "post /api/v1/notes: 200 has no schema (.answer::<T>(), .file(..) or .no_content())",
+                "post /api/v1/notes: no request declared (.request::<T>() or .no_request())",
+                "put /api/v1/notes/{id}: 200 has no schema (.answer::<T>(), .file(..) or .no_content())",
+            ]
+        );
+        let complete = Routes::default().add(
+            Method::Put,
+            "/api/v1/notes/{id}",
+            Doc::new("notes", "Change a note").request::<Note>().answer::<Option<Note>>(),
+            handler,
+        );
+        let (_, document) = complete.finish();
+        assert_eq!(gaps(&document), Vec::<String>::new());
+        assert_eq!(document["components"]["schemas"]["Note"]["required"], json!(["text"]));
+    }
 }

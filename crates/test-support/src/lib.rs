@@ -8,6 +8,7 @@
 pub mod browser;
 pub mod db;
 pub mod http;
+pub mod schema;
 pub mod server;
 
 pub use db::{Backend, TestDb};

@@ -246,7 +246,7 @@ async fn list_comments(
         cursor: query.cursor,
     };
     let page = state.app.comments(auth.actor(), account_id, &query).await?;
-    Ok(super::page(&page, comment_json))
+    Ok(super::page_value(&page, comment_json))
 }
 
 #[derive(Deserialize)]

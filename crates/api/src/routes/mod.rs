@@ -50,17 +50,49 @@ pub(crate) const MERCHANT: &[&str] = &["merchant"];
 pub(crate) const REVIEWER: &[&str] = &["reviewer"];
 pub(crate) const SERVICE: &[&str] = &["service"];
 
-/// A page of a list as JSON, with the cursor of the next one (null on the last page).
-pub(crate) fn page<T>(
-    page: &app::audit::Page<T>,
-    to_json: impl Fn(&T) -> serde_json::Value,
-) -> axum::Json<serde_json::Value> {
+/// What a handler answers: a JSON body of a type whose schema the document shows.
+pub(crate) type Answer<T> = crate::error::ApiResult<crate::extract::Json<T>>;
+
+/// A page of a list, with the cursor of the next one (null on the last page).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(crate) struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of the app's items as the API shows them, each converted by its `From`.
+pub(crate) fn page<R, T>(page: &app::audit::Page<R>) -> crate::extract::Json<Page<T>>
+where
+    T: for<'a> From<&'a R>,
+{
+    page_with(page, |item| T::from(item))
+}
+
+/// A page of the app's items as the API shows them, each converted by `to_body`.
+pub(crate) fn page_with<R, T>(page: &app::audit::Page<R>, to_body: impl Fn(&R) -> T) -> crate::extract::Json<Page<T>> {
+    crate::extract::Json(Page { items: page.items.iter().map(to_body).collect(), next_cursor: page.next_cursor.clone() })
+}
+
+/// Until every area answers typed bodies: a page of JSON values.
+pub(crate) fn page_value<R>(page: &app::audit::Page<R>, to_json: impl Fn(&R) -> serde_json::Value) -> axum::Json<serde_json::Value> {
     let items: Vec<serde_json::Value> = page.items.iter().map(to_json).collect();
     axum::Json(serde_json::json!({ "items": items, "next_cursor": page.next_cursor }))
 }
 
+/// A text in Chinese and in English.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(crate) struct Words {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+/// The items of a comma-separated list as stored (codes), none for an empty text.
+pub(crate) fn words(list: &str) -> Vec<String> {
+    list.split(',').filter(|item| !item.is_empty()).map(str::to_owned).collect()
+}
+
 /// `limit` and `cursor` of a list request.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 pub(crate) struct PageQuery {
     pub limit: Option<u32>,
     pub cursor: Option<String>,

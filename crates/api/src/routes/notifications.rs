@@ -203,7 +203,7 @@ async fn list_deliveries(
     Query(query): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Value>> {
     let page = state.app.webhook_deliveries(auth.actor(), query.limit, query.cursor).await?;
-    Ok(super::page(&page, delivery_json))
+    Ok(super::page_value(&page, delivery_json))
 }
 
 async fn get_delivery(

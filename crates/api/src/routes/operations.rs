@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ANY_ROLE, MERCHANT, PageQuery, REVIEWER, SERVICE, china_time, created, page};
+use super::{ANY_ROLE, MERCHANT, PageQuery, REVIEWER, SERVICE, china_time, created, page_value};
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{Auth, Json, Path, Query, money_request};
@@ -347,7 +347,7 @@ async fn get_products(
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Answer {
-    Ok(page(&state.app.products(auth.actor(), id, q.limit, q.cursor.as_deref()).await?, product_json))
+    Ok(page_value(&state.app.products(auth.actor(), id, q.limit, q.cursor.as_deref()).await?, product_json))
 }
 
 async fn post_delist(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
@@ -385,7 +385,7 @@ async fn get_orders(
     Path(id): Path<i64>,
     Query(q): Query<OrdersQuery>,
 ) -> Answer {
-    Ok(page(
+    Ok(page_value(
         &state.app.orders(auth.actor(), id, q.status.as_deref(), q.limit, q.cursor.as_deref()).await?,
         order_json,
     ))
@@ -430,7 +430,7 @@ async fn get_after_sales(
     Query(q): Query<PageQuery>,
 ) -> Answer {
     let list = state.app.cases(auth.actor(), CaseTable::AfterSales, id, q.limit, q.cursor.as_deref()).await?;
-    Ok(page(&list, case_json))
+    Ok(page_value(&list, case_json))
 }
 
 #[derive(Deserialize)]
@@ -473,7 +473,7 @@ async fn get_complaints(
     Query(q): Query<PageQuery>,
 ) -> Answer {
     let list = state.app.cases(auth.actor(), CaseTable::Complaints, id, q.limit, q.cursor.as_deref()).await?;
-    Ok(page(&list, case_json))
+    Ok(page_value(&list, case_json))
 }
 
 async fn get_open_complaints(
@@ -481,7 +481,7 @@ async fn get_open_complaints(
     auth: Auth,
     Query(q): Query<PageQuery>,
 ) -> Answer {
-    Ok(page(&state.app.open_complaints(auth.actor(), q.limit, q.cursor.as_deref()).await?, case_json))
+    Ok(page_value(&state.app.open_complaints(auth.actor(), q.limit, q.cursor.as_deref()).await?, case_json))
 }
 
 async fn post_resolve_complaint(
@@ -511,7 +511,7 @@ async fn get_conversations(
     Query(q): Query<PageQuery>,
 ) -> Answer {
     let list = state.app.conversations(auth.actor(), id, q.limit, q.cursor.as_deref()).await?;
-    Ok(page(&list, |c| {
+    Ok(page_value(&list, |c| {
         json!({
             "id": c.id,
             "shop_id": c.shop_id,
@@ -628,7 +628,7 @@ async fn get_commissions(
     Query(q): Query<PageQuery>,
 ) -> Answer {
     let list = state.app.dues(auth.actor(), DueTable::Commissions, id, q.limit, q.cursor.as_deref()).await?;
-    Ok(page(&list, |d| due_json(d, DueTable::Commissions)))
+    Ok(page_value(&list, |d| due_json(d, DueTable::Commissions)))
 }
 
 #[derive(Deserialize)]
@@ -673,7 +673,7 @@ async fn get_invoices(
     Query(q): Query<PageQuery>,
 ) -> Answer {
     let list = state.app.dues(auth.actor(), DueTable::Invoices, id, q.limit, q.cursor.as_deref()).await?;
-    Ok(page(&list, |d| due_json(d, DueTable::Invoices)))
+    Ok(page_value(&list, |d| due_json(d, DueTable::Invoices)))
 }
 
 #[derive(Deserialize)]

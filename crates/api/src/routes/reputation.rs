@@ -204,7 +204,7 @@ async fn list_incidents(
         .ok_or_else(|| ApiError::new(Code::InvalidField, "status: open, resolved or all"))?;
     let page =
         state.app.incidents(auth.actor(), account_id, filter, query.limit, query.cursor.as_deref()).await?;
-    Ok(super::page(&page, incident_json))
+    Ok(super::page_value(&page, incident_json))
 }
 
 async fn get_incident(

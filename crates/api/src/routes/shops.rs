@@ -175,7 +175,7 @@ async fn list_shops(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Value>> {
     let page = state.app.list_shops(auth.actor(), page.limit, page.cursor).await?;
-    Ok(super::page(&page, shop_json))
+    Ok(super::page_value(&page, shop_json))
 }
 
 async fn get_shop(
@@ -199,7 +199,7 @@ async fn get_deposit(
         "required_fen": d.required_fen,
         "shortfall_fen": d.shortfall_fen,
         "owed_fen": d.owed_fen,
-        "refund": d.refund.as_ref().map(super::closure::refund_json),
+        "refund": d.refund.as_ref().map(super::closure::RefundBody::from),
     })))
 }
 
@@ -232,7 +232,7 @@ async fn get_entries(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Value>> {
     let page = state.app.deposit_entries(auth.actor(), id, page.limit, page.cursor).await?;
-    Ok(super::page(&page, entry_json))
+    Ok(super::page_value(&page, entry_json))
 }
 
 async fn get_statement_csv(

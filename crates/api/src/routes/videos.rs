@@ -325,7 +325,7 @@ async fn list(
         .app
         .videos(auth.actor(), account_id, query.status.as_deref(), query.limit, query.cursor)
         .await?;
-    Ok(super::page(&page, video_json))
+    Ok(super::page_value(&page, video_json))
 }
 
 async fn list_videos(
