@@ -10,6 +10,7 @@ mod notifications;
 mod operations;
 pub(crate) mod payouts;
 mod private_messages;
+mod reference;
 mod reputation;
 mod sales;
 mod shops;
@@ -25,6 +26,7 @@ use crate::openapi::Routes;
 pub fn all() -> Routes {
     let routes = Routes::default();
     let routes = system::add(routes);
+    let routes = reference::add(routes);
     let routes = admin::add(routes);
     let routes = shops::add(routes);
     let routes = operations::add(routes);

@@ -1,13 +1,15 @@
 //! The API as a fuzzer tries it: every operation of `/api/openapi.json`, as a role it allows and
-//! as one it does not, with odd path values and with bodies that break the documented example
-//! (fields missing, of the wrong type, empty, far too long, not JSON at all). Whatever comes in,
-//! the server answers below 500, and every refusal is problem+json with a stable code.
+//! as one it does not, with odd path values, with bodies its request schema accepts (the required
+//! fields only, and every field) and with bodies that break the documented example (fields
+//! missing, of the wrong type, empty, far too long, not JSON at all). Whatever comes in, the
+//! server answers below 500, every refusal is problem+json with a stable code, and every success
+//! has a status the document lists with an answer its schema accepts.
 //!
-//! The cases are derived from the document, so a route added with an example body is fuzzed the
-//! day it is added. The generator is deterministic (no randomness), so a failure repeats.
+//! The cases are derived from the document, so a route is fuzzed the day it is added. The
+//! generator is deterministic (no randomness), so a failure repeats.
 
 use serde_json::{Map, Value, json};
-use test_support::{Client, Server, TestDb};
+use test_support::{Client, Server, TestDb, schema};
 
 use crate::binary;
 
@@ -25,6 +27,8 @@ const BODIES_PER_OPERATION_MAX: usize = 16;
 #[derive(Debug, Clone)]
 struct Case {
     method: reqwest::Method,
+    /// The operation's path as the document writes it, to find what it says of the answers.
+    template: String,
     path: String,
     role: Option<&'static str>,
     idempotent: bool,
@@ -75,9 +79,13 @@ fn wrong_values(value: &Value) -> Vec<Value> {
     }
 }
 
-/// Bodies that break `example`: whole-body shapes, then per field a removal and wrong values.
-fn bodies(example: &Value) -> Vec<Body> {
+/// Bodies the request schema accepts (required fields only, every field), then bodies that break
+/// `example`: whole-body shapes, then per field a removal and wrong values.
+fn bodies(document: &Value, request: &Value, example: &Value) -> Vec<Body> {
+    let valid = |full| Body::Json(schema::sample(document, request, example, full, 0));
     let mut bodies = vec![
+        valid(false),
+        valid(true),
         Body::Json(example.clone()),
         Body::Json(json!({})),
         Body::Json(json!([])),
@@ -98,7 +106,7 @@ fn bodies(example: &Value) -> Vec<Body> {
         }
     }
     // Keep the whole-body shapes and spread the rest over the fields.
-    let (head, tail) = bodies.split_at(6.min(bodies.len()));
+    let (head, tail) = bodies.split_at(8.min(bodies.len()));
     let step = (tail.len() / (BODIES_PER_OPERATION_MAX - head.len())).max(1);
     head.iter().cloned().chain(tail.iter().step_by(step).cloned()).take(BODIES_PER_OPERATION_MAX).collect()
 }
@@ -123,14 +131,16 @@ fn cases(document: &Value) -> Vec<Case> {
             let idempotent = operation["parameters"]
                 .as_array()
                 .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key" && p["required"] == true));
-            let example = &operation["requestBody"]["content"]["application/json"]["example"];
+            let json_request = &operation["requestBody"]["content"]["application/json"];
+            let (request, example) = (&json_request["schema"], &json_request["example"]);
             let paths: Vec<String> = if template.contains('{') {
                 path_values().iter().map(|value| fill(template, value)).collect()
             } else {
                 vec![template.clone()]
             };
             let mut add = |path: &str, role: Option<&'static str>, body: Option<Body>| {
-                cases.push(Case { method: method.clone(), path: path.to_owned(), role, idempotent, body });
+                let (method, template) = (method.clone(), template.clone());
+                cases.push(Case { method, template, path: path.to_owned(), role, idempotent, body });
             };
             for path in &paths {
                 add(path, None, None);
@@ -144,12 +154,12 @@ fn cases(document: &Value) -> Vec<Case> {
                     add(&format!("{first}?{query}"), allowed.or(Some("merchant")), None);
                 }
             }
-            if example.is_null() {
+            if request.is_null() {
                 for path in &paths {
                     add(path, allowed.or(Some("merchant")), None);
                 }
             } else {
-                for body in bodies(example) {
+                for body in bodies(document, request, example) {
                     add(&first, allowed.or(Some("merchant")), Some(body));
                 }
             }
@@ -170,8 +180,32 @@ fn fill(template: &str, value: &str) -> String {
         .join("/")
 }
 
+/// What is wrong with a success: a status the document does not list for the operation, or an
+/// answer its schema refuses.
+fn nonconformance(document: &Value, case: &Case, answer: &test_support::http::Answer) -> Option<String> {
+    let method = case.method.as_str().to_lowercase();
+    let documented = &document["paths"][&case.template][&method]["responses"][answer.status.to_string()];
+    if documented.is_null() {
+        return Some(format!("{} is not a documented status", answer.status));
+    }
+    let Some(content) = documented["content"].as_object() else {
+        return (!answer.text.is_empty()).then(|| format!("{} has a body where none is documented", answer.status));
+    };
+    if let Some(json) = content.get("application/json") {
+        let value: Value = match serde_json::from_str(&answer.text) {
+            Ok(value) => value,
+            Err(error) => return Some(format!("{} is not JSON: {error}", answer.status)),
+        };
+        return schema::check(document, &json["schema"], &value, "answer").err();
+    }
+    let media_type = answer.content_type.split(';').next().unwrap_or_default().trim();
+    (!content.contains_key(media_type))
+        .then(|| format!("{} answers {media_type}, the document says {:?}", answer.status, content.keys()))
+}
+
 /// What is wrong with the answer to `case`, if anything.
 async fn judge(
+    document: &Value,
     clients: &[(&'static str, Client)],
     anonymous: &Client,
     case: &Case,
@@ -219,8 +253,9 @@ async fn judge(
                 answer.content_type
             ));
         }
+        return None;
     }
-    None
+    nonconformance(document, case, &answer).map(|why| format!("{}: {why}", what()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -242,13 +277,14 @@ async fn no_request_of_the_documented_api_breaks_the_server() {
     eprintln!("fuzzing {operations} operations with {} requests", cases.len());
 
     let clients = std::sync::Arc::new(clients);
+    let document = std::sync::Arc::new(document);
     let mut failures = Vec::new();
     for (batch_number, batch) in cases.chunks(IN_FLIGHT).enumerate() {
         let mut answers = tokio::task::JoinSet::new();
         for (i, case) in batch.iter().cloned().enumerate() {
-            let (clients, anonymous) = (clients.clone(), anonymous.clone());
-            answers
-                .spawn(async move { judge(&clients, &anonymous, &case, batch_number * IN_FLIGHT + i).await });
+            let (document, clients, anonymous) = (document.clone(), clients.clone(), anonymous.clone());
+            let n = batch_number * IN_FLIGHT + i;
+            answers.spawn(async move { judge(&document, &clients, &anonymous, &case, n).await });
         }
         failures.extend(answers.join_all().await.into_iter().flatten());
     }

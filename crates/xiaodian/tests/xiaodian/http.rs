@@ -182,6 +182,13 @@ async fn service_surface(backend: Backend) {
     ] {
         assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }
+    let reference = client.get("/api/docs").await;
+    assert_eq!((reference.status, reference.content_type.as_str()), (200, "text/html; charset=utf-8"));
+    assert!(reference.text.contains(r#"<script src="/api/docs.js">"#), "{}", reference.text);
+    let policy = reference.headers.get("content-security-policy").expect("a policy").to_str().unwrap();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    let script = client.get("/api/docs.js").await;
+    assert!(script.status == 200 && script.text.contains("fetch(\"/api/openapi.json\")"), "{}", script.text);
     let metrics = client.get("/metrics").await;
     assert!(
         metrics
