@@ -2,7 +2,7 @@
 //! dashboards read from the rollups.
 
 use app::analytics::{
-    AccountAnalytics, Audience, EventBatchOutcome, Period, Totals, VideoAnalytics, WeekOverWeek,
+    AccountAnalytics, Audience, EventBatchOutcome, Period, Totals, VideoAnalytics, VideoLine, WeekOverWeek,
 };
 use axum::body::Bytes;
 use axum::extract::State;
@@ -10,15 +10,15 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use domain::analytics::{Counts, GroupFigures, MixEntry};
 use domain::limits::EVENT_BATCH_BYTES_MAX;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::campaigns::metric_json;
+use super::campaigns::MetricBody;
 use super::comments::ndjson_body;
-use super::{ANY_ROLE, SERVICE, china_time};
+use super::{ANY_ROLE, Answer, SERVICE, china_time};
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{Auth, Path, Query};
+use crate::extract::{Auth, Json, Path, Query};
 use crate::openapi::{Doc, Method, Routes};
 
 pub fn add(routes: Routes) -> Routes {
@@ -29,6 +29,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/events:batch",
             Doc::new("analytics", "Ingest engagement events from the platform: an NDJSON body (Content-Type: application/x-ndjson), one event a line (kind view|like|share|follow|watch; a watch event carries watch_ms and completed), at most 100,000 lines, rolled up at once; refused lines are listed by 1-based number and code. With an Idempotency-Key header a batch is added once and a retry answers the first answer with idempotent-replayed: true")
                 .roles(SERVICE)
+                .ndjson::<EventLine>()
+                .answer::<EventBatchBody>()
                 .body(line),
             post_batch,
             EVENT_BATCH_BYTES_MAX,
@@ -37,14 +39,16 @@ pub fn add(routes: Routes) -> Routes {
             Method::Get,
             "/api/v1/enterprise-accounts/{id}/analytics",
             Doc::new("analytics", "The account's dashboard over from..to (China dates, both included; default the last 30 days, at most 366): totals and rates in basis points, every day, traffic-source mix, audience, best publishing hour and weekday, topic tags, top videos, week-over-week")
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .answer::<AccountAnalyticsBody>(),
             get_account,
         )
         .add(
             Method::Get,
             "/api/v1/videos/{id}/analytics",
             Doc::new("analytics", "The video's dashboard over from..to: totals and rates, every day (every hour too when the period is at most 7 days), traffic-source mix, audience, week-over-week")
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .answer::<VideoAnalyticsBody>(),
             get_video,
         )
 }
@@ -60,25 +64,69 @@ async fn post_batch(
     let body = ndjson_body(&headers, body)?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     let outcome = state.app.ingest_events(&auth.0, &body, key).await?;
-    let mut response = axum::Json(batch_json(&outcome)).into_response();
+    let mut response = Json(EventBatchBody::from(&outcome)).into_response();
     if outcome.replayed {
         response.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
     }
     Ok(response)
 }
 
-fn batch_json(outcome: &EventBatchOutcome) -> Value {
-    let rejected: Vec<Value> =
-        outcome.rejected.iter().map(|r| json!({ "line": r.line, "code": r.code.as_str() })).collect();
-    json!({
-        "lines": outcome.lines,
-        "accepted": outcome.accepted,
-        "rejected_count": outcome.rejected_count,
-        "rejected": rejected,
-    })
+/// One engagement event, one NDJSON line (the app parses the lines; this describes them).
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct EventLine {
+    video_id: i64,
+    /// view, like, share, follow or watch.
+    kind: String,
+    /// RFC 3339.
+    at: String,
+    /// The traffic source.
+    source: String,
+    /// The viewer's age band.
+    age: String,
+    gender: String,
+    province: String,
+    /// Watched milliseconds, for a watch event.
+    watch_ms: Option<i64>,
+    /// Whether the video was watched to the end, for a watch event.
+    completed: Option<bool>,
 }
 
-#[derive(Deserialize)]
+/// A refused line of an event batch.
+#[derive(Serialize, JsonSchema)]
+struct RejectedEventBody {
+    /// The 1-based line number.
+    line: usize,
+    code: &'static str,
+}
+
+/// What became of an event batch.
+#[derive(Serialize, JsonSchema)]
+struct EventBatchBody {
+    lines: usize,
+    accepted: usize,
+    rejected_count: usize,
+    rejected: Vec<RejectedEventBody>,
+}
+
+impl From<&EventBatchOutcome> for EventBatchBody {
+    fn from(outcome: &EventBatchOutcome) -> EventBatchBody {
+        let rejected = outcome
+            .rejected
+            .iter()
+            .map(|r| RejectedEventBody { line: r.line, code: r.code.as_str() })
+            .collect();
+        EventBatchBody {
+            lines: outcome.lines,
+            accepted: outcome.accepted,
+            rejected_count: outcome.rejected_count,
+            rejected,
+        }
+    }
+}
+
+/// China dates `from`..`to` (`YYYY-MM-DD`, both included) of a dashboard.
+#[derive(Deserialize, JsonSchema)]
 pub(crate) struct PeriodQuery {
     from: Option<String>,
     to: Option<String>,
@@ -95,9 +143,9 @@ async fn get_account(
     auth: Auth,
     Path(id): Path<i64>,
     Query(query): Query<PeriodQuery>,
-) -> ApiResult<axum::Json<Value>> {
+) -> Answer<AccountAnalyticsBody> {
     let period = query.period(&state)?;
-    Ok(axum::Json(account_json(&state.app.account_analytics(auth.actor(), id, period).await?)))
+    Ok(Json(AccountAnalyticsBody::from(&state.app.account_analytics(auth.actor(), id, period).await?)))
 }
 
 async fn get_video(
@@ -105,146 +153,283 @@ async fn get_video(
     auth: Auth,
     Path(id): Path<i64>,
     Query(query): Query<PeriodQuery>,
-) -> ApiResult<axum::Json<Value>> {
+) -> Answer<VideoAnalyticsBody> {
     let period = query.period(&state)?;
-    Ok(axum::Json(video_json(&state.app.video_analytics(auth.actor(), id, period).await?)))
+    Ok(Json(VideoAnalyticsBody::from(&state.app.video_analytics(auth.actor(), id, period).await?)))
 }
 
 pub(crate) fn day(date: chrono::NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
-pub(crate) fn period_json(period: &Period) -> Value {
-    json!({ "from": day(period.from), "to": day(period.to), "days": period.days() })
+/// The period a dashboard covers: China dates, both included.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct AnalyticsPeriodBody {
+    from: String,
+    to: String,
+    days: i64,
 }
 
-fn counts_json(c: &Counts) -> Value {
-    json!({
-        "views": c.views,
-        "likes": c.likes,
-        "shares": c.shares,
-        "follows": c.follows,
-        "watch_ms": c.watch_ms,
-        "completions": c.completions,
-    })
-}
-
-fn totals_json(t: &Totals) -> Value {
-    let mut value = counts_json(&t.counts);
-    let extra = json!({
-        "comments": t.comments,
-        "engagements": t.engagements,
-        "followers_gained": t.counts.follows,
-        "completion_rate_bp": t.completion_rate_bp,
-        "average_watch_ms": t.average_watch_ms,
-        "engagement_rate_bp": t.engagement_rate_bp,
-    });
-    if let (Some(object), Value::Object(extra)) = (value.as_object_mut(), extra) {
-        object.extend(extra);
+impl From<&Period> for AnalyticsPeriodBody {
+    fn from(period: &Period) -> AnalyticsPeriodBody {
+        AnalyticsPeriodBody { from: day(period.from), to: day(period.to), days: period.days() }
     }
-    value
 }
 
-pub(crate) fn mix_json(entries: &[MixEntry]) -> Value {
-    entries.iter().map(|e| json!({ "key": e.key, "views": e.count, "share_bp": e.share_bp })).collect()
+/// Engagement counts.
+#[derive(Serialize, JsonSchema)]
+struct EngagementCountsBody {
+    views: i64,
+    likes: i64,
+    shares: i64,
+    follows: i64,
+    watch_ms: i64,
+    completions: i64,
 }
 
-fn audience_json(a: &Audience) -> Value {
-    json!({ "age": mix_json(&a.age), "gender": mix_json(&a.gender), "province": mix_json(&a.province) })
+impl From<&Counts> for EngagementCountsBody {
+    fn from(c: &Counts) -> EngagementCountsBody {
+        EngagementCountsBody {
+            views: c.views,
+            likes: c.likes,
+            shares: c.shares,
+            follows: c.follows,
+            watch_ms: c.watch_ms,
+            completions: c.completions,
+        }
+    }
 }
 
-fn groups_json(groups: &[GroupFigures]) -> Value {
-    groups
-        .iter()
-        .map(|g| {
-            json!({
-                "key": g.key,
-                "videos": g.videos,
-                "views": g.views,
-                "engagements": g.engagements,
-                "average_views": g.average_views,
-                "engagement_rate_bp": g.engagement_rate_bp,
-            })
-        })
-        .collect()
+/// Engagement totals of a period, with rates in basis points (null without views).
+#[derive(Serialize, JsonSchema)]
+struct EngagementTotalsBody {
+    #[serde(flatten)]
+    counts: EngagementCountsBody,
+    comments: i64,
+    engagements: i64,
+    followers_gained: i64,
+    completion_rate_bp: Option<i64>,
+    average_watch_ms: Option<i64>,
+    engagement_rate_bp: Option<i64>,
 }
 
-fn week_json(w: &WeekOverWeek) -> Value {
-    json!({
-        "views": metric_json(&w.views),
-        "engagements": metric_json(&w.engagements),
-        "follows": metric_json(&w.follows),
-        "watch_ms": metric_json(&w.watch_ms),
-    })
+impl From<&Totals> for EngagementTotalsBody {
+    fn from(t: &Totals) -> EngagementTotalsBody {
+        EngagementTotalsBody {
+            counts: EngagementCountsBody::from(&t.counts),
+            comments: t.comments,
+            engagements: t.engagements,
+            followers_gained: t.counts.follows,
+            completion_rate_bp: t.completion_rate_bp,
+            average_watch_ms: t.average_watch_ms,
+            engagement_rate_bp: t.engagement_rate_bp,
+        }
+    }
 }
 
-fn days_json(days: &[(chrono::NaiveDate, Counts)]) -> Value {
+/// The engagement counts of one China day.
+#[derive(Serialize, JsonSchema)]
+struct EngagementDayBody {
+    /// `YYYY-MM-DD`.
+    day: String,
+    #[serde(flatten)]
+    counts: EngagementCountsBody,
+}
+
+fn days(days: &[(chrono::NaiveDate, Counts)]) -> Vec<EngagementDayBody> {
     days.iter()
-        .map(|(date, counts)| {
-            let mut value = counts_json(counts);
-            if let Some(object) = value.as_object_mut() {
-                object.insert("day".into(), Value::String(day(*date)));
-            }
-            value
+        .map(|(date, counts)| EngagementDayBody {
+            day: day(*date),
+            counts: EngagementCountsBody::from(counts),
         })
         .collect()
 }
 
-fn account_json(a: &AccountAnalytics) -> Value {
-    let top: Vec<Value> = a
-        .top_videos
-        .iter()
-        .map(|v| {
-            json!({
-                "video_id": v.video_id,
-                "title": v.title,
-                "published_at": china_time(v.published_at_ms),
-                "totals": totals_json(&v.totals),
-            })
-        })
-        .collect();
-    json!({
-        "account_id": a.account_id,
-        "period": period_json(&a.period),
-        "totals": totals_json(&a.totals),
-        "days": days_json(&a.days),
-        "traffic_sources": mix_json(&a.sources),
-        "audience": audience_json(&a.audience),
-        "publishing_hours": groups_json(&a.publishing_hours),
-        "best_hour": a.best_hour,
-        "publishing_weekdays": groups_json(&a.publishing_weekdays),
-        "best_weekday": a.best_weekday,
-        "tags": groups_json(&a.tags),
-        "top_videos": top,
-        "week_over_week": week_json(&a.week_over_week),
-    })
+/// The engagement counts of one hour.
+#[derive(Serialize, JsonSchema)]
+struct EngagementHourBody {
+    /// The hour's start, RFC 3339 in China time.
+    hour: Option<String>,
+    #[serde(flatten)]
+    counts: EngagementCountsBody,
 }
 
-fn video_json(v: &VideoAnalytics) -> Value {
-    let hours: Option<Vec<Value>> = v.hours.as_ref().map(|hours| {
-        hours
-            .iter()
-            .map(|(hour, counts)| {
-                let mut value = counts_json(counts);
-                if let Some(object) = value.as_object_mut() {
-                    object.insert("hour".into(), json!(china_time(*hour)));
-                }
-                value
-            })
-            .collect()
-    });
-    json!({
-        "video_id": v.video_id,
-        "account_id": v.account_id,
-        "title": v.title,
-        "tags": v.tags,
-        "published_at": v.published_at_ms.and_then(china_time),
-        "period": period_json(&v.period),
-        "totals": totals_json(&v.totals),
-        "days": days_json(&v.days),
-        "hours": hours,
-        "traffic_sources": mix_json(&v.sources),
-        "audience": audience_json(&v.audience),
-        "week_over_week": week_json(&v.week_over_week),
-    })
+/// One key's share of the views (a traffic source, an age band, a gender, a province).
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct AnalyticsMixBody {
+    key: String,
+    views: i64,
+    share_bp: i64,
+}
+
+/// The views of each key with its share in basis points.
+pub(crate) fn mix(entries: &[MixEntry]) -> Vec<AnalyticsMixBody> {
+    entries
+        .iter()
+        .map(|e| AnalyticsMixBody { key: e.key.clone(), views: e.count, share_bp: e.share_bp })
+        .collect()
+}
+
+/// The audience by age band, gender and province.
+#[derive(Serialize, JsonSchema)]
+struct AudienceBody {
+    age: Vec<AnalyticsMixBody>,
+    gender: Vec<AnalyticsMixBody>,
+    province: Vec<AnalyticsMixBody>,
+}
+
+impl From<&Audience> for AudienceBody {
+    fn from(a: &Audience) -> AudienceBody {
+        AudienceBody { age: mix(&a.age), gender: mix(&a.gender), province: mix(&a.province) }
+    }
+}
+
+/// The figures of the videos published in one group (an hour, a weekday, a topic tag).
+#[derive(Serialize, JsonSchema)]
+struct PublishingGroupBody {
+    key: String,
+    videos: i64,
+    views: i64,
+    engagements: i64,
+    average_views: i64,
+    engagement_rate_bp: Option<i64>,
+}
+
+impl From<&GroupFigures> for PublishingGroupBody {
+    fn from(g: &GroupFigures) -> PublishingGroupBody {
+        PublishingGroupBody {
+            key: g.key.clone(),
+            videos: g.videos,
+            views: g.views,
+            engagements: g.engagements,
+            average_views: g.average_views,
+            engagement_rate_bp: g.engagement_rate_bp,
+        }
+    }
+}
+
+fn groups(groups: &[GroupFigures]) -> Vec<PublishingGroupBody> {
+    groups.iter().map(PublishingGroupBody::from).collect()
+}
+
+/// The last 7 days against the 7 before.
+#[derive(Serialize, JsonSchema)]
+struct WeekOverWeekBody {
+    views: MetricBody,
+    engagements: MetricBody,
+    follows: MetricBody,
+    watch_ms: MetricBody,
+}
+
+impl From<&WeekOverWeek> for WeekOverWeekBody {
+    fn from(w: &WeekOverWeek) -> WeekOverWeekBody {
+        WeekOverWeekBody {
+            views: MetricBody::from(&w.views),
+            engagements: MetricBody::from(&w.engagements),
+            follows: MetricBody::from(&w.follows),
+            watch_ms: MetricBody::from(&w.watch_ms),
+        }
+    }
+}
+
+/// One of an account's most viewed videos.
+#[derive(Serialize, JsonSchema)]
+struct TopVideoBody {
+    video_id: i64,
+    title: String,
+    published_at: Option<String>,
+    totals: EngagementTotalsBody,
+}
+
+impl From<&VideoLine> for TopVideoBody {
+    fn from(v: &VideoLine) -> TopVideoBody {
+        TopVideoBody {
+            video_id: v.video_id,
+            title: v.title.clone(),
+            published_at: china_time(v.published_at_ms),
+            totals: EngagementTotalsBody::from(&v.totals),
+        }
+    }
+}
+
+/// An enterprise account's dashboard.
+#[derive(Serialize, JsonSchema)]
+struct AccountAnalyticsBody {
+    account_id: i64,
+    period: AnalyticsPeriodBody,
+    totals: EngagementTotalsBody,
+    days: Vec<EngagementDayBody>,
+    traffic_sources: Vec<AnalyticsMixBody>,
+    audience: AudienceBody,
+    publishing_hours: Vec<PublishingGroupBody>,
+    best_hour: Option<String>,
+    publishing_weekdays: Vec<PublishingGroupBody>,
+    best_weekday: Option<String>,
+    tags: Vec<PublishingGroupBody>,
+    top_videos: Vec<TopVideoBody>,
+    week_over_week: WeekOverWeekBody,
+}
+
+impl From<&AccountAnalytics> for AccountAnalyticsBody {
+    fn from(a: &AccountAnalytics) -> AccountAnalyticsBody {
+        AccountAnalyticsBody {
+            account_id: a.account_id,
+            period: AnalyticsPeriodBody::from(&a.period),
+            totals: EngagementTotalsBody::from(&a.totals),
+            days: days(&a.days),
+            traffic_sources: mix(&a.sources),
+            audience: AudienceBody::from(&a.audience),
+            publishing_hours: groups(&a.publishing_hours),
+            best_hour: a.best_hour.clone(),
+            publishing_weekdays: groups(&a.publishing_weekdays),
+            best_weekday: a.best_weekday.clone(),
+            tags: groups(&a.tags),
+            top_videos: a.top_videos.iter().map(TopVideoBody::from).collect(),
+            week_over_week: WeekOverWeekBody::from(&a.week_over_week),
+        }
+    }
+}
+
+/// A video's dashboard.
+#[derive(Serialize, JsonSchema)]
+struct VideoAnalyticsBody {
+    video_id: i64,
+    account_id: i64,
+    title: String,
+    tags: Vec<String>,
+    published_at: Option<String>,
+    period: AnalyticsPeriodBody,
+    totals: EngagementTotalsBody,
+    days: Vec<EngagementDayBody>,
+    /// Every hour, when the period is at most 7 days (null otherwise).
+    hours: Option<Vec<EngagementHourBody>>,
+    traffic_sources: Vec<AnalyticsMixBody>,
+    audience: AudienceBody,
+    week_over_week: WeekOverWeekBody,
+}
+
+impl From<&VideoAnalytics> for VideoAnalyticsBody {
+    fn from(v: &VideoAnalytics) -> VideoAnalyticsBody {
+        let hours = v.hours.as_ref().map(|hours| {
+            let hour = |(at, counts): &(i64, Counts)| EngagementHourBody {
+                hour: china_time(*at),
+                counts: EngagementCountsBody::from(counts),
+            };
+            hours.iter().map(hour).collect()
+        });
+        VideoAnalyticsBody {
+            video_id: v.video_id,
+            account_id: v.account_id,
+            title: v.title.clone(),
+            tags: v.tags.clone(),
+            published_at: v.published_at_ms.and_then(china_time),
+            period: AnalyticsPeriodBody::from(&v.period),
+            totals: EngagementTotalsBody::from(&v.totals),
+            days: days(&v.days),
+            hours,
+            traffic_sources: mix(&v.sources),
+            audience: AudienceBody::from(&v.audience),
+            week_over_week: WeekOverWeekBody::from(&v.week_over_week),
+        }
+    }
 }

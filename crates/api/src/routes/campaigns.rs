@@ -4,10 +4,11 @@
 use app::campaigns::{CampaignInput, CampaignPatch, CampaignResults, CampaignView, Metric, Plan, TopicRow};
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use domain::campaigns::Suggestion;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::{ANY_ROLE, MERCHANT, SERVICE, china_time};
+use super::{ANY_ROLE, Answer, MERCHANT, SERVICE, china_time};
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{Auth, Json, Path, Query};
@@ -24,6 +25,8 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("campaigns", "Push a trending topic with its heat score (platform services)")
                 .roles(SERVICE)
                 .status(201)
+                .request::<TrendingTopicRequest>()
+                .answer::<TrendingTopicBody>()
                 .body(r#"{"topic":"秋日穿搭","heat":98000,"observed_at":"2026-09-20T10:00:00+08:00"}"#),
             push_topic,
         )
@@ -31,7 +34,8 @@ pub fn add(routes: Routes) -> Routes {
             Method::Get,
             "/api/v1/trending-topics",
             Doc::new("campaigns", "Trending topics observed from..to (China dates, last 7 days by default), hottest first")
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .answer::<TrendingTopicsBody>(),
             list_topics,
         )
         .add(
@@ -41,27 +45,35 @@ pub fn add(routes: Routes) -> Routes {
                 .roles(MERCHANT)
                 .team_rights(EDIT)
                 .status(201)
+                .request::<CampaignRequest>()
+                .answer::<CampaignBody>()
                 .body(campaign),
             create_campaign,
         )
         .add(
             Method::Get,
             "/api/v1/enterprise-accounts/{id}/campaigns",
-            Doc::new("campaigns", "An account's campaigns, latest first day first").roles(ANY_ROLE),
+            Doc::new("campaigns", "An account's campaigns, latest first day first").roles(ANY_ROLE).answer::<CampaignsBody>(),
             list_campaigns,
         )
         .add(
             Method::Get,
             "/api/v1/enterprise-accounts/{id}/campaigns/suggestions",
             Doc::new("campaigns", "The planner: proposed dates from..to (at most 366 days apart) from statutory holidays, shopping festivals and trending topics")
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .answer::<CampaignPlanBody>(),
             get_suggestions,
         )
-        .add(Method::Get, "/api/v1/campaigns/{id}", Doc::new("campaigns", "One campaign").roles(ANY_ROLE), get_campaign)
+        .add(Method::Get, "/api/v1/campaigns/{id}", Doc::new("campaigns", "One campaign").roles(ANY_ROLE).answer::<CampaignBody>(), get_campaign)
         .add(
             Method::Put,
             "/api/v1/campaigns/{id}",
-            Doc::new("campaigns", "Rewrite a planned or running campaign").roles(MERCHANT).team_rights(EDIT).body(campaign),
+            Doc::new("campaigns", "Rewrite a planned or running campaign")
+                .roles(MERCHANT)
+                .team_rights(EDIT)
+                .request::<CampaignRequest>()
+                .answer::<CampaignBody>()
+                .body(campaign),
             put_campaign,
         )
         .add(
@@ -70,6 +82,8 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("campaigns", "Change some fields of a planned or running campaign")
                 .roles(MERCHANT)
                 .team_rights(EDIT)
+                .request::<CampaignPatchRequest>()
+                .answer::<CampaignBody>()
                 .body(r#"{"budget_fen":8000000}"#),
             patch_campaign,
         )
@@ -79,26 +93,33 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("campaigns", "Link a video of the campaign's account")
                 .roles(MERCHANT)
                 .team_rights(EDIT)
+                .request::<CampaignVideoLink>()
+                .answer::<CampaignBody>()
                 .body(r#"{"video_id":1}"#),
             link_video,
         )
         .add(
             Method::Delete,
             "/api/v1/campaigns/{id}/videos/{video_id}",
-            Doc::new("campaigns", "Unlink a video").roles(MERCHANT).team_rights(EDIT),
+            Doc::new("campaigns", "Unlink a video").roles(MERCHANT).team_rights(EDIT).answer::<CampaignBody>(),
             unlink_video,
         )
         .add(
             Method::Post,
             "/api/v1/campaigns/{id}/cancel",
-            Doc::new("campaigns", "Cancel a planned or running campaign").roles(MERCHANT).team_rights(EDIT),
+            Doc::new("campaigns", "Cancel a planned or running campaign")
+                .roles(MERCHANT)
+                .team_rights(EDIT)
+                .no_request()
+                .answer::<CampaignBody>(),
             cancel_campaign,
         )
         .add(
             Method::Get,
             "/api/v1/campaigns/{id}/results",
             Doc::new("campaigns", "Views, engagement, followers, orders and GMV in the campaign window against the same-length window before it, with uplift")
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .answer::<CampaignResultsBody>(),
             get_results,
         )
 }
@@ -107,97 +128,225 @@ fn day(date: chrono::NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
-pub fn campaign_json(view: &CampaignView) -> Value {
-    let c = &view.campaign;
-    json!({
-        "id": c.id,
-        "account_id": c.account_id,
-        "merchant_id": c.merchant_id,
-        "name": c.name,
-        "goal": view.goal.as_str(),
-        "goal_zh": view.goal.name_zh(),
-        "starts_on": c.starts_on,
-        "ends_on": c.ends_on,
-        "budget_fen": c.budget_fen,
-        "tags": view.tags(),
-        "status": view.status.as_str(),
-        "video_ids": view.video_ids,
-        "created_by": c.created_by,
-        "cancelled_by": c.cancelled_by,
-        "cancelled_at": c.cancelled_at_ms.and_then(china_time),
-        "created_at": china_time(c.created_at_ms),
-        "updated_at": china_time(c.updated_at_ms),
-    })
+/// A campaign.
+#[derive(Serialize, JsonSchema)]
+struct CampaignBody {
+    id: i64,
+    account_id: i64,
+    merchant_id: i64,
+    name: String,
+    /// awareness, engagement, followers or sales.
+    goal: &'static str,
+    goal_zh: &'static str,
+    starts_on: String,
+    ends_on: String,
+    budget_fen: i64,
+    /// Topic tags without their `#`.
+    tags: Vec<String>,
+    status: &'static str,
+    video_ids: Vec<i64>,
+    created_by: String,
+    cancelled_by: Option<String>,
+    cancelled_at: Option<String>,
+    created_at: Option<String>,
+    updated_at: Option<String>,
 }
 
-fn topic_json(topic: &TopicRow) -> Value {
-    json!({ "topic": topic.topic, "heat": topic.heat, "observed_at": china_time(topic.observed_at_ms) })
+impl From<&CampaignView> for CampaignBody {
+    fn from(view: &CampaignView) -> CampaignBody {
+        let c = &view.campaign;
+        CampaignBody {
+            id: c.id,
+            account_id: c.account_id,
+            merchant_id: c.merchant_id,
+            name: c.name.clone(),
+            goal: view.goal.as_str(),
+            goal_zh: view.goal.name_zh(),
+            starts_on: c.starts_on.clone(),
+            ends_on: c.ends_on.clone(),
+            budget_fen: c.budget_fen,
+            tags: view.tags().into_iter().map(str::to_owned).collect(),
+            status: view.status.as_str(),
+            video_ids: view.video_ids.clone(),
+            created_by: c.created_by.clone(),
+            cancelled_by: c.cancelled_by.clone(),
+            cancelled_at: c.cancelled_at_ms.and_then(china_time),
+            created_at: china_time(c.created_at_ms),
+            updated_at: china_time(c.updated_at_ms),
+        }
+    }
 }
 
-pub(crate) fn metric_json(metric: &Metric) -> Value {
-    json!({
-        "current": metric.current,
-        "before": metric.before,
-        "uplift_bp": metric.uplift_bp,
-        "uplift_percent": metric.uplift_bp.map(domain::campaigns::percent_text),
-    })
+/// An account's campaigns.
+#[derive(Serialize, JsonSchema)]
+struct CampaignsBody {
+    items: Vec<CampaignBody>,
 }
 
-fn results_json(r: &CampaignResults) -> Value {
-    json!({
-        "campaign_id": r.campaign_id,
-        "window": { "starts_on": day(r.starts_on), "ends_on": day(r.ends_on) },
-        "window_before": { "starts_on": day(r.before_starts_on), "ends_on": day(r.before_ends_on) },
-        "views": metric_json(&r.views),
-        "engagement": metric_json(&r.engagement),
-        "followers": metric_json(&r.followers),
-        "orders": metric_json(&r.orders),
-        "gmv_fen": metric_json(&r.gmv_fen),
-        "watch_ms": metric_json(&r.watch_ms),
-    })
-}
-
-fn plan_json(plan: &Plan) -> Value {
-    let items: Vec<Value> = plan
-        .suggestions
-        .iter()
-        .map(|s| {
-            json!({
-                "starts_on": day(s.starts_on),
-                "ends_on": day(s.ends_on),
-                "source": s.source.as_str(),
-                "name": s.name_zh,
-                "name_en": s.name_en,
-                "reason_zh": s.reason_zh,
-                "reason_en": s.reason_en,
-                "lead_days": s.lead_days,
-                "promote_from": day(s.promote_from),
-                "heat": s.heat,
-            })
-        })
-        .collect();
-    json!({ "from": day(plan.from), "to": day(plan.to), "suggestions": items })
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TopicBody {
+/// A trending topic with its heat score.
+#[derive(Serialize, JsonSchema)]
+struct TrendingTopicBody {
     topic: String,
     heat: i64,
+    observed_at: Option<String>,
+}
+
+impl From<&TopicRow> for TrendingTopicBody {
+    fn from(topic: &TopicRow) -> TrendingTopicBody {
+        TrendingTopicBody {
+            topic: topic.topic.clone(),
+            heat: topic.heat,
+            observed_at: china_time(topic.observed_at_ms),
+        }
+    }
+}
+
+/// Trending topics, hottest first.
+#[derive(Serialize, JsonSchema)]
+struct TrendingTopicsBody {
+    items: Vec<TrendingTopicBody>,
+}
+
+/// One metric in a window and the same-length window before it, with the uplift.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct MetricBody {
+    current: i64,
+    before: i64,
+    /// The change in basis points, null when the window before is zero.
+    uplift_bp: Option<i64>,
+    /// The change in percent with two decimals (`"-33.33"`).
+    uplift_percent: Option<String>,
+}
+
+impl From<&Metric> for MetricBody {
+    fn from(metric: &Metric) -> MetricBody {
+        MetricBody {
+            current: metric.current,
+            before: metric.before,
+            uplift_bp: metric.uplift_bp,
+            uplift_percent: metric.uplift_bp.map(domain::campaigns::percent_text),
+        }
+    }
+}
+
+/// A window of China dates, both included (`YYYY-MM-DD`).
+#[derive(Serialize, JsonSchema)]
+struct CampaignWindowBody {
+    starts_on: String,
+    ends_on: String,
+}
+
+impl CampaignWindowBody {
+    fn new(starts_on: chrono::NaiveDate, ends_on: chrono::NaiveDate) -> CampaignWindowBody {
+        CampaignWindowBody { starts_on: day(starts_on), ends_on: day(ends_on) }
+    }
+}
+
+/// A campaign's results against the window before it.
+#[derive(Serialize, JsonSchema)]
+struct CampaignResultsBody {
+    campaign_id: i64,
+    window: CampaignWindowBody,
+    window_before: CampaignWindowBody,
+    views: MetricBody,
+    engagement: MetricBody,
+    followers: MetricBody,
+    orders: MetricBody,
+    gmv_fen: MetricBody,
+    watch_ms: MetricBody,
+}
+
+impl From<&CampaignResults> for CampaignResultsBody {
+    fn from(r: &CampaignResults) -> CampaignResultsBody {
+        CampaignResultsBody {
+            campaign_id: r.campaign_id,
+            window: CampaignWindowBody::new(r.starts_on, r.ends_on),
+            window_before: CampaignWindowBody::new(r.before_starts_on, r.before_ends_on),
+            views: MetricBody::from(&r.views),
+            engagement: MetricBody::from(&r.engagement),
+            followers: MetricBody::from(&r.followers),
+            orders: MetricBody::from(&r.orders),
+            gmv_fen: MetricBody::from(&r.gmv_fen),
+            watch_ms: MetricBody::from(&r.watch_ms),
+        }
+    }
+}
+
+/// A date the planner proposes for a campaign.
+#[derive(Serialize, JsonSchema)]
+struct CampaignSuggestionBody {
+    starts_on: String,
+    ends_on: String,
+    /// What the date comes from: a statutory holiday, a shopping festival or a trending topic.
+    source: &'static str,
+    name: String,
+    name_en: String,
+    reason_zh: String,
+    reason_en: String,
+    lead_days: i64,
+    /// The day to start promoting (`YYYY-MM-DD`).
+    promote_from: String,
+    /// The topic's heat, for a trending topic.
+    heat: Option<i64>,
+}
+
+impl From<&Suggestion> for CampaignSuggestionBody {
+    fn from(s: &Suggestion) -> CampaignSuggestionBody {
+        CampaignSuggestionBody {
+            starts_on: day(s.starts_on),
+            ends_on: day(s.ends_on),
+            source: s.source.as_str(),
+            name: s.name_zh.clone(),
+            name_en: s.name_en.clone(),
+            reason_zh: s.reason_zh.clone(),
+            reason_en: s.reason_en.clone(),
+            lead_days: s.lead_days,
+            promote_from: day(s.promote_from),
+            heat: s.heat,
+        }
+    }
+}
+
+/// The planner's proposed dates from..to.
+#[derive(Serialize, JsonSchema)]
+struct CampaignPlanBody {
+    from: String,
+    to: String,
+    suggestions: Vec<CampaignSuggestionBody>,
+}
+
+impl From<&Plan> for CampaignPlanBody {
+    fn from(plan: &Plan) -> CampaignPlanBody {
+        CampaignPlanBody {
+            from: day(plan.from),
+            to: day(plan.to),
+            suggestions: plan.suggestions.iter().map(CampaignSuggestionBody::from).collect(),
+        }
+    }
+}
+
+/// A trending topic as a platform service pushes it.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TrendingTopicRequest {
+    topic: String,
+    heat: i64,
+    /// RFC 3339.
     observed_at: String,
 }
 
 async fn push_topic(
     State(state): State<AppState>,
     auth: Auth,
-    Json(body): Json<TopicBody>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    Json(body): Json<TrendingTopicRequest>,
+) -> ApiResult<(StatusCode, Json<TrendingTopicBody>)> {
     let topic = state.app.push_trending_topic(&auth.0, &body.topic, body.heat, &body.observed_at).await?;
-    Ok((StatusCode::CREATED, axum::Json(topic_json(&topic))))
+    Ok((StatusCode::CREATED, Json(TrendingTopicBody::from(&topic))))
 }
 
-#[derive(Deserialize)]
-struct RangeQuery {
+/// China dates `from`..`to` (`YYYY-MM-DD`) of the trending topics.
+#[derive(Deserialize, JsonSchema)]
+struct TopicRangeQuery {
     from: Option<String>,
     to: Option<String>,
 }
@@ -205,16 +354,16 @@ struct RangeQuery {
 async fn list_topics(
     State(state): State<AppState>,
     auth: Auth,
-    Query(query): Query<RangeQuery>,
-) -> ApiResult<axum::Json<Value>> {
+    Query(query): Query<TopicRangeQuery>,
+) -> Answer<TrendingTopicsBody> {
     let topics = state.app.trending_topics(auth.actor(), query.from.as_deref(), query.to.as_deref()).await?;
-    let items: Vec<Value> = topics.iter().map(topic_json).collect();
-    Ok(axum::Json(json!({ "items": items })))
+    Ok(Json(TrendingTopicsBody { items: topics.iter().map(TrendingTopicBody::from).collect() }))
 }
 
-#[derive(Deserialize)]
+/// A campaign as created or rewritten.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CampaignBody {
+struct CampaignRequest {
     name: String,
     goal: String,
     starts_on: String,
@@ -224,7 +373,7 @@ struct CampaignBody {
     tags: Vec<String>,
 }
 
-impl CampaignBody {
+impl CampaignRequest {
     fn input(self) -> CampaignInput {
         CampaignInput {
             name: self.name,
@@ -237,9 +386,10 @@ impl CampaignBody {
     }
 }
 
-#[derive(Deserialize)]
+/// The fields of a campaign to change; the others stay.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PatchBody {
+struct CampaignPatchRequest {
     name: Option<String>,
     goal: Option<String>,
     starts_on: Option<String>,
@@ -252,24 +402,24 @@ async fn create_campaign(
     State(state): State<AppState>,
     auth: Auth,
     Path(account_id): Path<i64>,
-    Json(body): Json<CampaignBody>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    Json(body): Json<CampaignRequest>,
+) -> ApiResult<(StatusCode, Json<CampaignBody>)> {
     let view = state.app.create_campaign(&auth.0, account_id, &body.input()).await?;
-    Ok((StatusCode::CREATED, axum::Json(campaign_json(&view))))
+    Ok((StatusCode::CREATED, Json(CampaignBody::from(&view))))
 }
 
 async fn list_campaigns(
     State(state): State<AppState>,
     auth: Auth,
     Path(account_id): Path<i64>,
-) -> ApiResult<axum::Json<Value>> {
+) -> Answer<CampaignsBody> {
     let views = state.app.campaigns(auth.actor(), account_id).await?;
-    let items: Vec<Value> = views.iter().map(campaign_json).collect();
-    Ok(axum::Json(json!({ "items": items })))
+    Ok(Json(CampaignsBody { items: views.iter().map(CampaignBody::from).collect() }))
 }
 
-#[derive(Deserialize)]
-struct SuggestionQuery {
+/// China dates `from`..`to` (`YYYY-MM-DD`, at most 366 days apart) the planner looks at.
+#[derive(Deserialize, JsonSchema)]
+struct CampaignSuggestionQuery {
     from: String,
     to: String,
 }
@@ -278,26 +428,26 @@ async fn get_suggestions(
     State(state): State<AppState>,
     auth: Auth,
     Path(account_id): Path<i64>,
-    Query(query): Query<SuggestionQuery>,
-) -> ApiResult<axum::Json<Value>> {
+    Query(query): Query<CampaignSuggestionQuery>,
+) -> Answer<CampaignPlanBody> {
     let plan = state.app.campaign_suggestions(auth.actor(), account_id, &query.from, &query.to).await?;
-    Ok(axum::Json(plan_json(&plan)))
+    Ok(Json(CampaignPlanBody::from(&plan)))
 }
 
 async fn get_campaign(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(campaign_json(&state.app.campaign(auth.actor(), id).await?)))
+) -> Answer<CampaignBody> {
+    Ok(Json(CampaignBody::from(&state.app.campaign(auth.actor(), id).await?)))
 }
 
 async fn put_campaign(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Json(body): Json<CampaignBody>,
-) -> ApiResult<axum::Json<Value>> {
+    Json(body): Json<CampaignRequest>,
+) -> Answer<CampaignBody> {
     let input = body.input();
     let patch = CampaignPatch {
         name: Some(input.name),
@@ -307,15 +457,15 @@ async fn put_campaign(
         budget_fen: Some(input.budget_fen),
         tags: Some(input.tags),
     };
-    Ok(axum::Json(campaign_json(&state.app.update_campaign(&auth.0, id, &patch).await?)))
+    Ok(Json(CampaignBody::from(&state.app.update_campaign(&auth.0, id, &patch).await?)))
 }
 
 async fn patch_campaign(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Json(body): Json<PatchBody>,
-) -> ApiResult<axum::Json<Value>> {
+    Json(body): Json<CampaignPatchRequest>,
+) -> Answer<CampaignBody> {
     let patch = CampaignPatch {
         name: body.name,
         goal: body.goal,
@@ -324,12 +474,13 @@ async fn patch_campaign(
         budget_fen: body.budget_fen,
         tags: body.tags,
     };
-    Ok(axum::Json(campaign_json(&state.app.update_campaign(&auth.0, id, &patch).await?)))
+    Ok(Json(CampaignBody::from(&state.app.update_campaign(&auth.0, id, &patch).await?)))
 }
 
-#[derive(Deserialize)]
+/// The video to link to a campaign.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct LinkBody {
+struct CampaignVideoLink {
     video_id: i64,
 }
 
@@ -337,33 +488,33 @@ async fn link_video(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Json(body): Json<LinkBody>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(campaign_json(&state.app.link_campaign_video(&auth.0, id, body.video_id).await?)))
+    Json(body): Json<CampaignVideoLink>,
+) -> Answer<CampaignBody> {
+    Ok(Json(CampaignBody::from(&state.app.link_campaign_video(&auth.0, id, body.video_id).await?)))
 }
 
 async fn unlink_video(
     State(state): State<AppState>,
     auth: Auth,
     Path((id, video_id)): Path<(i64, i64)>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(campaign_json(&state.app.unlink_campaign_video(&auth.0, id, video_id).await?)))
+) -> Answer<CampaignBody> {
+    Ok(Json(CampaignBody::from(&state.app.unlink_campaign_video(&auth.0, id, video_id).await?)))
 }
 
 async fn cancel_campaign(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(campaign_json(&state.app.cancel_campaign(&auth.0, id).await?)))
+) -> Answer<CampaignBody> {
+    Ok(Json(CampaignBody::from(&state.app.cancel_campaign(&auth.0, id).await?)))
 }
 
 async fn get_results(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(results_json(&state.app.campaign_results(auth.actor(), id).await?)))
+) -> Answer<CampaignResultsBody> {
+    Ok(Json(CampaignResultsBody::from(&state.app.campaign_results(auth.actor(), id).await?)))
 }
 
 #[cfg(test)]
