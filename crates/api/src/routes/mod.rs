@@ -57,6 +57,7 @@ pub(crate) type Answer<T> = crate::error::ApiResult<crate::extract::Json<T>>;
 
 /// A page of a list, with the cursor of the next one (null on the last page).
 #[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}Page")]
 pub(crate) struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
@@ -107,7 +108,7 @@ pub(crate) fn china_time(ms: i64) -> Option<String> {
 }
 
 /// 201 with a body; a replayed answer says so in a header, its status and body being the first answer's.
-pub(crate) fn created(body: serde_json::Value, replayed: bool) -> axum::response::Response {
+pub(crate) fn created<T: serde::Serialize>(body: T, replayed: bool) -> axum::response::Response {
     use axum::response::IntoResponse;
     let mut response = (axum::http::StatusCode::CREATED, axum::Json(body)).into_response();
     if replayed {

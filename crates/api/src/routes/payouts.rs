@@ -2,10 +2,11 @@
 //! channel reports each one sent, paid or failed; the platform reads the feed after a cursor.
 
 use axum::extract::State;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::{SERVICE, china_time};
+use super::{Answer, SERVICE, china_time};
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{Auth, Json, Path, Query};
@@ -15,8 +16,6 @@ use app::payouts::PayoutView;
 use app::{AppError, Code};
 use domain::payouts::Report;
 
-type Answer = ApiResult<axum::Json<Value>>;
-
 const READERS: &[&str] = &["merchant", "reviewer", "admin", "service"];
 
 pub fn add(routes: Routes) -> Routes {
@@ -25,20 +24,22 @@ pub fn add(routes: Routes) -> Routes {
             Method::Get,
             "/api/v1/payouts",
             Doc::new("payouts", "Payouts newest first, by status and shop (finance of the merchant, reviewers, the payment channel); `before` is the cursor")
-                .roles(READERS),
+                .roles(READERS)
+                .answer::<PayoutsPageBody>(),
             get_payouts,
         )
         .add(
             Method::Get,
             "/api/v1/payouts/overdue",
             Doc::new("payouts", "Payouts still sent past their working-day limit, oldest first (the reviewers' queue)")
-                .roles(&["reviewer", "admin"]),
+                .roles(&["reviewer", "admin"])
+                .answer::<OverduePayoutsBody>(),
             get_overdue,
         )
         .add(
             Method::Get,
             "/api/v1/payouts/{id}",
-            Doc::new("payouts", "One payout; the payment channel also reads the payee's account number").roles(READERS),
+            Doc::new("payouts", "One payout; the payment channel also reads the payee's account number").roles(READERS).answer::<PayoutBody>(),
             get_payout,
         )
         .add(
@@ -46,6 +47,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/payouts/{id}/sent",
             Doc::new("payouts", "The channel took the payout (idempotent; a contradictory report answers payout_report_conflict)")
                 .roles(SERVICE)
+                .request::<PayoutSentRequest>()
+                .answer::<PayoutBody>()
                 .body(r#"{"channel_ref":"CH20261020001"}"#),
             post_sent,
         )
@@ -54,6 +57,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/payouts/{id}/paid",
             Doc::new("payouts", "The money arrived: the payout and what it pays read paid (idempotent)")
                 .roles(SERVICE)
+                .request::<PayoutPaidRequest>()
+                .answer::<PayoutBody>()
                 .body(r#"{"paid_at":"2026-10-20T10:00:00+08:00"}"#),
             post_paid,
         )
@@ -62,6 +67,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/payouts/{id}/failed",
             Doc::new("payouts", "The payout failed (before sending) or was returned (after): the money goes back and is owed again (idempotent)")
                 .roles(SERVICE)
+                .request::<PayoutFailedRequest>()
+                .answer::<PayoutBody>()
                 .body(r#"{"reason":"收款账户已销户"}"#),
             post_failed,
         )
@@ -69,98 +76,166 @@ pub fn add(routes: Routes) -> Routes {
             Method::Get,
             "/api/v1/platform/events",
             Doc::new("platform", "Platform events after the cursor `after`, oldest first, at most `limit`; `wait=30s` long-polls for the first")
-                .roles(SERVICE),
+                .roles(SERVICE)
+                .answer::<PlatformEventsBody>(),
             get_events,
         )
-        .add(Method::Get, "/api/v1/platform/events/{id}", Doc::new("platform", "One platform event").roles(SERVICE), get_event)
+        .add(Method::Get, "/api/v1/platform/events/{id}", Doc::new("platform", "One platform event").roles(SERVICE).answer::<PlatformEventBody>(), get_event)
         .add(
             Method::Get,
             "/api/v1/platform/videos/{id}/file",
-            Doc::new("platform", "A published video's file through the signed, expiring link of its video.published event (no token)"),
+            Doc::new("platform", "A published video's file through the signed, expiring link of its video.published event (no token)")
+                .file("video/*"),
             get_video_file,
         )
 }
 
-pub fn payout_json(v: &PayoutView) -> Value {
-    let p = &v.payout;
-    let mut body = json!({
-        "id": p.id,
-        "shop_id": p.shop_id,
-        "purpose": p.purpose,
-        "reference": p.reference,
-        "amount_fen": p.amount_fen,
-        "status": p.status.as_str(),
-        "payee": {
-            "holder_name": p.holder_name,
-            "bank_name": p.bank_name,
-            "account_number": format!("****{}", p.account_last4),
-        },
-        "channel_ref": p.channel_ref,
-        "paid_on": p.paid_on,
-        "failure_reason": p.failure_reason,
-        "requested_at": china_time(p.requested_at_ms),
-        "sent_at": p.sent_at_ms.and_then(china_time),
-        "overdue_on": p.overdue_on,
-        "overdue": v.overdue,
-        "settled_at": p.settled_at_ms.and_then(china_time),
-    });
-    if let Some(number) = &v.account_number {
-        body["payee"]["account_number"] = json!(number);
+/// A payout to a shop's or a creator's account.
+#[derive(Serialize, JsonSchema)]
+struct PayoutBody {
+    id: i64,
+    shop_id: i64,
+    purpose: String,
+    /// What is paid: `refund:ID`, `commission:ID`, or `withdrawal:SHOP`.
+    reference: String,
+    amount_fen: i64,
+    status: &'static str,
+    payee: PayoutPayeeBody,
+    channel_ref: Option<String>,
+    paid_on: Option<String>,
+    failure_reason: Option<String>,
+    requested_at: Option<String>,
+    sent_at: Option<String>,
+    overdue_on: Option<String>,
+    overdue: bool,
+    settled_at: Option<String>,
+}
+
+/// Who a payout pays; the account number is masked except for the payment channel.
+#[derive(Serialize, JsonSchema)]
+struct PayoutPayeeBody {
+    holder_name: String,
+    bank_name: String,
+    account_number: String,
+}
+
+impl From<&PayoutView> for PayoutBody {
+    fn from(v: &PayoutView) -> PayoutBody {
+        let p = &v.payout;
+        let account_number = v.account_number.clone().unwrap_or_else(|| format!("****{}", p.account_last4));
+        PayoutBody {
+            id: p.id,
+            shop_id: p.shop_id,
+            purpose: p.purpose.clone(),
+            reference: p.reference.clone(),
+            amount_fen: p.amount_fen,
+            status: p.status.as_str(),
+            payee: PayoutPayeeBody {
+                holder_name: p.holder_name.clone(),
+                bank_name: p.bank_name.clone(),
+                account_number,
+            },
+            channel_ref: p.channel_ref.clone(),
+            paid_on: p.paid_on.clone(),
+            failure_reason: p.failure_reason.clone(),
+            requested_at: china_time(p.requested_at_ms),
+            sent_at: p.sent_at_ms.and_then(china_time),
+            overdue_on: p.overdue_on.clone(),
+            overdue: v.overdue,
+            settled_at: p.settled_at_ms.and_then(china_time),
+        }
     }
-    body
 }
 
-fn event_json(e: &PlatformEvent) -> Value {
-    json!({
-        "id": e.id.to_string(),
-        "type": e.event_type,
-        "merchant_id": e.merchant_id,
-        "created_at": china_time(e.created_at_ms),
-        "data": e.data,
-    })
+/// A page of payouts, newest first.
+#[derive(Serialize, JsonSchema)]
+struct PayoutsPageBody {
+    items: Vec<PayoutBody>,
+    /// The `before` of the next page; null on the last.
+    next: Option<i64>,
 }
 
-#[derive(Deserialize)]
+/// The payouts past their working-day limit, oldest first.
+#[derive(Serialize, JsonSchema)]
+struct OverduePayoutsBody {
+    items: Vec<PayoutBody>,
+}
+
+/// One platform event.
+#[derive(Serialize, JsonSchema)]
+struct PlatformEventBody {
+    /// The event's id, the cursor to read after it.
+    id: String,
+    #[serde(rename = "type")]
+    event_type: String,
+    merchant_id: i64,
+    created_at: Option<String>,
+    /// What happened: its fields depend on the event's type.
+    data: Value,
+}
+
+impl From<&PlatformEvent> for PlatformEventBody {
+    fn from(e: &PlatformEvent) -> PlatformEventBody {
+        PlatformEventBody {
+            id: e.id.to_string(),
+            event_type: e.event_type.clone(),
+            merchant_id: e.merchant_id,
+            created_at: china_time(e.created_at_ms),
+            data: e.data.clone(),
+        }
+    }
+}
+
+/// Platform events after a cursor, oldest first.
+#[derive(Serialize, JsonSchema)]
+struct PlatformEventsBody {
+    events: Vec<PlatformEventBody>,
+    /// The `after` of the next read.
+    next: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+struct PayoutsQuery {
     status: Option<String>,
     shop_id: Option<i64>,
     before: Option<i64>,
     limit: Option<i64>,
 }
 
-async fn get_payouts(State(state): State<AppState>, auth: Auth, Query(q): Query<ListQuery>) -> Answer {
+async fn get_payouts(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PayoutsQuery>,
+) -> Answer<PayoutsPageBody> {
     let page = state.app.payouts(auth.actor(), q.status.as_deref(), q.shop_id, q.before, q.limit).await?;
-    Ok(axum::Json(json!({
-        "items": page.items.iter().map(payout_json).collect::<Vec<_>>(),
-        "next": page.next,
-    })))
+    Ok(Json(PayoutsPageBody { items: page.items.iter().map(PayoutBody::from).collect(), next: page.next }))
 }
 
-async fn get_overdue(State(state): State<AppState>, auth: Auth) -> Answer {
+async fn get_overdue(State(state): State<AppState>, auth: Auth) -> Answer<OverduePayoutsBody> {
     let list = state.app.overdue_payouts(auth.actor()).await?;
-    Ok(axum::Json(json!({ "items": list.iter().map(payout_json).collect::<Vec<_>>() })))
+    Ok(Json(OverduePayoutsBody { items: list.iter().map(PayoutBody::from).collect() }))
 }
 
-async fn get_payout(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
-    Ok(axum::Json(payout_json(&state.app.payout(auth.actor(), id).await?)))
+async fn get_payout(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer<PayoutBody> {
+    Ok(Json(PayoutBody::from(&state.app.payout(auth.actor(), id).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SentBody {
+struct PayoutSentRequest {
     channel_ref: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PaidBody {
+struct PayoutPaidRequest {
     paid_at: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct FailedBody {
+struct PayoutFailedRequest {
     reason: String,
 }
 
@@ -168,41 +243,45 @@ async fn post_sent(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Json(b): Json<SentBody>,
-) -> Answer {
+    Json(b): Json<PayoutSentRequest>,
+) -> Answer<PayoutBody> {
     let view = state.app.report_payout(&auth.0, id, Report::Sent { channel_ref: b.channel_ref }).await?;
-    Ok(axum::Json(payout_json(&view)))
+    Ok(Json(PayoutBody::from(&view)))
 }
 
 async fn post_paid(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Json(b): Json<PaidBody>,
-) -> Answer {
+    Json(b): Json<PayoutPaidRequest>,
+) -> Answer<PayoutBody> {
     let view = state.app.report_payout(&auth.0, id, Report::Paid { paid_on: b.paid_at }).await?;
-    Ok(axum::Json(payout_json(&view)))
+    Ok(Json(PayoutBody::from(&view)))
 }
 
 async fn post_failed(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Json(b): Json<FailedBody>,
-) -> Answer {
+    Json(b): Json<PayoutFailedRequest>,
+) -> Answer<PayoutBody> {
     let view = state.app.report_payout(&auth.0, id, Report::Failed { reason: b.reason }).await?;
-    Ok(axum::Json(payout_json(&view)))
+    Ok(Json(PayoutBody::from(&view)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct EventsQuery {
+struct PlatformEventsQuery {
     after: Option<String>,
     limit: Option<i64>,
     wait: Option<String>,
 }
 
-async fn get_events(State(state): State<AppState>, auth: Auth, Query(q): Query<EventsQuery>) -> Answer {
+async fn get_events(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PlatformEventsQuery>,
+) -> Answer<PlatformEventsBody> {
     let after = match q.after.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         None => 0,
         Some(text) => text
@@ -217,19 +296,21 @@ async fn get_events(State(state): State<AppState>, auth: Auth, Query(q): Query<E
             .ok_or_else(|| AppError::new(Code::InvalidField, "wait: 0s to 30s"))?,
     };
     let page = state.app.platform_events(auth.actor(), after, q.limit, wait_ms).await?;
-    Ok(axum::Json(json!({
-        "events": page.events.iter().map(event_json).collect::<Vec<_>>(),
-        "next": page.next.to_string(),
-    })))
+    let events = page.events.iter().map(PlatformEventBody::from).collect();
+    Ok(Json(PlatformEventsBody { events, next: page.next.to_string() }))
 }
 
-async fn get_event(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer {
-    Ok(axum::Json(event_json(&state.app.platform_event(auth.actor(), id).await?)))
+async fn get_event(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Answer<PlatformEventBody> {
+    Ok(Json(PlatformEventBody::from(&state.app.platform_event(auth.actor(), id).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct FileLink {
+struct PlatformFileQuery {
     expires: i64,
     signature: String,
 }
@@ -238,7 +319,7 @@ struct FileLink {
 async fn get_video_file(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Query(link): Query<FileLink>,
+    Query(link): Query<PlatformFileQuery>,
 ) -> ApiResult<axum::response::Response> {
     use axum::http::{HeaderValue, header};
     use axum::response::IntoResponse;
