@@ -199,7 +199,11 @@ fn nonconformance(document: &Value, case: &Case, answer: &test_support::http::An
         return schema::check(document, &json["schema"], &value, "answer").err();
     }
     let media_type = answer.content_type.split(';').next().unwrap_or_default().trim();
-    (!content.contains_key(media_type))
+    let listed = content.keys().any(|listed| match listed.strip_suffix("/*") {
+        Some(family) => media_type.split('/').next() == Some(family),
+        None => listed == media_type,
+    });
+    (!listed)
         .then(|| format!("{} answers {media_type}, the document says {:?}", answer.status, content.keys()))
 }
 
