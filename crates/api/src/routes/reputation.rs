@@ -2,7 +2,7 @@
 //! replies, assigning, resolving, turning one into a violation (reviewers), the keyword watch
 //! list, the settings and the hourly negative-rate series.
 
-use app::reputation::{IncidentFilter, IncidentRow, IncidentView, ReputationSeries};
+use app::reputation::{HourPoint, IncidentFilter, IncidentRow, IncidentView, ReputationSeries};
 use app::violations::NewViolationInput;
 use app::{AppError, Code};
 use axum::body::Bytes;
@@ -11,11 +11,11 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use chrono::DateTime;
 use domain::reputation::ReputationSettings;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::comments::comment_json;
-use super::{ANY_ROLE, MERCHANT, REVIEWER, china_time, created};
+use super::comments::AccountCommentBody;
+use super::{ANY_ROLE, Answer, MERCHANT, Page, REVIEWER, china_time, created, page};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query, money_request};
@@ -29,14 +29,16 @@ pub fn add(routes: Routes) -> Routes {
             Method::Get,
             "/api/v1/enterprise-accounts/{id}/incidents",
             Doc::new("reputation", "The account's reputation incidents, newest first (status=open|resolved|all, default all; limit, cursor)")
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .answer::<Page<IncidentBody>>(),
             list_incidents,
         )
         .add(
             Method::Get,
             "/api/v1/incidents/{id}",
             Doc::new("reputation", "One reputation incident with the comments that raised it and the account's replies to them")
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .answer::<IncidentViewBody>(),
             get_incident,
         )
         .add(
@@ -45,6 +47,8 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("reputation", "Assign an open incident to a member of the merchant's team who may reply")
                 .roles(MERCHANT)
                 .team_rights(REPLY)
+                .request::<IncidentAssignment>()
+                .answer::<IncidentBody>()
                 .body(r#"{"assignee":"m1-operator"}"#),
             post_assign,
         )
@@ -54,6 +58,8 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("reputation", "Resolve an open incident with a summary of what was done")
                 .roles(MERCHANT)
                 .team_rights(REPLY)
+                .request::<IncidentResolution>()
+                .answer::<IncidentBody>()
                 .body(r#"{"summary":"已逐条回复并补发，商品批次问题已下架处理"}"#),
             post_resolve,
         )
@@ -64,6 +70,8 @@ pub fn add(routes: Routes) -> Routes {
                 .roles(REVIEWER)
                 .status(201)
                 .idempotent()
+                .request::<IncidentViolationRequest>()
+                .answer::<IncidentViolationBody>()
                 .body(r#"{"shop_id":1,"kind":"false_advertising","severity":"general","penalty_fen":50000,"beneficiary":"platform","evidence":"..."}"#),
             post_violation,
         )
@@ -71,13 +79,16 @@ pub fn add(routes: Routes) -> Routes {
             Method::Get,
             "/api/v1/enterprise-accounts/{id}/reputation",
             Doc::new("reputation", "The account's hourly negative-comment rate from `from` to `to` (RFC 3339, whole hours, at most 31 days; default the last 48 hours), the baseline and the spike threshold")
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .answer::<ReputationSeriesBody>(),
             get_series,
         )
         .add(
             Method::Get,
             "/api/v1/enterprise-accounts/{id}/reputation/settings",
-            Doc::new("reputation", "The account's spike rule, levels and response deadlines").roles(ANY_ROLE),
+            Doc::new("reputation", "The account's spike rule, levels and response deadlines")
+                .roles(ANY_ROLE)
+                .answer::<ReputationSettingsBody>(),
             get_settings,
         )
         .add(
@@ -86,13 +97,15 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("reputation", "Change the account's spike rule, levels or deadlines (fields left out keep their value)")
                 .roles(MERCHANT)
                 .team_rights(REPLY)
+                .request::<ReputationSettingsChange>()
+                .answer::<ReputationSettingsBody>()
                 .body(r#"{"negative_min":10,"deviation_sigmas":3.0,"rate_floor":0.3,"red_minutes":30}"#),
             put_settings,
         )
         .add(
             Method::Get,
             "/api/v1/enterprise-accounts/{id}/reputation/keywords",
-            Doc::new("reputation", "The account's keyword watch list").roles(ANY_ROLE),
+            Doc::new("reputation", "The account's keyword watch list").roles(ANY_ROLE).answer::<WatchKeywordsBody>(),
             get_keywords,
         )
         .add(
@@ -101,94 +114,202 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("reputation", "Replace the account's keyword watch list (at most 50, 1-30 characters each, matched ignoring case)")
                 .roles(MERCHANT)
                 .team_rights(REPLY)
+                .request::<WatchKeywordsRequest>()
+                .answer::<WatchKeywordsBody>()
                 .body(r#"{"keywords":["小店科技","张总"]}"#),
             put_keywords,
         )
 }
 
-pub fn incident_json(i: &IncidentRow) -> Value {
-    json!({
-        "id": i.id,
-        "account_id": i.account_id,
-        "merchant_id": i.merchant_id,
-        "kind": i.kind,
-        "level": i.level,
-        "status": i.status.as_str(),
-        "opened_at": china_time(i.opened_at_ms),
-        "hour": china_time(i.hour_ms),
-        "hour_comments": i.hour_comments,
-        "hour_negative": i.hour_negative,
-        "baseline_rate": i.baseline_rate,
-        "keyword": i.keyword,
-        "deadline_at": china_time(i.deadline_at_ms),
-        "overdue": i.overdue_at_ms.is_some(),
-        "overdue_at": i.overdue_at_ms.and_then(china_time),
-        "assignee": i.assignee,
-        "assigned_at": i.assigned_at_ms.and_then(china_time),
-        "summary": i.summary,
-        "resolved_at": i.resolved_at_ms.and_then(china_time),
-        "resolved_by": i.resolved_by,
-        "violation_id": i.violation_id,
-    })
+/// A reputation incident: a spike of negative comments or a watched keyword.
+#[derive(Serialize, JsonSchema)]
+struct IncidentBody {
+    id: i64,
+    account_id: i64,
+    merchant_id: i64,
+    kind: String,
+    level: String,
+    status: &'static str,
+    opened_at: Option<String>,
+    /// The hour that raised it.
+    hour: Option<String>,
+    hour_comments: i64,
+    hour_negative: i64,
+    baseline_rate: f64,
+    keyword: Option<String>,
+    deadline_at: Option<String>,
+    overdue: bool,
+    overdue_at: Option<String>,
+    assignee: Option<String>,
+    assigned_at: Option<String>,
+    summary: Option<String>,
+    resolved_at: Option<String>,
+    resolved_by: Option<String>,
+    violation_id: Option<i64>,
 }
 
-fn view_json(view: &IncidentView) -> Value {
-    let mut body = incident_json(&view.incident);
-    body["comments"] = view.comments.iter().map(comment_json).collect();
-    body["replies"] = view.replies.iter().map(comment_json).collect();
-    body
+impl From<&IncidentRow> for IncidentBody {
+    fn from(i: &IncidentRow) -> IncidentBody {
+        IncidentBody {
+            id: i.id,
+            account_id: i.account_id,
+            merchant_id: i.merchant_id,
+            kind: i.kind.clone(),
+            level: i.level.clone(),
+            status: i.status.as_str(),
+            opened_at: china_time(i.opened_at_ms),
+            hour: china_time(i.hour_ms),
+            hour_comments: i.hour_comments,
+            hour_negative: i.hour_negative,
+            baseline_rate: i.baseline_rate,
+            keyword: i.keyword.clone(),
+            deadline_at: china_time(i.deadline_at_ms),
+            overdue: i.overdue_at_ms.is_some(),
+            overdue_at: i.overdue_at_ms.and_then(china_time),
+            assignee: i.assignee.clone(),
+            assigned_at: i.assigned_at_ms.and_then(china_time),
+            summary: i.summary.clone(),
+            resolved_at: i.resolved_at_ms.and_then(china_time),
+            resolved_by: i.resolved_by.clone(),
+            violation_id: i.violation_id,
+        }
+    }
 }
 
-fn settings_json(s: &ReputationSettings) -> Value {
-    json!({
-        "negative_min": s.negative_min,
-        "deviation_sigmas": s.deviation_sigmas,
-        "rate_floor": s.rate_floor,
-        "baseline_hours": s.baseline_hours,
-        "yellow_negative": s.yellow_negative,
-        "orange_negative": s.orange_negative,
-        "red_negative": s.red_negative,
-        "yellow_growth": s.yellow_growth,
-        "orange_growth": s.orange_growth,
-        "red_growth": s.red_growth,
-        "blue_minutes": s.blue_minutes,
-        "yellow_minutes": s.yellow_minutes,
-        "orange_minutes": s.orange_minutes,
-        "red_minutes": s.red_minutes,
-    })
+/// An incident with the comments that raised it and the account's replies to them.
+#[derive(Serialize, JsonSchema)]
+struct IncidentViewBody {
+    #[serde(flatten)]
+    incident: IncidentBody,
+    comments: Vec<AccountCommentBody>,
+    replies: Vec<AccountCommentBody>,
 }
 
-fn series_json(s: &ReputationSeries) -> Value {
-    let hours: Vec<Value> = s
-        .hours
-        .iter()
-        .map(|p| {
-            json!({
-                "hour": china_time(p.hour.hour_ms),
-                "comments": p.hour.comments,
-                "negative": p.hour.negative,
-                "rate": p.rate,
-            })
-        })
-        .collect();
-    json!({
-        "account_id": s.account_id,
-        "from": china_time(s.from_ms),
-        "to": china_time(s.to_ms),
-        "hours": hours,
-        "baseline": {
-            "mean": s.baseline.mean,
-            "sigma": s.baseline.sigma,
-            "hours": s.baseline.hours,
-            "learned": s.baseline.learned,
-        },
-        "threshold": s.threshold,
-        "settings": settings_json(&s.settings),
-    })
+impl From<&IncidentView> for IncidentViewBody {
+    fn from(view: &IncidentView) -> IncidentViewBody {
+        IncidentViewBody {
+            incident: IncidentBody::from(&view.incident),
+            comments: view.comments.iter().map(AccountCommentBody::from).collect(),
+            replies: view.replies.iter().map(AccountCommentBody::from).collect(),
+        }
+    }
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+/// An incident turned into a violation, and what the penalty moved.
+#[derive(Serialize, JsonSchema)]
+struct IncidentViolationBody {
+    incident: IncidentBody,
+    violation_id: Option<i64>,
+    transfer_id: Option<i64>,
+    balance_fen: Option<i64>,
+}
+
+/// An account's spike rule, levels and response deadlines.
+#[derive(Serialize, JsonSchema)]
+struct ReputationSettingsBody {
+    negative_min: i64,
+    deviation_sigmas: f64,
+    rate_floor: f64,
+    baseline_hours: i64,
+    yellow_negative: i64,
+    orange_negative: i64,
+    red_negative: i64,
+    yellow_growth: f64,
+    orange_growth: f64,
+    red_growth: f64,
+    blue_minutes: i64,
+    yellow_minutes: i64,
+    orange_minutes: i64,
+    red_minutes: i64,
+}
+
+impl From<&ReputationSettings> for ReputationSettingsBody {
+    fn from(s: &ReputationSettings) -> ReputationSettingsBody {
+        ReputationSettingsBody {
+            negative_min: s.negative_min,
+            deviation_sigmas: s.deviation_sigmas,
+            rate_floor: s.rate_floor,
+            baseline_hours: s.baseline_hours,
+            yellow_negative: s.yellow_negative,
+            orange_negative: s.orange_negative,
+            red_negative: s.red_negative,
+            yellow_growth: s.yellow_growth,
+            orange_growth: s.orange_growth,
+            red_growth: s.red_growth,
+            blue_minutes: s.blue_minutes,
+            yellow_minutes: s.yellow_minutes,
+            orange_minutes: s.orange_minutes,
+            red_minutes: s.red_minutes,
+        }
+    }
+}
+
+/// An account's hourly negative-comment rate, with the baseline and the spike threshold.
+#[derive(Serialize, JsonSchema)]
+struct ReputationSeriesBody {
+    account_id: i64,
+    from: Option<String>,
+    to: Option<String>,
+    hours: Vec<ReputationHourBody>,
+    baseline: ReputationBaselineBody,
+    threshold: f64,
+    settings: ReputationSettingsBody,
+}
+
+/// One hour of the series.
+#[derive(Serialize, JsonSchema)]
+struct ReputationHourBody {
+    hour: Option<String>,
+    comments: i64,
+    negative: i64,
+    rate: f64,
+}
+
+/// The usual hourly negative rate, learned from the hours before (the prior when not `learned`).
+#[derive(Serialize, JsonSchema)]
+struct ReputationBaselineBody {
+    mean: f64,
+    sigma: f64,
+    /// Hours with comments it was learned from.
+    hours: usize,
+    learned: bool,
+}
+
+impl From<&ReputationSeries> for ReputationSeriesBody {
+    fn from(s: &ReputationSeries) -> ReputationSeriesBody {
+        let hour = |p: &HourPoint| ReputationHourBody {
+            hour: china_time(p.hour.hour_ms),
+            comments: p.hour.comments,
+            negative: p.hour.negative,
+            rate: p.rate,
+        };
+        let b = &s.baseline;
+        ReputationSeriesBody {
+            account_id: s.account_id,
+            from: china_time(s.from_ms),
+            to: china_time(s.to_ms),
+            hours: s.hours.iter().map(hour).collect(),
+            baseline: ReputationBaselineBody {
+                mean: b.mean,
+                sigma: b.sigma,
+                hours: b.hours,
+                learned: b.learned,
+            },
+            threshold: s.threshold,
+            settings: ReputationSettingsBody::from(&s.settings),
+        }
+    }
+}
+
+/// An account's keyword watch list.
+#[derive(Serialize, JsonSchema)]
+struct WatchKeywordsBody {
+    account_id: i64,
+    keywords: Vec<String>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct IncidentsQuery {
     status: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
@@ -198,26 +319,26 @@ async fn list_incidents(
     State(state): State<AppState>,
     auth: Auth,
     Path(account_id): Path<i64>,
-    Query(query): Query<ListQuery>,
-) -> ApiResult<axum::Json<Value>> {
+    Query(query): Query<IncidentsQuery>,
+) -> Answer<Page<IncidentBody>> {
     let filter = IncidentFilter::parse(query.status.as_deref().unwrap_or(""))
         .ok_or_else(|| ApiError::new(Code::InvalidField, "status: open, resolved or all"))?;
-    let page =
+    let list =
         state.app.incidents(auth.actor(), account_id, filter, query.limit, query.cursor.as_deref()).await?;
-    Ok(super::page_value(&page, incident_json))
+    Ok(page(&list))
 }
 
 async fn get_incident(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(view_json(&state.app.incident_view(auth.actor(), id).await?)))
+) -> Answer<IncidentViewBody> {
+    Ok(Json(IncidentViewBody::from(&state.app.incident_view(auth.actor(), id).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct AssignBody {
+struct IncidentAssignment {
     assignee: String,
 }
 
@@ -225,14 +346,14 @@ async fn post_assign(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Json(body): Json<AssignBody>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(incident_json(&state.app.assign_incident(&auth.0, id, &body.assignee).await?)))
+    Json(body): Json<IncidentAssignment>,
+) -> Answer<IncidentBody> {
+    Ok(Json(IncidentBody::from(&state.app.assign_incident(&auth.0, id, &body.assignee).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ResolveBody {
+struct IncidentResolution {
     summary: String,
 }
 
@@ -240,14 +361,14 @@ async fn post_resolve(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Json(body): Json<ResolveBody>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(incident_json(&state.app.resolve_incident(&auth.0, id, &body.summary).await?)))
+    Json(body): Json<IncidentResolution>,
+) -> Answer<IncidentBody> {
+    Ok(Json(IncidentBody::from(&state.app.resolve_incident(&auth.0, id, &body.summary).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ViolationBody {
+struct IncidentViolationRequest {
     shop_id: i64,
     kind: String,
     severity: String,
@@ -265,7 +386,7 @@ async fn post_violation(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let (claim, b): (_, ViolationBody) =
+    let (claim, b): (_, IncidentViolationRequest) =
         money_request(&auth.0, app::violations::RECORD_VIOLATION_ROLES, &headers, uri.path(), &body)?;
     let input = NewViolationInput {
         kind: b.kind,
@@ -276,18 +397,21 @@ async fn post_violation(
         evidence: b.evidence,
     };
     let (incident, outcome) = state.app.incident_violation(&auth.0, id, b.shop_id, &input, claim).await?;
-    let body = json!({
-        "incident": incident_json(&incident),
-        "violation_id": outcome.subject_id,
-        "transfer_id": outcome.transfer_ids.first(),
-        "balance_fen": outcome.balance_fen,
-    });
+    let body = IncidentViolationBody {
+        incident: IncidentBody::from(&incident),
+        violation_id: outcome.subject_id,
+        transfer_id: outcome.transfer_ids.first().copied(),
+        balance_fen: outcome.balance_fen,
+    };
+    let body = serde_json::to_value(body).map_err(|error| AppError::internal(&error))?;
     Ok(created(body, outcome.replayed))
 }
 
-#[derive(Deserialize)]
-struct SeriesQuery {
+#[derive(Deserialize, JsonSchema)]
+struct ReputationSeriesQuery {
+    /// RFC 3339.
     from: Option<String>,
+    /// RFC 3339.
     to: Option<String>,
 }
 
@@ -301,8 +425,8 @@ async fn get_series(
     State(state): State<AppState>,
     auth: Auth,
     Path(account_id): Path<i64>,
-    Query(query): Query<SeriesQuery>,
-) -> ApiResult<axum::Json<Value>> {
+    Query(query): Query<ReputationSeriesQuery>,
+) -> Answer<ReputationSeriesBody> {
     let to_ms = match query.to.as_deref() {
         Some(text) => instant("to", text)?,
         None => state.app.clock().now_ms(),
@@ -312,20 +436,22 @@ async fn get_series(
         None => to_ms - 48 * domain::reputation::HOUR_MS,
     };
     let series = state.app.reputation_series(auth.actor(), account_id, from_ms, to_ms).await?;
-    Ok(axum::Json(series_json(&series)))
+    Ok(Json(ReputationSeriesBody::from(&series)))
 }
 
 async fn get_settings(
     State(state): State<AppState>,
     auth: Auth,
     Path(account_id): Path<i64>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(settings_json(&state.app.reputation_settings(auth.actor(), account_id).await?)))
+) -> Answer<ReputationSettingsBody> {
+    let settings = state.app.reputation_settings(auth.actor(), account_id).await?;
+    Ok(Json(ReputationSettingsBody::from(&settings)))
 }
 
-#[derive(Deserialize)]
+/// The settings to change; a field left out keeps its value.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SettingsBody {
+struct ReputationSettingsChange {
     negative_min: Option<i64>,
     deviation_sigmas: Option<f64>,
     rate_floor: Option<f64>,
@@ -346,8 +472,8 @@ async fn put_settings(
     State(state): State<AppState>,
     auth: Auth,
     Path(account_id): Path<i64>,
-    Json(b): Json<SettingsBody>,
-) -> ApiResult<axum::Json<Value>> {
+    Json(b): Json<ReputationSettingsChange>,
+) -> Answer<ReputationSettingsBody> {
     let s = state.app.reputation_settings(auth.actor(), account_id).await?;
     let settings = ReputationSettings {
         negative_min: b.negative_min.unwrap_or(s.negative_min),
@@ -366,21 +492,21 @@ async fn put_settings(
         red_minutes: b.red_minutes.unwrap_or(s.red_minutes),
     };
     let saved = state.app.set_reputation_settings(&auth.0, account_id, &settings).await?;
-    Ok(axum::Json(settings_json(&saved)))
+    Ok(Json(ReputationSettingsBody::from(&saved)))
 }
 
 async fn get_keywords(
     State(state): State<AppState>,
     auth: Auth,
     Path(account_id): Path<i64>,
-) -> ApiResult<axum::Json<Value>> {
+) -> Answer<WatchKeywordsBody> {
     let keywords = state.app.watch_keywords(auth.actor(), account_id).await?;
-    Ok(axum::Json(json!({ "account_id": account_id, "keywords": keywords })))
+    Ok(Json(WatchKeywordsBody { account_id, keywords }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct KeywordsBody {
+struct WatchKeywordsRequest {
     keywords: Vec<String>,
 }
 
@@ -388,11 +514,11 @@ async fn put_keywords(
     State(state): State<AppState>,
     auth: Auth,
     Path(account_id): Path<i64>,
-    Json(body): Json<KeywordsBody>,
-) -> ApiResult<axum::Json<Value>> {
+    Json(body): Json<WatchKeywordsRequest>,
+) -> Answer<WatchKeywordsBody> {
     if body.keywords.len() > domain::limits::WATCH_KEYWORDS_MAX * 4 {
         return Err(AppError::new(Code::InvalidKeyword, "a watch list holds at most 50 keywords").into());
     }
     let keywords = state.app.set_watch_keywords(&auth.0, account_id, &body.keywords).await?;
-    Ok(axum::Json(json!({ "account_id": account_id, "keywords": keywords })))
+    Ok(Json(WatchKeywordsBody { account_id, keywords }))
 }
