@@ -3,10 +3,10 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::ANY_ROLE;
+use super::{ANY_ROLE, Answer};
 use crate::AppState;
 use crate::error::{ApiResult, problem};
 use crate::extract::{Auth, BearerToken, Json};
@@ -14,26 +14,67 @@ use crate::openapi::{Doc, Method, Routes};
 use crate::request_id::RequestId;
 
 pub fn add(routes: Routes) -> Routes {
-    let login =
-        Doc::new("auth", "Log in; answers a bearer token").body(r#"{"username":"admin","password":"..."}"#);
+    let login = Doc::new("auth", "Log in; answers a bearer token")
+        .request::<LoginBody>()
+        .answer::<LoginTokenBody>()
+        .body(r#"{"username":"admin","password":"..."}"#);
+    let ready = Doc::new("system", "Readiness: the database answers and its schema is current");
     routes
         .add(Method::Post, "/api/v1/auth/login", login, login_handler)
         .add(
             Method::Post,
             "/api/v1/auth/logout",
-            Doc::new("auth", "Revoke the caller's token").roles(ANY_ROLE),
+            Doc::new("auth", "Revoke the caller's token").roles(ANY_ROLE).no_request().no_content(),
             logout,
         )
-        .add(Method::Get, "/api/v1/me", Doc::new("auth", "Who the caller is").roles(ANY_ROLE), me)
-        .add(Method::Get, "/healthz", Doc::new("system", "Liveness"), healthz)
         .add(
             Method::Get,
-            "/readyz",
-            Doc::new("system", "Readiness: the database answers and its schema is current"),
-            readyz,
+            "/api/v1/me",
+            Doc::new("auth", "Who the caller is").roles(ANY_ROLE).answer::<MeBody>(),
+            me,
         )
-        .add(Method::Get, "/metrics", Doc::new("system", "Prometheus metrics"), metrics_text)
-        .add(Method::Get, "/api/openapi.json", Doc::new("system", "This document"), openapi)
+        .add(Method::Get, "/healthz", Doc::new("system", "Liveness").file("text/plain"), healthz)
+        .add(Method::Get, "/readyz", ready.answer::<ReadyBody>(), readyz)
+        .add(
+            Method::Get,
+            "/metrics",
+            Doc::new("system", "Prometheus metrics").file("text/plain"),
+            metrics_text,
+        )
+        .add(
+            Method::Get,
+            "/api/openapi.json",
+            Doc::new("system", "This document").answer::<serde_json::Value>(),
+            openapi,
+        )
+}
+
+/// The server is ready, at this schema version.
+#[derive(Serialize, JsonSchema)]
+struct ReadyBody {
+    /// Always `ready`.
+    status: &'static str,
+    schema_version: i64,
+}
+
+/// A bearer token and who it logs in as.
+#[derive(Serialize, JsonSchema)]
+struct LoginTokenBody {
+    token: String,
+    expires_at: String,
+    role: &'static str,
+    /// A merchant user's place in its team; null for every other role.
+    team_role: Option<&'static str>,
+}
+
+/// Who the caller is, with its team role and rights for a merchant user.
+#[derive(Serialize, JsonSchema)]
+struct MeBody {
+    username: String,
+    role: &'static str,
+    merchant_id: Option<i64>,
+    team_role: Option<&'static str>,
+    team_rights: Option<Vec<&'static str>>,
 }
 
 async fn healthz() -> &'static str {
@@ -46,7 +87,7 @@ async fn healthz() -> &'static str {
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.app.readiness().await {
         app::health::Readiness::Ready { schema_version } => {
-            axum::Json(json!({"status": "ready", "schema_version": schema_version})).into_response()
+            Json(ReadyBody { status: "ready", schema_version }).into_response()
         }
         app::health::Readiness::NotReady { reason } => {
             tracing::warn!(%reason, "not ready");
@@ -70,7 +111,7 @@ pub(crate) async fn metrics_text(State(state): State<AppState>) -> ApiResult<Res
     Ok(response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
     username: String,
@@ -82,15 +123,15 @@ async fn login_handler(
     axum::Extension(request_id): axum::Extension<RequestId>,
     client: Option<axum::Extension<app::security::ClientInfo>>,
     Json(body): Json<LoginBody>,
-) -> ApiResult<axum::Json<Value>> {
+) -> Answer<LoginTokenBody> {
     let address = client.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.address);
     let outcome = state.app.login_from(&body.username, &body.password, address, &request_id.0).await?;
-    Ok(axum::Json(json!({
-        "token": outcome.token,
-        "expires_at": outcome.expires_at.to_rfc3339(),
-        "role": outcome.actor.role.as_str(),
-        "team_role": outcome.actor.team_role.map(|role| role.as_str()),
-    })))
+    Ok(Json(LoginTokenBody {
+        token: outcome.token,
+        expires_at: outcome.expires_at.to_rfc3339(),
+        role: outcome.actor.role.as_str(),
+        team_role: outcome.actor.team_role.map(|role| role.as_str()),
+    }))
 }
 
 async fn logout(
@@ -102,13 +143,13 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(auth: Auth) -> axum::Json<Value> {
+async fn me(auth: Auth) -> Json<MeBody> {
     let actor = auth.actor();
-    axum::Json(json!({
-        "username": actor.username,
-        "role": actor.role.as_str(),
-        "merchant_id": actor.merchant_id,
-        "team_role": actor.team_role.map(|role| role.as_str()),
-        "team_rights": actor.team_role.map(|role| role.rights().iter().map(|r| r.as_str()).collect::<Vec<_>>()),
-    }))
+    Json(MeBody {
+        username: actor.username.clone(),
+        role: actor.role.as_str(),
+        merchant_id: actor.merchant_id,
+        team_role: actor.team_role.map(|role| role.as_str()),
+        team_rights: actor.team_role.map(|role| role.rights().iter().map(|r| r.as_str()).collect()),
+    })
 }
