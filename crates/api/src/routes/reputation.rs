@@ -403,7 +403,6 @@ async fn post_violation(
         transfer_id: outcome.transfer_ids.first().copied(),
         balance_fen: outcome.balance_fen,
     };
-    let body = serde_json::to_value(body).map_err(|error| AppError::internal(&error))?;
     Ok(created(body, outcome.replayed))
 }
 

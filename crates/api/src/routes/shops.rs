@@ -10,10 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::closure::RefundBody;
 use super::{ANY_ROLE, Answer, MERCHANT, Page, REVIEWER, SERVICE, china_time, created};
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Auth, Json, Path, Query, money_request};
 use crate::openapi::{Doc, Method, Routes};
-use app::Code;
 use app::shops::{DepositEntry, NewShopInput, ShopRow};
 use app::violations::{NewViolationInput, ViolationRow};
 
@@ -281,11 +280,7 @@ struct ViolationRecordedBody {
 }
 
 /// 201 with a typed body, through the shared `created` (a replay says so in a header).
-fn created_body<T: Serialize>(body: &T, replayed: bool) -> ApiResult<Response> {
-    let value =
-        serde_json::to_value(body).map_err(|error| ApiError::new(Code::Internal, error.to_string()))?;
-    Ok(created(value, replayed))
-}
+
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -366,7 +361,7 @@ async fn post_top_up(
         transfer_id: outcome.transfer_ids.first().copied(),
         balance_fen: outcome.balance_fen,
     };
-    created_body(&body, outcome.replayed)
+    Ok(created(body, outcome.replayed))
 }
 
 async fn get_entries(
@@ -432,7 +427,7 @@ async fn post_violation(
         transfer_id: outcome.transfer_ids.first().copied(),
         balance_fen: outcome.balance_fen,
     };
-    created_body(&body, outcome.replayed)
+    Ok(created(body, outcome.replayed))
 }
 
 async fn get_shop_violations(
