@@ -55,6 +55,7 @@ pub(crate) type Answer<T> = crate::error::ApiResult<crate::extract::Json<T>>;
 
 /// A page of a list, with the cursor of the next one (null on the last page).
 #[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "PageOf{T}")]
 pub(crate) struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
