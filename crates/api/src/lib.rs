@@ -11,7 +11,7 @@ pub mod openapi;
 pub mod request_id;
 mod routes;
 
-pub use routes::calendar::day_json;
+pub use routes::calendar::CalendarDayBody;
 
 use std::sync::Arc;
 

@@ -96,7 +96,8 @@ pub async fn calendar(command: CalendarCommand) -> anyhow::Result<ExitCode> {
         CalendarCommand::Day { date, db } => {
             let date = parse_date(&date)?;
             let app = open(&db).await?;
-            println!("{}", api::day_json(&app.calendar_day(date)));
+            // As a JSON value, so that the keys print sorted as they always have.
+            println!("{}", serde_json::to_value(api::CalendarDayBody::from(&app.calendar_day(date)))?);
         }
         CalendarCommand::AddWorkdays { date, days, db } => {
             let date = parse_date(&date)?;

@@ -76,12 +76,6 @@ pub(crate) fn page_with<R, T>(page: &app::audit::Page<R>, to_body: impl Fn(&R) -
     crate::extract::Json(Page { items: page.items.iter().map(to_body).collect(), next_cursor: page.next_cursor.clone() })
 }
 
-/// Until every area answers typed bodies: a page of JSON values.
-pub(crate) fn page_value<R>(page: &app::audit::Page<R>, to_json: impl Fn(&R) -> serde_json::Value) -> axum::Json<serde_json::Value> {
-    let items: Vec<serde_json::Value> = page.items.iter().map(to_json).collect();
-    axum::Json(serde_json::json!({ "items": items, "next_cursor": page.next_cursor }))
-}
-
 /// A text in Chinese and in English.
 #[derive(serde::Serialize, schemars::JsonSchema)]
 pub(crate) struct Words {

@@ -6,10 +6,10 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use domain::limits::DOCUMENT_BYTES_MAX;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::{ANY_ROLE, MERCHANT, REVIEWER, SERVICE, china_time, created};
+use super::{ANY_ROLE, Answer, MERCHANT, REVIEWER, SERVICE, china_time, created, words};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query, money_request};
@@ -34,25 +34,33 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("verification", "Create an enterprise account (企业号)")
                 .roles(MERCHANT)
                 .status(201)
+                .request::<NewEnterpriseAccount>()
+                .answer::<EnterpriseAccountBody>()
                 .body(r#"{"nickname":"小店科技","bio":"杭州的小店"}"#),
             create_account,
         )
         .add(
             Method::Get,
             "/api/v1/enterprise-accounts",
-            Doc::new("verification", "The caller's enterprise accounts (all for platform roles)").roles(ANY_ROLE),
+            Doc::new("verification", "The caller's enterprise accounts (all for platform roles)")
+                .roles(ANY_ROLE)
+                .answer::<EnterpriseAccountsBody>(),
             list_accounts,
         )
         .add(
             Method::Get,
             "/api/v1/enterprise-accounts/{id}",
-            Doc::new("verification", "One enterprise account with its badge").roles(ANY_ROLE),
+            Doc::new("verification", "One enterprise account with its badge")
+                .roles(ANY_ROLE)
+                .answer::<EnterpriseAccountBody>(),
             get_account,
         )
         .add(
             Method::Get,
             "/api/v1/verification-options",
-            Doc::new("verification", "Industries, document kinds, reason codes and the fee").roles(ANY_ROLE),
+            Doc::new("verification", "Industries, document kinds, reason codes and the fee")
+                .roles(ANY_ROLE)
+                .answer::<VerificationOptionsBody>(),
             get_options,
         )
         .add(
@@ -61,6 +69,8 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("verification", "Start a verification application (a renewal for a verified account)")
                 .roles(MERCHANT)
                 .status(201)
+                .request::<VerificationApplication>()
+                .answer::<VerificationBody>()
                 .body(application),
             create_verification,
         )
@@ -68,13 +78,16 @@ pub fn add(routes: Routes) -> Routes {
             Method::Get,
             "/api/v1/verifications",
             Doc::new("verification", "Applications: the merchant's own, or the review queue by due date (status, limit)")
-                .roles(PLATFORM_READERS),
+                .roles(PLATFORM_READERS)
+                .answer::<VerificationsBody>(),
             list_verifications,
         )
         .add(
             Method::Get,
             "/api/v1/verifications/{id}",
-            Doc::new("verification", "One application (reviewers see the ID number in clear)").roles(ANY_ROLE),
+            Doc::new("verification", "One application (reviewers see the ID number in clear)")
+                .roles(ANY_ROLE)
+                .answer::<VerificationBody>(),
             get_verification,
         )
         .add(
@@ -82,6 +95,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/verifications/{id}",
             Doc::new("verification", "Correct a draft, rejected or changes-requested application")
                 .roles(MERCHANT)
+                .request::<VerificationApplication>()
+                .answer::<VerificationBody>()
                 .body(application),
             put_verification,
         )
@@ -90,14 +105,16 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/verifications/{id}/documents",
             Doc::new("verification", "Upload a document: multipart fields kind and file (JPEG, PNG or PDF, ≤ 10 MiB)")
                 .roles(MERCHANT)
-                .status(201),
+                .status(201)
+                .multipart::<VerificationDocumentForm>()
+                .answer::<VerificationDocumentBody>(),
             post_document,
             UPLOAD_BODY_BYTES_MAX,
         )
         .add(
             Method::Get,
             "/api/v1/verifications/{id}/documents/{document_id}",
-            Doc::new("verification", "A document's file").roles(PLATFORM_READERS),
+            Doc::new("verification", "A document's file (JPEG, PNG or PDF)").roles(PLATFORM_READERS).file("*/*"),
             get_document,
         )
         .add(
@@ -107,13 +124,18 @@ pub fn add(routes: Routes) -> Routes {
                 .roles(SERVICE)
                 .status(201)
                 .idempotent()
+                .request::<VerificationFeePayment>()
+                .answer::<VerificationFeePaidBody>()
                 .body(r#"{"amount_fen":60000,"payment_ref":"pay-20261123-0002"}"#),
             post_fee,
         )
         .add(
             Method::Post,
             "/api/v1/verifications/{id}/submit",
-            Doc::new("verification", "Submit for review (needs every document and the fee)").roles(MERCHANT),
+            Doc::new("verification", "Submit for review (needs every document and the fee)")
+                .roles(MERCHANT)
+                .no_request()
+                .answer::<VerificationBody>(),
             post_submit,
         )
         .add(
@@ -123,7 +145,9 @@ pub fn add(routes: Routes) -> Routes {
                 "verification",
                 "Claim an application for review (`?take_over_from=REVIEWER` takes it over from its holder)",
             )
-            .roles(REVIEWER),
+            .roles(REVIEWER)
+            .no_request()
+            .answer::<VerificationBody>(),
             post_claim,
         )
         .add(
@@ -131,103 +155,262 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/verifications/{id}/decision",
             Doc::new("verification", "Decide the current submission once")
                 .roles(REVIEWER)
+                .request::<VerificationDecision>()
+                .answer::<VerificationBody>()
                 .body(r#"{"outcome":"request_changes","reasons":["licence_unreadable"],"note":"请上传清晰的彩色扫描件"}"#),
             post_decision,
         )
 }
 
-pub fn account_json(account: &AccountRow) -> Value {
-    let verified = account.verified == 1;
-    let badge = match (verified, &account.badge_granted_on, &account.badge_valid_until) {
-        (true, Some(granted_on), Some(valid_until)) => {
-            json!({ "granted_on": granted_on, "valid_until": valid_until })
+/// An enterprise account (企业号) with its blue-V badge.
+#[derive(Serialize, JsonSchema)]
+struct EnterpriseAccountBody {
+    id: i64,
+    merchant_id: i64,
+    nickname: String,
+    bio: String,
+    verified: bool,
+    /// The badge of a verified account.
+    badge: Option<EnterpriseBadgeBody>,
+    /// The last day of the latest badge (`YYYY-MM-DD`), also once it has lapsed.
+    last_valid_until: Option<String>,
+    /// Until when a new application is refused after a failed one.
+    cooldown_until: Option<String>,
+    created_at: Option<String>,
+}
+
+/// The blue-V badge of a verified enterprise account (`YYYY-MM-DD` days).
+#[derive(Serialize, JsonSchema)]
+struct EnterpriseBadgeBody {
+    granted_on: String,
+    valid_until: String,
+}
+
+impl From<&AccountRow> for EnterpriseAccountBody {
+    fn from(account: &AccountRow) -> EnterpriseAccountBody {
+        let verified = account.verified == 1;
+        let badge = match (verified, &account.badge_granted_on, &account.badge_valid_until) {
+            (true, Some(granted_on), Some(valid_until)) => {
+                Some(EnterpriseBadgeBody { granted_on: granted_on.clone(), valid_until: valid_until.clone() })
+            }
+            _ => None,
+        };
+        EnterpriseAccountBody {
+            id: account.id,
+            merchant_id: account.merchant_id,
+            nickname: account.nickname.clone(),
+            bio: account.bio.clone(),
+            verified,
+            badge,
+            last_valid_until: account.badge_valid_until.clone(),
+            cooldown_until: account.cooldown_until_ms.and_then(china_time),
+            created_at: china_time(account.created_at_ms),
         }
-        _ => Value::Null,
-    };
-    json!({
-        "id": account.id,
-        "merchant_id": account.merchant_id,
-        "nickname": account.nickname,
-        "bio": account.bio,
-        "verified": verified,
-        "badge": badge,
-        "last_valid_until": account.badge_valid_until,
-        "cooldown_until": account.cooldown_until_ms.and_then(china_time),
-        "created_at": china_time(account.created_at_ms),
-    })
-}
-
-fn document_json(d: &DocumentRow) -> Value {
-    json!({
-        "id": d.id,
-        "kind": d.kind,
-        "sha256": d.sha256,
-        "bytes": d.bytes,
-        "content_type": d.content_type,
-        "uploaded_at": china_time(d.uploaded_at_ms),
-        "url": format!("/api/v1/verifications/{}/documents/{}", d.verification_id, d.id),
-    })
-}
-
-pub fn verification_json(v: &VerificationView) -> Value {
-    let r = &v.row;
-    let decision = r.decision_outcome.as_ref().map(|outcome| {
-        json!({
-            "outcome": outcome,
-            "reasons": r.decision_reasons.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
-            "note": r.decision_note,
-            "decided_by": r.decided_by,
-            "decided_at": r.decided_at_ms.and_then(china_time),
-        })
-    });
-    let mut body = json!({
-        "id": r.id,
-        "account_id": r.account_id,
-        "merchant_id": r.merchant_id,
-        "renewal": r.renewal == 1,
-        "status": r.status.as_str(),
-        "company_name": r.company_name,
-        "brand_name": r.brand_name,
-        "uscc": r.uscc,
-        "legal_rep_name": r.legal_rep_name,
-        "legal_rep_id_masked": r.legal_rep_id_masked,
-        "industry": r.industry,
-        "permit_required": v.permit_required,
-        "contact_phone": r.contact_phone,
-        "contact_email": r.contact_email,
-        "operator_is_legal_rep": r.operator_is_legal_rep == 1,
-        "warnings": v.warnings,
-        "fee": {
-            "amount_fen": v.fee_fen,
-            "paid": r.fee_paid_at_ms.is_some(),
-            "paid_at": r.fee_paid_at_ms.and_then(china_time),
-            "transfer_id": r.fee_transfer_id,
-            "payment_ref": r.fee_payment_ref,
-        },
-        "documents": v.documents.iter().map(document_json).collect::<Vec<_>>(),
-        "missing": v.missing,
-        "submission": r.submission,
-        "submitted_at": r.submitted_at_ms.and_then(china_time),
-        "target_on": r.target_on,
-        "due_on": r.due_on,
-        "overdue": v.overdue,
-        "claimed_by": r.claimed_by,
-        "rejection_count": r.rejection_count,
-        "changes_due_at": r.changes_due_at_ms.and_then(china_time),
-        "decision": decision,
-        "failed_at": r.failed_at_ms.and_then(china_time),
-        "created_at": china_time(r.created_at_ms),
-        "updated_at": china_time(r.updated_at_ms),
-    });
-    if let Some(number) = &v.legal_rep_id_number {
-        body["legal_rep_id_number"] = json!(number);
     }
-    body
 }
 
-#[derive(Deserialize)]
+/// Enterprise accounts.
+#[derive(Serialize, JsonSchema)]
+struct EnterpriseAccountsBody {
+    items: Vec<EnterpriseAccountBody>,
+}
+
+/// A document of a verification application.
+#[derive(Serialize, JsonSchema)]
+struct VerificationDocumentBody {
+    id: i64,
+    kind: String,
+    sha256: String,
+    bytes: i64,
+    content_type: String,
+    uploaded_at: Option<String>,
+    /// Where to read the file.
+    url: String,
+}
+
+impl From<&DocumentRow> for VerificationDocumentBody {
+    fn from(d: &DocumentRow) -> VerificationDocumentBody {
+        VerificationDocumentBody {
+            id: d.id,
+            kind: d.kind.clone(),
+            sha256: d.sha256.clone(),
+            bytes: d.bytes,
+            content_type: d.content_type.clone(),
+            uploaded_at: china_time(d.uploaded_at_ms),
+            url: format!("/api/v1/verifications/{}/documents/{}", d.verification_id, d.id),
+        }
+    }
+}
+
+/// The review fee of an application.
+#[derive(Serialize, JsonSchema)]
+struct VerificationFeeBody {
+    amount_fen: i64,
+    paid: bool,
+    paid_at: Option<String>,
+    transfer_id: Option<i64>,
+    payment_ref: Option<String>,
+}
+
+/// A reviewer's decision on an application.
+#[derive(Serialize, JsonSchema)]
+struct VerificationDecisionBody {
+    outcome: String,
+    /// Reason codes.
+    reasons: Vec<String>,
+    note: Option<String>,
+    decided_by: Option<String>,
+    decided_at: Option<String>,
+}
+
+/// A blue-V verification application.
+#[derive(Serialize, JsonSchema)]
+struct VerificationBody {
+    id: i64,
+    account_id: i64,
+    merchant_id: i64,
+    renewal: bool,
+    status: &'static str,
+    company_name: String,
+    brand_name: Option<String>,
+    uscc: String,
+    legal_rep_name: String,
+    legal_rep_id_masked: String,
+    /// The ID number in clear: only in a reviewer's case view.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    legal_rep_id_number: Option<String>,
+    industry: String,
+    permit_required: bool,
+    contact_phone: String,
+    contact_email: String,
+    operator_is_legal_rep: bool,
+    warnings: Vec<String>,
+    fee: VerificationFeeBody,
+    documents: Vec<VerificationDocumentBody>,
+    /// What submitting still needs: document kinds, and `fee`.
+    missing: Vec<String>,
+    submission: i64,
+    submitted_at: Option<String>,
+    target_on: Option<String>,
+    due_on: Option<String>,
+    overdue: bool,
+    claimed_by: Option<String>,
+    rejection_count: i64,
+    changes_due_at: Option<String>,
+    /// The latest decision.
+    decision: Option<VerificationDecisionBody>,
+    failed_at: Option<String>,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+}
+
+impl From<&VerificationView> for VerificationBody {
+    fn from(v: &VerificationView) -> VerificationBody {
+        let r = &v.row;
+        VerificationBody {
+            id: r.id,
+            account_id: r.account_id,
+            merchant_id: r.merchant_id,
+            renewal: r.renewal == 1,
+            status: r.status.as_str(),
+            company_name: r.company_name.clone(),
+            brand_name: r.brand_name.clone(),
+            uscc: r.uscc.clone(),
+            legal_rep_name: r.legal_rep_name.clone(),
+            legal_rep_id_masked: r.legal_rep_id_masked.clone(),
+            legal_rep_id_number: v.legal_rep_id_number.clone(),
+            industry: r.industry.clone(),
+            permit_required: v.permit_required,
+            contact_phone: r.contact_phone.clone(),
+            contact_email: r.contact_email.clone(),
+            operator_is_legal_rep: r.operator_is_legal_rep == 1,
+            warnings: v.warnings.clone(),
+            fee: VerificationFeeBody::of(v),
+            documents: v.documents.iter().map(VerificationDocumentBody::from).collect(),
+            missing: v.missing.clone(),
+            submission: r.submission,
+            submitted_at: r.submitted_at_ms.and_then(china_time),
+            target_on: r.target_on.clone(),
+            due_on: r.due_on.clone(),
+            overdue: v.overdue,
+            claimed_by: r.claimed_by.clone(),
+            rejection_count: r.rejection_count,
+            changes_due_at: r.changes_due_at_ms.and_then(china_time),
+            decision: VerificationDecisionBody::of(v),
+            failed_at: r.failed_at_ms.and_then(china_time),
+            created_at: china_time(r.created_at_ms),
+            updated_at: china_time(r.updated_at_ms),
+        }
+    }
+}
+
+impl VerificationFeeBody {
+    fn of(v: &VerificationView) -> VerificationFeeBody {
+        let r = &v.row;
+        VerificationFeeBody {
+            amount_fen: v.fee_fen,
+            paid: r.fee_paid_at_ms.is_some(),
+            paid_at: r.fee_paid_at_ms.and_then(china_time),
+            transfer_id: r.fee_transfer_id,
+            payment_ref: r.fee_payment_ref.clone(),
+        }
+    }
+}
+
+impl VerificationDecisionBody {
+    fn of(v: &VerificationView) -> Option<VerificationDecisionBody> {
+        let r = &v.row;
+        r.decision_outcome.as_ref().map(|outcome| VerificationDecisionBody {
+            outcome: outcome.clone(),
+            reasons: words(r.decision_reasons.as_deref().unwrap_or("")),
+            note: r.decision_note.clone(),
+            decided_by: r.decided_by.clone(),
+            decided_at: r.decided_at_ms.and_then(china_time),
+        })
+    }
+}
+
+/// Verification applications.
+#[derive(Serialize, JsonSchema)]
+struct VerificationsBody {
+    items: Vec<VerificationBody>,
+}
+
+/// What an application may declare and needs: industries, document kinds, reason codes and the fee.
+#[derive(Serialize, JsonSchema)]
+struct VerificationOptionsBody {
+    industries: Vec<VerificationIndustryBody>,
+    /// The reason codes a decision may give.
+    reasons: Vec<VerificationReasonBody>,
+    document_kinds: Vec<&'static str>,
+    fee_fen: i64,
+    document_bytes_max: u64,
+}
+
+/// An industry an applicant may declare, and the policy for it.
+#[derive(Serialize, JsonSchema)]
+struct VerificationIndustryBody {
+    code: String,
+    zh: String,
+    en: String,
+    /// Whether an `industry_permit` document is required.
+    permit_required: bool,
+    /// Whether the platform verifies companies of this industry at all.
+    admitted: bool,
+}
+
+/// A reason code of a verification decision, in Chinese and English.
+#[derive(Serialize, JsonSchema)]
+struct VerificationReasonBody {
+    code: &'static str,
+    zh: &'static str,
+    en: &'static str,
+}
+
+/// A new enterprise account's profile.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateAccount {
+struct NewEnterpriseAccount {
     nickname: String,
     #[serde(default)]
     bio: String,
@@ -236,50 +419,55 @@ struct CreateAccount {
 async fn create_account(
     State(state): State<AppState>,
     auth: Auth,
-    Json(body): Json<CreateAccount>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    Json(body): Json<NewEnterpriseAccount>,
+) -> ApiResult<(StatusCode, Json<EnterpriseAccountBody>)> {
     let account = state.app.create_enterprise_account(&auth.0, &body.nickname, &body.bio).await?;
-    Ok((StatusCode::CREATED, axum::Json(account_json(&account))))
+    Ok((StatusCode::CREATED, Json(EnterpriseAccountBody::from(&account))))
 }
 
-async fn list_accounts(State(state): State<AppState>, auth: Auth) -> ApiResult<axum::Json<Value>> {
-    let items: Vec<Value> =
-        state.app.enterprise_accounts(auth.actor()).await?.iter().map(account_json).collect();
-    Ok(axum::Json(json!({ "items": items })))
+async fn list_accounts(State(state): State<AppState>, auth: Auth) -> Answer<EnterpriseAccountsBody> {
+    let accounts = state.app.enterprise_accounts(auth.actor()).await?;
+    Ok(Json(EnterpriseAccountsBody { items: accounts.iter().map(EnterpriseAccountBody::from).collect() }))
 }
 
 async fn get_account(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(account_json(&state.app.enterprise_account(auth.actor(), id).await?)))
+) -> Answer<EnterpriseAccountBody> {
+    Ok(Json(EnterpriseAccountBody::from(&state.app.enterprise_account(auth.actor(), id).await?)))
 }
 
-async fn get_options(State(state): State<AppState>, _auth: Auth) -> ApiResult<axum::Json<Value>> {
+async fn get_options(State(state): State<AppState>, _auth: Auth) -> Answer<VerificationOptionsBody> {
     let config = state.app.config();
-    let industries: Vec<Value> = config
+    let industries = config
         .industries
         .iter()
-        .map(|i| json!({ "code": i.code, "zh": i.zh, "en": i.en, "permit_required": i.permit_required, "admitted": i.admitted }))
+        .map(|i| VerificationIndustryBody {
+            code: i.code.clone(),
+            zh: i.zh.clone(),
+            en: i.en.clone(),
+            permit_required: i.permit_required,
+            admitted: i.admitted,
+        })
         .collect();
-    let reasons: Vec<Value> = domain::verification::REASONS
+    let reasons = domain::verification::REASONS
         .iter()
-        .map(|(code, zh, en)| json!({ "code": code, "zh": zh, "en": en }))
+        .map(|&(code, zh, en)| VerificationReasonBody { code, zh, en })
         .collect();
-    let kinds: Vec<&str> = domain::verification::DocumentKind::ALL.iter().map(|k| k.as_str()).collect();
-    Ok(axum::Json(json!({
-        "industries": industries,
-        "reasons": reasons,
-        "document_kinds": kinds,
-        "fee_fen": config.verification_fee_fen,
-        "document_bytes_max": DOCUMENT_BYTES_MAX,
-    })))
+    Ok(Json(VerificationOptionsBody {
+        industries,
+        reasons,
+        document_kinds: domain::verification::DocumentKind::ALL.iter().map(|k| k.as_str()).collect(),
+        fee_fen: config.verification_fee_fen,
+        document_bytes_max: DOCUMENT_BYTES_MAX,
+    }))
 }
 
-#[derive(Deserialize)]
+/// What a merchant fills in to apply for verification.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Application {
+struct VerificationApplication {
     account_id: Option<i64>,
     company_name: String,
     #[serde(default)]
@@ -293,7 +481,7 @@ struct Application {
     operator_is_legal_rep: bool,
 }
 
-impl Application {
+impl VerificationApplication {
     fn input(self) -> ApplicationInput {
         ApplicationInput {
             company_name: self.company_name,
@@ -312,26 +500,27 @@ impl Application {
 async fn create_verification(
     State(state): State<AppState>,
     auth: Auth,
-    Json(body): Json<Application>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    Json(body): Json<VerificationApplication>,
+) -> ApiResult<(StatusCode, Json<VerificationBody>)> {
     let account_id =
         body.account_id.ok_or_else(|| ApiError::new(Code::InvalidField, "account_id: required"))?;
     let view = state.app.create_verification(&auth.0, account_id, &body.input()).await?;
-    Ok((StatusCode::CREATED, axum::Json(verification_json(&view))))
+    Ok((StatusCode::CREATED, Json(VerificationBody::from(&view))))
 }
 
 async fn put_verification(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Json(body): Json<Application>,
-) -> ApiResult<axum::Json<Value>> {
+    Json(body): Json<VerificationApplication>,
+) -> Answer<VerificationBody> {
     let view = state.app.update_verification(&auth.0, id, &body.input()).await?;
-    Ok(axum::Json(verification_json(&view)))
+    Ok(Json(VerificationBody::from(&view)))
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+/// Which applications to list.
+#[derive(Deserialize, JsonSchema)]
+struct VerificationsQuery {
     status: Option<String>,
     limit: Option<u32>,
 }
@@ -339,19 +528,18 @@ struct ListQuery {
 async fn list_verifications(
     State(state): State<AppState>,
     auth: Auth,
-    Query(query): Query<ListQuery>,
-) -> ApiResult<axum::Json<Value>> {
+    Query(query): Query<VerificationsQuery>,
+) -> Answer<VerificationsBody> {
     let views = state.app.list_verifications(auth.actor(), query.status.as_deref(), query.limit).await?;
-    let items: Vec<Value> = views.iter().map(verification_json).collect();
-    Ok(axum::Json(json!({ "items": items })))
+    Ok(Json(VerificationsBody { items: views.iter().map(VerificationBody::from).collect() }))
 }
 
 async fn get_verification(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(verification_json(&state.app.verification(auth.actor(), id).await?)))
+) -> Answer<VerificationBody> {
+    Ok(Json(VerificationBody::from(&state.app.verification(auth.actor(), id).await?)))
 }
 
 fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
@@ -362,12 +550,22 @@ fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError 
     }
 }
 
+/// The fields of a document upload.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct VerificationDocumentForm {
+    /// The document kind (see `document_kinds` of the verification options).
+    kind: String,
+    /// The file: JPEG, PNG or PDF, at most 10 MiB.
+    file: String,
+}
+
 async fn post_document(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
     multipart: Result<Multipart, MultipartRejection>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<VerificationDocumentBody>)> {
     let mut multipart = multipart.map_err(|_| {
         ApiError::new(Code::UnsupportedMediaType, "send multipart/form-data with fields kind and file")
     })?;
@@ -412,7 +610,7 @@ async fn post_document(
     let kind = kind.ok_or_else(|| ApiError::new(Code::InvalidField, "kind: required"))?;
     let upload = upload.ok_or_else(|| ApiError::new(Code::InvalidField, "file: required"))?;
     let document = state.app.add_document(&auth.0, id, &kind, upload).await?;
-    Ok((StatusCode::CREATED, axum::Json(document_json(&document))))
+    Ok((StatusCode::CREATED, Json(VerificationDocumentBody::from(&document))))
 }
 
 /// Reads the rest of a refused upload, discarding it, so the answer goes out on a clean connection
@@ -447,11 +645,21 @@ async fn get_document(
     Ok(response)
 }
 
-#[derive(Deserialize)]
+/// A confirmed payment of the review fee.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct FeePayment {
+struct VerificationFeePayment {
     amount_fen: i64,
     payment_ref: String,
+}
+
+/// The review fee, paid (a replay answers the first answer again).
+#[derive(Serialize, JsonSchema)]
+struct VerificationFeePaidBody {
+    verification_id: Option<i64>,
+    transfer_id: Option<i64>,
+    amount_fen: i64,
+    fee_paid: bool,
 }
 
 async fn post_fee(
@@ -462,16 +670,16 @@ async fn post_fee(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let (claim, input): (_, FeePayment) =
+    let (claim, input): (_, VerificationFeePayment) =
         money_request(&auth.0, app::verification::FEE_PAYMENT_ROLES, &headers, uri.path(), &body)?;
     let outcome =
         state.app.pay_verification_fee(&auth.0, id, input.amount_fen, &input.payment_ref, claim).await?;
-    let body = json!({
-        "verification_id": outcome.subject_id,
-        "transfer_id": outcome.transfer_ids.first(),
-        "amount_fen": input.amount_fen,
-        "fee_paid": true,
-    });
+    let body = VerificationFeePaidBody {
+        verification_id: outcome.subject_id,
+        transfer_id: outcome.transfer_ids.first().copied(),
+        amount_fen: input.amount_fen,
+        fee_paid: true,
+    };
     Ok(created(body, outcome.replayed))
 }
 
@@ -479,12 +687,13 @@ async fn post_submit(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(verification_json(&state.app.submit_verification(&auth.0, id).await?)))
+) -> Answer<VerificationBody> {
+    Ok(Json(VerificationBody::from(&state.app.submit_verification(&auth.0, id).await?)))
 }
 
-#[derive(Deserialize)]
-struct ClaimQuery {
+/// Whose claim to take over, if any.
+#[derive(Deserialize, JsonSchema)]
+struct VerificationClaimQuery {
     take_over_from: Option<String>,
 }
 
@@ -492,15 +701,16 @@ async fn post_claim(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Query(query): Query<ClaimQuery>,
-) -> ApiResult<axum::Json<Value>> {
+    Query(query): Query<VerificationClaimQuery>,
+) -> Answer<VerificationBody> {
     let view = state.app.claim_verification(&auth.0, id, query.take_over_from.as_deref()).await?;
-    Ok(axum::Json(verification_json(&view)))
+    Ok(Json(VerificationBody::from(&view)))
 }
 
-#[derive(Deserialize)]
+/// A reviewer's decision: outcome, reason codes and a note.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct DecisionBody {
+struct VerificationDecision {
     outcome: String,
     #[serde(default)]
     reasons: Vec<String>,
@@ -512,8 +722,8 @@ async fn post_decision(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    Json(body): Json<DecisionBody>,
-) -> ApiResult<axum::Json<Value>> {
+    Json(body): Json<VerificationDecision>,
+) -> Answer<VerificationBody> {
     let view = state.app.decide_verification(&auth.0, id, &body.outcome, &body.reasons, &body.note).await?;
-    Ok(axum::Json(verification_json(&view)))
+    Ok(Json(VerificationBody::from(&view)))
 }
