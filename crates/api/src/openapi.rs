@@ -9,8 +9,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
-use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -31,8 +31,8 @@ pub enum Content {
     Ndjson(SchemaOf),
     /// `multipart/form-data` with the fields of the type.
     Multipart(SchemaOf),
-    /// Bytes of a media type (CSV, PDF, a video, Prometheus text).
-    File(&'static str),
+    /// Bytes of one of the media types (CSV, PDF, a video, an image, Prometheus text).
+    Files(&'static [&'static str]),
     /// No body at all (204, or a request that sends none).
     Empty,
 }
@@ -109,9 +109,14 @@ impl Doc {
         self.answer = Some(Content::Json(schema_of::<T>));
         self
     }
-    /// The success answer: bytes of a media type.
-    pub fn file(mut self, media_type: &'static str) -> Doc {
-        self.answer = Some(Content::File(media_type));
+    /// The success answer: bytes of one of the media types.
+    pub fn file(mut self, media_types: &'static [&'static str]) -> Doc {
+        self.answer = Some(Content::Files(media_types));
+        self
+    }
+    /// The request is the raw bytes of a file of one of the media types (streamed uploads, text).
+    pub fn raw_request(mut self, media_types: &'static [&'static str]) -> Doc {
+        self.request = Some(Content::Files(media_types));
         self
     }
     /// The success answer is 204 with no body.
@@ -243,7 +248,12 @@ fn content(schemas: &mut SchemaGenerator, content: Content, example: Option<Valu
         Content::Json(schema) => ("application/json", schema(schemas)),
         Content::Ndjson(schema) => ("application/x-ndjson", schema(schemas)),
         Content::Multipart(schema) => ("multipart/form-data", schema(schemas)),
-        Content::File(media_type) => (media_type, json!({ "type": "string", "format": "binary" })),
+        Content::Files(media_types) => {
+            let binary = json!({ "schema": { "type": "string", "format": "binary" } });
+            return Some(
+                media_types.iter().map(|media_type| (media_type.to_string(), binary.clone())).collect(),
+            );
+        }
         Content::Empty => return None,
     };
     let mut entry = json!({ "schema": schema });
@@ -263,7 +273,8 @@ fn operation(schemas: &mut SchemaGenerator, method: Method, path: &str, doc: &Do
         parameters.push(json!({ "name": "Idempotency-Key", "in": "header", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 128 } }));
     }
     let mut responses = serde_json::Map::new();
-    let success = std::iter::once((doc.status, doc.answer)).chain(doc.also.iter().map(|(s, c)| (*s, Some(*c))));
+    let success =
+        std::iter::once((doc.status, doc.answer)).chain(doc.also.iter().map(|(s, c)| (*s, Some(*c))));
     for (status, answer) in success {
         let mut response = json!({ "description": "success" });
         if let Some(body) = answer.and_then(|answer| content(schemas, answer, None)) {
@@ -335,7 +346,9 @@ pub fn gaps(document: &Value) -> Vec<String> {
                     .as_object()
                     .is_some_and(|content| content.values().all(|media| media.get("schema").is_some()));
                 if !has_schema && status != "204" {
-                    gaps.push(format!("{method} {path}: {status} has no schema (.answer::<T>(), .file(..) or .no_content())"));
+                    gaps.push(format!(
+                        "{method} {path}: {status} has no schema (.answer::<T>(), .file(..) or .no_content())"
+                    ));
                 }
             }
         }
@@ -347,7 +360,8 @@ pub fn gaps(document: &Value) -> Vec<String> {
     let mut references = Vec::new();
     collect_references(document, &mut references);
     for reference in references {
-        let known = reference.strip_prefix("#/components/schemas/").is_some_and(|name| schemas.contains_key(name));
+        let known =
+            reference.strip_prefix("#/components/schemas/").is_some_and(|name| schemas.contains_key(name));
         if !known {
             gaps.push(format!("{reference} names no schema"));
         }
@@ -397,7 +411,12 @@ mod tests {
         let routes = Routes::default()
             .add(Method::Post, "/api/v1/notes", Doc::new("notes", "Add a note"), handler)
             .add(Method::Get, "/api/v1/notes", Doc::new("notes", "The notes"), handler)
-            .add(Method::Put, "/api/v1/notes/{id}", Doc::new("notes", "Change a note").request::<Note>(), handler);
+            .add(
+                Method::Put,
+                "/api/v1/notes/{id}",
+                Doc::new("notes", "Change a note").request::<Note>(),
+                handler,
+            );
         let (_, document) = routes.finish();
         assert_eq!(
             gaps(&document),

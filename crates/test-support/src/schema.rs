@@ -65,7 +65,9 @@ pub fn check(document: &Value, schema: &Value, value: &Value, at: &str) -> Resul
                 }
             }
             "properties" => {
-                let (Some(fields), Some(properties)) = (value.as_object(), rule.as_object()) else { continue };
+                let (Some(fields), Some(properties)) = (value.as_object(), rule.as_object()) else {
+                    continue;
+                };
                 for (name, property) in properties {
                     if let Some(field) = fields.get(name) {
                         check(document, property, field, &format!("{at}.{name}"))?;
@@ -131,7 +133,9 @@ pub fn check(document: &Value, schema: &Value, value: &Value, at: &str) -> Resul
                 let (Some(text), Some(bound)) = (value.as_str(), rule.as_u64()) else { continue };
                 let length = text.chars().count() as u64;
                 if (keyword == "minLength" && length < bound) || (keyword == "maxLength" && length > bound) {
-                    return Err(format!("{at}: a text of {length} characters is beyond the {keyword} {bound}"));
+                    return Err(format!(
+                        "{at}: a text of {length} characters is beyond the {keyword} {bound}"
+                    ));
                 }
             }
             keyword if DESCRIPTIVE.contains(&keyword) => {}
@@ -234,9 +238,18 @@ mod tests {
         let good = json!({ "items": [{ "id": 1, "status": "paid", "paid_fen": null, "reasons": [] }], "next_cursor": null });
         assert_eq!(check(&document, &page, &good, "answer"), Ok(()));
         let cases = [
-            (json!({ "items": [{ "id": "1", "status": "paid", "reasons": [] }] }), "answer.items[0].id: \"1\" is not of type \"integer\""),
-            (json!({ "items": [{ "id": 1, "reasons": [] }] }), "answer.items[0]: the field status is missing"),
-            (json!({ "items": [{ "id": 1, "status": "x", "reasons": [], "extra": 1 }] }), "answer.items[0]: the field extra is not in the schema"),
+            (
+                json!({ "items": [{ "id": "1", "status": "paid", "reasons": [] }] }),
+                "answer.items[0].id: \"1\" is not of type \"integer\"",
+            ),
+            (
+                json!({ "items": [{ "id": 1, "reasons": [] }] }),
+                "answer.items[0]: the field status is missing",
+            ),
+            (
+                json!({ "items": [{ "id": 1, "status": "x", "reasons": [], "extra": 1 }] }),
+                "answer.items[0]: the field extra is not in the schema",
+            ),
             (json!({ "items": [], "next_cursor": 5 }), "answer.next_cursor: 5 fits 0 of the anyOf choices"),
             (json!({}), "answer: the field items is missing"),
         ];
@@ -254,7 +267,8 @@ mod tests {
         let document = document();
         let refund = json!({ "$ref": "#/components/schemas/Refund" });
         for full in [false, true] {
-            let value = sample(&document, &refund, &json!({ "status": "paid", "id": "not a number" }), full, 0);
+            let value =
+                sample(&document, &refund, &json!({ "status": "paid", "id": "not a number" }), full, 0);
             assert_eq!(check(&document, &refund, &value, "sample"), Ok(()), "{value}");
             assert_eq!(value["status"], "paid");
             assert_eq!(value["id"], 1);

@@ -10,7 +10,7 @@ use super::{ADMIN, Answer, Page};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Query};
-use crate::openapi::{Content, Doc, Method, Routes};
+use crate::openapi::{Doc, Method, Routes};
 use app::Code;
 use app::audit::AuditRow;
 
@@ -26,10 +26,8 @@ pub fn add(routes: Routes) -> Routes {
     let audit = Doc::new("admin", "The audit log, newest first (limit, cursor)")
         .roles(ADMIN)
         .answer::<Page<AuditEntryBody>>();
-    let import = Doc {
-        request: Some(Content::File("text/plain")),
-        ..Doc::new("admin", "Load a year's holiday notice (text body in the notice format)")
-    };
+    let import = Doc::new("admin", "Load a year's holiday notice (text body in the notice format)")
+        .raw_request(&["text/plain"]);
     routes
         .add(Method::Put, "/api/v1/admin/clock", clock, set_clock)
         .add(

@@ -17,7 +17,6 @@ use app::Code;
 use app::closure::{ClosureOutcome, ClosureRow, PayoutView, RefundView};
 use domain::closure::Check;
 
-
 pub fn add(routes: Routes) -> Routes {
     routes
         .add(
@@ -248,7 +247,11 @@ async fn post_closure(
     }
 }
 
-async fn delete_closure(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Answer<ClosureBody> {
+async fn delete_closure(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Answer<ClosureBody> {
     Ok(Json(ClosureBody::from(&state.app.withdraw_closure(&auth.0, id).await?)))
 }
 

@@ -72,8 +72,14 @@ where
 }
 
 /// A page of the app's items as the API shows them, each converted by `to_body`.
-pub(crate) fn page_with<R, T>(page: &app::audit::Page<R>, to_body: impl Fn(&R) -> T) -> crate::extract::Json<Page<T>> {
-    crate::extract::Json(Page { items: page.items.iter().map(to_body).collect(), next_cursor: page.next_cursor.clone() })
+pub(crate) fn page_with<R, T>(
+    page: &app::audit::Page<R>,
+    to_body: impl Fn(&R) -> T,
+) -> crate::extract::Json<Page<T>> {
+    crate::extract::Json(Page {
+        items: page.items.iter().map(to_body).collect(),
+        next_cursor: page.next_cursor.clone(),
+    })
 }
 
 /// A text in Chinese and in English.

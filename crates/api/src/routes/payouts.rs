@@ -85,7 +85,7 @@ pub fn add(routes: Routes) -> Routes {
             Method::Get,
             "/api/v1/platform/videos/{id}/file",
             Doc::new("platform", "A published video's file through the signed, expiring link of its video.published event (no token)")
-                .file("video/*"),
+                .file(&["video/mp4", "video/quicktime"]),
             get_video_file,
         )
 }

@@ -140,7 +140,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/leads.csv",
             Doc::new("messages", "The account's leads as a CSV file (text/csv; the same filters; words in the cells, the contact as the caller may see it)")
                 .roles(ANY_ROLE)
-                .file("text/csv"),
+                .file(&["text/csv"]),
             get_leads_csv,
         )
         .add(

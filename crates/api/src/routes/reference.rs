@@ -16,10 +16,16 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/docs",
-            Doc::new("system", "This API's reference as a page, rendered from /api/openapi.json").file("text/html"),
+            Doc::new("system", "This API's reference as a page, rendered from /api/openapi.json")
+                .file(&["text/html"]),
             page,
         )
-        .add(Method::Get, "/api/docs.js", Doc::new("system", "The reference page's script").file("text/javascript"), script)
+        .add(
+            Method::Get,
+            "/api/docs.js",
+            Doc::new("system", "The reference page's script").file(&["text/javascript"]),
+            script,
+        )
 }
 
 async fn page() -> impl IntoResponse {

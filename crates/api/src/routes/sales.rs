@@ -36,7 +36,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/shops/{id}/closure/report.pdf",
             Doc::new("closure", "The closure-decision report as an A4 PDF document (the same numbers and charts)")
                 .roles(ANY_ROLE)
-                .file("application/pdf"),
+                .file(&["application/pdf"]),
             get_report_pdf,
         )
 }

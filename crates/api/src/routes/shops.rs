@@ -73,7 +73,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/shops/{id}/deposit/statement.csv",
-            Doc::new("deposits", "The statement as CSV (UTF-8 with BOM)").roles(ANY_ROLE).file("text/csv"),
+            Doc::new("deposits", "The statement as CSV (UTF-8 with BOM)").roles(ANY_ROLE).file(&["text/csv"]),
             get_statement_csv,
         )
         .add(Method::Post, "/api/v1/shops/{id}/violations", violation, post_violation)
@@ -280,7 +280,6 @@ struct ViolationRecordedBody {
 }
 
 /// 201 with a typed body, through the shared `created` (a replay says so in a header).
-
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

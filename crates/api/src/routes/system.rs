@@ -33,12 +33,12 @@ pub fn add(routes: Routes) -> Routes {
             Doc::new("auth", "Who the caller is").roles(ANY_ROLE).answer::<MeBody>(),
             me,
         )
-        .add(Method::Get, "/healthz", Doc::new("system", "Liveness").file("text/plain"), healthz)
+        .add(Method::Get, "/healthz", Doc::new("system", "Liveness").file(&["text/plain"]), healthz)
         .add(Method::Get, "/readyz", ready.answer::<ReadyBody>(), readyz)
         .add(
             Method::Get,
             "/metrics",
-            Doc::new("system", "Prometheus metrics").file("text/plain"),
+            Doc::new("system", "Prometheus metrics").file(&["text/plain"]),
             metrics_text,
         )
         .add(

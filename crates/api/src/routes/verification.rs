@@ -114,7 +114,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/verifications/{id}/documents/{document_id}",
-            Doc::new("verification", "A document's file (JPEG, PNG or PDF)").roles(PLATFORM_READERS).file("*/*"),
+            Doc::new("verification", "A document's file (JPEG, PNG or PDF)").roles(PLATFORM_READERS).file(&["image/jpeg", "image/png", "application/pdf"]),
             get_document,
         )
         .add(

@@ -18,7 +18,7 @@ use super::{ANY_ROLE, Answer, MERCHANT, Page, china_time, page};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Json, Path, Query, parse_json};
-use crate::openapi::{Content, Doc, Method, Routes};
+use crate::openapi::{Doc, Method, Routes};
 
 const EDIT: &[&str] = &["edit_content"];
 const APPROVE: &[&str] = &["approve_content"];
@@ -70,31 +70,25 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Put,
             "/api/v1/videos/{id}/file",
-            raw_request(
-                Doc::new("videos", "Upload a draft's video file as the raw body (MP4 or MOV by content, streamed to disk, at most the configured size, 2 GiB by default)")
+            Doc::new("videos", "Upload a draft's video file as the raw body (MP4 or MOV by content, streamed to disk, at most the configured size, 2 GiB by default)")
                     .roles(MERCHANT)
                     .team_rights(EDIT)
-                    .answer::<VideoFileUploadBody>(),
-                "video/*",
-            ),
+                    .answer::<VideoFileUploadBody>().raw_request(&["video/mp4", "video/quicktime"]),
             put_file,
         )
         .add(
             Method::Put,
             "/api/v1/videos/{id}/cover",
-            raw_request(
-                Doc::new("videos", "Upload a draft's cover image as the raw body (JPEG or PNG by content, ≤ 5 MiB)")
+            Doc::new("videos", "Upload a draft's cover image as the raw body (JPEG or PNG by content, ≤ 5 MiB)")
                     .roles(MERCHANT)
                     .team_rights(EDIT)
-                    .answer::<VideoCoverUploadBody>(),
-                "image/*",
-            ),
+                    .answer::<VideoCoverUploadBody>().raw_request(&["image/jpeg", "image/png"]),
             put_cover,
         )
         .add(
             Method::Get,
             "/api/v1/videos/{id}/cover",
-            Doc::new("videos", "A video's cover image").roles(ANY_ROLE).file("image/*"),
+            Doc::new("videos", "A video's cover image").roles(ANY_ROLE).file(&["image/jpeg", "image/png"]),
             get_cover,
         )
         .add(
@@ -203,11 +197,6 @@ pub fn add(routes: Routes) -> Routes {
                 .answer::<PublishingCalendarBody>(),
             get_calendar,
         )
-}
-
-/// A route whose request is the raw bytes of a file of `media_type` (streamed uploads).
-fn raw_request(doc: Doc, media_type: &'static str) -> Doc {
-    Doc { request: Some(Content::File(media_type)), ..doc }
 }
 
 /// A video of an enterprise account.

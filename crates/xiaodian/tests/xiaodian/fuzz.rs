@@ -189,7 +189,8 @@ fn nonconformance(document: &Value, case: &Case, answer: &test_support::http::An
         return Some(format!("{} is not a documented status", answer.status));
     }
     let Some(content) = documented["content"].as_object() else {
-        return (!answer.text.is_empty()).then(|| format!("{} has a body where none is documented", answer.status));
+        return (!answer.text.is_empty())
+            .then(|| format!("{} has a body where none is documented", answer.status));
     };
     if let Some(json) = content.get("application/json") {
         let value: Value = match serde_json::from_str(&answer.text) {
@@ -199,22 +200,18 @@ fn nonconformance(document: &Value, case: &Case, answer: &test_support::http::An
         return schema::check(document, &json["schema"], &value, "answer").err();
     }
     let media_type = answer.content_type.split(';').next().unwrap_or_default().trim();
-    let listed = content.keys().any(|listed| match listed.strip_suffix("/*") {
-        Some(family) => media_type.split('/').next() == Some(family),
-        None => listed == media_type,
-    });
-    (!listed)
+    (!content.contains_key(media_type))
         .then(|| format!("{} answers {media_type}, the document says {:?}", answer.status, content.keys()))
 }
 
-/// What is wrong with the answer to `case`, if anything.
+/// The answer's status, and what is wrong with the answer to `case`, if anything.
 async fn judge(
     document: &Value,
     clients: &[(&'static str, Client)],
     anonymous: &Client,
     case: &Case,
     n: usize,
-) -> Option<String> {
+) -> (u16, Option<String>) {
     let client = case
         .role
         .and_then(|role| clients.iter().find(|(r, _)| *r == role).map(|(_, c)| c))
@@ -238,28 +235,27 @@ async fn judge(
         format!("{} {} as {:?} {body}", case.method, case.path, case.role)
     };
     if answer.status >= 500 {
-        return Some(format!(
-            "{}: {} {}",
-            what(),
+        return (
             answer.status,
-            answer.text.chars().take(300).collect::<String>()
-        ));
+            Some(format!(
+                "{}: {} {}",
+                what(),
+                answer.status,
+                answer.text.chars().take(300).collect::<String>()
+            )),
+        );
     }
     if answer.status >= 400 {
         let problem = answer.content_type.starts_with("application/problem+json")
             && answer.json["code"].as_str().is_some_and(|code| !code.is_empty())
             && answer.json["status"] == answer.status;
         if !problem {
-            return Some(format!(
-                "{}: {} is not problem+json: {}",
-                what(),
-                answer.status,
-                answer.content_type
-            ));
+            let why = format!("{}: {} is not problem+json: {}", what(), answer.status, answer.content_type);
+            return (answer.status, Some(why));
         }
-        return None;
+        return (answer.status, None);
     }
-    nonconformance(document, case, &answer).map(|why| format!("{}: {why}", what()))
+    (answer.status, nonconformance(document, case, &answer).map(|why| format!("{}: {why}", what())))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -283,6 +279,7 @@ async fn no_request_of_the_documented_api_breaks_the_server() {
     let clients = std::sync::Arc::new(clients);
     let document = std::sync::Arc::new(document);
     let mut failures = Vec::new();
+    let mut successes = 0;
     for (batch_number, batch) in cases.chunks(IN_FLIGHT).enumerate() {
         let mut answers = tokio::task::JoinSet::new();
         for (i, case) in batch.iter().cloned().enumerate() {
@@ -290,8 +287,14 @@ async fn no_request_of_the_documented_api_breaks_the_server() {
             let n = batch_number * IN_FLIGHT + i;
             answers.spawn(async move { judge(&document, &clients, &anonymous, &case, n).await });
         }
-        failures.extend(answers.join_all().await.into_iter().flatten());
+        for (status, failure) in answers.join_all().await {
+            successes += usize::from(status < 400);
+            failures.extend(failure);
+        }
     }
+    // Enough answers succeeded for their schemas to have been put to the test.
+    eprintln!("{successes} successes held to their schemas");
+    assert!(successes > 300, "only {successes} of {} cases succeeded", cases.len());
     // The server is still whole: it answers, and its own consistency check passes.
     assert_eq!(anonymous.get("/healthz").await.status, 200);
     failures.sort();
