@@ -86,20 +86,29 @@ impl Frontier {
     }
 }
 
-/// Pages up to two clicks away from `links` (links inside the page content), one per path shape
-/// (digits stand for any id), downloads left out; at most `PAGES_PER_USER_MAX` pages in all.
-pub(crate) async fn reachable(browser: &Browser, base: &str, links: &[String]) -> Vec<String> {
-    let mut frontier = Frontier::new(links);
-    let mut visit: Vec<String> = links.to_vec();
-    for _depth in 0..2 {
-        let mut next = Vec::new();
-        for link in &visit {
-            browser.page.goto(&format!("{base}{link}")).await.unwrap();
-            next.extend(frontier.add(content_links(browser).await));
-        }
-        visit = next;
+/// A walk over the pages up to two clicks away from `links` (links inside the page content), one
+/// per path shape (digits stand for any id), downloads left out, at most `PAGES_PER_USER_MAX`: each
+/// page is loaded once, and what it links to joins the walk as it is read.
+pub(crate) struct Walk {
+    frontier: Frontier,
+    queue: std::collections::VecDeque<(String, usize)>,
+}
+
+impl Walk {
+    pub(crate) fn new(links: &[String]) -> Walk {
+        Walk { frontier: Frontier::new(links), queue: links.iter().map(|link| (link.clone(), 0)).collect() }
     }
-    frontier.pages
+
+    /// Loads the walk's next page in `browser` and answers its path, or `None` when the walk is over.
+    pub(crate) async fn next(&mut self, browser: &Browser, base: &str) -> Option<String> {
+        let (link, depth) = self.queue.pop_front()?;
+        browser.page.goto(&format!("{base}{link}")).await.unwrap();
+        if depth < 2 {
+            let found = self.frontier.add(content_links(browser).await);
+            self.queue.extend(found.into_iter().map(|link| (link, depth + 1)));
+        }
+        Some(link)
+    }
 }
 
 /// Pages crawled per user, at most.

@@ -10,7 +10,7 @@ use test_support::browser::Browser;
 use test_support::{Server, TestDb};
 
 use crate::binary;
-use crate::console_crawl::{demo_users, log_in, navigation, reachable, shape};
+use crate::console_crawl::{Walk, demo_users, log_in, navigation, shape};
 
 /// The POST forms of the page, each with the values a person would send: what the page filled in,
 /// the first real choice of a list, and for an empty field a value its rules accept (a sentence
@@ -145,11 +145,11 @@ async fn every_form_of_every_demo_user_is_allowed_and_redirects_to_a_page() {
         browser.set_size(1440, 900).await;
         log_in(&browser, base, username, password).await;
         let links = navigation(&browser).await;
-        let pages = reachable(&browser, base, &links).await;
         let cookies = cookie_header(&browser).await;
         let mut seen = BTreeSet::new();
-        for page in &pages {
-            browser.page.goto(&format!("{base}{page}")).await.unwrap();
+        // Each page is loaded once: its links join the walk, then its forms are posted.
+        let mut walk = Walk::new(&links);
+        while let Some(page) = walk.next(&browser, base).await {
             let forms = browser.page.execute(FORMS, vec![]).await.unwrap();
             let forms: Vec<Form> = serde_json::from_value(forms).expect("forms as data");
             for form in forms {
