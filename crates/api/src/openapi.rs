@@ -22,6 +22,32 @@ fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
     generator.subschema_for::<T>().to_value()
 }
 
+/// The schema of a query type with nothing referenced (its fields become parameters one by one).
+fn query_schema<T: JsonSchema>(_: &mut SchemaGenerator) -> Value {
+    let settings = SchemaSettings::draft2020_12().with(|s| s.inline_subschemas = true);
+    settings.into_generator().into_root_schema_for::<T>().to_value()
+}
+
+/// One `in: query` parameter per field of a query type's schema; a field that may be null is
+/// simply optional.
+fn query_parameters(schema: &Value) -> Vec<Value> {
+    let required: Vec<&str> =
+        schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let empty = serde_json::Map::new();
+    let properties = schema["properties"].as_object().unwrap_or(&empty);
+    properties
+        .iter()
+        .map(|(name, property)| {
+            let mut property = property.clone();
+            if let Some(types) = property["type"].as_array() {
+                let types: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+                property["type"] = if types.len() == 1 { types[0].clone() } else { Value::Array(types) };
+            }
+            json!({ "name": name, "in": "query", "required": required.contains(&name.as_str()), "schema": property })
+        })
+        .collect()
+}
+
 /// What a request or an answer carries.
 #[derive(Debug, Clone, Copy)]
 pub enum Content {
@@ -54,6 +80,8 @@ pub struct Doc {
     pub answer: Option<Content>,
     /// Other success statuses an answer may have, each with what it carries.
     pub also: Vec<(u16, Content)>,
+    /// The query parameters, from the fields of the type the handler reads them into.
+    pub query: Option<SchemaOf>,
     /// Whether the route needs an `Idempotency-Key` header (money-moving requests).
     pub idempotent: bool,
     /// For merchant users, the team rights of which the caller needs one (`domain::team::TeamRight`).
@@ -71,6 +99,7 @@ impl Doc {
             status: 200,
             answer: None,
             also: Vec::new(),
+            query: None,
             idempotent: false,
             team_rights: &[],
         }
@@ -92,6 +121,11 @@ impl Doc {
     /// A multipart form with the fields of `T`.
     pub fn multipart<T: JsonSchema>(mut self) -> Doc {
         self.request = Some(Content::Multipart(schema_of::<T>));
+        self
+    }
+    /// Query parameters: the fields of `T` (a flat struct of optional or required scalars).
+    pub fn query<T: JsonSchema>(mut self) -> Doc {
+        self.query = Some(query_schema::<T>);
         self
     }
     /// A POST, PUT or PATCH that sends no body.
@@ -269,6 +303,9 @@ fn operation(schemas: &mut SchemaGenerator, method: Method, path: &str, doc: &Do
         .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
         .collect();
+    if let Some(query) = doc.query {
+        parameters.extend(query_parameters(&query(schemas)));
+    }
     if doc.idempotent {
         parameters.push(json!({ "name": "Idempotency-Key", "in": "header", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 128 } }));
     }
@@ -395,6 +432,19 @@ mod tests {
         let (_, document) = crate::routes::all().finish();
         let gaps = gaps(&document);
         assert!(gaps.is_empty(), "{} gaps in the OpenAPI document:\n{}", gaps.len(), gaps.join("\n"));
+    }
+
+    #[test]
+    fn a_query_type_becomes_one_parameter_a_field() {
+        let (_, document) = crate::routes::all().finish();
+        let parameters =
+            document["paths"]["/api/v1/refunds"]["get"]["parameters"].as_array().unwrap().clone();
+        let names: Vec<&str> = parameters.iter().filter_map(|p| p["name"].as_str()).collect();
+        assert_eq!(names, ["cursor", "limit", "status"]);
+        assert!(parameters.iter().all(|p| p["in"] == "query" && p["required"] == false));
+        assert_eq!(parameters[1]["schema"]["type"], "integer");
+        let add = &document["paths"]["/api/v1/calendar/add-workdays"]["get"]["parameters"];
+        assert!(add.as_array().unwrap().iter().any(|p| p["name"] == "from" && p["required"] == true));
     }
 
     #[derive(serde::Deserialize, JsonSchema)]

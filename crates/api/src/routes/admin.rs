@@ -25,6 +25,7 @@ pub fn add(routes: Routes) -> Routes {
         .answer::<JobsRunBody>();
     let audit = Doc::new("admin", "The audit log, newest first (limit, cursor)")
         .roles(ADMIN)
+        .query::<AuditQuery>()
         .answer::<Page<AuditEntryBody>>();
     let import = Doc::new("admin", "Load a year's holiday notice (text body in the notice format)")
         .raw_request(&["text/plain"]);

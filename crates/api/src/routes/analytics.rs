@@ -40,7 +40,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/analytics",
             Doc::new("analytics", "The account's dashboard over from..to (China dates, both included; default the last 30 days, at most 366): totals and rates in basis points, every day, traffic-source mix, audience, best publishing hour and weekday, topic tags, top videos, week-over-week")
                 .roles(ANY_ROLE)
-                .answer::<AccountAnalyticsBody>(),
+                .answer::<AccountAnalyticsBody>().query::<PeriodQuery>(),
             get_account,
         )
         .add(
@@ -48,7 +48,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/videos/{id}/analytics",
             Doc::new("analytics", "The video's dashboard over from..to: totals and rates, every day (every hour too when the period is at most 7 days), traffic-source mix, audience, week-over-week")
                 .roles(ANY_ROLE)
-                .answer::<VideoAnalyticsBody>(),
+                .answer::<VideoAnalyticsBody>().query::<PeriodQuery>(),
             get_video,
         )
 }

@@ -17,6 +17,7 @@ pub fn add(routes: Routes) -> Routes {
     let day = Doc::new("calendar", "One day: working day or not, kind, holiday name (public)")
         .answer::<CalendarDayBody>();
     let add = Doc::new("calendar", "The date N working days after a date (from, days; public)")
+        .query::<AddWorkdaysQuery>()
         .answer::<WorkdayDateBody>();
     routes.add(Method::Get, "/api/v1/calendar/days/{date}", day, get_day).add(
         Method::Get,

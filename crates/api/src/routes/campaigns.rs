@@ -35,7 +35,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/trending-topics",
             Doc::new("campaigns", "Trending topics observed from..to (China dates, last 7 days by default), hottest first")
                 .roles(ANY_ROLE)
-                .answer::<TrendingTopicsBody>(),
+                .answer::<TrendingTopicsBody>().query::<TopicRangeQuery>(),
             list_topics,
         )
         .add(
@@ -61,7 +61,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/campaigns/suggestions",
             Doc::new("campaigns", "The planner: proposed dates from..to (at most 366 days apart) from statutory holidays, shopping festivals and trending topics")
                 .roles(ANY_ROLE)
-                .answer::<CampaignPlanBody>(),
+                .answer::<CampaignPlanBody>().query::<CampaignSuggestionQuery>(),
             get_suggestions,
         )
         .add(Method::Get, "/api/v1/campaigns/{id}", Doc::new("campaigns", "One campaign").roles(ANY_ROLE).answer::<CampaignBody>(), get_campaign)

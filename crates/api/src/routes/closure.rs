@@ -57,7 +57,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/refunds",
-            Doc::new("refunds", "Deposit refunds by status, earliest due first, with overdue flags (limit, cursor)").roles(&["reviewer", "admin"]).answer::<Page<RefundBody>>(),
+            Doc::new("refunds", "Deposit refunds by status, earliest due first, with overdue flags (limit, cursor)").roles(&["reviewer", "admin"]).answer::<Page<RefundBody>>().query::<RefundsQuery>(),
             get_refunds,
         )
         .add(Method::Get, "/api/v1/refunds/{id}", Doc::new("refunds", "One deposit refund").roles(ANY_ROLE).answer::<RefundBody>(), get_refund)

@@ -52,7 +52,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/comments",
             Doc::new("comments", "The account's comment inbox, newest first (unanswered=true, video_id, q keyword, sentiment positive|neutral|negative, limit, cursor)")
                 .roles(ANY_ROLE)
-                .answer::<Page<AccountCommentBody>>(),
+                .answer::<Page<AccountCommentBody>>().query::<CommentsQuery>(),
             list_comments,
         )
         .add(
@@ -60,7 +60,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/comments/stats",
             Doc::new("comments", "Comments awaiting a reply, and first-response median and p90 in working hours (09:00-18:00 China time on working days) over comments answered in the last `days` days (default 30)")
                 .roles(ANY_ROLE)
-                .answer::<CommentStatsBody>(),
+                .answer::<CommentStatsBody>().query::<CommentStatsQuery>(),
             get_stats,
         )
         .add(Method::Get, "/api/v1/comments/{id}", Doc::new("comments", "One comment").roles(ANY_ROLE).answer::<AccountCommentBody>(), get_comment)

@@ -26,7 +26,7 @@ pub fn add(routes: Routes) -> Routes {
                 "The caller's notifications (the kinds its team role acts on), newest first, with the unread count",
             )
             .roles(MERCHANT)
-            .answer::<NotificationsBody>(),
+            .answer::<NotificationsBody>().query::<NotificationsQuery>(),
             list_notifications,
         )
         .add(
@@ -76,7 +76,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/webhook/deliveries",
-            webhook("The delivery log, newest first (limit, cursor)").answer::<Page<WebhookDeliveryBody>>(),
+            webhook("The delivery log, newest first (limit, cursor)").answer::<Page<WebhookDeliveryBody>>().query::<NotificationsQuery>(),
             list_deliveries,
         )
         .add(

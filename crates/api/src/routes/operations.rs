@@ -40,7 +40,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/shops/{id}/products",
             Doc::new("operations", "A shop's products, newest first (limit, cursor)")
                 .answer::<Page<ProductBody>>()
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .query::<PageQuery>(),
             get_products,
         )
         .add(
@@ -65,7 +66,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/shops/{id}/orders",
             Doc::new("operations", "A shop's orders, newest first (status, limit, cursor)")
                 .answer::<Page<OrderBody>>()
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .query::<OrdersQuery>(),
             get_orders,
         )
         .add(
@@ -115,7 +117,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/shops/{id}/after-sales",
             Doc::new("operations", "A shop's after-sales cases, open first (limit, cursor)")
                 .answer::<Page<CaseBody>>()
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .query::<PageQuery>(),
             get_after_sales,
         )
         .add(
@@ -144,7 +147,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/shops/{id}/complaints",
             Doc::new("operations", "A shop's complaints, open first (limit, cursor)")
                 .answer::<Page<CaseBody>>()
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .query::<PageQuery>(),
             get_complaints,
         )
         .add(
@@ -152,7 +156,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/complaints",
             Doc::new("operations", "Open complaints of every shop, oldest first (limit, cursor)")
                 .answer::<Page<CaseBody>>()
-                .roles(REVIEWER),
+                .roles(REVIEWER)
+                .query::<PageQuery>(),
             get_open_complaints,
         )
         .add(
@@ -182,7 +187,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/shops/{id}/conversations",
             Doc::new("operations", "Conversations, unanswered first (limit, cursor)")
                 .answer::<Page<BuyerConversationBody>>()
-                .roles(ANY_ROLE),
+                .roles(ANY_ROLE)
+                .query::<PageQuery>(),
             get_conversations,
         )
         .add(
@@ -241,7 +247,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/shops/{id}/commissions",
-            Doc::new("settlement", "A shop's commissions, owed first (limit, cursor)").answer::<Page<CommissionBody>>().roles(ANY_ROLE),
+            Doc::new("settlement", "A shop's commissions, owed first (limit, cursor)").answer::<Page<CommissionBody>>().roles(ANY_ROLE).query::<PageQuery>(),
             get_commissions,
         )
         .add(
@@ -265,7 +271,7 @@ pub fn add(routes: Routes) -> Routes {
         .add(
             Method::Get,
             "/api/v1/shops/{id}/invoice-requests",
-            Doc::new("settlement", "A shop's invoice requests, pending first (limit, cursor)").answer::<Page<InvoiceBody>>().roles(ANY_ROLE),
+            Doc::new("settlement", "A shop's invoice requests, pending first (limit, cursor)").answer::<Page<InvoiceBody>>().roles(ANY_ROLE).query::<PageQuery>(),
             get_invoices,
         )
         .add(

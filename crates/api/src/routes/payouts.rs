@@ -25,7 +25,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/payouts",
             Doc::new("payouts", "Payouts newest first, by status and shop (finance of the merchant, reviewers, the payment channel); `before` is the cursor")
                 .roles(READERS)
-                .answer::<PayoutsPageBody>(),
+                .answer::<PayoutsPageBody>().query::<PayoutsQuery>(),
             get_payouts,
         )
         .add(
@@ -77,7 +77,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/platform/events",
             Doc::new("platform", "Platform events after the cursor `after`, oldest first, at most `limit`; `wait=30s` long-polls for the first")
                 .roles(SERVICE)
-                .answer::<PlatformEventsBody>(),
+                .answer::<PlatformEventsBody>().query::<PlatformEventsQuery>(),
             get_events,
         )
         .add(Method::Get, "/api/v1/platform/events/{id}", Doc::new("platform", "One platform event").roles(SERVICE).answer::<PlatformEventBody>(), get_event)
@@ -85,7 +85,7 @@ pub fn add(routes: Routes) -> Routes {
             Method::Get,
             "/api/v1/platform/videos/{id}/file",
             Doc::new("platform", "A published video's file through the signed, expiring link of its video.published event (no token)")
-                .file(&["video/mp4", "video/quicktime"]),
+                .file(&["video/mp4", "video/quicktime"]).query::<PlatformFileQuery>(),
             get_video_file,
         )
 }

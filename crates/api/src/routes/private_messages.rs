@@ -46,7 +46,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/conversations",
             Doc::new("messages", "The account's private conversations, newest message first (status=unanswered|assigned_to_me|all)")
                 .roles(ANY_ROLE)
-                .answer::<DmConversationsBody>(),
+                .answer::<DmConversationsBody>().query::<ConversationsQuery>(),
             list_conversations,
         )
         .add(Method::Get, "/api/v1/private-conversations/{id}", Doc::new("messages", "One private conversation with its newest 200 messages and the team's notes")
@@ -132,7 +132,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/leads",
             Doc::new("messages", "The account's leads (status, source filters); the contact masked for members without the right to contact")
                 .roles(ANY_ROLE)
-                .answer::<LeadsBody>(),
+                .answer::<LeadsBody>().query::<LeadParams>(),
             list_leads,
         )
         .add(
@@ -140,7 +140,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/leads.csv",
             Doc::new("messages", "The account's leads as a CSV file (text/csv; the same filters; words in the cells, the contact as the caller may see it)")
                 .roles(ANY_ROLE)
-                .file(&["text/csv"]),
+                .file(&["text/csv"]).query::<LeadParams>(),
             get_leads_csv,
         )
         .add(
@@ -156,7 +156,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/inbox",
             Doc::new("messages", "One inbox: comments and private conversations by time, newest first (channel=comment|message, status=unanswered|assigned_to_me|all, sentiment= for comments, q=, limit, cursor)")
                 .roles(ANY_ROLE)
-                .answer::<Page<InboxItemBody>>(),
+                .answer::<Page<InboxItemBody>>().query::<InboxParams>(),
             get_inbox,
         )
         .add(
@@ -164,7 +164,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/inbox/stats",
             Doc::new("messages", "First-response statistics of comments and private messages in working hours (median, p90, answered within 3 minutes and within 12 hours) over the last days (days=1..366, 30 by default)")
                 .roles(ANY_ROLE)
-                .answer::<InboxStatsBody>(),
+                .answer::<InboxStatsBody>().query::<InboxStatsParams>(),
             get_inbox_stats,
         )
         .add(

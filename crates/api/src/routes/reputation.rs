@@ -30,7 +30,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/incidents",
             Doc::new("reputation", "The account's reputation incidents, newest first (status=open|resolved|all, default all; limit, cursor)")
                 .roles(ANY_ROLE)
-                .answer::<Page<IncidentBody>>(),
+                .answer::<Page<IncidentBody>>().query::<IncidentsQuery>(),
             list_incidents,
         )
         .add(
@@ -80,7 +80,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/reputation",
             Doc::new("reputation", "The account's hourly negative-comment rate from `from` to `to` (RFC 3339, whole hours, at most 31 days; default the last 48 hours), the baseline and the spike threshold")
                 .roles(ANY_ROLE)
-                .answer::<ReputationSeriesBody>(),
+                .answer::<ReputationSeriesBody>().query::<ReputationSeriesQuery>(),
             get_series,
         )
         .add(

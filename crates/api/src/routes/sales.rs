@@ -20,7 +20,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/shops/{id}/analytics",
             Doc::new("analytics", "The shop's sales over from..to (China dates, default the last 30 days, at most 366): orders and GMV (cancelled orders left out), average order value, refund, after-sales and complaint rates in basis points, by day and by month, and the first-response time to buyer messages")
                 .roles(ANY_ROLE)
-                .answer::<ShopAnalyticsBody>(),
+                .answer::<ShopAnalyticsBody>().query::<PeriodQuery>(),
             get_shop,
         )
         .add(

@@ -44,7 +44,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/shops",
             Doc::new("shops", "The caller's shops (all for platform roles)")
                 .roles(ANY_ROLE)
-                .answer::<Page<ShopBody>>(),
+                .answer::<Page<ShopBody>>()
+                .query::<ShopPageQuery>(),
             list_shops,
         )
         .add(
@@ -67,7 +68,8 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/shops/{id}/deposit/entries",
             Doc::new("deposits", "Deposit entries with running balance (limit, cursor)")
                 .roles(ANY_ROLE)
-                .answer::<Page<DepositEntryBody>>(),
+                .answer::<Page<DepositEntryBody>>()
+                .query::<ShopPageQuery>(),
             get_entries,
         )
         .add(

@@ -79,7 +79,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/verifications",
             Doc::new("verification", "Applications: the merchant's own, or the review queue by due date (status, limit)")
                 .roles(PLATFORM_READERS)
-                .answer::<VerificationsBody>(),
+                .answer::<VerificationsBody>().query::<VerificationsQuery>(),
             list_verifications,
         )
         .add(
@@ -147,7 +147,7 @@ pub fn add(routes: Routes) -> Routes {
             )
             .roles(REVIEWER)
             .no_request()
-            .answer::<VerificationBody>(),
+            .answer::<VerificationBody>().query::<VerificationClaimQuery>(),
             post_claim,
         )
         .add(

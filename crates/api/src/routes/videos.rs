@@ -44,7 +44,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/videos",
             Doc::new("videos", "An account's videos, newest first (status, limit, cursor)")
                 .roles(ANY_ROLE)
-                .answer::<Page<VideoBody>>(),
+                .answer::<Page<VideoBody>>().query::<VideosQuery>(),
             list_account_videos,
         )
         .add(
@@ -52,7 +52,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/videos",
             Doc::new("videos", "The merchant's videos, newest first (account_id, status, limit, cursor): status=in_review is the approval queue")
                 .roles(ANY_ROLE)
-                .answer::<Page<VideoBody>>(),
+                .answer::<Page<VideoBody>>().query::<VideosQuery>(),
             list_videos,
         )
         .add(Method::Get, "/api/v1/videos/{id}", Doc::new("videos", "One video").roles(ANY_ROLE).answer::<VideoBody>(), get_video)
@@ -194,7 +194,7 @@ pub fn add(routes: Routes) -> Routes {
             "/api/v1/enterprise-accounts/{id}/calendar",
             Doc::new("videos", "A month (month=YYYY-MM) of videos by day, statutory holidays and shopping festivals")
                 .roles(ANY_ROLE)
-                .answer::<PublishingCalendarBody>(),
+                .answer::<PublishingCalendarBody>().query::<PublishingCalendarQuery>(),
             get_calendar,
         )
 }
