@@ -28,6 +28,31 @@ fn query_schema<T: JsonSchema>(_: &mut SchemaGenerator) -> Value {
     settings.into_generator().into_root_schema_for::<T>().to_value()
 }
 
+/// Writes the range of each integer's Rust type (`format: uint32` and the like) as its `minimum` and
+/// `maximum`, so a client reads from the document which numbers the server can take.
+fn bound_integers(schema: &mut Value) {
+    match schema {
+        Value::Object(fields) => {
+            let range: Option<(i128, i128)> = match fields.get("format").and_then(Value::as_str) {
+                Some("uint8") => Some((0, u8::MAX.into())),
+                Some("uint16") => Some((0, u16::MAX.into())),
+                Some("uint32") => Some((0, u32::MAX.into())),
+                Some("uint64") => Some((0, u64::MAX.into())),
+                Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
+                Some("int64") => Some((i64::MIN.into(), i64::MAX.into())),
+                _ => None,
+            };
+            if let Some((low, high)) = range {
+                fields.entry("minimum").or_insert(json!(low));
+                fields.entry("maximum").or_insert(json!(high));
+            }
+            fields.values_mut().for_each(bound_integers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(bound_integers),
+        _ => {}
+    }
+}
+
 /// One `in: query` parameter per field of a query type's schema; a field that may be null is
 /// simply optional.
 fn query_parameters(schema: &Value) -> Vec<Value> {
@@ -258,6 +283,7 @@ impl Routes {
     /// The router and the OpenAPI document of everything added.
     pub fn finish(mut self) -> (Router<AppState>, Value) {
         let mut schemas = self.schemas.take_definitions(true);
+        schemas.values_mut().for_each(bound_integers);
         schemas.insert("Problem".to_owned(), problem_schema());
         let document = json!({
             "openapi": "3.1.0",
@@ -304,7 +330,9 @@ fn operation(schemas: &mut SchemaGenerator, method: Method, path: &str, doc: &Do
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
         .collect();
     if let Some(query) = doc.query {
-        parameters.extend(query_parameters(&query(schemas)));
+        let mut query = query(schemas);
+        bound_integers(&mut query);
+        parameters.extend(query_parameters(&query));
     }
     if doc.idempotent {
         parameters.push(json!({ "name": "Idempotency-Key", "in": "header", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 128 } }));
@@ -443,6 +471,10 @@ mod tests {
         assert_eq!(names, ["cursor", "limit", "status"]);
         assert!(parameters.iter().all(|p| p["in"] == "query" && p["required"] == false));
         assert_eq!(parameters[1]["schema"]["type"], "integer");
+        assert_eq!(
+            (&parameters[1]["schema"]["minimum"], &parameters[1]["schema"]["maximum"]),
+            (&json!(0), &json!(u32::MAX))
+        );
         let add = &document["paths"]["/api/v1/calendar/add-workdays"]["get"]["parameters"];
         assert!(add.as_array().unwrap().iter().any(|p| p["name"] == "from" && p["required"] == true));
     }
