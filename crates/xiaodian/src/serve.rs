@@ -218,7 +218,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 fn print_banner(address: &str, demo: bool, seeded: bool) {
     println!("Xiaodian 小店后台 is listening on http://{address}");
     println!("  console: http://{address}/console");
-    println!("  API:     http://{address}/api/v1  (OpenAPI: http://{address}/api/openapi.json)");
+    println!(
+        "  API:     http://{address}/api/v1  (reference: http://{address}/api/docs, OpenAPI: /api/openapi.json)"
+    );
     if demo {
         let note = if seeded { "created now" } else { "already present" };
         println!("  demo logins ({note}; public passwords, for trying Xiaodian out only):");
