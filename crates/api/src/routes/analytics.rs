@@ -92,21 +92,13 @@ struct EventLine {
     completed: Option<bool>,
 }
 
-/// A refused line of an event batch.
-#[derive(Serialize, JsonSchema)]
-struct RejectedEventBody {
-    /// The 1-based line number.
-    line: usize,
-    code: &'static str,
-}
-
 /// What became of an event batch.
 #[derive(Serialize, JsonSchema)]
 struct EventBatchBody {
     lines: usize,
     accepted: usize,
     rejected_count: usize,
-    rejected: Vec<RejectedEventBody>,
+    rejected: Vec<super::LineRejection>,
 }
 
 impl From<&EventBatchOutcome> for EventBatchBody {
@@ -114,7 +106,7 @@ impl From<&EventBatchOutcome> for EventBatchBody {
         let rejected = outcome
             .rejected
             .iter()
-            .map(|r| RejectedEventBody { line: r.line, code: r.code.as_str() })
+            .map(|r| super::LineRejection { line: r.line, code: r.code.as_str() })
             .collect();
         EventBatchBody {
             lines: outcome.lines,

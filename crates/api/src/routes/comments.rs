@@ -220,20 +220,13 @@ struct CommentBatchBody {
     leads: usize,
     rejected_count: usize,
     /// The first refused lines, by line number.
-    rejected: Vec<CommentLineRejection>,
-}
-
-/// A refused line of a comment batch: its 1-based number and why.
-#[derive(Serialize, JsonSchema)]
-struct CommentLineRejection {
-    line: usize,
-    code: &'static str,
+    rejected: Vec<super::LineRejection>,
 }
 
 impl From<&BatchOutcome> for CommentBatchBody {
     fn from(outcome: &BatchOutcome) -> CommentBatchBody {
         let rejected =
-            outcome.rejected.iter().map(|r| CommentLineRejection { line: r.line, code: r.code.as_str() });
+            outcome.rejected.iter().map(|r| super::LineRejection { line: r.line, code: r.code.as_str() });
         CommentBatchBody {
             lines: outcome.lines,
             accepted: outcome.accepted,

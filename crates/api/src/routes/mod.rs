@@ -82,6 +82,13 @@ pub(crate) fn page_with<R, T>(
     })
 }
 
+/// A refused line of an NDJSON batch: its 1-based number and the code of why it was refused.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(crate) struct LineRejection {
+    pub line: usize,
+    pub code: &'static str,
+}
+
 /// A text in Chinese and in English.
 #[derive(serde::Serialize, schemars::JsonSchema)]
 pub(crate) struct Words {

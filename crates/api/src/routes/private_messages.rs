@@ -213,20 +213,13 @@ struct MessageBatchBody {
     leads: usize,
     rejected_count: usize,
     /// The first refused lines, by line number.
-    rejected: Vec<MessageLineRejection>,
-}
-
-/// A refused line of a private-message batch: its 1-based number and why.
-#[derive(Serialize, JsonSchema)]
-struct MessageLineRejection {
-    line: usize,
-    code: &'static str,
+    rejected: Vec<super::LineRejection>,
 }
 
 impl From<&MessageBatchOutcome> for MessageBatchBody {
     fn from(outcome: &MessageBatchOutcome) -> MessageBatchBody {
         let rejected =
-            outcome.rejected.iter().map(|r| MessageLineRejection { line: r.line, code: r.code.as_str() });
+            outcome.rejected.iter().map(|r| super::LineRejection { line: r.line, code: r.code.as_str() });
         MessageBatchBody {
             lines: outcome.lines,
             accepted: outcome.accepted,
