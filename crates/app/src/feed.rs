@@ -144,17 +144,14 @@ impl App {
     /// (the caller tries again after `domain::webhooks::retry_after_seconds`). At least once: a
     /// crash after the post and before the cursor moves posts the batch again, with the same ids.
     pub async fn send_platform_events(&self) -> AppResult<Result<usize, String>> {
-        use crate::webhooks::{REQUEST_TIMEOUT, SIGNATURE_HEADER, signature};
+        use crate::webhooks::{SIGNATURE_HEADER, signature};
         use domain::webhooks::WebhookHost;
         let Some((url, secret)) = self.config().platform_webhook.clone() else { return Ok(Ok(0)) };
         let target = match self.delivery_target(&url).await {
             Ok(target) => target,
             Err(refusal) => return Ok(Err(refusal.to_string())),
         };
-        let mut client = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy();
+        let mut client = crate::webhooks::delivery_client();
         if let WebhookHost::Name(name) = url.host() {
             client = client.resolve(&name, target);
         }

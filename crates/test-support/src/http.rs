@@ -19,16 +19,31 @@ pub struct Answer {
     pub json: Value,
 }
 
+/// A `reqwest` client builder on the test process's one TLS configuration. A client built from
+/// nothing reads the system's certificate bundle (about 35 ms in a test build), and a test that
+/// plays two hundred callers builds two hundred clients; the tests speak plain HTTP to loopback.
+/// (One shared client would not do: a pooled connection belongs to the runtime of the test that
+/// opened it.)
+pub fn reqwest_builder() -> reqwest::ClientBuilder {
+    static TLS: std::sync::OnceLock<native_tls::TlsConnector> = std::sync::OnceLock::new();
+    let tls = TLS.get_or_init(|| native_tls::TlsConnector::new().expect("a TLS configuration"));
+    reqwest::Client::builder().use_preconfigured_tls(tls.clone())
+}
+
+/// A plain `reqwest` client (see [`reqwest_builder`]).
+pub fn reqwest_client() -> reqwest::Client {
+    reqwest_builder().build().expect("an HTTP client")
+}
+
 impl Client {
     pub fn new(base: &str) -> Client {
-        Client { base: base.trim_end_matches('/').to_owned(), token: None, http: reqwest::Client::new() }
+        Client { base: base.trim_end_matches('/').to_owned(), token: None, http: reqwest_client() }
     }
 
     /// A client whose connections leave from `address` (any of 127.0.0.0/8 on this machine), to
     /// play several callers of one server.
     pub fn bound_to(base: &str, address: std::net::IpAddr) -> Client {
-        let http =
-            reqwest::Client::builder().local_address(address).no_proxy().build().expect("an HTTP client");
+        let http = reqwest_builder().local_address(address).no_proxy().build().expect("an HTTP client");
         Client { base: base.trim_end_matches('/').to_owned(), token: None, http }
     }
 

@@ -64,7 +64,7 @@ async fn events_dashboards_and_reports_over_http(backend: Backend) {
     .join("\n");
     let path = "/api/v1/events:batch";
     let headers = |key: &str| {
-        reqwest::Client::new()
+        test_support::http::reqwest_client()
             .post(format!("{}{path}", server.base))
             .header("content-type", "application/x-ndjson")
             .header("idempotency-key", key.to_owned())
@@ -141,7 +141,7 @@ async fn events_dashboards_and_reports_over_http(backend: Backend) {
     let page = |client: &test_support::Client, path: String| {
         let cookie = format!("xd_session={}", client.token.clone().unwrap());
         let url = format!("{}{path}", server.base);
-        async move { reqwest::Client::new().get(url).header("cookie", cookie).send().await.unwrap() }
+        async move { test_support::http::reqwest_client().get(url).header("cookie", cookie).send().await.unwrap() }
     };
     for path in [
         format!("/console/enterprise-accounts/{account}/analytics"),

@@ -118,7 +118,7 @@ async fn campaign_over_http(backend: Backend) {
     let page = |client: &test_support::Client, path: String| {
         let cookie = format!("xd_session={}", client.token.clone().unwrap());
         let url = format!("{}{path}", server.base);
-        async move { reqwest::Client::new().get(url).header("cookie", cookie).send().await.unwrap() }
+        async move { test_support::http::reqwest_client().get(url).header("cookie", cookie).send().await.unwrap() }
     };
     let path = format!("/console/enterprise-accounts/{account_id}/campaigns?from=2026-09-20&to=2026-11-30");
     let planner = page(&owner, path.clone()).await;
@@ -146,14 +146,19 @@ async fn campaign_over_http(backend: Backend) {
         ("tags", "双11 #大促"),
     ];
     let url = format!("{}/console/enterprise-accounts/{account_id}/campaigns", server.base);
-    let posted =
-        reqwest::Client::new().post(&url).header("cookie", &cookie).form(&form).send().await.unwrap();
+    let posted = test_support::http::reqwest_client()
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     let landed = posted.text().await.unwrap();
     assert!(landed.contains("营销活动已创建") && landed.contains("双11 大促"), "{landed}");
     let listed = owner.get(&format!("/api/v1/enterprise-accounts/{account_id}/campaigns")).await;
     assert_eq!(listed.json["items"][0]["budget_fen"], 120050);
     assert_eq!(listed.json["items"][0]["tags"], json!(["双11", "大促"]));
-    let forged = reqwest::Client::new()
+    let forged = test_support::http::reqwest_client()
         .post(&url)
         .header("cookie", &cookie)
         .form(&[("csrf", "other")])
@@ -172,8 +177,13 @@ async fn campaign_over_http(backend: Backend) {
         let url = format!("{}{path}", server.base);
         let cookie = cookie.clone();
         async move {
-            let answer =
-                reqwest::Client::new().post(url).header("cookie", cookie).form(&form).send().await.unwrap();
+            let answer = test_support::http::reqwest_client()
+                .post(url)
+                .header("cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
             answer.text().await.unwrap()
         }
     };

@@ -112,7 +112,8 @@ async fn console_forms_need_the_csrf_token_and_pages_carry_security_headers() {
     let db = TestDb::sqlite();
     add_users(&db.url);
     let server = Server::start(binary(), &["--db", &db.url]);
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http =
+        test_support::http::reqwest_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let page = http.get(format!("{}/console/login", server.base)).send().await.unwrap();
     for header in ["content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy"]
     {
@@ -762,7 +763,8 @@ async fn console_uploads_are_judged_by_content_and_documents_are_guarded() {
     let url = format!("/console/verifications/{id}/documents/{}", documents[0]["id"]);
     let file = fetch(&browser, &url, None).await;
     assert_eq!((file["status"].as_i64(), file["type"].as_str()), (Some(200), Some("image/png")), "{file}");
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http =
+        test_support::http::reqwest_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let headers = http.get(format!("{base}{url}")).send().await.unwrap();
     assert_eq!(headers.status(), 303, "no session: to the login page");
     log_in(&browser, base, "svc").await;

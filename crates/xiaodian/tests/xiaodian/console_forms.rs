@@ -135,7 +135,7 @@ async fn every_form_of_every_demo_user_is_allowed_and_redirects_to_a_page() {
     let server = Server::start(binary(), &["--db", &db.url, "--demo"]);
     let base = server.base.as_str();
     let browser = Browser::start().await;
-    let http = reqwest::Client::builder()
+    let http = test_support::http::reqwest_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client");

@@ -122,7 +122,7 @@ async fn bad_input_gets_problem_json(backend: Backend) {
     admin.put("/api/v1/admin/clock", &json!({"later": 1})).await.assert_problem(400, "invalid_field");
     let notice = admin
         .send(
-            reqwest::Client::new()
+            test_support::http::reqwest_client()
                 .post(format!("{}/api/v1/admin/calendar/notices", client.base))
                 .body("year 2027\nbogus line\n"),
         )
@@ -162,7 +162,7 @@ async fn service_surface(backend: Backend) {
     assert!(!request_id.is_empty());
     let echoed = client
         .send(
-            reqwest::Client::new()
+            test_support::http::reqwest_client()
                 .get(format!("{}/healthz", client.base))
                 .header("x-request-id", "trace-abc-1"),
         )

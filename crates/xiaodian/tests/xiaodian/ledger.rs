@@ -474,7 +474,8 @@ async fn send_all(
         let (base, token, requests, stop, answered, next) =
             (base.clone(), token.clone(), requests.clone(), stop.clone(), answered.clone(), next.clone());
         tasks.spawn(async move {
-            let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+            let http =
+                test_support::http::reqwest_builder().timeout(Duration::from_secs(30)).build().unwrap();
             let mut mine = Vec::new();
             while !stop.load(Ordering::SeqCst) {
                 let index = next.fetch_add(1, Ordering::SeqCst);

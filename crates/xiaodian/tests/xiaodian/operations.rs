@@ -96,7 +96,11 @@ async fn an_online_backup_restores_into_a_verified_copy() {
     let mut cover = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     cover.extend(std::iter::repeat_n(7_u8, 2_000));
     let put = merchant
-        .send(reqwest::Client::new().put(format!("{}/api/v1/videos/{video}/cover", server.base)).body(cover))
+        .send(
+            test_support::http::reqwest_client()
+                .put(format!("{}/api/v1/videos/{video}/cover", server.base))
+                .body(cover),
+        )
         .await;
     assert_eq!(put.status, 200, "cover: {}", put.text);
 
@@ -286,7 +290,7 @@ async fn scheduled_backups_rotate_on_the_manual_clock() {
     let admin = login(&server, "admin").await;
     let anonymous = server.client();
     let console = |path: &str| {
-        let request = reqwest::Client::new()
+        let request = test_support::http::reqwest_client()
             .get(format!("{}{path}", server.base))
             .header("cookie", format!("xd_session={}; xd_lang=en", admin.token.as_deref().unwrap()));
         anonymous.send(request)
@@ -402,7 +406,7 @@ impl Drop for Relay {
 async fn readyz_until(client: &Client, status: u16, request_id: &str) -> test_support::http::Answer {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let request = reqwest::Client::new()
+        let request = test_support::http::reqwest_client()
             .get(format!("{}/readyz", client.base))
             .header("x-request-id", request_id)
             .timeout(Duration::from_secs(10));

@@ -302,8 +302,11 @@ async fn crash_between_decision_feed_and_reports(backend: Backend) {
         .map(|_| {
             let (base, token, paid_on) = (base.clone(), token.clone(), release_on.clone());
             tokio::spawn(async move {
-                let http =
-                    reqwest::Client::builder().timeout(Duration::from_secs(30)).no_proxy().build().unwrap();
+                let http = test_support::http::reqwest_builder()
+                    .timeout(Duration::from_secs(30))
+                    .no_proxy()
+                    .build()
+                    .unwrap();
                 let answer = http
                     .post(format!("{base}/api/v1/payouts/{id}/paid"))
                     .bearer_auth(token)
@@ -421,7 +424,7 @@ async fn a_published_video_file_is_fetched_through_its_signed_link(backend: Back
     let (events, _) = feed(&service, "0").await;
     let published = events.iter().find(|e| e["type"] == "video.published").expect("video.published");
     let link = published["data"]["file"]["url"].as_str().unwrap();
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http = test_support::http::reqwest_builder().no_proxy().build().unwrap();
     let fetched = http.get(format!("{}{link}", server.base)).send().await.unwrap();
     assert_eq!(fetched.status().as_u16(), 200);
     assert_eq!(fetched.headers()["content-type"], "video/mp4");

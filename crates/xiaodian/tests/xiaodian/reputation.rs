@@ -180,7 +180,7 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
     let page = |client: &test_support::Client, path: String| {
         let cookie = format!("xd_session={}", client.token.clone().unwrap());
         let url = format!("{}{path}", server.base);
-        async move { reqwest::Client::new().get(url).header("cookie", cookie).send().await.unwrap() }
+        async move { test_support::http::reqwest_client().get(url).header("cookie", cookie).send().await.unwrap() }
     };
     let html = page(&owner, format!("/console/reputation?account={account}")).await.text().await.unwrap();
     for wanted in ["舆情监测", "张总", "每小时负面评论率", "逐条回复并退换", "/console/reputation"]
@@ -204,11 +204,16 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
     let cookie = format!("xd_session={}; xd_csrf=tok", owner.token.clone().unwrap());
     let url = format!("{}/console/reputation/{account}/keywords", server.base);
     let form = [("csrf", "tok"), ("keywords", "一号\n小店科技\n")];
-    let posted =
-        reqwest::Client::new().post(&url).header("cookie", &cookie).form(&form).send().await.unwrap();
+    let posted = test_support::http::reqwest_client()
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     let landed = posted.text().await.unwrap();
     assert!(landed.contains("关键词已保存") && landed.contains("小店科技"), "{landed}");
-    let forged = reqwest::Client::new()
+    let forged = test_support::http::reqwest_client()
         .post(&url)
         .header("cookie", &cookie)
         .form(&[("csrf", "x")])
@@ -260,7 +265,13 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
     let post = |fields: Vec<(&'static str, String)>| {
         let (url, cookie) = (url.clone(), reviewer_cookie.clone());
         async move {
-            reqwest::Client::new().post(url).header("cookie", cookie).form(&fields).send().await.unwrap()
+            test_support::http::reqwest_client()
+                .post(url)
+                .header("cookie", cookie)
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
         }
     };
     let refused = post(form("abc", "f1")).await.text().await.unwrap();

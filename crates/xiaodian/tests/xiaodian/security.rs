@@ -342,7 +342,8 @@ async fn slow_clients_odd_methods_and_small_leaks(backend: Backend) {
     assert_eq!(crlf.status, 400);
 
     // The session cookie is Secure behind an https public address.
-    let login_page = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login_page =
+        test_support::http::reqwest_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let page = login_page.get(format!("{}/console/login", server.base)).send().await.unwrap();
     let csrf_cookie = page.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     let csrf = csrf_cookie.split(';').next().unwrap().split('=').nth(1).unwrap().to_owned();

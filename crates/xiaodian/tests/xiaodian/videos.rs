@@ -375,7 +375,7 @@ async fn video_story(backend: Backend) {
     let pdf = b"%PDF-1.7\nnot a video at all, whatever its name says\n".repeat(10);
     s.operator.post_raw(&path, "video/mp4", pdf.clone()).await.assert_problem(405, "method_not_allowed");
     let put = |client: &Client, path: &str, body: Vec<u8>| {
-        let request = reqwest::Client::new().put(format!("{base}{path}")).body(body);
+        let request = test_support::http::reqwest_client().put(format!("{base}{path}")).body(body);
         let client = client.clone();
         async move { client.send(request).await }
     };
@@ -427,7 +427,10 @@ async fn video_story(backend: Backend) {
         .post(&format!("{video_path}/send-back"), &json!({}))
         .await
         .assert_problem(400, "invalid_field");
-    let approve = s.approver.send(reqwest::Client::new().post(format!("{base}{video_path}/approve"))).await;
+    let approve = s
+        .approver
+        .send(test_support::http::reqwest_client().post(format!("{base}{video_path}/approve")))
+        .await;
     assert_eq!(
         (approve.status, approve.json["status"].as_str()),
         (200, Some("approved")),
