@@ -35,6 +35,11 @@ pub fn reqwest_client() -> reqwest::Client {
     reqwest_builder().build().expect("an HTTP client")
 }
 
+/// Posts `form` (URL-encoded) to `url` with the `cookie` header, as the console's forms are sent.
+pub async fn post_form<T: serde::Serialize + ?Sized>(url: &str, cookie: &str, form: &T) -> reqwest::Response {
+    reqwest_client().post(url).header("cookie", cookie).form(form).send().await.expect("the server answers")
+}
+
 impl Client {
     pub fn new(base: &str) -> Client {
         Client { base: base.trim_end_matches('/').to_owned(), token: None, http: reqwest_client() }

@@ -146,25 +146,13 @@ async fn campaign_over_http(backend: Backend) {
         ("tags", "双11 #大促"),
     ];
     let url = format!("{}/console/enterprise-accounts/{account_id}/campaigns", server.base);
-    let posted = test_support::http::reqwest_client()
-        .post(&url)
-        .header("cookie", &cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let posted = test_support::http::post_form(&url, &cookie, &form).await;
     let landed = posted.text().await.unwrap();
     assert!(landed.contains("营销活动已创建") && landed.contains("双11 大促"), "{landed}");
     let listed = owner.get(&format!("/api/v1/enterprise-accounts/{account_id}/campaigns")).await;
     assert_eq!(listed.json["items"][0]["budget_fen"], 120050);
     assert_eq!(listed.json["items"][0]["tags"], json!(["双11", "大促"]));
-    let forged = test_support::http::reqwest_client()
-        .post(&url)
-        .header("cookie", &cookie)
-        .form(&[("csrf", "other")])
-        .send()
-        .await
-        .unwrap();
+    let forged = test_support::http::post_form(&url, &cookie, &[("csrf", "other")]).await;
     assert_ne!(forged.status(), 200);
 
     // The campaign's page: results against the window before, videos linked and unlinked, cancelled.
@@ -177,13 +165,7 @@ async fn campaign_over_http(backend: Backend) {
         let url = format!("{}{path}", server.base);
         let cookie = cookie.clone();
         async move {
-            let answer = test_support::http::reqwest_client()
-                .post(url)
-                .header("cookie", cookie)
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
+            let answer = test_support::http::post_form(&url, &cookie, &form).await;
             answer.text().await.unwrap()
         }
     };

@@ -204,22 +204,10 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
     let cookie = format!("xd_session={}; xd_csrf=tok", owner.token.clone().unwrap());
     let url = format!("{}/console/reputation/{account}/keywords", server.base);
     let form = [("csrf", "tok"), ("keywords", "一号\n小店科技\n")];
-    let posted = test_support::http::reqwest_client()
-        .post(&url)
-        .header("cookie", &cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let posted = test_support::http::post_form(&url, &cookie, &form).await;
     let landed = posted.text().await.unwrap();
     assert!(landed.contains("关键词已保存") && landed.contains("小店科技"), "{landed}");
-    let forged = test_support::http::reqwest_client()
-        .post(&url)
-        .header("cookie", &cookie)
-        .form(&[("csrf", "x")])
-        .send()
-        .await
-        .unwrap();
+    let forged = test_support::http::post_form(&url, &cookie, &[("csrf", "x")]).await;
     assert_eq!(forged.status(), 403);
     let kept = ok(owner.get(&keywords).await, "keywords").await;
     assert_eq!(kept["keywords"], json!(["一号", "小店科技"]));
@@ -264,15 +252,7 @@ async fn a_burst_opens_an_incident_over_http(backend: Backend) {
     };
     let post = |fields: Vec<(&'static str, String)>| {
         let (url, cookie) = (url.clone(), reviewer_cookie.clone());
-        async move {
-            test_support::http::reqwest_client()
-                .post(url)
-                .header("cookie", cookie)
-                .form(&fields)
-                .send()
-                .await
-                .unwrap()
-        }
+        async move { test_support::http::post_form(&url, &cookie, &fields).await }
     };
     let refused = post(form("abc", "f1")).await.text().await.unwrap();
     assert!(refused.contains("invalid_amount") || refused.contains("金额"), "{refused}");
