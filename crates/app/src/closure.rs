@@ -6,7 +6,7 @@ use chrono::{Days, Months, NaiveDate};
 use domain::auth::Role;
 use domain::closure::{
     self, Check, CheckCode, ClosureReason, ClosureStatus, RefundOutcome, RefundStatus, ShopFacts,
-    split_refund,
+    decide_refund,
 };
 use domain::feed::EventType;
 use domain::ledger::{AccountCode, Overdraft};
@@ -619,12 +619,13 @@ impl App {
             .await?
             .ok_or_else(|| AppError::internal(&"deposit account missing"))?;
         let balance = crate::ledger::account_from_row(&deposit)?.balance().get();
-        let split = split_refund(outcome, balance, deduct_fen).ok_or_else(|| {
+        let settlement = decide_refund(outcome, balance, deduct_fen).ok_or_else(|| {
             AppError::new(
                 Code::InvalidAmount,
                 format!("deduct_fen must be 1 to {} (the deposit less one fen)", balance - 1),
             )
         })?;
+        let (split, status) = (settlement.split, settlement.status);
         let payout = rows::find_payout(tx, shop.id).await?;
         if split.payout_fen > 0 && payout.is_none() {
             return Err(AppError::new(
@@ -646,36 +647,18 @@ impl App {
         if let Some(hold_id) = refund.hold_id {
             movements.push(movement(MovementOp::VoidHold { hold_id }, "refund_decided"));
         }
-        if let Ok(amount) = Amount::parse(split.payout_fen) {
-            let to_payable = MovementOp::Post {
+        for transfer in &settlement.transfers {
+            let post = MovementOp::Post {
                 debit: deposit_ref,
-                credit: refunds_payable,
-                amount,
+                credit: AccountRef::Platform(transfer.credit, shop.id as u64),
+                amount: transfer.amount,
                 overdraft: Overdraft::Refused,
             };
-            movements.push(movement(to_payable, "deposit_refund"));
-        }
-        if let Ok(amount) = Amount::parse(split.deduct_fen) {
-            let income = AccountRef::Platform(AccountCode::PenaltyIncome, shop.id as u64);
-            let kept = MovementOp::Post {
-                debit: deposit_ref,
-                credit: income,
-                amount,
-                overdraft: Overdraft::Refused,
-            };
-            let why = if outcome == RefundOutcome::Forfeit { "refund_forfeit" } else { "refund_deduction" };
-            movements.push(movement(kept, why));
+            movements.push(movement(post, transfer.reason));
         }
         if !movements.is_empty() {
             self.apply_one(tx, MoneyCommand::many(movements, shop.merchant_id), now_ms).await?;
         }
-        // Money still to pay out makes the refund `paying` until the channel confirms the payout.
-        let status = match outcome {
-            _ if split.payout_fen > 0 => RefundStatus::Paying,
-            RefundOutcome::Full => RefundStatus::Paid,
-            RefundOutcome::Partial => RefundStatus::PartiallyPaid,
-            RefundOutcome::Forfeit => RefundStatus::Forfeited,
-        };
         let decided_by = ctx.actor.label();
         let decision = RefundDecision {
             status,

@@ -3,7 +3,9 @@
 
 use chrono::{Days, NaiveDate};
 
+use crate::ledger::AccountCode;
 use crate::limits::NOTE_LENGTH_MAX;
+use crate::money::Amount;
 
 text_enum! {
     /// What a line of a shop's deposit statement did to the deposit.
@@ -255,8 +257,53 @@ pub fn split_refund(outcome: RefundOutcome, balance_fen: i64, deduct_fen: i64) -
     }
 }
 
+/// One transfer out of the shop's deposit when a refund is decided: to the platform account it
+/// credits (kept for the shop's id), the amount, and the reason its ledger entry carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundTransfer {
+    pub credit: AccountCode,
+    pub amount: Amount,
+    pub reason: &'static str,
+}
+
+/// What deciding a refund does: how the deposit splits, the transfers out of it, and the refund's
+/// status afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundSettlement {
+    pub split: RefundSplit,
+    pub transfers: Vec<RefundTransfer>,
+    pub status: RefundStatus,
+}
+
+/// Decides a refund of a deposit holding `balance_fen`: what is paid out goes to refunds payable
+/// (the payout takes it from there), what is kept goes to penalty income; money still to pay out
+/// makes the refund `paying` until the channel confirms the payout. `None` when a partial
+/// deduction is not strictly between nothing and everything.
+pub fn decide_refund(outcome: RefundOutcome, balance_fen: i64, deduct_fen: i64) -> Option<RefundSettlement> {
+    let split = split_refund(outcome, balance_fen, deduct_fen)?;
+    let kept_reason = if outcome == RefundOutcome::Forfeit { "refund_forfeit" } else { "refund_deduction" };
+    let transfers = [
+        (AccountCode::RefundsPayable, split.payout_fen, "deposit_refund"),
+        (AccountCode::PenaltyIncome, split.deduct_fen, kept_reason),
+    ]
+    .into_iter()
+    .filter_map(|(credit, fen, reason)| {
+        Some(RefundTransfer { credit, amount: Amount::parse(fen).ok()?, reason })
+    })
+    .collect();
+    let status = match outcome {
+        _ if split.payout_fen > 0 => RefundStatus::Paying,
+        RefundOutcome::Full => RefundStatus::Paid,
+        RefundOutcome::Partial => RefundStatus::PartiallyPaid,
+        RefundOutcome::Forfeit => RefundStatus::Forfeited,
+    };
+    Some(RefundSettlement { split, transfers, status })
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn day(text: &str) -> NaiveDate {
@@ -347,6 +394,59 @@ mod tests {
         assert_eq!((forfeit.payout_fen, forfeit.deduct_fen), (0, 50_000));
         assert_eq!(split_refund(RefundOutcome::Full, -300, 0).unwrap().payout_fen, 0);
         assert!(RefundStatus::Forfeited.is_decided() && !RefundStatus::InReview.is_decided());
+    }
+
+    fn transfers(settlement: &RefundSettlement) -> Vec<(AccountCode, i64, &'static str)> {
+        settlement.transfers.iter().map(|t| (t.credit, t.amount.get(), t.reason)).collect()
+    }
+
+    #[test]
+    fn a_decided_refund_moves_the_deposit_and_says_what_it_is_now() {
+        let full = decide_refund(RefundOutcome::Full, 50_000, 0).unwrap();
+        assert_eq!(transfers(&full), vec![(AccountCode::RefundsPayable, 50_000, "deposit_refund")]);
+        assert_eq!(full.status, RefundStatus::Paying, "paid out once the channel confirms");
+        let partial = decide_refund(RefundOutcome::Partial, 50_000, 12_345).unwrap();
+        assert_eq!(
+            transfers(&partial),
+            vec![
+                (AccountCode::RefundsPayable, 37_655, "deposit_refund"),
+                (AccountCode::PenaltyIncome, 12_345, "refund_deduction"),
+            ]
+        );
+        assert_eq!(partial.status, RefundStatus::Paying);
+        let forfeit = decide_refund(RefundOutcome::Forfeit, 50_000, 0).unwrap();
+        assert_eq!(transfers(&forfeit), vec![(AccountCode::PenaltyIncome, 50_000, "refund_forfeit")]);
+        assert_eq!(forfeit.status, RefundStatus::Forfeited);
+        // An empty deposit moves nothing, and the refund is settled at once.
+        let empty = decide_refund(RefundOutcome::Full, 0, 0).unwrap();
+        assert!(empty.transfers.is_empty());
+        assert_eq!(empty.status, RefundStatus::Paid);
+        assert_eq!(decide_refund(RefundOutcome::Forfeit, -300, 0).unwrap().status, RefundStatus::Forfeited);
+        assert!(decide_refund(RefundOutcome::Partial, 50_000, 50_000).is_none());
+    }
+
+    proptest! {
+        /// The transfers take exactly the (non-negative) deposit, and a refund is `paying` exactly
+        /// when money goes to refunds payable.
+        #[test]
+        fn a_settlement_moves_the_whole_deposit(
+            balance in -1_000_000_i64..10_000_000,
+            deduct in 0_i64..10_000_000,
+            outcome in prop_oneof![
+                Just(RefundOutcome::Full),
+                Just(RefundOutcome::Partial),
+                Just(RefundOutcome::Forfeit),
+            ],
+        ) {
+            if let Some(settlement) = decide_refund(outcome, balance, deduct) {
+                let moved: i64 = settlement.transfers.iter().map(|t| t.amount.get()).sum();
+                prop_assert_eq!(moved, balance.max(0));
+                let to_payable = settlement.transfers.iter().any(|t| t.credit == AccountCode::RefundsPayable);
+                prop_assert_eq!(settlement.status == RefundStatus::Paying, to_payable);
+            } else {
+                prop_assert!(outcome == RefundOutcome::Partial);
+            }
+        }
     }
 }
 
