@@ -53,8 +53,12 @@ pub(crate) async fn navigation(browser: &Browser) -> Vec<String> {
 /// The console links inside the content of the page now shown, downloads and the language switch
 /// left out.
 async fn content_links(browser: &Browser) -> Vec<String> {
+    content_only(console_links(browser, "main a").await)
+}
+
+/// `links` without downloads and the language switch: the links a crawl follows.
+fn content_only(links: Vec<String>) -> Vec<String> {
     let downloads = [".csv", ".pdf", "/file", "/cover", "/documents/"];
-    let links = console_links(browser, "main a").await;
     links
         .into_iter()
         .filter(|href| !downloads.iter().any(|d| href.contains(d)) && !href.starts_with("/console/lang"))
@@ -88,7 +92,7 @@ impl Frontier {
 
 /// A walk over the pages up to two clicks away from `links` (links inside the page content), one
 /// per path shape (digits stand for any id), downloads left out, at most `PAGES_PER_USER_MAX`: each
-/// page is loaded once, and what it links to joins the walk as it is read.
+/// page is read once, and what it links to joins the walk as it is read.
 pub(crate) struct Walk {
     frontier: Frontier,
     queue: std::collections::VecDeque<(String, usize)>,
@@ -99,15 +103,19 @@ impl Walk {
         Walk { frontier: Frontier::new(links), queue: links.iter().map(|link| (link.clone(), 0)).collect() }
     }
 
-    /// Loads the walk's next page in `browser` and answers its path, or `None` when the walk is over.
-    pub(crate) async fn next(&mut self, browser: &Browser, base: &str) -> Option<String> {
-        let (link, depth) = self.queue.pop_front()?;
-        browser.page.goto(&format!("{base}{link}")).await.unwrap();
+    /// The walk's next page and how many clicks from the navigation it is, or `None` when the walk
+    /// is over.
+    pub(crate) fn next(&mut self) -> Option<(String, usize)> {
+        self.queue.pop_front()
+    }
+
+    /// Takes the console links of a page `depth` clicks away: the content links new to the walk join
+    /// it, up to two clicks deep.
+    pub(crate) fn read(&mut self, depth: usize, links: Vec<String>) {
         if depth < 2 {
-            let found = self.frontier.add(content_links(browser).await);
+            let found = self.frontier.add(content_only(links));
             self.queue.extend(found.into_iter().map(|link| (link, depth + 1)));
         }
-        Some(link)
     }
 }
 
@@ -189,6 +197,30 @@ async fn overflow(browser: &Browser) -> Option<String> {
     answer.as_str().map(str::to_owned)
 }
 
+/// The window of a desktop, and of a phone (390 px wide, as an iPhone's viewport).
+const DESKTOP: (u32, u32) = (1440, 900);
+const PHONE: (u32, u32) = (390, 844);
+
+/// What a page shows at the desktop width in Chinese: leaked codes, money without separators, and
+/// axe-core's serious and critical violations.
+async fn desktop_problems(browser: &Browser, username: &str, link: &str) -> Vec<String> {
+    let mut problems: Vec<String> = page_problems(browser, "zh")
+        .await
+        .into_iter()
+        .map(|p| format!("{username} zh {link}: {p}"))
+        .collect();
+    for violation in browser.axe_violations().await {
+        problems.push(format!("{username} {link}: axe {violation}"));
+    }
+    problems
+}
+
+/// Whether a page scrolls sideways at a phone's width.
+async fn narrow_problems(browser: &Browser, username: &str, link: &str) -> Option<String> {
+    let wide = overflow(browser).await?;
+    Some(format!("{username} {link} at {} px: {wide}", PHONE.0))
+}
+
 /// What the crawl of one demo user found.
 #[derive(Default)]
 struct UserCrawl {
@@ -207,7 +239,7 @@ const CRAWLS_AT_ONCE: usize = 3;
 async fn crawl(base: &str, username: &str, password: &str) -> UserCrawl {
     let browser = Browser::start().await;
     let mut found = UserCrawl::default();
-    browser.set_size(1440, 900).await;
+    let mut width = browser.resize(DESKTOP).await;
     log_in(&browser, base, username, password).await;
     let links = navigation(&browser).await;
     assert!(links.contains(&"/console/home".to_owned()), "{username}: the home page is in the navigation");
@@ -228,22 +260,23 @@ async fn crawl(base: &str, username: &str, password: &str) -> UserCrawl {
             if depth < 2 {
                 next.extend(frontier.add(content_links(&browser).await));
             }
-            for problem in page_problems(&browser, "zh").await {
-                found.failures.push(format!("{username} zh {link}: {problem}"));
+            // One resize per page: a page loaded at the width the last one ended on is checked there
+            // first, then at the other width.
+            if width == PHONE {
+                found.failures.extend(narrow_problems(&browser, username, &link).await);
+                width = browser.resize(DESKTOP).await;
+                found.failures.extend(desktop_problems(&browser, username, &link).await);
+            } else {
+                found.failures.extend(desktop_problems(&browser, username, &link).await);
+                width = browser.resize(PHONE).await;
+                found.failures.extend(narrow_problems(&browser, username, &link).await);
             }
-            for violation in browser.axe_violations().await {
-                found.failures.push(format!("{username} {link}: axe {violation}"));
-            }
-            browser.set_size(390, 844).await;
-            if let Some(wide) = overflow(&browser).await {
-                found.failures.push(format!("{username} {link} at 390 px: {wide}"));
-            }
-            browser.set_size(1440, 900).await;
             answering.push(link);
         }
         visit = next;
     }
     found.shapes = frontier.shapes;
+    browser.resize(DESKTOP).await;
     browser.page.goto(&format!("{base}/console/lang?to=en&back=/console/home")).await.unwrap();
     for link in &answering {
         browser.page.goto(&format!("{base}{link}")).await.unwrap();

@@ -2,6 +2,11 @@
 //! `serve --demo` data: none is refused for lack of rights (a form a user is shown is a form the
 //! user may send), and each answers Post/Redirect/Get: a 303 to a console page that loads (the
 //! webhook's new secret and a settlement file's report included).
+//!
+//! The walk reads each page as the browser's own HTML parser builds it (fetched with the user's
+//! session, parsed by `DOMParser`) instead of rendering it: the forms and links are the same (no
+//! console script changes a form as a page loads), and the crawl of `console_crawl` is what renders
+//! and checks every page. The refused form's draft is a real page in the browser.
 
 use std::collections::BTreeSet;
 
@@ -12,11 +17,14 @@ use test_support::{Server, TestDb};
 use crate::binary;
 use crate::console_crawl::{Walk, demo_users, log_in, navigation, shape};
 
-/// The POST forms of the page, each with the values a person would send: what the page filled in,
-/// the first real choice of a list, and for an empty field a value its rules accept (a sentence
-/// for text, the minimum for a number, today in China for a date). Logout and file pickers are left out:
-/// logging out ends the crawl, and a file is not a value to make up.
-const FORMS: &str = r#"
+/// Reads the console page `arguments[0]` with the browser's session and answers its console links
+/// (inside `main`) and its POST forms, each with the values a person would send: what the page
+/// filled in, the first real choice of a list, and for an empty field a value its rules accept (a
+/// sentence for text, the minimum for a number, today in China for a date). Logout and file pickers
+/// are left out: logging out ends the crawl, and a file is not a value to make up.
+const READ_PAGE: &str = r#"
+const page = arguments[0];
+const done = arguments[arguments.length - 1];
 // Today in China (UTC+8), as the server's deadlines count it; the UTC date is yesterday's there
 // from 16:00 UTC on, and a campaign ending "today" by UTC would be refused as ending in the past.
 const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
@@ -46,7 +54,7 @@ const sample = (el) => {
   const max = parseInt(el.getAttribute('maxlength') || '0', 10);
   return max > 0 ? text.slice(0, max) : text;
 };
-return Array.from(document.querySelectorAll('form'))
+const formsOf = (doc, here) => Array.from(doc.querySelectorAll('form'))
   .filter(f => (f.getAttribute('method') || 'get').toLowerCase() === 'post')
   .filter(f => !(f.getAttribute('action') || '').startsWith('/console/logout'))
   .map(f => {
@@ -74,12 +82,30 @@ return Array.from(document.querySelectorAll('form'))
     const button = Array.from(f.querySelectorAll('button[name], input[type=submit][name]'))[0];
     if (button) fields.push([button.name, button.value]);
     return {
-      action: f.getAttribute('action') || (location.pathname + location.search),
+      action: f.getAttribute('action') || here,
       multipart: (f.getAttribute('enctype') || '') === 'multipart/form-data',
       fields,
     };
   });
+fetch(page, { credentials: 'same-origin' })
+  .then(answer => answer.text().then(html => {
+    const doc = new DOMParser().parseFromString(html, 'text/html');
+    const url = new URL(answer.url);
+    const links = Array.from(doc.querySelectorAll('main a'))
+      .map(a => a.getAttribute('href')).filter(h => h && h.startsWith('/console/'));
+    done({ links, forms: formsOf(doc, url.pathname + url.search) });
+  }))
+  .catch(error => done({ links: [], forms: [], error: String(error) }));
 "#;
+
+/// What `READ_PAGE` answers.
+#[derive(Debug, Deserialize)]
+struct Page {
+    links: Vec<String>,
+    forms: Vec<Form>,
+    #[serde(default)]
+    error: Option<String>,
+}
 
 #[derive(Debug, Deserialize)]
 struct Form {
@@ -147,12 +173,14 @@ async fn every_form_of_every_demo_user_is_allowed_and_redirects_to_a_page() {
         let links = navigation(&browser).await;
         let cookies = cookie_header(&browser).await;
         let mut seen = BTreeSet::new();
-        // Each page is loaded once: its links join the walk, then its forms are posted.
+        // Each page is read once: its links join the walk, then its forms are posted.
         let mut walk = Walk::new(&links);
-        while let Some(page) = walk.next(&browser, base).await {
-            let forms = browser.page.execute(FORMS, vec![]).await.unwrap();
-            let forms: Vec<Form> = serde_json::from_value(forms).expect("forms as data");
-            for form in forms {
+        while let Some((page, depth)) = walk.next() {
+            let read = browser.page.execute_async(READ_PAGE, vec![page.clone().into()]).await.unwrap();
+            let read: Page = serde_json::from_value(read).expect("a page's links and forms as data");
+            assert_eq!(read.error, None, "{username}: reading {page}");
+            walk.read(depth, read.links);
+            for form in read.forms {
                 let mut names: Vec<&str> = form.fields.iter().map(|(name, _)| name.as_str()).collect();
                 names.sort_unstable();
                 if !seen.insert(format!("{} {}", shape(&form.action), names.join(","))) {
