@@ -36,6 +36,11 @@ pub struct AppState {
     pub openapi: Arc<String>,
 }
 
+/// The OpenAPI document of every `/api/v1` route, as `/api/openapi.json` serves it.
+pub fn openapi_document() -> serde_json::Value {
+    routes::all().finish().1
+}
+
 /// The API router with its state; `extra` (the console) is merged in so that it shares the
 /// request id, metrics and error layers.
 pub fn router(app: App, extra: Router) -> Router {

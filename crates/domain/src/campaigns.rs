@@ -274,6 +274,20 @@ mod tests {
     use super::*;
     use crate::festivals::default_festivals;
 
+    #[test]
+    fn percentages_from_basis_points() {
+        for (bp, text) in [
+            (5_000, "50.00"),
+            (-3_333, "-33.33"),
+            (5, "0.05"),
+            (-5, "-0.05"),
+            (0, "0.00"),
+            (12_345, "123.45"),
+        ] {
+            assert_eq!(percent_text(bp), text, "{bp}");
+        }
+    }
+
     fn d(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
     }

@@ -516,22 +516,3 @@ async fn get_results(
 ) -> Answer<CampaignResultsBody> {
     Ok(Json(CampaignResultsBody::from(&state.app.campaign_results(auth.actor(), id).await?)))
 }
-
-#[cfg(test)]
-mod tests {
-    use domain::campaigns::percent_text;
-
-    #[test]
-    fn percentages_from_basis_points() {
-        for (bp, text) in [
-            (5_000, "50.00"),
-            (-3_333, "-33.33"),
-            (5, "0.05"),
-            (-5, "-0.05"),
-            (0, "0.00"),
-            (12_345, "123.45"),
-        ] {
-            assert_eq!(percent_text(bp), text, "{bp}");
-        }
-    }
-}
