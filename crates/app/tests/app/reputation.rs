@@ -407,18 +407,12 @@ async fn a_reviewer_turns_an_incident_into_a_violation(backend: Backend) {
     rollup_matches(&f).await;
 }
 
-both_backends!(demo_has_one_resolved_incident);
-
 /// `serve --demo`: months of ordinary comments open nothing; the one morning's burst of complaints
 /// opened an incident, which was assigned to the operator, answered and resolved with a summary.
-async fn demo_has_one_resolved_incident(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let data = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(at("2026-11-23T10:00:00+08:00")));
-    let config = AppConfig { data_dir: data.path().to_path_buf(), ..AppConfig::default() };
-    let app = App::new(db.open().await, clock.clone(), clock.clone(), config).await.unwrap();
-    assert!(app.seed_demo().await.unwrap());
-    let owner = ctx_of(&app, "merchant").await;
+/// (`app` holds the demo seeded at `clock`'s now, 2026-11-23 10:00, by
+/// `story::demo_reaches_every_closure_state`.)
+pub(crate) async fn demo_has_one_resolved_incident(app: &App, clock: &ManualClock) {
+    let owner = ctx_of(app, "merchant").await;
     let account = app
         .enterprise_accounts(&owner.actor)
         .await
@@ -434,7 +428,7 @@ async fn demo_has_one_resolved_incident(backend: Backend) {
     assert_eq!(incident.assignee.as_deref(), Some("yunying"));
     assert_eq!(incident.resolved_by.as_deref(), Some("yunying"));
     assert!(incident.summary.as_deref().is_some_and(|s| s.contains("起球")));
-    assert!(now_days_before(&clock, incident.opened_at_ms) >= 19);
+    assert!(now_days_before(clock, incident.opened_at_ms) >= 19);
     let view = app.incident_view(&owner.actor, incident.id).await.unwrap();
     assert!(view.comments.len() >= 10, "{}", view.comments.len());
     assert_eq!(view.replies.len(), view.comments.len(), "every complaint was answered");
