@@ -1,19 +1,24 @@
-//! Headless Chromium driven through ChromeDriver (Debian's `chromium` and `chromium-driver`), and
-//! axe-core (vendored under `vendor/axe-core`, MPL-2.0) to find accessibility violations.
+//! Headless Chromium driven through ChromeDriver (Debian's `chromium-headless-shell` and
+//! `chromium-driver`), and axe-core (vendored under `vendor/axe-core`, MPL-2.0) to find
+//! accessibility violations.
+//!
+//! The browser is Chromium's headless shell: the same Blink, V8 and layout as the `chromium`
+//! package's browser, without the desktop browser around them (`--headless=new` runs the whole
+//! browser without a window). The console crawl used a quarter less CPU in it (docs/benchmarks.md).
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub use fantoccini::{Client as Page, Locator};
 
-pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMIUM: &str = "/usr/lib/chromium/chromium-headless-shell";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// A running ChromeDriver and one browser session; both end with the value.
 pub struct Browser {
     pub page: Page,
     driver: Child,
-    _profile: tempfile::TempDir,
 }
 
 fn free_port() -> u16 {
@@ -29,19 +34,23 @@ impl Browser {
         for path in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 std::path::Path::new(path).exists(),
-                "{path} is required for the console tests: apt-get install chromium chromium-driver"
+                "{path} is required for the console tests: apt-get install chromium-headless-shell chromium-driver"
             );
         }
         let port = free_port();
+        // A process group of its own: ending the group ends the browser ChromeDriver started too,
+        // however the test ends (a panicking test never reaches `close`).
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
-        let profile = tempfile::tempdir().expect("a browser profile directory");
+        // No --user-data-dir: ChromeDriver gives the browser a temporary profile and removes it at the
+        // end of the session (the headless shell does not start with a profile directory given).
         let args = serde_json::json!([
-            "--headless=new",
+            "--headless",
             "--no-sandbox",
             "--disable-gpu",
             "--disable-dev-shm-usage",
@@ -51,7 +60,6 @@ impl Browser {
             "--disable-component-update",
             "--disable-sync",
             "--window-size=1280,900",
-            format!("--user-data-dir={}", profile.path().display()),
         ]);
         let mut capabilities = serde_json::Map::new();
         capabilities
@@ -65,12 +73,19 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         };
-        Browser { page, driver, _profile: profile }
+        Browser { page, driver }
     }
 
-    /// Ends the browser session and ChromeDriver.
-    pub async fn close(mut self) {
+    /// Ends the browser session, then ChromeDriver and whatever of the browser is left.
+    pub async fn close(self) {
         let _ = self.page.clone().close().await;
+    }
+
+    /// Kills ChromeDriver's process group (ChromeDriver and the browser it started) and reaps
+    /// ChromeDriver.
+    fn end_processes(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -96,6 +111,12 @@ impl Browser {
         self.page.set_window_size(width, height).await.expect("set the window size");
     }
 
+    /// Resizes the browser window to `(width, height)` and answers that size.
+    pub async fn resize(&self, size: (u32, u32)) -> (u32, u32) {
+        self.set_size(size.0, size.1).await;
+        size
+    }
+
     /// The serious and critical axe-core violations of the page now shown; empty when none.
     pub async fn axe_violations(&self) -> Vec<String> {
         let present = self.page.execute("return typeof axe !== 'undefined';", vec![]).await.expect("a page");
@@ -115,6 +136,6 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        self.end_processes();
     }
 }
