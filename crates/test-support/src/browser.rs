@@ -106,15 +106,9 @@ axe.run(document, { resultTypes: ['violations'] }).then(result => {
 "#;
 
 impl Browser {
-    /// Resizes the browser window (the viewport follows).
-    pub async fn set_size(&self, width: u32, height: u32) {
+    /// Resizes the browser window to `(width, height)` (the viewport follows).
+    pub async fn set_size(&self, (width, height): (u32, u32)) {
         self.page.set_window_size(width, height).await.expect("set the window size");
-    }
-
-    /// Resizes the browser window to `(width, height)` and answers that size.
-    pub async fn resize(&self, size: (u32, u32)) -> (u32, u32) {
-        self.set_size(size.0, size.1).await;
-        size
     }
 
     /// The serious and critical axe-core violations of the page now shown; empty when none.

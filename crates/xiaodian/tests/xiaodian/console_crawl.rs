@@ -198,7 +198,7 @@ async fn overflow(browser: &Browser) -> Option<String> {
 }
 
 /// The window of a desktop, and of a phone (390 px wide, as an iPhone's viewport).
-const DESKTOP: (u32, u32) = (1440, 900);
+pub(crate) const DESKTOP: (u32, u32) = (1440, 900);
 const PHONE: (u32, u32) = (390, 844);
 
 /// What a page shows at the desktop width in Chinese: leaked codes, money without separators, and
@@ -234,12 +234,13 @@ struct UserCrawl {
 const CRAWLS_AT_ONCE: usize = 3;
 
 /// One demo user's crawl in a browser of its own: every reachable page in Chinese (text and axe at
-/// the desktop width, then the width at a phone's after a resize; the visit that checks a page also
+/// the desktop width and the width at a phone's, one resize per page; the visit that checks a page also
 /// finds the pages it links to) and in English (the text).
 async fn crawl(base: &str, username: &str, password: &str) -> UserCrawl {
     let browser = Browser::start().await;
     let mut found = UserCrawl::default();
-    let mut width = browser.resize(DESKTOP).await;
+    browser.set_size(DESKTOP).await;
+    let mut at_phone_width = false;
     log_in(&browser, base, username, password).await;
     let links = navigation(&browser).await;
     assert!(links.contains(&"/console/home".to_owned()), "{username}: the home page is in the navigation");
@@ -262,21 +263,22 @@ async fn crawl(base: &str, username: &str, password: &str) -> UserCrawl {
             }
             // One resize per page: a page loaded at the width the last one ended on is checked there
             // first, then at the other width.
-            if width == PHONE {
+            if at_phone_width {
                 found.failures.extend(narrow_problems(&browser, username, &link).await);
-                width = browser.resize(DESKTOP).await;
+                browser.set_size(DESKTOP).await;
                 found.failures.extend(desktop_problems(&browser, username, &link).await);
             } else {
                 found.failures.extend(desktop_problems(&browser, username, &link).await);
-                width = browser.resize(PHONE).await;
+                browser.set_size(PHONE).await;
                 found.failures.extend(narrow_problems(&browser, username, &link).await);
             }
+            at_phone_width = !at_phone_width;
             answering.push(link);
         }
         visit = next;
     }
     found.shapes = frontier.shapes;
-    browser.resize(DESKTOP).await;
+    browser.set_size(DESKTOP).await;
     browser.page.goto(&format!("{base}/console/lang?to=en&back=/console/home")).await.unwrap();
     for link in &answering {
         browser.page.goto(&format!("{base}{link}")).await.unwrap();

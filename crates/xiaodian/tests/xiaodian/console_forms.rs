@@ -15,7 +15,7 @@ use test_support::browser::Browser;
 use test_support::{Server, TestDb};
 
 use crate::binary;
-use crate::console_crawl::{Walk, demo_users, log_in, navigation, shape};
+use crate::console_crawl::{DESKTOP, Walk, demo_users, log_in, navigation, shape};
 
 /// Reads the console page `arguments[0]` with the browser's session and answers its console links
 /// (inside `main`) and its POST forms, each with the values a person would send: what the page
@@ -168,7 +168,7 @@ async fn every_form_of_every_demo_user_is_allowed_and_redirects_to_a_page() {
     let mut failures = Vec::new();
     let (mut posted, mut refused_for_data) = (0, 0);
     for (username, password) in demo_users() {
-        browser.set_size(1440, 900).await;
+        browser.set_size(DESKTOP).await;
         log_in(&browser, base, username, password).await;
         let links = navigation(&browser).await;
         let cookies = cookie_header(&browser).await;
