@@ -50,12 +50,6 @@ pub(crate) async fn navigation(browser: &Browser) -> Vec<String> {
     links.into_iter().filter(|href| seen.insert(href.clone())).collect()
 }
 
-/// The console links inside the content of the page now shown, downloads and the language switch
-/// left out.
-async fn content_links(browser: &Browser) -> Vec<String> {
-    content_only(console_links(browser, "main a").await)
-}
-
 /// `links` without downloads and the language switch: the links a crawl follows.
 fn content_only(links: Vec<String>) -> Vec<String> {
     let downloads = [".csv", ".pdf", "/file", "/cover", "/documents/"];
@@ -116,6 +110,11 @@ impl Walk {
             let found = self.frontier.add(content_only(links));
             self.queue.extend(found.into_iter().map(|link| (link, depth + 1)));
         }
+    }
+
+    /// The path shapes the walk took in, once it is over.
+    fn shapes(self) -> BTreeSet<String> {
+        self.frontier.shapes
     }
 }
 
@@ -245,39 +244,32 @@ async fn crawl(base: &str, username: &str, password: &str) -> UserCrawl {
     let links = navigation(&browser).await;
     assert!(links.contains(&"/console/home".to_owned()), "{username}: the home page is in the navigation");
     browser.page.goto(&format!("{base}/console/lang?to=zh&back=/console/home")).await.unwrap();
-    let mut frontier = Frontier::new(&links);
+    let mut walk = Walk::new(&links);
     let mut answering = Vec::new();
-    let mut visit = links;
-    for depth in 0..3 {
-        let mut next = Vec::new();
-        for link in visit {
-            let answer = status(&browser, &link).await;
-            if answer != 200 {
-                found.failures.push(format!("{username} {link}: status {answer}"));
-                continue;
-            }
-            browser.page.goto(&format!("{base}{link}")).await.unwrap();
-            found.pages_checked += 1;
-            if depth < 2 {
-                next.extend(frontier.add(content_links(&browser).await));
-            }
-            // One resize per page: a page loaded at the width the last one ended on is checked there
-            // first, then at the other width.
-            if at_phone_width {
-                found.failures.extend(narrow_problems(&browser, username, &link).await);
-                browser.set_size(DESKTOP).await;
-                found.failures.extend(desktop_problems(&browser, username, &link).await);
-            } else {
-                found.failures.extend(desktop_problems(&browser, username, &link).await);
-                browser.set_size(PHONE).await;
-                found.failures.extend(narrow_problems(&browser, username, &link).await);
-            }
-            at_phone_width = !at_phone_width;
-            answering.push(link);
+    while let Some((link, depth)) = walk.next() {
+        let answer = status(&browser, &link).await;
+        if answer != 200 {
+            found.failures.push(format!("{username} {link}: status {answer}"));
+            continue;
         }
-        visit = next;
+        browser.page.goto(&format!("{base}{link}")).await.unwrap();
+        found.pages_checked += 1;
+        walk.read(depth, console_links(&browser, "main a").await);
+        // One resize per page: a page loaded at the width the last one ended on is checked there
+        // first, then at the other width.
+        if at_phone_width {
+            found.failures.extend(narrow_problems(&browser, username, &link).await);
+            browser.set_size(DESKTOP).await;
+            found.failures.extend(desktop_problems(&browser, username, &link).await);
+        } else {
+            found.failures.extend(desktop_problems(&browser, username, &link).await);
+            browser.set_size(PHONE).await;
+            found.failures.extend(narrow_problems(&browser, username, &link).await);
+        }
+        at_phone_width = !at_phone_width;
+        answering.push(link);
     }
-    found.shapes = frontier.shapes;
+    found.shapes = walk.shapes();
     browser.set_size(DESKTOP).await;
     browser.page.goto(&format!("{base}/console/lang?to=en&back=/console/home")).await.unwrap();
     for link in &answering {
